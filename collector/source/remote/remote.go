@@ -1,0 +1,154 @@
+// Package remote holds what the GitHub and GitLab sources share: the HTTP
+// client (TLS, proxy, request accounting, rate-limit gauges), token loading
+// that never lets a secret reach a log line, and the API metrics.
+package remote
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/uptake-dev/uptake/config"
+)
+
+// Metrics are the running API totals of every remote source. They are
+// direct instrumentation (not snapshot data): they count requests as made.
+type Metrics struct {
+	Requests           *prometheus.CounterVec
+	RateLimitRemaining *prometheus.GaugeVec
+	RateLimitLimit     *prometheus.GaugeVec
+}
+
+// NewMetrics creates the API metrics; register them with Register.
+func NewMetrics() *Metrics {
+	return &Metrics{
+		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "uptake_source_requests_total",
+			Help: "API requests a remote source made, by HTTP status code (code=\"error\" when no response came back).",
+		}, []string{"source", "code"}),
+		RateLimitRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "uptake_source_rate_limit_remaining",
+			Help: "API requests left in the current rate-limit window, as the host last reported it.",
+		}, []string{"source"}),
+		RateLimitLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "uptake_source_rate_limit_limit",
+			Help: "API requests allowed per rate-limit window, as the host last reported it.",
+		}, []string{"source"}),
+	}
+}
+
+// Register adds the metrics to r.
+func (m *Metrics) Register(r prometheus.Registerer) error {
+	for _, c := range []prometheus.Collector{m.Requests, m.RateLimitRemaining, m.RateLimitLimit} {
+		if err := r.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Token reads a source's token from token_env or token_file. An empty
+// result with no error means the source is anonymous.
+func Token(s config.Source) (string, error) {
+	switch {
+	case s.TokenEnv != "":
+		t := strings.TrimSpace(os.Getenv(s.TokenEnv))
+		if t == "" {
+			return "", fmt.Errorf("source %q: environment variable %s is empty or unset", s.Name, s.TokenEnv)
+		}
+		return t, nil
+	case s.TokenFile != "":
+		b, err := os.ReadFile(s.TokenFile)
+		if err != nil {
+			// The path is not secret; the content never reaches here.
+			return "", fmt.Errorf("source %q: reading token_file: %w", s.Name, err)
+		}
+		t := strings.TrimSpace(string(b))
+		if t == "" {
+			return "", fmt.Errorf("source %q: token_file %s is empty", s.Name, s.TokenFile)
+		}
+		return t, nil
+	}
+	return "", nil
+}
+
+// Transport builds the base transport for a source: proxy from the
+// environment (HTTPS_PROXY, NO_PROXY) and the source's TLS settings.
+func Transport(s config.Source) (*http.Transport, error) {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = http.ProxyFromEnvironment
+	if s.TLS.CAFile != "" || s.TLS.InsecureSkipVerify {
+		tc := &tls.Config{InsecureSkipVerify: s.TLS.InsecureSkipVerify} //nolint:gosec // opt-in for self-signed GHES/GitLab
+		if s.TLS.CAFile != "" {
+			pem, err := os.ReadFile(s.TLS.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("source %q: tls.ca_file: %w", s.Name, err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("source %q: tls.ca_file %s holds no PEM certificate", s.Name, s.TLS.CAFile)
+			}
+			tc.RootCAs = pool
+		}
+		t.TLSClientConfig = tc
+	}
+	return t, nil
+}
+
+// Instrument wraps next so that every request is counted by status code and
+// the rate-limit headers (GitHub's X-RateLimit-*, GitLab's RateLimit-*) feed
+// the gauges.
+func Instrument(next http.RoundTripper, source string, m *Metrics) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		if m == nil {
+			return resp, err
+		}
+		if err != nil {
+			m.Requests.WithLabelValues(source, "error").Inc()
+			return resp, err
+		}
+		m.Requests.WithLabelValues(source, strconv.Itoa(resp.StatusCode)).Inc()
+		if v, ok := header(resp.Header, "X-RateLimit-Remaining", "RateLimit-Remaining"); ok {
+			m.RateLimitRemaining.WithLabelValues(source).Set(v)
+		}
+		if v, ok := header(resp.Header, "X-RateLimit-Limit", "RateLimit-Limit"); ok {
+			m.RateLimitLimit.WithLabelValues(source).Set(v)
+		}
+		return resp, nil
+	})
+}
+
+func header(h http.Header, names ...string) (float64, bool) {
+	for _, n := range names {
+		if s := h.Get(n); s != "" {
+			if v, err := strconv.ParseFloat(s, 64); err == nil {
+				return v, true
+			}
+		}
+	}
+	return 0, false
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Redact removes every occurrence of secret from err's text, so an error
+// that echoes a request (a URL with a token, an auth header) is safe to log.
+func Redact(err error, secret string) error {
+	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), secret, "[REDACTED]"))
+}

@@ -1,0 +1,91 @@
+// Package source defines where repositories come from: a Source lists repos
+// and opens one repo's file tree at its HEAD commit, reading contents lazily.
+// Sub-packages implement it for local clones, GitHub and GitLab.
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Repo is one repository as its source lists it.
+type Repo struct {
+	// Source is the configured source's name.
+	Source string `json:"source"`
+	// Name is the repo's full path on its host ("org/repo", "group/sub/project")
+	// or, for a local source, the directory name without ".git".
+	Name string `json:"name"`
+	// DefaultBranch is the branch scanned, when the source knows it.
+	DefaultBranch string `json:"default_branch,omitempty"`
+	// WebURL is the repo's page on its host, when there is one.
+	WebURL string `json:"web_url,omitempty"`
+	// Topics are the host's repo topics (GitHub topics, GitLab topics).
+	Topics []string `json:"topics,omitempty"`
+	// Namespace is the repo's namespace path below the scanned group or org.
+	Namespace string `json:"namespace,omitempty"`
+	// Teams are host teams with admin or maintain rights on the repo.
+	Teams []string `json:"teams,omitempty"`
+	// Head is the HEAD commit when listing already yielded it; else empty
+	// until Source.Head resolves it.
+	Head string `json:"head,omitempty"`
+	// Ref is an opaque per-source handle (an API id) the source needs to open the repo.
+	Ref string `json:"-"`
+}
+
+// ShortName is the last path component of Name.
+func (r Repo) ShortName() string {
+	for i := len(r.Name) - 1; i >= 0; i-- {
+		if r.Name[i] == '/' {
+			return r.Name[i+1:]
+		}
+	}
+	return r.Name
+}
+
+// Entry is one file in a repo tree.
+type Entry struct {
+	Path string
+	// Size in bytes; -1 when the source does not know it before reading.
+	Size int64
+	// Blob is the git object id of the content, when known; immutable content
+	// is cached by it.
+	Blob string
+}
+
+// Tree is one repo's committed files at one commit. Entries are regular
+// files only: symlinks and submodules are left out, so no read can escape the repo.
+type Tree interface {
+	// Entries lists every regular file; it is cheap (fetched once).
+	Entries() []Entry
+	// Read returns a file's content; it fails with ErrTooLarge past limit bytes.
+	Read(ctx context.Context, path string, limit int64) ([]byte, error)
+	// FileURL links to the file at this commit and line on the host; "" when
+	// there is no web view.
+	FileURL(path string, line int) string
+}
+
+// Source lists and opens repositories.
+type Source interface {
+	// Name is the configured source name.
+	Name() string
+	// List returns every repo the source covers, filters applied.
+	List(ctx context.Context) ([]Repo, error)
+	// Head resolves the repo's HEAD commit on its default branch at the
+	// smallest cost the host allows. ErrEmpty marks a repo with no commits.
+	Head(ctx context.Context, repo Repo) (string, error)
+	// Open returns the tree at commit head.
+	Open(ctx context.Context, repo Repo, head string) (Tree, error)
+}
+
+// ErrEmpty is returned for a repository that has no commits; it is scanned as
+// a repo with no files, not an error.
+var ErrEmpty = errors.New("repository is empty")
+
+// ErrTooLarge is returned by Tree.Read for a file over the size limit.
+var ErrTooLarge = errors.New("file too large")
+
+// TooLarge wraps ErrTooLarge with the sizes involved.
+func TooLarge(path string, size, limit int64) error {
+	return fmt.Errorf("%s: %w (%d bytes, limit %d)", path, ErrTooLarge, size, limit)
+}

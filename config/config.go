@@ -1,0 +1,639 @@
+// Package config holds uptake's catalog and source configuration: strict YAML
+// decoding, defaults, and validation errors that point at FILE:LINE.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Sources   []Source   `yaml:"sources"`
+	Teams     Teams      `yaml:"teams"`
+	Offerings []Offering `yaml:"offerings"`
+	Scan      Scan       `yaml:"scan"`
+	Exporter  Exporter   `yaml:"exporter"`
+	ROI       ROI        `yaml:"roi"`
+
+	// File is the path the config was read from; errors are reported against it.
+	File string `yaml:"-"`
+	// Raw is the file's content, kept so a reload can tell whether anything changed.
+	Raw []byte `yaml:"-"`
+}
+
+// Source is one place repositories come from.
+type Source struct {
+	Name string `yaml:"name"`
+	Type string `yaml:"type"`
+
+	// local
+	Path string `yaml:"path"`
+
+	// github and gitlab
+	Org            string   `yaml:"org"`
+	User           string   `yaml:"user"`
+	Group          string   `yaml:"group"`
+	BaseURL        string   `yaml:"base_url"`
+	TokenEnv       string   `yaml:"token_env"`
+	TokenFile      string   `yaml:"token_file"`
+	AppID          int64    `yaml:"app_id"`
+	InstallationID int64    `yaml:"installation_id"`
+	PrivateKeyFile string   `yaml:"private_key_file"`
+	Include        []string `yaml:"include"`
+	Exclude        []string `yaml:"exclude"`
+	Topics         []string `yaml:"topics"`
+	Archived       bool     `yaml:"archived"`
+	Forks          bool     `yaml:"forks"`
+	Visibility     string   `yaml:"visibility"`
+	// IncludeSubgroups defaults to true for gitlab.
+	IncludeSubgroups *bool `yaml:"include_subgroups"`
+	TLS              TLS   `yaml:"tls"`
+	// GraphQL lets the github source batch HEAD lookups; nil means on.
+	GraphQL *bool `yaml:"graphql"`
+
+	Line int `yaml:"-"`
+}
+
+// TLS configures the client side of an API connection.
+type TLS struct {
+	CAFile             string `yaml:"ca_file"`
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"`
+}
+
+// Teams configures how a repo is attributed to a team.
+type Teams struct {
+	From           []string          `yaml:"from"`
+	Map            TeamMap           `yaml:"map"`
+	Default        string            `yaml:"default"`
+	Aliases        map[string]string `yaml:"aliases"`
+	TopicPrefix    string            `yaml:"topic_prefix"`
+	NamespaceDepth int               `yaml:"namespace_depth"`
+}
+
+// TeamMapEntry maps repo-name globs to a team; entries keep file order.
+type TeamMapEntry struct {
+	Team  string
+	Repos []string
+	Line  int
+}
+
+// TeamMap is an ordered team → repo-globs mapping: the first match wins.
+type TeamMap []TeamMapEntry
+
+// UnmarshalYAML keeps the mapping's order, which decides precedence.
+func (m *TeamMap) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: teams.map must be a mapping of team to repo-name globs", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		var globs []string
+		if err := v.Decode(&globs); err != nil {
+			return fmt.Errorf("line %d: teams.map.%s must be a list of repo-name globs", v.Line, k.Value)
+		}
+		*m = append(*m, TeamMapEntry{Team: k.Value, Repos: globs, Line: k.Line})
+	}
+	return nil
+}
+
+// Offering is one platform product whose adoption is measured.
+type Offering struct {
+	Name        string       `yaml:"name"`
+	Description string       `yaml:"description"`
+	Owner       string       `yaml:"owner"`
+	Lifecycle   string       `yaml:"lifecycle"`
+	Latest      string       `yaml:"latest"`
+	Detect      []Rule       `yaml:"detect"`
+	Eligible    *Eligible    `yaml:"eligible"`
+	Waivers     []Waiver     `yaml:"waivers"`
+	Target      *Target      `yaml:"target"`
+	ROI         *OfferingROI `yaml:"roi"`
+
+	Line int `yaml:"-"`
+}
+
+// OfferingROI holds an offering's ROI claims.
+type OfferingROI struct {
+	HoursSavedPerRepoMonth float64 `yaml:"hours_saved_per_repo_month"`
+	HoursSavedPerTeamMonth float64 `yaml:"hours_saved_per_team_month"`
+	CostPerMonth           float64 `yaml:"cost_per_month"`
+	OnboardingHoursPerRepo float64 `yaml:"onboarding_hours_per_repo"`
+}
+
+// Eligible narrows which repos count in an offering's denominator.
+type Eligible struct {
+	Languages    []string `yaml:"languages"`
+	Paths        []string `yaml:"paths"`
+	Topics       []string `yaml:"topics"`
+	Teams        []string `yaml:"teams"`
+	ExcludeRepos []string `yaml:"exclude_repos"`
+}
+
+// Waiver excuses repos from an offering until a date.
+type Waiver struct {
+	Repo    string `yaml:"repo"`
+	Reason  string `yaml:"reason"`
+	Expires string `yaml:"expires"`
+
+	// ExpiresAt is the end of the expiry day (exclusive), UTC.
+	ExpiresAt time.Time `yaml:"-"`
+	Line      int       `yaml:"-"`
+}
+
+// Target is the adoption an offering aims for.
+type Target struct {
+	Ratio float64 `yaml:"ratio"`
+	By    string  `yaml:"by"`
+
+	Deadline time.Time `yaml:"-"`
+}
+
+// ROI holds the organisation-wide ROI inputs.
+type ROI struct {
+	HourlyRate float64 `yaml:"hourly_rate"`
+	Currency   string  `yaml:"currency"`
+}
+
+// Rule is one detection rule: a detector kind and its string parameters.
+// Keys are validated by the detector that owns the kind.
+type Rule struct {
+	Kind   string
+	Params map[string]string
+	Line   int
+	// KeyLines gives the line of each parameter, for errors naming a field.
+	KeyLines map[string]int
+}
+
+// UnmarshalYAML reads a rule as a flat mapping of strings.
+func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a detect rule must be a mapping with a kind", n.Line)
+	}
+	r.Line = n.Line
+	r.Params = map[string]string{}
+	r.KeyLines = map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			return fmt.Errorf("line %d: detect rule key %q must be a string", v.Line, k.Value)
+		}
+		if _, dup := r.KeyLines[k.Value]; dup || (k.Value == "kind" && r.Kind != "") {
+			return fmt.Errorf("line %d: detect rule key %q repeated", k.Line, k.Value)
+		}
+		r.KeyLines[k.Value] = k.Line
+		if k.Value == "kind" {
+			r.Kind = v.Value
+			continue
+		}
+		r.Params[k.Value] = v.Value
+	}
+	return nil
+}
+
+// Scan tunes the scan engine.
+type Scan struct {
+	Concurrency  int           `yaml:"concurrency"`
+	RepoTimeout  time.Duration `yaml:"repo_timeout"`
+	Exclude      []string      `yaml:"exclude"`
+	MaxFileBytes int64         `yaml:"max_file_bytes"`
+}
+
+// Exporter tunes the metric output.
+type Exporter struct {
+	MaxVersions int `yaml:"max_versions"`
+}
+
+// DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
+var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
+
+// Lifecycles are the accepted offering lifecycle values.
+var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
+
+// TeamSources are the accepted teams.from entries.
+var TeamSources = []string{"codeowners", "map", "topics", "github_teams", "namespace"}
+
+// SourceTypes are the accepted source types.
+var SourceTypes = []string{"local", "github", "gitlab"}
+
+var labelValueRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
+
+// Error is one problem in the file, at a line.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Errors is every problem found in one file.
+type Errors []Error
+
+func (es Errors) Error() string {
+	s := make([]string, len(es))
+	for i, e := range es {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "\n")
+}
+
+// Load reads, decodes and validates the file.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+
+// Parse decodes and validates data as if read from file.
+func Parse(file string, data []byte) (*Config, error) {
+	c := &Config{File: file, Raw: data}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, Errors{{File: file, Msg: "empty configuration"}}
+		}
+		return nil, yamlErrors(file, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlErrors(file, err)
+	}
+	c.recordLines(&root)
+	c.applyDefaults()
+	if errs := c.validate(); len(errs) > 0 {
+		return nil, errs
+	}
+	return c, nil
+}
+
+func yamlErrors(file string, err error) Errors {
+	var msgs []string
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	} else {
+		msgs = []string{err.Error()}
+	}
+	var out Errors
+	for _, m := range msgs {
+		if g := yamlLineRE.FindStringSubmatch(strings.TrimPrefix(m, "yaml: ")); g != nil {
+			var line int
+			fmt.Sscan(g[1], &line)
+			out = append(out, Error{File: file, Line: line, Msg: g[2]})
+			continue
+		}
+		out = append(out, Error{File: file, Msg: m})
+	}
+	return out
+}
+
+// recordLines copies line numbers from the node tree into the decoded values.
+func (c *Config) recordLines(root *yaml.Node) {
+	for i, n := range seq(lookup(root, "sources")) {
+		if i < len(c.Sources) {
+			c.Sources[i].Line = n.Line
+		}
+	}
+	for i, n := range seq(lookup(root, "offerings")) {
+		if i >= len(c.Offerings) {
+			break
+		}
+		o := &c.Offerings[i]
+		o.Line = n.Line
+		for j, w := range seq(lookup(n, "waivers")) {
+			if j < len(o.Waivers) {
+				o.Waivers[j].Line = w.Line
+			}
+		}
+	}
+}
+
+// lookup returns the value node at a key path below a document or mapping node.
+func lookup(n *yaml.Node, keys ...string) *yaml.Node {
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, k := range keys {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == k {
+				next = n.Content[i+1]
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+func seq(n *yaml.Node) []*yaml.Node {
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return n.Content
+}
+
+func (c *Config) applyDefaults() {
+	if len(c.Teams.From) == 0 {
+		c.Teams.From = []string{"codeowners", "map"}
+	}
+	if c.Teams.Default == "" {
+		c.Teams.Default = "unowned"
+	}
+	if c.Teams.TopicPrefix == "" {
+		c.Teams.TopicPrefix = "team-"
+	}
+	if c.Teams.NamespaceDepth == 0 {
+		c.Teams.NamespaceDepth = 1
+	}
+	if c.Scan.Concurrency == 0 {
+		c.Scan.Concurrency = 8
+	}
+	if c.Scan.RepoTimeout == 0 {
+		c.Scan.RepoTimeout = 2 * time.Minute
+	}
+	if c.Scan.Exclude == nil {
+		c.Scan.Exclude = append([]string(nil), DefaultExclude...)
+	}
+	if c.Scan.MaxFileBytes == 0 {
+		c.Scan.MaxFileBytes = 1 << 20
+	}
+	if c.Exporter.MaxVersions == 0 {
+		c.Exporter.MaxVersions = 10
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if s.Type == "gitlab" && s.IncludeSubgroups == nil {
+			t := true
+			s.IncludeSubgroups = &t
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+type validator struct {
+	file string
+	errs Errors
+}
+
+func (v *validator) add(line int, format string, args ...any) {
+	v.errs = append(v.errs, Error{File: v.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// glob reports a malformed doublestar pattern.
+func (v *validator) glob(line int, what, pattern string) {
+	if pattern == "" {
+		v.add(line, "%s: empty glob", what)
+		return
+	}
+	if !doublestar.ValidatePattern(pattern) {
+		v.add(line, "%s: bad glob %q", what, pattern)
+	}
+}
+
+func (c *Config) validate() Errors {
+	v := &validator{file: c.File}
+	if len(c.Sources) == 0 {
+		v.add(0, "sources: at least one source is required")
+	}
+	names := map[string]bool{}
+	for _, s := range c.Sources {
+		c.validateSource(v, s)
+		if s.Name != "" && names[s.Name] {
+			v.add(s.Line, "source %q: duplicate name", s.Name)
+		}
+		names[s.Name] = true
+	}
+	for _, f := range c.Teams.From {
+		if !contains(TeamSources, f) {
+			v.add(0, "teams.from: unknown entry %q (want one of %s)", f, strings.Join(TeamSources, ", "))
+		}
+	}
+	for _, e := range c.Teams.Map {
+		for _, g := range e.Repos {
+			v.glob(e.Line, "teams.map."+e.Team, g)
+		}
+	}
+	if c.Teams.NamespaceDepth < 0 {
+		v.add(0, "teams.namespace_depth must be positive")
+	}
+	if len(c.Offerings) == 0 {
+		v.add(0, "offerings: at least one offering is required")
+	}
+	seen := map[string]int{}
+	for i := range c.Offerings {
+		o := &c.Offerings[i]
+		c.validateOffering(v, o)
+		if first, dup := seen[o.Name]; dup && o.Name != "" {
+			v.add(o.Line, "offering %q: duplicate name (first at line %d)", o.Name, first)
+		}
+		seen[o.Name] = o.Line
+	}
+	if c.Scan.Concurrency < 0 {
+		v.add(0, "scan.concurrency must be positive")
+	}
+	if c.Scan.RepoTimeout < 0 {
+		v.add(0, "scan.repo_timeout must be positive")
+	}
+	if c.Scan.MaxFileBytes < 0 {
+		v.add(0, "scan.max_file_bytes must be positive")
+	}
+	for _, g := range c.Scan.Exclude {
+		v.glob(0, "scan.exclude", g)
+	}
+	if c.Exporter.MaxVersions < 0 {
+		v.add(0, "exporter.max_versions must be positive")
+	}
+	if c.ROI.HourlyRate < 0 {
+		v.add(0, "roi.hourly_rate must not be negative")
+	}
+	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
+	return v.errs
+}
+
+func (c *Config) validateSource(v *validator, s Source) {
+	where := fmt.Sprintf("source %q", s.Name)
+	if s.Name == "" {
+		where = "source"
+		v.add(s.Line, "source: name is required")
+	} else if !labelValueRE.MatchString(s.Name) {
+		v.add(s.Line, "%s: name must match [a-z0-9_-]+", where)
+	}
+	if !contains(SourceTypes, s.Type) {
+		v.add(s.Line, "%s: type must be one of %s, got %q", where, strings.Join(SourceTypes, ", "), s.Type)
+		return
+	}
+	remote := s.Type != "local"
+	set := func(key string, isSet bool, allowed bool) {
+		if isSet && !allowed {
+			v.add(s.Line, "%s: %s does not apply to type %s", where, key, s.Type)
+		}
+	}
+	set("path", s.Path != "", s.Type == "local")
+	set("org", s.Org != "", s.Type == "github")
+	set("user", s.User != "", s.Type == "github")
+	set("app_id", s.AppID != 0, s.Type == "github")
+	set("installation_id", s.InstallationID != 0, s.Type == "github")
+	set("private_key_file", s.PrivateKeyFile != "", s.Type == "github")
+	set("forks", s.Forks, s.Type == "github")
+	set("graphql", s.GraphQL != nil, s.Type == "github")
+	set("group", s.Group != "", s.Type == "gitlab")
+	set("include_subgroups", s.IncludeSubgroups != nil, s.Type == "gitlab")
+	set("base_url", s.BaseURL != "", remote)
+	set("token_env", s.TokenEnv != "", remote)
+	set("token_file", s.TokenFile != "", remote)
+	set("include", len(s.Include) > 0, remote)
+	set("exclude", len(s.Exclude) > 0, remote)
+	set("topics", len(s.Topics) > 0, remote)
+	set("archived", s.Archived, remote)
+	set("visibility", s.Visibility != "", remote)
+	set("tls", s.TLS != (TLS{}), remote)
+	for _, g := range append(append([]string(nil), s.Include...), s.Exclude...) {
+		v.glob(s.Line, where+" include/exclude", g)
+	}
+	switch s.Type {
+	case "local":
+		if s.Path == "" {
+			v.add(s.Line, "%s: path is required for type local", where)
+		}
+	case "github":
+		if (s.Org == "") == (s.User == "") {
+			v.add(s.Line, "%s: exactly one of org or user is required", where)
+		}
+		app := s.AppID != 0 || s.InstallationID != 0 || s.PrivateKeyFile != ""
+		if app && (s.AppID == 0 || s.InstallationID == 0 || s.PrivateKeyFile == "") {
+			v.add(s.Line, "%s: a GitHub App needs app_id, installation_id and private_key_file", where)
+		}
+		if app && (s.TokenEnv != "" || s.TokenFile != "") {
+			v.add(s.Line, "%s: use either a token or a GitHub App, not both", where)
+		}
+		if s.Visibility != "" && !contains([]string{"all", "public", "private", "internal"}, s.Visibility) {
+			v.add(s.Line, "%s: visibility must be all, public, private or internal", where)
+		}
+	case "gitlab":
+		if s.Group == "" {
+			v.add(s.Line, "%s: group is required for type gitlab", where)
+		}
+		if s.Visibility != "" && !contains([]string{"public", "private", "internal"}, s.Visibility) {
+			v.add(s.Line, "%s: visibility must be public, private or internal", where)
+		}
+	}
+	if s.TokenEnv != "" && s.TokenFile != "" {
+		v.add(s.Line, "%s: use either token_env or token_file, not both", where)
+	}
+}
+
+func (c *Config) validateOffering(v *validator, o *Offering) {
+	where := fmt.Sprintf("offering %q", o.Name)
+	switch {
+	case o.Name == "":
+		where = "offering"
+		v.add(o.Line, "offering: name is required")
+	case !labelValueRE.MatchString(o.Name):
+		v.add(o.Line, "%s: name must match [a-z0-9_-]+", where)
+	}
+	if o.Owner == "" {
+		v.add(o.Line, "%s: owner is required", where)
+	}
+	if o.Lifecycle == "" {
+		v.add(o.Line, "%s: lifecycle is required", where)
+	} else if !contains(Lifecycles, o.Lifecycle) {
+		v.add(o.Line, "%s: lifecycle must be one of %s, got %q", where, strings.Join(Lifecycles, ", "), o.Lifecycle)
+	}
+	if len(o.Detect) == 0 {
+		v.add(o.Line, "%s: at least one detect rule is required", where)
+	}
+	for _, r := range o.Detect {
+		if r.Kind == "" {
+			v.add(r.Line, "%s: detect rule: kind is required", where)
+		}
+	}
+	if e := o.Eligible; e != nil {
+		for _, l := range e.Languages {
+			if !contains(Languages, l) {
+				v.add(o.Line, "%s: eligible.languages: unknown language %q (want one of %s)", where, l, strings.Join(Languages, ", "))
+			}
+		}
+		for _, g := range e.Paths {
+			v.glob(o.Line, where+" eligible.paths", g)
+		}
+		for _, g := range e.ExcludeRepos {
+			v.glob(o.Line, where+" eligible.exclude_repos", g)
+		}
+	}
+	for i := range o.Waivers {
+		w := &o.Waivers[i]
+		if w.Repo == "" {
+			v.add(w.Line, "%s: waiver: repo is required", where)
+		} else {
+			v.glob(w.Line, where+" waiver repo", w.Repo)
+		}
+		if w.Reason == "" {
+			v.add(w.Line, "%s: waiver: reason is required", where)
+		}
+		d, err := time.Parse(time.DateOnly, w.Expires)
+		if err != nil {
+			v.add(w.Line, "%s: waiver: expires must be a date YYYY-MM-DD, got %q", where, w.Expires)
+		}
+		w.ExpiresAt = d.AddDate(0, 0, 1)
+	}
+	if t := o.Target; t != nil {
+		if t.Ratio <= 0 || t.Ratio > 1 {
+			v.add(o.Line, "%s: target.ratio must be in (0, 1], got %g", where, t.Ratio)
+		}
+		d, err := time.Parse(time.DateOnly, t.By)
+		if err != nil {
+			v.add(o.Line, "%s: target.by must be a date YYYY-MM-DD, got %q", where, t.By)
+		}
+		t.Deadline = d
+	}
+	if r := o.ROI; r != nil {
+		if r.HoursSavedPerRepoMonth < 0 || r.HoursSavedPerTeamMonth < 0 || r.CostPerMonth < 0 || r.OnboardingHoursPerRepo < 0 {
+			v.add(o.Line, "%s: roi values must not be negative", where)
+		}
+	}
+}
+
+// Languages are the accepted eligible.languages values.
+var Languages = []string{"go", "java", "kotlin", "node", "python", "ruby", "rust", "dotnet", "terraform", "docker"}
+
+// Offering returns the named offering, or nil.
+func (c *Config) Offering(name string) *Offering {
+	for i := range c.Offerings {
+		if c.Offerings[i].Name == name {
+			return &c.Offerings[i]
+		}
+	}
+	return nil
+}
