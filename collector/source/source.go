@@ -89,3 +89,11 @@ var ErrTooLarge = errors.New("file too large")
 func TooLarge(path string, size, limit int64) error {
 	return fmt.Errorf("%s: %w (%d bytes, limit %d)", path, ErrTooLarge, size, limit)
 }
+
+// Store is durable key-value storage a source may use for immutable blobs
+// (keyed by object id) and conditional-request validators (ETags). Keys are
+// namespaced by the caller; the scan cache implements it.
+type Store interface {
+	Get(key string) ([]byte, bool)
+	Put(key string, value []byte) error
+}
