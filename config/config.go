@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -281,6 +282,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	c.recordLines(&root)
 	c.applyDefaults()
+	c.resolvePaths(filepath.Dir(file))
 	if errs := c.validate(); len(errs) > 0 {
 		return nil, errs
 	}
@@ -390,6 +392,23 @@ func (c *Config) applyDefaults() {
 			t := true
 			s.IncludeSubgroups = &t
 		}
+	}
+}
+
+// resolvePaths makes file paths relative to the config file's directory, so
+// a config works from whatever directory uptake is started in.
+func (c *Config) resolvePaths(dir string) {
+	abs := func(p *string) {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		abs(&s.Path)
+		abs(&s.TokenFile)
+		abs(&s.PrivateKeyFile)
+		abs(&s.TLS.CAFile)
 	}
 }
 

@@ -27,6 +27,8 @@ type Component struct {
 	// separated) and the 1-based line.
 	Path string `json:"path"`
 	Line int    `json:"line"`
+	// URL links to the evidence on the repo's host; the scan engine fills it.
+	URL string `json:"url,omitempty"`
 	// Attrs carries kind-specific detail a matcher may need.
 	Attrs map[string]string `json:"attrs,omitempty"`
 }
