@@ -1,0 +1,161 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/uptake-dev/uptake/collector/source"
+	uconfig "github.com/uptake-dev/uptake/config"
+)
+
+func commitFiles(t *testing.T, dir string, files map[string]string) (*git.Repository, plumbing.Hash) {
+	t.Helper()
+	r, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, _ := r.Worktree()
+	for p, c := range files {
+		full := filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if c == "->" {
+			if err := os.Symlink("/etc/passwd", full); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := wt.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := wt.Commit("init", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@x", When: time.Unix(0, 0)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, h
+}
+
+func TestListHeadOpen(t *testing.T) {
+	root := t.TempDir()
+	// A working clone whose origin/HEAD points at a branch other than HEAD,
+	// with an uncommitted edit that must not be read.
+	clone, first := commitFiles(t, filepath.Join(root, "svc"), map[string]string{"go.mod": "module a\n", "link": "->"})
+	wt, _ := clone.Worktree()
+	if err := os.WriteFile(filepath.Join(root, "svc", "go.mod"), []byte("module b\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wt.Add("go.mod"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wt.Commit("local work", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@x", When: time.Unix(1, 0)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "svc", "go.mod"), []byte("module dirty\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	must(t, clone.Storer.SetReference(plumbing.NewHashReference("refs/remotes/origin/main", first)))
+	must(t, clone.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.NewRemoteHEADReferenceName("origin"), "refs/remotes/origin/main")))
+	_, err := clone.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{"https://example.invalid/svc.git"}})
+	must(t, err)
+
+	// A bare mirror named lib.git, an empty repo and a plain directory.
+	bare, err := git.PlainClone(filepath.Join(root, "lib.git"), true, &git.CloneOptions{URL: filepath.Join(root, "svc")})
+	must(t, err)
+	_ = bare
+	_, err = git.PlainInit(filepath.Join(root, "empty"), false)
+	must(t, err)
+	must(t, os.MkdirAll(filepath.Join(root, "notes"), 0o755))
+
+	s := New(uconfig.Source{Name: "m", Path: root})
+	repos, err := s.List(context.Background())
+	must(t, err)
+	var names []string
+	for _, r := range repos {
+		names = append(names, r.Name)
+	}
+	if got, want := names, []string{"empty", "lib", "svc"}; !equal(got, want) {
+		t.Fatalf("List = %v, want %v", got, want)
+	}
+
+	head, err := s.Head(context.Background(), repos[2])
+	must(t, err)
+	if head != first.String() {
+		t.Fatalf("Head = %s, want origin/HEAD %s", head, first)
+	}
+	tr, err := s.Open(context.Background(), repos[2], head)
+	must(t, err)
+	if len(tr.Entries()) != 1 || tr.Entries()[0].Path != "go.mod" {
+		t.Fatalf("Entries = %+v, want only go.mod (the symlink left out)", tr.Entries())
+	}
+	b, err := tr.Read(context.Background(), "go.mod", 1<<20)
+	must(t, err)
+	if string(b) != "module a\n" {
+		t.Fatalf("read %q, want the committed content at origin/HEAD", b)
+	}
+	if _, err := tr.Read(context.Background(), "go.mod", 3); !errors.Is(err, source.ErrTooLarge) {
+		t.Fatalf("Read over limit: err = %v, want ErrTooLarge", err)
+	}
+	if _, err := tr.Read(context.Background(), "link", 100); err == nil {
+		t.Fatal("reading a symlink succeeded")
+	}
+
+	if _, err := s.Head(context.Background(), repos[0]); !errors.Is(err, source.ErrEmpty) {
+		t.Fatalf("Head(empty) err = %v, want ErrEmpty", err)
+	}
+	if _, err := s.Head(context.Background(), repos[1]); err != nil {
+		t.Fatalf("Head(bare) err = %v", err)
+	}
+}
+
+func TestCorruptRepoIsAnError(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "broken", ".git"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "broken", ".git", "HEAD"), []byte("garbage"), 0o644))
+	s := New(uconfig.Source{Name: "m", Path: root})
+	repos, err := s.List(context.Background())
+	must(t, err)
+	if len(repos) != 1 {
+		t.Fatalf("repos = %v", repos)
+	}
+	if _, err := s.Head(context.Background(), repos[0]); err == nil || errors.Is(err, source.ErrEmpty) {
+		t.Fatalf("Head(corrupt) err = %v, want a read error", err)
+	}
+}
+
+func TestListMissingDir(t *testing.T) {
+	s := New(uconfig.Source{Name: "m", Path: filepath.Join(t.TempDir(), "nope")})
+	if _, err := s.List(context.Background()); err == nil {
+		t.Fatal("List of a missing directory succeeded")
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
