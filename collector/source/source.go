@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Repo is one repository as its source lists it.
@@ -41,6 +43,16 @@ func (r Repo) ShortName() string {
 		}
 	}
 	return r.Name
+}
+
+// MatchName matches a repo-name glob (doublestar) against the repo's last
+// path component or its full path.
+func (r Repo) MatchName(glob string) bool {
+	if ok, _ := doublestar.Match(glob, r.ShortName()); ok {
+		return true
+	}
+	ok, _ := doublestar.Match(glob, r.Name)
+	return ok
 }
 
 // Entry is one file in a repo tree.

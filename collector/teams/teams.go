@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/hmarr/codeowners"
 
 	"github.com/uptake-dev/uptake/collector/source"
@@ -148,7 +147,7 @@ func (a *Attributor) from(kind string, repo source.Repo, owners []string) string
 	case "map":
 		for _, e := range a.cfg.Map {
 			for _, g := range e.Repos {
-				if MatchRepo(g, repo) {
+				if repo.MatchName(g) {
 					return e.Team
 				}
 			}
@@ -162,14 +161,4 @@ func (a *Attributor) alias(t string) string {
 		return n
 	}
 	return t
-}
-
-// MatchRepo matches a repo-name glob against the repo's last path component
-// or its full path.
-func MatchRepo(glob string, repo source.Repo) bool {
-	if ok, _ := doublestar.Match(glob, repo.ShortName()); ok {
-		return true
-	}
-	ok, _ := doublestar.Match(glob, repo.Name)
-	return ok
 }
