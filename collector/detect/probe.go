@@ -1,0 +1,105 @@
+package detect
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+// The file and regex kinds are probes: they have no inventory of their own,
+// each rule reads the files its path glob names.
+
+func init() {
+	Register(probeKind{kind: "file"})
+	Register(probeKind{kind: "regex"})
+}
+
+type probeKind struct{ kind string }
+
+func (k probeKind) Kind() string { return k.kind }
+
+// Patterns is nil: a probe's files come from its compiled rule.
+func (probeKind) Patterns() []string { return nil }
+
+func (probeKind) Detect(Files) ([]Component, []error) { return nil, nil }
+
+func (k probeKind) Compile(params map[string]string) (Matcher, error) {
+	required := []string{"path"}
+	if k.kind == "regex" {
+		required = append(required, "pattern")
+	}
+	if err := Params(params, required, nil); err != nil {
+		return nil, err
+	}
+	path := strings.TrimPrefix(params["path"], "/")
+	if !doublestar.ValidatePattern(path) {
+		return nil, fmt.Errorf("path: bad glob %q", params["path"])
+	}
+	p := &probe{kind: k.kind, path: path, key: probeKey(k.kind, path, params["pattern"])}
+	if k.kind == "regex" {
+		re, err := regexp.Compile(params["pattern"])
+		if err != nil {
+			return nil, fmt.Errorf("pattern: bad regex: %w", err)
+		}
+		p.re = re
+		for i, name := range re.SubexpNames() {
+			if name == "version" {
+				p.versionGroups = append(p.versionGroups, i)
+			}
+		}
+	}
+	return p, nil
+}
+
+// probeKey hashes the kind and parameters; fields are NUL-separated so no
+// two parameter sets collide by concatenation.
+func probeKey(kind, path, pattern string) string {
+	sum := sha256.Sum256([]byte(kind + "\x00" + path + "\x00" + pattern))
+	return hex.EncodeToString(sum[:8])
+}
+
+type probe struct {
+	kind, path, key string
+	re              *regexp.Regexp // nil for the file kind
+	// versionGroups are the groups named version; alternatives may each have one.
+	versionGroups []int
+}
+
+func (p *probe) Match(c Component) bool { return c.Kind == p.kind && c.Name == p.key }
+
+func (p *probe) Key() string { return p.key }
+
+func (p *probe) Patterns() []string { return []string{p.path} }
+
+func (p *probe) NeedsContent() bool { return p.re != nil }
+
+// Scan re-checks the glob so a caller handing it any path cannot make it match.
+func (p *probe) Scan(path string, data []byte) []Component {
+	if ok, _ := doublestar.Match(p.path, path); !ok {
+		return nil
+	}
+	c := Component{Kind: p.kind, Name: p.key, Path: path, Line: 1}
+	if p.re == nil {
+		return []Component{c}
+	}
+	if IsBinary(data) {
+		return nil
+	}
+	data = Clean(data)
+	m := p.re.FindSubmatchIndex(data)
+	if m == nil {
+		return nil
+	}
+	c.Line = LineAt(data, m[0])
+	for _, g := range p.versionGroups {
+		if m[2*g] >= 0 {
+			c.Version = strings.TrimSpace(string(data[m[2*g]:m[2*g+1]]))
+			break
+		}
+	}
+	return []Component{c}
+}
