@@ -128,7 +128,7 @@ func isActionName(name string) bool { return actionNameRE.MatchString(name) }
 
 var (
 	actionNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*/[a-z0-9_.-]+(?:/[^\s:$@]+)?$`)
-	shaRefRE = regexp.MustCompile(`^[0-9a-f]{40}$|^[0-9a-f]{64}$`)
+	shaRefRE     = regexp.MustCompile(`^[0-9a-f]{40}$|^[0-9a-f]{64}$`)
 	// commentVersionRE is a version token in a pin comment: "v4", "v4.2.2",
 	// "4.2.2"; a bare number without "v" is too likely a date or an issue.
 	commentVersionRE = regexp.MustCompile(`^(?:v\d+|\d+\.\d+)(?:\.\d+)*(?:[-+][0-9A-Za-z.-]+)?$`)
