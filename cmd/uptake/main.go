@@ -1,0 +1,123 @@
+// Command uptake measures the adoption of a platform team's offerings
+// across an organisation's repositories and exports it to Prometheus.
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/common/version"
+	"go.uber.org/zap"
+	"go.uber.org/zap/exp/zapslog"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// defaultAddress is uptake's port in the exporter range.
+const defaultAddress = ":9877"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	app := kingpin.New("uptake", "Measures adoption of platform offerings across repositories and exports it to Prometheus.")
+	app.Version(version.Print("uptake"))
+	app.HelpFlag.Short('h')
+	logLevel := app.Flag("log.level", "Only log messages with the given severity or above: debug, info, warn, error.").Default("info").Enum("debug", "info", "warn", "error")
+	logFormat := app.Flag("log.format", "Log format: json or console.").Default("console").Enum("json", "console")
+
+	serve := newServeCmd(app)
+	scan := newScanCmd(app)
+	check := newCheckCmd(app)
+
+	cmd, err := app.Parse(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "uptake: %v (try --help)\n", err)
+		return 2
+	}
+	log, err := newLogger(*logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "uptake: %v\n", err)
+		return 2
+	}
+	defer func() { _ = log.Sync() }()
+	switch cmd {
+	case serve.cmd.FullCommand():
+		return serve.run(log)
+	case scan.cmd.FullCommand():
+		return scan.run(log)
+	case check.cmd.FullCommand():
+		return check.run()
+	}
+	return 2
+}
+
+// newLogger builds the zap logger every part of uptake logs through.
+func newLogger(level, format string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	cfg := zap.NewProductionConfig()
+	if format == "console" {
+		cfg = zap.NewDevelopmentConfig()
+		cfg.Development = false
+		cfg.DisableStacktrace = true
+	}
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.Sampling = nil
+	cfg.OutputPaths = []string{"stderr"}
+	return cfg.Build()
+}
+
+// slogger bridges zap to slog for libraries that log with slog (the
+// exporter toolkit), so every line goes through one core.
+func slogger(log *zap.Logger) *slog.Logger {
+	return slog.New(zapslog.NewHandler(log.Core()))
+}
+
+// loaded is a validated config and its compiled catalog.
+type loaded struct {
+	cfg *config.Config
+	cat *match.Catalog
+}
+
+func load(path string) (*loaded, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{cfg: cfg, cat: cat}, nil
+}
+
+type checkCmd struct {
+	cmd    *kingpin.CmdClause
+	config *string
+}
+
+func newCheckCmd(app *kingpin.Application) *checkCmd {
+	c := &checkCmd{cmd: app.Command("check", "Validate a config file; print FILE:LINE: message for each problem.")}
+	c.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
+	return c
+}
+
+func (c *checkCmd) run() int {
+	l, err := load(*c.config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("%s: OK: %d sources, %d offerings, detectors in use: %v; rule set %s\n",
+		*c.config, len(l.cfg.Sources), len(l.cfg.Offerings), l.cat.Kinds(), collector.RuleHash(l.cfg, l.cat))
+	return 0
+}

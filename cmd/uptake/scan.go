@@ -1,0 +1,271 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+	"github.com/schollz/progressbar/v3"
+	"go.uber.org/zap"
+	"golang.org/x/term"
+
+	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/exporter"
+)
+
+type scanCmd struct {
+	cmd     *kingpin.CmdClause
+	config  *string
+	format  *string
+	output  *string
+	storage *string
+	noCache *bool
+	shard   *string
+}
+
+func newScanCmd(app *kingpin.Application) *scanCmd {
+	c := &scanCmd{cmd: app.Command("scan", "Scan once, print the result and exit.")}
+	c.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
+	c.format = c.cmd.Flag("format", "Output format: table (per-team adoption), json (repos with evidence, and summary) or prom (the uptake_* gauges in the text exposition format, for node_exporter's textfile collector).").Default("table").Enum("table", "json", "prom")
+	c.output = c.cmd.Flag("output", "Write to this file (atomically: temp file + rename) instead of standard output.").Short('o').String()
+	c.storage = c.cmd.Flag("storage.path", "Directory of the scan cache; unchanged repos are not read again.").Default("./data").String()
+	c.noCache = c.cmd.Flag("no-cache", "Scan without reading or writing the scan cache.").Bool()
+	c.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve.").Default("0/1").String()
+	return c
+}
+
+func (c *scanCmd) run(log *zap.Logger) int {
+	l, err := load(*c.config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	shard, shards, err := parseShard(*c.shard)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	var store *cache.Store
+	if !*c.noCache {
+		if store, err = cache.Open(*c.storage); err != nil {
+			log.Error("cannot open the scan cache", zap.Error(err))
+			return 1
+		}
+		defer store.Close()
+	}
+	sourceOpts := collector.SourceOptions{Logger: log, Metrics: remote.NewMetrics()}
+	if store != nil {
+		sourceOpts.Store = store
+	}
+	sources, err := collector.NewSources(l.cfg, sourceOpts)
+	if err != nil {
+		log.Error("cannot set up sources", zap.Error(err))
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	progress := newProgress(log)
+	engine := collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards, OnProgress: progress.update})
+	res := engine.Scan(ctx, l.cfg, l.cat, sources)
+	progress.finish()
+	snap := collector.Build(l.cfg, l.cat, res, time.Now(), log)
+
+	var buf bytes.Buffer
+	switch *c.format {
+	case "json":
+		err = writeJSON(&buf, snap)
+	case "prom":
+		err = writeProm(&buf, snap)
+	default:
+		writeTable(&buf, snap)
+	}
+	if err == nil {
+		err = writeOutput(*c.output, buf.Bytes())
+	}
+	if err != nil {
+		log.Error("writing the result failed", zap.Error(err))
+		return 1
+	}
+	for _, s := range snap.Sources {
+		if !s.OK {
+			log.Error("source could not be scanned; its last good data was used", zap.String("source", s.Name), zap.String("error", s.Error))
+			return 1
+		}
+	}
+	return 0
+}
+
+// jsonReport is the scan command's JSON document.
+type jsonReport struct {
+	Time      time.Time                  `json:"time"`
+	Repos     []collector.RepoReport     `json:"repos"`
+	Summary   []collector.Cell           `json:"summary"`
+	Offerings []collector.OfferingReport `json:"offerings"`
+	Teams     []collector.TeamReport     `json:"teams"`
+	Sources   []collector.SourceScan     `json:"sources"`
+}
+
+func writeJSON(w io.Writer, s *collector.Snapshot) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources})
+}
+
+// writeProm writes the uptake_* gauges only: no go_ or process_ series,
+// which belong to the process that serves them.
+func writeProm(w io.Writer, s *collector.Snapshot) error {
+	reg := prometheus.NewPedanticRegistry()
+	if err := reg.Register(exporter.NewCollector(func() *collector.Snapshot { return s }, 0)); err != nil {
+		return err
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		return err
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTable(w io.Writer, s *collector.Snapshot) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "OFFERING\tTEAM\tADOPTED\tELIGIBLE\tRATIO\tOUTDATED")
+	cells := append([]collector.Cell(nil), s.Summary...)
+	sort.SliceStable(cells, func(i, j int) bool {
+		if cells[i].Offering != cells[j].Offering {
+			return cells[i].Offering < cells[j].Offering
+		}
+		return cells[i].Team < cells[j].Team
+	})
+	for _, c := range cells {
+		ratio := "-"
+		if c.Ratio != nil {
+			ratio = fmt.Sprintf("%.0f%%", *c.Ratio*100)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\n", c.Offering, c.Team, c.Adopted, c.Total, ratio, c.Outdated)
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(w)
+	for _, src := range s.Sources {
+		state := "ok"
+		if !src.OK {
+			state = "FAILED: " + src.Error
+		}
+		fmt.Fprintf(w, "source %s: %d repos, %d from cache, %d repo errors, %d files read, %s (%s)\n",
+			src.Name, src.Repos, src.Cached, src.RepoErrors, src.FilesRead, src.Duration.Round(time.Millisecond), state)
+	}
+}
+
+// writeOutput writes data to path atomically, or to stdout when path is "".
+// A reader (node_exporter's textfile collector) never sees a partial file.
+func writeOutput(path string, data []byte) error {
+	if path == "" {
+		_, err := os.Stdout.Write(data)
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// progress shows a bar on a terminal and a log line every 10 s otherwise.
+type progress struct {
+	log *zap.Logger
+	tty bool
+
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	source  string
+	lastLog time.Time
+}
+
+func newProgress(log *zap.Logger) *progress {
+	return &progress{log: log, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
+}
+
+func (p *progress) update(pr collector.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		if p.bar == nil || p.source != pr.Source {
+			p.finishLocked()
+			p.source = pr.Source
+			p.bar = progressbar.NewOptions(pr.Total, progressbar.OptionSetWriter(os.Stderr),
+				progressbar.OptionSetDescription("scanning "+pr.Source), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		}
+		_ = p.bar.Set(pr.Done)
+		return
+	}
+	if time.Since(p.lastLog) >= 10*time.Second || pr.Done == pr.Total {
+		p.lastLog = time.Now()
+		p.log.Info("scan progress", zap.String("source", pr.Source), zap.Int("done", pr.Done), zap.Int("total", pr.Total))
+	}
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.finishLocked()
+}
+
+func (p *progress) finishLocked() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+}
+
+// parseShard parses "i/n" (0-based). A StatefulSet pod name such as
+// "uptake-2" may stand for i: its trailing ordinal is used.
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	var i, n int
+	if ok {
+		if k := strings.LastIndex(a, "-"); k >= 0 {
+			a = a[k+1:]
+		}
+		_, err1 := fmt.Sscanf(a, "%d", &i)
+		_, err2 := fmt.Sscanf(b, "%d", &n)
+		ok = err1 == nil && err2 == nil && n >= 1 && i >= 0 && i < n
+	}
+	if !ok {
+		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (or POD-NAME-i/n)", s)
+	}
+	return i, n, nil
+}

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/signal"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	"go.uber.org/zap"
+
+	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/exporter"
+)
+
+type serveCmd struct {
+	cmd      *kingpin.CmdClause
+	config   *string
+	interval *time.Duration
+	storage  *string
+	shard    *string
+	web      *web.FlagConfig
+}
+
+func newServeCmd(app *kingpin.Application) *serveCmd {
+	c := &serveCmd{cmd: app.Command("serve", "Scan on a schedule and serve the results on /metrics.").Default()}
+	c.config = c.cmd.Flag("config", "Path to the config file; reloaded on SIGHUP and POST /-/reload.").Short('c').Required().String()
+	c.interval = c.cmd.Flag("scan.interval", "Time between scan starts; a tick that finds a scan still running is skipped.").Default("1h").Duration()
+	c.storage = c.cmd.Flag("storage.path", "Directory of the scan cache (an embedded database): unchanged repos are not read again, and the last good data survives restarts.").Default("./data").String()
+	c.shard = c.cmd.Flag("shard", "Scan only shard i of n (0-based i/n); a StatefulSet pod name works for i (uptake-2/4). Env: UPTAKE_SHARD.").Envar("UPTAKE_SHARD").Default("0/1").String()
+	c.web = kingpinflag.AddFlags(c.cmd, defaultAddress)
+	return c
+}
+
+// server holds the serving state: the current config and snapshot, swapped
+// whole, never edited in place.
+type server struct {
+	log      *zap.Logger
+	path     string
+	interval time.Duration
+	store    *cache.Store
+	metrics  *remote.Metrics
+	engine   *collector.Engine
+
+	mu      sync.Mutex // guards current, sources, last, rescan
+	current *loaded
+	sources []source.Source
+	last    *collector.Result
+	rescan  bool
+
+	snapshot atomic.Pointer[collector.Snapshot]
+	scanning atomic.Bool
+	kick     chan struct{}
+
+	reloadOK   prometheus.Gauge
+	reloadTime prometheus.Gauge
+}
+
+func (c *serveCmd) run(log *zap.Logger) int {
+	log.Info("starting uptake", zap.String("version", version.Info()), zap.String("build", version.BuildContext()))
+	l, err := load(*c.config)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	shard, shards, err := parseShard(*c.shard)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	if *c.interval <= 0 {
+		fmt.Fprintln(os.Stderr, "--scan.interval must be positive")
+		return 2
+	}
+	store, err := cache.Open(*c.storage)
+	if err != nil {
+		log.Error("cannot open the scan cache", zap.Error(err))
+		return 1
+	}
+	defer store.Close()
+
+	s := &server{
+		log: log, path: *c.config, interval: *c.interval, store: store, metrics: remote.NewMetrics(),
+		current: l, kick: make(chan struct{}, 1),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "uptake_config_last_reload_successful",
+			Help: "Whether the last config load or reload succeeded (1) or was rejected (0, the previous config is kept)."}),
+		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "uptake_config_last_reload_success_timestamp_seconds",
+			Help: "When the config was last loaded successfully, as a Unix timestamp."}),
+	}
+	s.engine = collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards})
+	if s.sources, err = collector.NewSources(l.cfg, s.sourceOptions()); err != nil {
+		log.Error("cannot set up sources", zap.Error(err))
+		return 1
+	}
+	s.reloadOK.Set(1)
+	s.reloadTime.SetToCurrentTime()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		exporter.NewCollector(s.snapshot.Load, s.interval),
+		versioncollector.NewCollector("uptake"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		s.reloadOK, s.reloadTime,
+	)
+	if err := s.metrics.Register(reg); err != nil {
+		log.Error("registering metrics", zap.Error(err))
+		return 1
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go s.loop(ctx)
+	go s.watchSIGHUP(ctx)
+
+	mux, err := exporter.NewMux(exporter.WebOptions{
+		Gatherer: reg,
+		Logger:   slogger(log),
+		Ready:    func() bool { return s.snapshot.Load() != nil },
+		Reload:   s.reload,
+		Snapshot: s.snapshot.Load,
+	})
+	if err != nil {
+		log.Error("building web handlers", zap.Error(err))
+		return 1
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- web.ListenAndServe(srv, c.web, slogger(log)) }()
+	select {
+	case err := <-errc:
+		log.Error("web server failed", zap.Error(err))
+		return 1
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		return 0
+	}
+}
+
+func (s *server) sourceOptions() collector.SourceOptions {
+	return collector.SourceOptions{Logger: s.log, Metrics: s.metrics, Store: s.store}
+}
+
+// loop scans at start, then every interval, and when a reload asks for it.
+func (s *server) loop(ctx context.Context) {
+	ticker := time.NewTicker(s.interval)
+	defer ticker.Stop()
+	s.startScan(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			s.startScan(ctx)
+		case <-s.kick:
+			s.startScan(ctx)
+		}
+	}
+}
+
+func (s *server) startScan(ctx context.Context) {
+	if !s.scanning.CompareAndSwap(false, true) {
+		s.log.Warn("scan still running; skipping this tick")
+		return
+	}
+	go func() {
+		defer s.scanning.Store(false)
+		s.scanOnce(ctx)
+	}()
+}
+
+func (s *server) scanOnce(ctx context.Context) {
+	s.mu.Lock()
+	l, sources := s.current, s.sources
+	s.rescan = false
+	s.mu.Unlock()
+
+	start := time.Now()
+	res := s.engine.Scan(ctx, l.cfg, l.cat, sources)
+	if ctx.Err() != nil {
+		return
+	}
+
+	s.mu.Lock()
+	// A reload during the scan may have changed the catalog: evaluate with
+	// the newest one when it reads the same files, else scan again.
+	if cur := s.current; cur != l && collector.RuleHash(cur.cfg, cur.cat) == res.RuleHash && reflect.DeepEqual(cur.cfg.Sources, l.cfg.Sources) {
+		l = cur
+	} else if cur != l {
+		s.rescan = true
+	}
+	s.last = res
+	s.snapshot.Store(collector.Build(l.cfg, l.cat, res, time.Now(), s.log))
+	again := s.rescan
+	s.mu.Unlock()
+	s.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)))
+	if again {
+		s.requestScan()
+	}
+}
+
+func (s *server) requestScan() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (s *server) watchSIGHUP(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			_ = s.reload()
+		}
+	}
+}
+
+// reload applies the config file anew. A bad file is rejected and the
+// running config kept. A change that reads the same files re-evaluates the
+// last scan at once; one that needs other files or sources starts a scan.
+func (s *server) reload() error {
+	l, err := load(s.path)
+	if err != nil {
+		s.reloadOK.Set(0)
+		s.log.Error("config reload rejected; keeping the running config", zap.Error(err))
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.current
+	sourcesChanged := !reflect.DeepEqual(old.cfg.Sources, l.cfg.Sources)
+	if sourcesChanged {
+		sources, err := collector.NewSources(l.cfg, s.sourceOptions())
+		if err != nil {
+			s.reloadOK.Set(0)
+			s.log.Error("config reload rejected; keeping the running config", zap.Error(err))
+			return err
+		}
+		s.sources = sources
+	}
+	s.current = l
+	s.reloadOK.Set(1)
+	s.reloadTime.SetToCurrentTime()
+	sameFiles := collector.RuleHash(l.cfg, l.cat) == collector.RuleHash(old.cfg, old.cat) && !sourcesChanged
+	switch {
+	case sameFiles && s.last != nil:
+		s.snapshot.Store(collector.Build(l.cfg, l.cat, s.last, time.Now(), s.log))
+		s.log.Info("config reloaded; re-evaluated the last scan without reading repos")
+	case s.scanning.Load():
+		s.rescan = !sameFiles
+		s.log.Info("config reloaded during a scan", zap.Bool("rescan_after", s.rescan))
+	default:
+		s.log.Info("config reloaded; the rule set or sources changed, scanning")
+		s.requestScan()
+	}
+	return nil
+}

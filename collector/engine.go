@@ -1,0 +1,435 @@
+// Package collector is the scan engine: it lists each source's repos,
+// serves unchanged ones from the scan cache, reads only the files some rule
+// needs from the others, and builds the immutable Snapshot the exporter
+// publishes.
+package collector
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/common/version"
+	"go.uber.org/zap"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/teams"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// inventoryVersion is part of the rule-set hash: bump it when a detector's
+// output changes for the same files, so cached inventories are rebuilt.
+const inventoryVersion = "1"
+
+// Inventory is what a scan learns from one repo at one commit. It is what
+// the cache keeps: offerings, teams and eligibility are evaluated from it,
+// so a catalog change that needs no new file re-evaluates without reading.
+type Inventory struct {
+	Components []detect.Component `json:"components,omitempty"`
+	Languages  []string           `json:"languages,omitempty"`
+	// Owners are the CODEOWNERS owners of the repo root.
+	Owners     []string `json:"owners,omitempty"`
+	FileErrors int      `json:"file_errors,omitempty"`
+	FilesRead  int      `json:"files_read"`
+	Empty      bool     `json:"empty,omitempty"`
+}
+
+// RepoScan is one repo's outcome in a scan.
+type RepoScan struct {
+	Repo      source.Repo `json:"repo"`
+	Head      string      `json:"head"`
+	Inventory Inventory   `json:"inventory"`
+	// Cached marks a repo served from the scan cache without reading files.
+	Cached bool `json:"-"`
+	// Stale marks last good data kept because this scan failed for the repo.
+	Stale bool `json:"-"`
+	// Err is why this scan failed for the repo ("" when it did not).
+	Err string `json:"-"`
+}
+
+// SourceScan is one source's outcome in a scan.
+type SourceScan struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+	// OK is false when the source could not be listed; its repos are then
+	// the last good ones.
+	OK          bool      `json:"ok"`
+	Error       string    `json:"error,omitempty"`
+	LastSuccess time.Time `json:"last_success"`
+	Repos       int       `json:"repos"`
+	RepoErrors  int       `json:"repo_errors"`
+	Cached      int       `json:"cached_repos"`
+	FilesRead   int       `json:"files_read"`
+}
+
+// Result is a complete scan: every source, every repo.
+type Result struct {
+	Repos    []RepoScan
+	Sources  []SourceScan
+	RuleHash string
+	Time     time.Time
+}
+
+// Progress reports a scan's advance.
+type Progress struct {
+	Source      string
+	Done, Total int
+}
+
+// Options configure an Engine.
+type Options struct {
+	Logger *zap.Logger
+	// Store is the scan cache; nil scans everything every time.
+	Store *cache.Store
+	// Shard and Shards select the repos whose stable hash modulo Shards is
+	// Shard; Shards 0 or 1 scans all.
+	Shard, Shards int
+	// OnProgress, when set, is called after each repo.
+	OnProgress func(Progress)
+}
+
+// Engine runs scans and remembers the last good result of every repo.
+type Engine struct {
+	opts Options
+	log  *zap.Logger
+
+	mu          sync.Mutex
+	last        map[string]map[string]RepoScan
+	lastSuccess map[string]time.Time
+}
+
+// NewEngine returns an engine.
+func NewEngine(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	return &Engine{opts: opts, log: opts.Logger, last: map[string]map[string]RepoScan{}, lastSuccess: map[string]time.Time{}}
+}
+
+// RuleHash identifies what a scan reads and how: detector kinds in use,
+// raw-file probes, excludes and size limit, and the detectors' code. Equal
+// hashes mean a cached inventory is still valid for the same HEAD.
+func RuleHash(cfg *config.Config, cat *match.Catalog) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "inventory=%s\nbuild=%s %s\n", inventoryVersion, version.Version, version.Revision)
+	fmt.Fprintf(h, "kinds=%s\n", strings.Join(cat.Kinds(), ","))
+	for _, p := range cat.Probes() {
+		fmt.Fprintf(h, "probe=%s\n", p.Key())
+	}
+	excl := append([]string(nil), cfg.Scan.Exclude...)
+	sort.Strings(excl)
+	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(excl, ","), cfg.Scan.MaxFileBytes)
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// InShard reports whether a repo belongs to shard i of n.
+func InShard(repo source.Repo, i, n int) bool {
+	if n <= 1 {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(repo.Source + "/" + repo.Name))
+	return int(h.Sum32()%uint32(n)) == i
+}
+
+// Scan scans every source. It never fails as a whole: a source that cannot
+// be listed and a repo that cannot be read keep their last good data and
+// are reported in the SourceScan.
+func (e *Engine) Scan(ctx context.Context, cfg *config.Config, cat *match.Catalog, sources []source.Source) *Result {
+	res := &Result{RuleHash: RuleHash(cfg, cat), Time: time.Now()}
+	for _, src := range sources {
+		repos, status := e.scanSource(ctx, cfg, cat, src, res.RuleHash)
+		res.Repos = append(res.Repos, repos...)
+		res.Sources = append(res.Sources, status)
+	}
+	return res
+}
+
+func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, hash string) ([]RepoScan, SourceScan) {
+	start := time.Now()
+	name := src.Name()
+	log := e.log.With(zap.String("source", name))
+	status := SourceScan{Name: name}
+	listed, err := src.List(ctx)
+	if err != nil {
+		status.Error = err.Error()
+		status.Duration = time.Since(start)
+		repos := e.lastGood(name)
+		status.Repos = len(repos)
+		status.LastSuccess = e.getLastSuccess(name)
+		log.Error("listing repos failed; keeping the last good data", zap.Error(err), zap.Int("repos_kept", len(repos)))
+		return repos, status
+	}
+	var repos []source.Repo
+	for _, r := range listed {
+		if InShard(r, e.opts.Shard, e.opts.Shards) {
+			repos = append(repos, r)
+		}
+	}
+	log.Info("scanning source", zap.Int("repos", len(repos)), zap.Int("listed", len(listed)))
+
+	out := make([]RepoScan, len(repos))
+	var done atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, cfg.Scan.Concurrency))
+	for i, repo := range repos {
+		g.Go(func() error {
+			out[i] = e.scanRepo(gctx, cfg, cat, src, repo, hash)
+			if e.opts.OnProgress != nil {
+				e.opts.OnProgress(Progress{Source: name, Done: int(done.Add(1)), Total: len(repos)})
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	kept := make([]RepoScan, 0, len(out))
+	keep := map[string]bool{}
+	for _, r := range out {
+		keep[r.Repo.Name] = true
+		if r.Err != "" {
+			status.RepoErrors++
+			log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
+			if !r.Stale {
+				continue
+			}
+		}
+		if r.Cached {
+			status.Cached++
+		}
+		status.FilesRead += r.Inventory.FilesRead
+		kept = append(kept, r)
+	}
+	status.OK = ctx.Err() == nil
+	status.Repos = len(kept)
+	status.Duration = time.Since(start)
+	e.mu.Lock()
+	if status.OK {
+		e.lastSuccess[name] = time.Now()
+		m := map[string]RepoScan{}
+		for _, r := range kept {
+			m[r.Repo.Name] = r
+		}
+		e.last[name] = m
+	}
+	status.LastSuccess = e.lastSuccess[name]
+	e.mu.Unlock()
+	if status.OK && e.opts.Store != nil && e.opts.Shards <= 1 {
+		if err := e.opts.Store.Prune(name, keep); err != nil {
+			log.Warn("pruning the scan cache failed", zap.Error(err))
+		}
+	}
+	if ctx.Err() != nil {
+		status.Error = ctx.Err().Error()
+	}
+	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
+		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
+	return kept, status
+}
+
+func (e *Engine) getLastSuccess(name string) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.lastSuccess[name]
+}
+
+// lastGood returns a source's last good repos: from memory, else from the
+// cache (a restart followed by a failing source still shows the old data).
+func (e *Engine) lastGood(name string) []RepoScan {
+	e.mu.Lock()
+	m := e.last[name]
+	e.mu.Unlock()
+	var out []RepoScan
+	if len(m) > 0 {
+		for _, r := range m {
+			r.Stale, r.Cached = true, false
+			out = append(out, r)
+		}
+	} else if e.opts.Store != nil {
+		for _, entry := range e.opts.Store.All(name) {
+			var r RepoScan
+			if json.Unmarshal(entry.Data, &r) == nil {
+				r.Stale = true
+				out = append(out, r)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Repo.Name < out[j].Repo.Name })
+	return out
+}
+
+// lastGoodRepo returns one repo's last good result, if any.
+func (e *Engine) lastGoodRepo(srcName, repo string) (RepoScan, bool) {
+	e.mu.Lock()
+	r, ok := e.last[srcName][repo]
+	e.mu.Unlock()
+	if !ok && e.opts.Store != nil {
+		if entry, found := e.opts.Store.Last(srcName, repo); found {
+			ok = json.Unmarshal(entry.Data, &r) == nil
+		}
+	}
+	return r, ok
+}
+
+func (e *Engine) scanRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) RepoScan {
+	ctx, cancel := context.WithTimeout(ctx, cfg.Scan.RepoTimeout)
+	defer cancel()
+	r, err := e.readRepo(ctx, cfg, cat, src, repo, hash)
+	if err == nil {
+		return r
+	}
+	failed := RepoScan{Repo: repo, Err: err.Error()}
+	if prev, ok := e.lastGoodRepo(src.Name(), repo.Name); ok {
+		prev.Repo, prev.Stale, prev.Cached, prev.Err = repo, true, false, err.Error()
+		return prev
+	}
+	return failed
+}
+
+func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) (RepoScan, error) {
+	head := repo.Head
+	if head == "" {
+		var err error
+		head, err = src.Head(ctx, repo)
+		if errors.Is(err, source.ErrEmpty) {
+			return RepoScan{Repo: repo, Inventory: Inventory{Empty: true}}, nil
+		}
+		if err != nil {
+			return RepoScan{}, err
+		}
+	}
+	store := e.opts.Store
+	if store != nil {
+		if data, ok := store.Lookup(src.Name(), repo.Name, head, hash); ok {
+			var cached RepoScan
+			if err := json.Unmarshal(data, &cached); err == nil {
+				// Listing metadata (topics, teams) may change without a commit.
+				cached.Repo, cached.Cached = repo, true
+				return cached, nil
+			}
+		}
+	}
+	tree, err := src.Open(ctx, repo, head)
+	if errors.Is(err, source.ErrEmpty) {
+		return RepoScan{Repo: repo, Head: head, Inventory: Inventory{Empty: true}}, nil
+	}
+	if err != nil {
+		return RepoScan{}, err
+	}
+	inv := e.inventory(ctx, cfg, cat, repo, tree)
+	if ctx.Err() != nil {
+		return RepoScan{}, fmt.Errorf("scan of %s interrupted: %w", repo.Name, ctx.Err())
+	}
+	r := RepoScan{Repo: repo, Head: head, Inventory: inv}
+	if store != nil {
+		data, err := json.Marshal(r)
+		if err == nil {
+			err = store.Save(src.Name(), repo.Name, cache.Entry{Head: head, RuleHash: hash, Time: time.Now(), Data: data})
+		}
+		if err != nil {
+			e.log.Warn("saving to the scan cache failed", zap.String("repo", repo.Name), zap.Error(err))
+		}
+	}
+	return r, nil
+}
+
+// inventory reads only the files some detector, probe or the CODEOWNERS
+// lookup wants; which ones is decided from paths before any read.
+func (e *Engine) inventory(ctx context.Context, cfg *config.Config, cat *match.Catalog, repo source.Repo, tree source.Tree) Inventory {
+	files := newTreeFiles(ctx, tree, cfg.Scan.Exclude, cfg.Scan.MaxFileBytes)
+	inv := Inventory{Languages: match.Languages(files.paths)}
+	var comps []detect.Component
+	for _, kind := range cat.Kinds() {
+		d, _ := detect.Get(kind)
+		found, errs := runDetector(d, files)
+		comps = append(comps, found...)
+		for _, err := range errs {
+			files.fail(err)
+		}
+	}
+	for _, p := range cat.Probes() {
+		for _, pattern := range p.Patterns() {
+			for _, path := range files.Glob(pattern) {
+				var data []byte
+				if p.NeedsContent() {
+					var err error
+					if data, err = files.Read(path); err != nil {
+						files.fail(err)
+						continue
+					}
+				}
+				comps = append(comps, p.Scan(path, data)...)
+			}
+		}
+	}
+	for _, path := range teams.CodeownersPaths {
+		if !files.has(path) {
+			continue
+		}
+		data, err := files.Read(path)
+		if err != nil {
+			files.fail(err)
+			break
+		}
+		inv.Owners = teams.RootOwners(data)
+		break
+	}
+	for i := range comps {
+		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
+	}
+	sort.SliceStable(comps, func(i, j int) bool {
+		a, b := comps[i], comps[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Kind+a.Name < b.Kind+b.Name
+	})
+	inv.Components = dedupe(comps)
+	inv.FilesRead = files.reads
+	inv.FileErrors = len(files.failed)
+	for path, err := range files.failed {
+		e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", path), zap.Error(err))
+	}
+	return inv
+}
+
+// runDetector isolates a detector: hostile input that makes a parser panic
+// costs that detector's findings in this repo, not the scan.
+func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
+	defer func() {
+		if p := recover(); p != nil {
+			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
+		}
+	}()
+	return d.Detect(files)
+}
+
+func dedupe(comps []detect.Component) []detect.Component {
+	out := comps[:0]
+	for i, c := range comps {
+		if i > 0 {
+			p := comps[i-1]
+			if p.Kind == c.Kind && p.Name == c.Name && p.Path == c.Path && p.Line == c.Line && p.Version == c.Version {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

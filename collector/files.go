@@ -1,0 +1,118 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/source"
+)
+
+// maxReadsPerRepo bounds the files one repo may make a scan read, whatever
+// its includes name: a hostile repo cannot turn a scan into a crawl.
+const maxReadsPerRepo = 2000
+
+// treeFiles is the detect.Files view of one tree: excluded paths removed,
+// reads memoised and size-capped, binary content refused.
+type treeFiles struct {
+	ctx   context.Context
+	tree  source.Tree
+	limit int64
+	paths []string
+	index map[string]bool
+
+	mu     sync.Mutex
+	memo   map[string]readResult
+	reads  int
+	failed map[string]error
+}
+
+type readResult struct {
+	data []byte
+	err  error
+}
+
+func newTreeFiles(ctx context.Context, tree source.Tree, exclude []string, limit int64) *treeFiles {
+	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, index: map[string]bool{}, memo: map[string]readResult{}, failed: map[string]error{}}
+	for _, e := range tree.Entries() {
+		if excluded(e.Path, exclude) {
+			continue
+		}
+		f.paths = append(f.paths, e.Path)
+		f.index[e.Path] = true
+	}
+	sort.Strings(f.paths)
+	return f
+}
+
+func excluded(path string, exclude []string) bool {
+	for _, g := range exclude {
+		if ok, _ := doublestar.Match(g, path); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *treeFiles) has(path string) bool { return f.index[path] }
+
+// Glob implements detect.Files.
+func (f *treeFiles) Glob(pattern string) []string {
+	var out []string
+	for _, p := range f.paths {
+		if ok, _ := doublestar.Match(pattern, p); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Read implements detect.Files.
+func (f *treeFiles) Read(path string) ([]byte, error) {
+	if !f.index[path] {
+		return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
+	}
+	f.mu.Lock()
+	if r, ok := f.memo[path]; ok {
+		f.mu.Unlock()
+		return r.data, r.err
+	}
+	if f.reads >= maxReadsPerRepo {
+		f.mu.Unlock()
+		return nil, &detect.FileError{Path: path, Err: errors.New("too many files read in one repo")}
+	}
+	f.reads++
+	f.mu.Unlock()
+
+	data, err := f.tree.Read(f.ctx, path, f.limit)
+	if err == nil && detect.IsBinary(data) {
+		data, err = nil, &detect.FileError{Path: path, Err: errors.New("binary file")}
+	}
+	if err != nil && !errors.As(err, new(*detect.FileError)) {
+		err = &detect.FileError{Path: path, Err: err}
+	}
+	f.mu.Lock()
+	f.memo[path] = readResult{data, err}
+	f.mu.Unlock()
+	return data, err
+}
+
+// fail records a file the scan had to skip, once per path.
+func (f *treeFiles) fail(err error) {
+	path := "?"
+	var fe *detect.FileError
+	if errors.As(err, &fe) {
+		path = fe.Path
+	}
+	f.mu.Lock()
+	if _, seen := f.failed[path]; !seen {
+		f.failed[path] = err
+	}
+	f.mu.Unlock()
+}

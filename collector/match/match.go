@@ -1,0 +1,216 @@
+// Package match compiles the offering catalog's rules with their detectors
+// and evaluates them over a repo's inventory: which offerings a repo adopts,
+// at which version, with which evidence, and whether it is eligible.
+package match
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/version"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// Catalog is the compiled offering catalog.
+type Catalog struct {
+	Offerings []*Offering
+	kinds     []string
+	probes    []detect.Probe
+}
+
+// Offering is one compiled offering.
+type Offering struct {
+	*config.Offering
+	rules         []detect.Matcher
+	eligiblePaths []detect.Matcher
+}
+
+// Adoption is one offering's use in one repo.
+type Adoption struct {
+	// Version is the lowest known version among the matches, or
+	// version.Unknown.
+	Version  string             `json:"version"`
+	Evidence []detect.Component `json:"evidence"`
+}
+
+// Compile resolves every rule with its detector. Errors name the offering,
+// the detector kind and the field, at the rule's line.
+func Compile(cfg *config.Config) (*Catalog, error) {
+	c := &Catalog{}
+	var errs config.Errors
+	kinds := map[string]bool{}
+	probes := map[string]detect.Probe{}
+	addProbe := func(m detect.Matcher) {
+		if p, ok := m.(detect.Probe); ok {
+			probes[p.Key()] = p
+		}
+	}
+	for i := range cfg.Offerings {
+		o := &Offering{Offering: &cfg.Offerings[i]}
+		for _, r := range o.Detect {
+			d, ok := detect.Get(r.Kind)
+			if !ok {
+				errs = append(errs, config.Error{File: cfg.File, Line: r.KeyLines["kind"], Msg: fmt.Sprintf(
+					"offering %q: unknown detector kind %q (known: %s)", o.Name, r.Kind, strings.Join(detect.Kinds(), ", "))})
+				continue
+			}
+			m, err := d.Compile(r.Params)
+			if err != nil {
+				errs = append(errs, config.Error{File: cfg.File, Line: ruleLine(r, err), Msg: fmt.Sprintf(
+					"offering %q: detector %s: %v", o.Name, r.Kind, err)})
+				continue
+			}
+			o.rules = append(o.rules, m)
+			if _, isProbe := m.(detect.Probe); isProbe {
+				addProbe(m)
+			} else {
+				kinds[r.Kind] = true
+			}
+		}
+		if o.Eligible != nil && len(o.Eligible.Paths) > 0 {
+			fileKind, ok := detect.Get("file")
+			if !ok {
+				return nil, fmt.Errorf("detector kind file is not registered")
+			}
+			for _, g := range o.Eligible.Paths {
+				m, err := fileKind.Compile(map[string]string{"path": g})
+				if err != nil {
+					errs = append(errs, config.Error{File: cfg.File, Line: o.Line, Msg: fmt.Sprintf(
+						"offering %q: eligible.paths: %v", o.Name, err)})
+					continue
+				}
+				o.eligiblePaths = append(o.eligiblePaths, m)
+				addProbe(m)
+			}
+		}
+		c.Offerings = append(c.Offerings, o)
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
+	}
+	for k := range kinds {
+		c.kinds = append(c.kinds, k)
+	}
+	sort.Strings(c.kinds)
+	for _, p := range probes {
+		c.probes = append(c.probes, p)
+	}
+	sort.Slice(c.probes, func(i, j int) bool { return c.probes[i].Key() < c.probes[j].Key() })
+	return c, nil
+}
+
+// ruleLine is the line of the field an error names, else the rule's.
+func ruleLine(r config.Rule, err error) int {
+	msg := err.Error()
+	best := r.Line
+	for k, line := range r.KeyLines {
+		if strings.HasPrefix(msg, k+" ") || strings.HasPrefix(msg, k+":") {
+			best = line
+		}
+	}
+	return best
+}
+
+// Kinds are the detector kinds some rule uses; only these run in a scan.
+func (c *Catalog) Kinds() []string { return c.kinds }
+
+// Probes are the raw-file rules (file, regex, eligible.paths), one per key.
+func (c *Catalog) Probes() []detect.Probe { return c.probes }
+
+// Evaluate returns the offerings a repo's components adopt, by name.
+func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
+	out := map[string]Adoption{}
+	for _, o := range c.Offerings {
+		var ev []detect.Component
+		for _, comp := range components {
+			for _, m := range o.rules {
+				if m.Match(comp) {
+					ev = append(ev, comp)
+					break
+				}
+			}
+		}
+		if len(ev) == 0 {
+			continue
+		}
+		labels := make([]string, len(ev))
+		for i, e := range ev {
+			labels[i] = version.Clean(e.Version)
+		}
+		out[o.Name] = Adoption{Version: version.Lowest(labels), Evidence: ev}
+	}
+	return out
+}
+
+// Facts are what eligibility looks at in one repo.
+type Facts struct {
+	Repo       source.Repo
+	Team       string
+	Languages  []string
+	Components []detect.Component
+}
+
+// EligibleByRules applies eligible: (fields ANDed, list items ORed,
+// exclude_repos subtracted). Adoption and waivers are the caller's: an
+// adopter is always eligible.
+func (o *Offering) EligibleByRules(f Facts) bool {
+	e := o.Eligible
+	if e == nil {
+		return true
+	}
+	for _, g := range e.ExcludeRepos {
+		if f.Repo.MatchName(g) {
+			return false
+		}
+	}
+	if len(e.Languages) > 0 && !intersects(e.Languages, f.Languages) {
+		return false
+	}
+	if len(e.Topics) > 0 && !intersects(e.Topics, f.Repo.Topics) {
+		return false
+	}
+	if len(e.Teams) > 0 && !intersects(e.Teams, []string{f.Team}) {
+		return false
+	}
+	if len(o.eligiblePaths) > 0 {
+		found := false
+		for _, comp := range f.Components {
+			for _, m := range o.eligiblePaths {
+				if m.Match(comp) {
+					found = true
+				}
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// Waiver returns the waiver in force for a repo at time now, if any.
+func (o *Offering) Waiver(repo source.Repo, now time.Time) *config.Waiver {
+	for i := range o.Waivers {
+		w := &o.Waivers[i]
+		if repo.MatchName(w.Repo) && now.Before(w.ExpiresAt) {
+			return w
+		}
+	}
+	return nil
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x == y {
+				return true
+			}
+		}
+	}
+	return false
+}

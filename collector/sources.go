@@ -1,0 +1,40 @@
+package collector
+
+import (
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/local"
+	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// SourceOptions are what remote sources share across a process.
+type SourceOptions struct {
+	Logger  *zap.Logger
+	Metrics *remote.Metrics
+	Store   source.Store
+}
+
+// NewSources builds one Source per configured source.
+func NewSources(cfg *config.Config, opts SourceOptions) ([]source.Source, error) {
+	var out []source.Source
+	for _, s := range cfg.Sources {
+		src, err := newSource(cfg, s, opts)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: %w", s.Name, err)
+		}
+		out = append(out, src)
+	}
+	return out, nil
+}
+
+func newSource(cfg *config.Config, s config.Source, opts SourceOptions) (source.Source, error) {
+	switch s.Type {
+	case "local":
+		return local.New(s), nil
+	}
+	return nil, fmt.Errorf("source type %q is not supported by this build", s.Type)
+}

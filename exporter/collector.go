@@ -1,0 +1,170 @@
+// Package exporter publishes the current Snapshot as Prometheus metrics and
+// serves the web endpoints. It knows nothing of sources or detectors.
+package exporter
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/uptake-dev/uptake/collector"
+)
+
+const fromScan = " From the last completed scan."
+
+var (
+	teamReposDesc = prometheus.NewDesc("uptake_team_repos",
+		"Repos attributed to the team."+fromScan, []string{"team"}, nil)
+	adoptedDesc = prometheus.NewDesc("uptake_offering_adopted_repos",
+		"Repos of the team that adopt the offering."+fromScan, []string{"offering", "team"}, nil)
+	eligibleDesc = prometheus.NewDesc("uptake_offering_eligible_repos",
+		"Repos of the team that count in the offering's adoption denominator: eligible and not waived, or adopting."+fromScan, []string{"offering", "team"}, nil)
+	waivedDesc = prometheus.NewDesc("uptake_offering_waived_repos",
+		"Eligible repos of the team excused from the offering by a waiver in force, that do not adopt it."+fromScan, []string{"offering", "team"}, nil)
+	ratioDesc = prometheus.NewDesc("uptake_offering_adoption_ratio",
+		"Adopted repos divided by eligible repos (0-1); absent when the team has no eligible repo."+fromScan, []string{"offering", "team"}, nil)
+	offeringInfoDesc = prometheus.NewDesc("uptake_offering_info",
+		"Offering metadata from the catalog; latest is the resolved latest version (empty when unset). Always 1.", []string{"offering", "owner", "lifecycle", "latest"}, nil)
+	outdatedDesc = prometheus.NewDesc("uptake_offering_outdated_repos",
+		"Adopting repos of the team on a version below the offering's latest."+fromScan, []string{"offering", "team"}, nil)
+	outdatedMajorDesc = prometheus.NewDesc("uptake_offering_outdated_major_repos",
+		"Adopting repos of the team one or more major versions behind the offering's latest."+fromScan, []string{"offering", "team"}, nil)
+	unknownVersionDesc = prometheus.NewDesc("uptake_offering_unknown_version_repos",
+		"Adopting repos of the team whose version is unknown (branch, SHA, variable); never counted as outdated."+fromScan, []string{"offering", "team"}, nil)
+	versionReposDesc = prometheus.NewDesc("uptake_offering_version_repos",
+		"Adopting repos per version of the offering: the newest versions by name, older ones as version=\"other\", unknown ones as version=\"unknown\"."+fromScan, []string{"offering", "version"}, nil)
+	targetRatioDesc = prometheus.NewDesc("uptake_offering_target_ratio",
+		"The offering's adoption target ratio (0-1).", []string{"offering"}, nil)
+	targetDeadlineDesc = prometheus.NewDesc("uptake_offering_target_deadline_timestamp_seconds",
+		"When the offering's adoption target is due (00:00 UTC of the date), as a Unix timestamp.", []string{"offering"}, nil)
+	hoursSavedDesc = prometheus.NewDesc("uptake_offering_hours_saved_per_month",
+		"Estimated hours saved per month by the team's adoption: adopted repos x hours per repo, plus hours per team when at least one repo adopts."+fromScan, []string{"offering", "team"}, nil)
+	valueDesc = prometheus.NewDesc("uptake_offering_value_per_month",
+		"Estimated value per month of the team's adoption: hours saved x hourly rate, in the currency of uptake_roi_info."+fromScan, []string{"offering", "team"}, nil)
+	onboardingDesc = prometheus.NewDesc("uptake_offering_onboarding_hours_remaining",
+		"Estimated hours to onboard the team's eligible repos that do not adopt yet."+fromScan, []string{"offering", "team"}, nil)
+	costDesc = prometheus.NewDesc("uptake_offering_cost_per_month",
+		"The offering's full monthly cost (run cost plus the platform team's time), in the currency of uptake_roi_info.", []string{"offering"}, nil)
+	roiRatioDesc = prometheus.NewDesc("uptake_offering_roi_ratio",
+		"(Summed value per month - cost per month) / cost per month; absent when the cost is 0."+fromScan, []string{"offering"}, nil)
+	roiInfoDesc = prometheus.NewDesc("uptake_roi_info",
+		"The currency ROI values are in. Always 1.", []string{"currency"}, nil)
+
+	scanDurationDesc = prometheus.NewDesc("uptake_scan_duration_seconds",
+		"How long the source's last scan took.", []string{"source"}, nil)
+	scanLastSuccessDesc = prometheus.NewDesc("uptake_scan_last_success_timestamp_seconds",
+		"When the source last completed a scan (its repos listed), as a Unix timestamp; 0 before the first.", []string{"source"}, nil)
+	scanReposDesc = prometheus.NewDesc("uptake_scan_repos",
+		"Repos of the source in the last scan, last good data of failed repos included.", []string{"source"}, nil)
+	scanRepoErrorsDesc = prometheus.NewDesc("uptake_scan_repo_errors",
+		"Repos of the source that could not be read in the last scan (their last good data, if any, is kept).", []string{"source"}, nil)
+	scanFileErrorsDesc = prometheus.NewDesc("uptake_scan_file_errors",
+		"Files skipped in the source's repos because they could not be parsed or read (malformed, binary, over the size limit).", []string{"source"}, nil)
+	scanCachedDesc = prometheus.NewDesc("uptake_scan_cached_repos",
+		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
+	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
+		"The configured interval between scans.", nil, nil)
+)
+
+var allDescs = []*prometheus.Desc{
+	teamReposDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
+	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
+	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
+	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanCachedDesc,
+	scanIntervalDesc,
+}
+
+// Collector emits const metrics from the current snapshot: a scrape costs
+// the series it emits, never a scan.
+type Collector struct {
+	snapshot     func() *collector.Snapshot
+	scanInterval time.Duration
+}
+
+// NewCollector returns a collector over the snapshot get returns (nil
+// before the first scan completes). scanInterval 0 leaves out the interval gauge.
+func NewCollector(get func() *collector.Snapshot, scanInterval time.Duration) *Collector {
+	return &Collector{snapshot: get, scanInterval: scanInterval}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range allDescs {
+		ch <- d
+	}
+}
+
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	if c.scanInterval > 0 {
+		gauge(ch, scanIntervalDesc, c.scanInterval.Seconds())
+	}
+	s := c.snapshot()
+	if s == nil {
+		return
+	}
+	for _, t := range s.Teams {
+		gauge(ch, teamReposDesc, float64(t.Repos), t.Name)
+	}
+	offerings := map[string]collector.OfferingReport{}
+	for _, o := range s.Offerings {
+		offerings[o.Name] = o
+		gauge(ch, offeringInfoDesc, 1, o.Name, o.Owner, o.Lifecycle, o.Latest)
+		for _, v := range o.Versions {
+			gauge(ch, versionReposDesc, float64(v.Repos), o.Name, v.Version)
+		}
+		if t := o.Target; t != nil {
+			gauge(ch, targetRatioDesc, t.Ratio, o.Name)
+			gauge(ch, targetDeadlineDesc, float64(t.Deadline.Unix()), o.Name)
+		}
+		if r := o.ROI; r != nil {
+			gauge(ch, costDesc, r.CostPerMonth, o.Name)
+			if r.Ratio != nil {
+				gauge(ch, roiRatioDesc, *r.Ratio, o.Name)
+			}
+		}
+	}
+	if s.ROI {
+		gauge(ch, roiInfoDesc, 1, s.Currency)
+	}
+	for _, cell := range s.Summary {
+		l := []string{cell.Offering, cell.Team}
+		gauge(ch, adoptedDesc, float64(cell.Adopted), l...)
+		gauge(ch, eligibleDesc, float64(cell.Total), l...)
+		gauge(ch, waivedDesc, float64(cell.Waived), l...)
+		if cell.Ratio != nil {
+			gauge(ch, ratioDesc, *cell.Ratio, l...)
+		}
+		o := offerings[cell.Offering]
+		if o.Latest != "" {
+			gauge(ch, outdatedDesc, float64(cell.Outdated), l...)
+			gauge(ch, outdatedMajorDesc, float64(cell.OutdatedMajor), l...)
+			gauge(ch, unknownVersionDesc, float64(cell.UnknownVersion), l...)
+		}
+		if o.ROI != nil {
+			gauge(ch, hoursSavedDesc, cell.HoursSaved, l...)
+			gauge(ch, valueDesc, cell.Value, l...)
+			gauge(ch, onboardingDesc, cell.OnboardingRemaining, l...)
+		}
+	}
+	fileErrors := map[string]int{}
+	for _, r := range s.Repos {
+		fileErrors[r.Source] += r.FileErrors
+	}
+	for _, src := range s.Sources {
+		gauge(ch, scanDurationDesc, src.Duration.Seconds(), src.Name)
+		last := 0.0
+		if !src.LastSuccess.IsZero() {
+			last = float64(src.LastSuccess.UnixNano()) / 1e9
+		}
+		gauge(ch, scanLastSuccessDesc, last, src.Name)
+		gauge(ch, scanReposDesc, float64(src.Repos), src.Name)
+		gauge(ch, scanRepoErrorsDesc, float64(src.RepoErrors), src.Name)
+		gauge(ch, scanFileErrorsDesc, float64(fileErrors[src.Name]), src.Name)
+		gauge(ch, scanCachedDesc, float64(src.Cached), src.Name)
+	}
+}
