@@ -211,3 +211,9 @@ func TestDockerfileCompile(t *testing.T) {
 		})
 	}
 }
+
+func FuzzDockerfile(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzDetect(t, "dockerfile", detecttest.Files{"Dockerfile": string(data)})
+	})
+}

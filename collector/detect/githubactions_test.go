@@ -154,3 +154,9 @@ func TestGitHubActionsCompile(t *testing.T) {
 		})
 	}
 }
+
+func FuzzGitHubActions(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzDetect(t, "github_actions", detecttest.Files{".github/workflows/ci.yml": string(data)})
+	})
+}

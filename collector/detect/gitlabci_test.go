@@ -251,3 +251,12 @@ func TestGitLabCICompile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzGitLabCI gives the same content to the pipeline and to files it may
+// include, so include chains and cycles get exercised too.
+func FuzzGitLabCI(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := string(data)
+		fuzzDetect(t, "gitlab_ci", detecttest.Files{".gitlab-ci.yml": s, "ci/a.yml": s, "ci/b.yml": s, "templates/ci.yml": s})
+	})
+}

@@ -225,3 +225,34 @@ func assertMatches(t *testing.T, m detect.Matcher, kind string, match, noMatch [
 		}
 	}
 }
+
+func FuzzGomod(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fuzzDetect(t, "gomod", detecttest.Files{"go.mod": string(data)})
+	})
+}
+
+// fuzzDetect runs a detector over hostile files and checks every component
+// is of its kind and points at a line that exists in a file it was given.
+func fuzzDetect(t *testing.T, kind string, files detecttest.Files) {
+	t.Helper()
+	cs, errs := mustDetector(t, kind).Detect(files)
+	for _, c := range cs {
+		data, ok := files[c.Path]
+		if c.Kind != kind || !ok {
+			t.Fatalf("component %+v: wrong kind or a path not in the repo", c)
+		}
+		if lines := strings.Count(string(detect.Clean([]byte(data))), "\n") + 1; c.Line < 1 || c.Line > lines {
+			t.Fatalf("component %+v: line outside 1..%d", c, lines)
+		}
+		if c.Name == "" {
+			t.Fatalf("component %+v has no name", c)
+		}
+	}
+	for _, err := range errs {
+		var fe *detect.FileError
+		if !errors.As(err, &fe) || fe.Path == "" {
+			t.Fatalf("error %v is not a FileError naming a file", err)
+		}
+	}
+}

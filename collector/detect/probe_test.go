@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/uptake-dev/uptake/collector/detect"
@@ -148,4 +149,19 @@ func TestProbeCompileErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzRegexProbe(f *testing.F) {
+	f.Fuzz(func(t *testing.T, pattern string, data []byte) {
+		m, err := mustDetector(t, "regex").Compile(map[string]string{"path": "**", "pattern": pattern})
+		if err != nil {
+			return
+		}
+		for _, c := range m.(detect.Probe).Scan("x/file", data) {
+			lines := strings.Count(string(detect.Clean(data)), "\n") + 1
+			if c.Kind != "regex" || c.Path != "x/file" || c.Line < 1 || c.Line > lines || !m.Match(c) {
+				t.Fatalf("component %+v (file has %d lines)", c, lines)
+			}
+		}
+	})
 }
