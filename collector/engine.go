@@ -209,8 +209,9 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 		}
 		if r.Cached {
 			status.Cached++
+		} else if !r.Stale {
+			status.FilesRead += r.Inventory.FilesRead
 		}
-		status.FilesRead += r.Inventory.FilesRead
 		kept = append(kept, r)
 	}
 	status.OK = ctx.Err() == nil

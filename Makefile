@@ -1,0 +1,65 @@
+GO        ?= go
+BIN       := bin/uptake
+DEMO_DIR  ?= demo
+DEMO_ADDR ?= 127.0.0.1:9877
+PKGS      := ./...
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
+             -X github.com/prometheus/common/version.Revision=$(REVISION) \
+             -X github.com/prometheus/common/version.Branch=main
+
+.PHONY: all build test fmt-check vet unit demo demo-data bench fuzz generate golden clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/uptake
+
+## test: formatting, vet, and every test with the race detector (what CI runs).
+test: fmt-check vet unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+## demo: generate the demo organisation (real git repos, no network) and serve it.
+demo: build demo-data
+	@echo
+	@echo "uptake is starting on http://$(DEMO_ADDR)/metrics  (landing page: http://$(DEMO_ADDR)/ ; Ctrl-C stops)"
+	@echo
+	$(BIN) serve --config $(DEMO_DIR)/uptake.yml --storage.path $(DEMO_DIR)/data \
+		--web.listen-address $(DEMO_ADDR) --scan.interval 5m
+
+demo-data:
+	$(GO) run ./cmd/uptake-demo -out $(DEMO_DIR) -force
+
+## bench: benchmarks with figures (request costs of remote scans, scan throughput).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./collector/... ./exporter/...
+
+## fuzz: run every fuzz target for FUZZTIME each (local use, not CI).
+FUZZTIME ?= 60s
+fuzz:
+	@for pkg in ./collector/detect ./collector/version ./collector/teams ./config; do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+## generate: regenerate committed generated files (dashboards).
+generate:
+	$(GO) generate ./...
+
+## golden: rewrite golden files after an intended output change.
+golden:
+	$(GO) test ./exporter/... ./collector/... -run Golden -update
+
+clean:
+	rm -rf bin $(DEMO_DIR)

@@ -1,0 +1,370 @@
+package collector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// fakeSource is an in-memory source that counts what the engine asks of it.
+type fakeSource struct {
+	name    string
+	mu      sync.Mutex
+	repos   map[string]fakeRepo
+	listErr error
+	reads   atomic.Int64
+	opens   atomic.Int64
+	readLog []string
+}
+
+type fakeRepo struct {
+	head    string
+	files   map[string]string
+	headErr error
+}
+
+func (s *fakeSource) Name() string { return s.name }
+
+func (s *fakeSource) List(context.Context) ([]source.Repo, error) {
+	if s.listErr != nil {
+		return nil, s.listErr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []source.Repo
+	for n := range s.repos {
+		out = append(out, source.Repo{Source: s.name, Name: n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (s *fakeSource) Head(_ context.Context, r source.Repo) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fr := s.repos[r.Name]
+	return fr.head, fr.headErr
+}
+
+func (s *fakeSource) Open(_ context.Context, r source.Repo, head string) (source.Tree, error) {
+	s.opens.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &fakeTree{src: s, files: s.repos[r.Name].files}, nil
+}
+
+type fakeTree struct {
+	src   *fakeSource
+	files map[string]string
+}
+
+func (t *fakeTree) Entries() []source.Entry {
+	var out []source.Entry
+	for p, c := range t.files {
+		out = append(out, source.Entry{Path: p, Size: int64(len(c))})
+	}
+	return out
+}
+
+func (t *fakeTree) Read(_ context.Context, path string, limit int64) ([]byte, error) {
+	t.src.reads.Add(1)
+	t.src.mu.Lock()
+	t.src.readLog = append(t.src.readLog, path)
+	t.src.mu.Unlock()
+	c, ok := t.files[path]
+	if !ok {
+		return nil, fs.ErrNotExist
+	}
+	if int64(len(c)) > limit {
+		return nil, source.TooLarge(path, int64(len(c)), limit)
+	}
+	return []byte(c), nil
+}
+
+func (t *fakeTree) FileURL(path string, line int) string {
+	return fmt.Sprintf("https://git.example/%s#L%d", path, line)
+}
+
+// panicky is a detector that panics on any input, to prove isolation.
+type panicky struct{}
+
+func (panicky) Kind() string       { return "test_panicky" }
+func (panicky) Patterns() []string { return []string{"**/panic.txt"} }
+func (panicky) Detect(f detect.Files) ([]detect.Component, []error) {
+	for _, p := range f.Glob("**/panic.txt") {
+		_, _ = f.Read(p)
+		panic("hostile input")
+	}
+	return nil, nil
+}
+func (panicky) Compile(map[string]string) (detect.Matcher, error) {
+	return detect.MatcherFunc(func(c detect.Component) bool { return false }), nil
+}
+
+func init() { detect.Register(panicky{}) }
+
+const testConfig = `
+sources:
+  - name: fake
+    type: local
+    path: /nonexistent
+teams:
+  from: [codeowners, map]
+  map:
+    search: ["search-*"]
+offerings:
+  - name: service-kit
+    owner: platform
+    lifecycle: ga
+    latest: v1.4.0
+    detect:
+      - kind: gomod
+        module: github.com/acme/service-kit
+  - name: base-image
+    owner: platform
+    lifecycle: beta
+    detect:
+      - kind: dockerfile
+        image: registry.acme.io/base
+  - name: marker
+    owner: platform
+    lifecycle: experimental
+    detect:
+      - kind: file
+        path: .platform/marker.yaml
+  - name: hostile
+    owner: platform
+    lifecycle: experimental
+    detect:
+      - kind: test_panicky
+`
+
+func loadTest(t *testing.T, yml string) (*config.Config, *match.Catalog) {
+	t.Helper()
+	cfg, err := config.Parse("test.yml", []byte(yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, cat
+}
+
+func goMod(v string) string {
+	return "module example.com/x\n\ngo 1.22\n\nrequire github.com/acme/service-kit " + v + "\n"
+}
+
+func newFake() *fakeSource {
+	return &fakeSource{name: "fake", repos: map[string]fakeRepo{
+		"pay-api": {head: "h1", files: map[string]string{
+			".github/CODEOWNERS": "* @acme/payments\n",
+			"go.mod":             goMod("v1.2.0"),
+			"Dockerfile":         "FROM registry.acme.io/base/golang:1.22\n",
+			"README.md":          "# not read\n",
+			"vendor/x/go.mod":    goMod("v0.1.0"),
+		}},
+		"search-web": {head: "h2", files: map[string]string{
+			"package.json":          "{}",
+			".platform/marker.yaml": "x",
+			"Dockerfile":            "FROM registry.acme.io/base-legacy/node:20\n",
+		}},
+		"broken-files": {head: "h3", files: map[string]string{
+			"CODEOWNERS":    "* @acme/payments\n",
+			"go.mod":        "module !!! this is not a go.mod (((\n",
+			"svc/go.mod":    goMod("v1.4.0"),
+			"svc/panic.txt": "boom",
+		}},
+	}}
+}
+
+func TestScanCachesUnchangedRepos(t *testing.T) {
+	cfg, cat := loadTest(t, testConfig)
+	store, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	src := newFake()
+	e := NewEngine(Options{Store: store})
+
+	res := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	if src.reads.Load() == 0 {
+		t.Fatal("first scan read no file")
+	}
+	for _, p := range src.readLog {
+		if p == "README.md" || p == "vendor/x/go.mod" {
+			t.Errorf("read %s, which no rule needs or which is excluded", p)
+		}
+	}
+	if got := res.Sources[0]; !got.OK || got.Repos != 3 || got.Cached != 0 || got.RepoErrors != 0 {
+		t.Fatalf("first scan status = %+v", got)
+	}
+
+	firstReads, firstOpens := src.reads.Load(), src.opens.Load()
+	res2 := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	if src.reads.Load() != firstReads || src.opens.Load() != firstOpens {
+		t.Fatalf("second scan of an unchanged org read %d files and opened %d trees", src.reads.Load()-firstReads, src.opens.Load()-firstOpens)
+	}
+	if got := res2.Sources[0]; got.Cached != 3 || got.FilesRead != 0 {
+		t.Fatalf("second scan status = %+v, want 3 cached and 0 files read", got)
+	}
+	snap1 := Build(cfg, cat, res, time.Now(), nil)
+	snap2 := Build(cfg, cat, res2, time.Now(), nil)
+	j1, _ := json.Marshal(snap1.Summary)
+	j2, _ := json.Marshal(snap2.Summary)
+	if string(j1) != string(j2) {
+		t.Fatalf("cached scan evaluated differently:\n%v\n%v", snap1.Summary, snap2.Summary)
+	}
+
+	// A new commit in one repo: only that repo is read again.
+	src.repos["pay-api"] = fakeRepo{head: "h1b", files: src.repos["pay-api"].files}
+	res3 := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	if got := res3.Sources[0]; got.Cached != 2 {
+		t.Fatalf("after one commit: %d cached, want 2", got.Cached)
+	}
+
+	// A rule that reads other files invalidates the cache.
+	cfg2, cat2 := loadTest(t, testConfig+`
+  - name: regex-rule
+    owner: platform
+    lifecycle: beta
+    detect:
+      - kind: regex
+        path: README.md
+        pattern: not read
+`)
+	res4 := e.Scan(context.Background(), cfg2, cat2, []source.Source{src})
+	if got := res4.Sources[0]; got.Cached != 0 {
+		t.Fatalf("rule set changed but %d repos came from the cache", got.Cached)
+	}
+}
+
+func TestScanEvaluation(t *testing.T) {
+	cfg, cat := loadTest(t, testConfig)
+	res := NewEngine(Options{}).Scan(context.Background(), cfg, cat, []source.Source{newFake()})
+	snap := Build(cfg, cat, res, time.Now(), nil)
+
+	repos := map[string]RepoReport{}
+	for _, r := range snap.Repos {
+		repos[r.Name] = r
+	}
+	pay := repos["pay-api"]
+	if pay.Team != "payments" || pay.TeamVia != "codeowners" {
+		t.Errorf("pay-api team = %s via %s", pay.Team, pay.TeamVia)
+	}
+	if len(pay.Offerings) != 2 {
+		t.Fatalf("pay-api offerings = %+v", pay.Offerings)
+	}
+	for _, o := range pay.Offerings {
+		if o.Offering == "service-kit" && (o.Version != "v1.2.0" || o.Evidence[0].Path != "go.mod" || o.Evidence[0].Line != 5 || o.Evidence[0].URL != "https://git.example/go.mod#L5") {
+			t.Errorf("service-kit in pay-api = %+v", o)
+		}
+	}
+	web := repos["search-web"]
+	if web.Team != "search" || web.TeamVia != "map" {
+		t.Errorf("search-web team = %s via %s", web.Team, web.TeamVia)
+	}
+	if len(web.Offerings) != 1 || web.Offerings[0].Offering != "marker" {
+		t.Errorf("search-web offerings = %+v (base-legacy must not match base)", web.Offerings)
+	}
+	broken := repos["broken-files"]
+	if broken.FileErrors < 2 {
+		t.Errorf("broken-files file errors = %d, want the malformed go.mod and the panicking detector", broken.FileErrors)
+	}
+	if len(broken.Offerings) != 1 || broken.Offerings[0].Version != "v1.4.0" {
+		t.Errorf("broken-files offerings = %+v, want service-kit from svc/go.mod", broken.Offerings)
+	}
+
+	cell := func(o, team string) Cell {
+		for _, c := range snap.Summary {
+			if c.Offering == o && c.Team == team {
+				return c
+			}
+		}
+		t.Fatalf("no cell %s/%s", o, team)
+		return Cell{}
+	}
+	if c := cell("service-kit", "payments"); c.Adopted != 2 || c.Total != 2 || c.Outdated != 1 || *c.Ratio != 1 {
+		t.Errorf("service-kit/payments = %+v", c)
+	}
+	if c := cell("service-kit", "search"); c.Adopted != 0 || c.Total != 1 || *c.Ratio != 0 {
+		t.Errorf("service-kit/search = %+v, want a zero cell", c)
+	}
+}
+
+func TestScanKeepsLastGoodData(t *testing.T) {
+	cfg, cat := loadTest(t, testConfig)
+	src := newFake()
+	e := NewEngine(Options{})
+	e.Scan(context.Background(), cfg, cat, []source.Source{src})
+
+	// One repo becomes unreadable: its last good data stays, the error shows.
+	src.repos["pay-api"] = fakeRepo{headErr: errors.New("permission denied")}
+	res := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	st := res.Sources[0]
+	if st.RepoErrors != 1 || st.Repos != 3 || !st.OK {
+		t.Fatalf("status = %+v, want 1 repo error and 3 repos kept", st)
+	}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	for _, r := range snap.Repos {
+		if r.Name == "pay-api" && (!r.Stale || len(r.Offerings) != 2) {
+			t.Fatalf("pay-api = %+v, want its last good adoption, marked stale", r)
+		}
+	}
+
+	// The listing fails: every repo keeps its last good data, no success.
+	before := res.Sources[0].LastSuccess
+	src.listErr = errors.New("connection refused")
+	res = e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	st = res.Sources[0]
+	if st.OK || st.Repos != 3 || !st.LastSuccess.Equal(before) || st.Error == "" {
+		t.Fatalf("status after a failed listing = %+v", st)
+	}
+}
+
+func TestScanRepoErrorWithoutHistory(t *testing.T) {
+	cfg, cat := loadTest(t, testConfig)
+	src := newFake()
+	src.repos["gone"] = fakeRepo{headErr: errors.New("404 Not Found")}
+	src.repos["empty"] = fakeRepo{headErr: source.ErrEmpty}
+	res := NewEngine(Options{}).Scan(context.Background(), cfg, cat, []source.Source{src})
+	st := res.Sources[0]
+	if st.RepoErrors != 1 || st.Repos != 4 {
+		t.Fatalf("status = %+v, want the empty repo counted and the unreadable one an error", st)
+	}
+}
+
+func TestShardsPartitionRepos(t *testing.T) {
+	seen := map[string]int{}
+	for i := 0; i < 3; i++ {
+		for n := 0; n < 200; n++ {
+			r := source.Repo{Source: "s", Name: fmt.Sprintf("repo-%d", n)}
+			if InShard(r, i, 3) {
+				seen[r.Name]++
+			}
+		}
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d repos covered, want 200", len(seen))
+	}
+	for n, c := range seen {
+		if c != 1 {
+			t.Fatalf("%s in %d shards", n, c)
+		}
+	}
+}
