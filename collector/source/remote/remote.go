@@ -119,6 +119,11 @@ func Instrument(next http.RoundTripper, source string, m *Metrics) http.RoundTri
 			return resp, err
 		}
 		m.Requests.WithLabelValues(source, strconv.Itoa(resp.StatusCode)).Inc()
+		if r := resp.Header.Get("X-RateLimit-Resource"); r != "" && r != "core" {
+			// GitHub's GraphQL and search budgets are separate; the gauges
+			// follow the REST ("core") one.
+			return resp, nil
+		}
 		if v, ok := header(resp.Header, "X-RateLimit-Remaining", "RateLimit-Remaining"); ok {
 			m.RateLimitRemaining.WithLabelValues(source).Set(v)
 		}
