@@ -1,0 +1,349 @@
+// Package github is the source for GitHub and GitHub Enterprise Server: it
+// lists an organisation's (or a user's) repositories and reads their files
+// through go-github at the smallest request cost the API allows. A changed
+// repo costs one recursive tree and the blobs a detector needs; an unchanged
+// one costs a conditional HEAD lookup (a 304, free of rate limit), or a
+// hundredth of a GraphQL query when HEADs are batched.
+package github
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/bradleyfalzon/ghinstallation/v2"
+	"github.com/google/go-github/v89/github"
+	"go.uber.org/zap"
+
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// Options are what the wiring, not the source's config, decides.
+type Options struct {
+	// Teams fills Repo.Teams from the org's teams (teams.from has github_teams).
+	Teams bool
+	// Metrics counts requests and tracks the rate limit; nil counts nothing.
+	Metrics *remote.Metrics
+	// Logger defaults to a no-op logger.
+	Logger *zap.Logger
+	// Store keeps blob contents and ETags across scans; nil keeps nothing,
+	// and every HEAD lookup is then a full request.
+	Store source.Store
+	// Concurrency bounds the source's requests in flight; default 4. GitHub
+	// asks for few concurrent requests per credential, or secondary limits hit.
+	Concurrency int
+	// Sleep waits out rate limits and backoffs; default a timer. Tests
+	// inject a fake together with Now.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock rate-limit resets are measured against; default time.Now.
+	Now func() time.Time
+}
+
+// Source is one configured GitHub org or user.
+type Source struct {
+	cfg    config.Source
+	client *github.Client
+	log    *zap.Logger
+	store  source.Store
+	teams  bool
+	// secret is the static token, redacted from every returned error.
+	secret string
+	app    bool
+	// concurrency bounds the team listings run side by side.
+	concurrency int
+
+	// graphql is on when configured and authenticated (GraphQL needs a
+	// credential); noGraphQL turns it off for good once the host says it
+	// has none (404, 501).
+	graphql    bool
+	graphqlURL string
+	noGraphQL  atomic.Bool
+
+	mu sync.Mutex
+	// empty holds the repos the last List found without a default branch
+	// through GraphQL, so Head needs no request for them.
+	empty map[string]bool
+}
+
+var _ source.Source = (*Source)(nil)
+
+// New builds the source; it makes no request.
+func New(cfg config.Source, opts Options) (*Source, error) {
+	if cfg.Type != "github" {
+		return nil, fmt.Errorf("source %q: type %q is not github", cfg.Name, cfg.Type)
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleep
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger.With(zap.String("source", cfg.Name))
+
+	token, err := remote.Token(cfg)
+	if err != nil {
+		return nil, err
+	}
+	base, err := remote.Transport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	identity := "anonymous"
+	switch {
+	case cfg.AppID != 0:
+		identity = fmt.Sprintf("app/%d/%d", cfg.AppID, cfg.InstallationID)
+	case token != "":
+		sum := sha256.Sum256([]byte(token))
+		identity = "token/" + hex.EncodeToString(sum[:])
+	}
+	var rt http.RoundTripper = &revalidator{
+		next:     newLimiter(remote.Instrument(base, cfg.Name, opts.Metrics), opts.Concurrency, opts.Sleep, opts.Now, log),
+		store:    opts.Store,
+		identity: identity,
+		log:      log,
+	}
+
+	clientOpts := []github.ClientOptionsFunc{github.WithUserAgent("uptake"), github.WithDisableRateLimitCheck()}
+	if cfg.BaseURL != "" {
+		clientOpts = append(clientOpts, github.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL))
+	}
+	var installation *ghinstallation.Transport
+	switch {
+	case cfg.AppID != 0:
+		installation, err = ghinstallation.NewKeyFromFile(rt, cfg.AppID, cfg.InstallationID, cfg.PrivateKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("source %q: GitHub App: %w", cfg.Name, err)
+		}
+		rt = installation
+	case token != "":
+		clientOpts = append(clientOpts, github.WithAuthToken(token))
+	}
+	client, err := github.NewClient(append(clientOpts, github.WithTransport(rt))...)
+	if err != nil {
+		return nil, remote.Redact(fmt.Errorf("source %q: %w", cfg.Name, err), token)
+	}
+	if installation != nil {
+		// The token exchange goes to the same API as everything else.
+		installation.BaseURL = strings.TrimSuffix(client.BaseURL(), "/")
+	}
+	return &Source{
+		cfg:         cfg,
+		client:      client,
+		log:         log,
+		store:       opts.Store,
+		teams:       opts.Teams,
+		secret:      token,
+		app:         cfg.AppID != 0,
+		concurrency: opts.Concurrency,
+		graphql:     (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL),
+		graphqlURL:  graphqlURL(client.BaseURL()),
+	}, nil
+}
+
+// graphqlURL is the GraphQL endpoint beside a REST base: api.github.com/graphql,
+// or <host>/api/graphql on GHES.
+func graphqlURL(restBase string) string {
+	if b, ok := strings.CutSuffix(restBase, "/api/v3/"); ok {
+		return b + "/api/graphql"
+	}
+	return restBase + "graphql"
+}
+
+// Name is the configured source name.
+func (s *Source) Name() string { return s.cfg.Name }
+
+// List returns the repos the config selects. Listing pages are revalidated,
+// so an unchanged page costs no rate limit; with GraphQL, HEADs come along.
+func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
+	ctx = conditional(ctx)
+	all, err := s.listing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var repos []source.Repo
+	seen := 0
+	for r, err := range all {
+		if err != nil {
+			return nil, s.errorf("listing repositories: %w", err)
+		}
+		seen++
+		if s.keep(r) {
+			repos = append(repos, source.Repo{
+				Source:        s.cfg.Name,
+				Name:          r.GetFullName(),
+				DefaultBranch: r.GetDefaultBranch(),
+				WebURL:        r.GetHTMLURL(),
+				Topics:        r.Topics,
+				Ref:           r.GetNodeID(),
+			})
+		}
+	}
+	if s.teams && s.cfg.Org != "" {
+		if err := s.attachTeams(ctx, repos); err != nil {
+			return nil, err
+		}
+	}
+	empty := map[string]bool{}
+	if s.graphql && !s.noGraphQL.Load() {
+		s.resolveHeads(ctx, repos, empty)
+	}
+	s.mu.Lock()
+	s.empty = empty
+	s.mu.Unlock()
+	s.log.Debug("listed repositories", zap.Int("listed", seen), zap.Int("kept", len(repos)))
+	return repos, nil
+}
+
+// listing picks the endpoint that lists the configured owner's repos.
+func (s *Source) listing(ctx context.Context) (iter.Seq2[*github.Repository, error], error) {
+	page := github.ListOptions{PerPage: 100}
+	if s.cfg.Org != "" {
+		return s.client.Repositories.ListByOrgIter(ctx, s.cfg.Org, &github.RepositoryListByOrgOptions{Type: s.orgType(), ListOptions: page}), nil
+	}
+	if s.app {
+		// An installation sees exactly the repos it was granted, private ones too.
+		return s.client.Apps.ListReposIter(ctx, &page), nil
+	}
+	if s.secret != "" {
+		// /users/{user}/repos shows public repos only; the token's own user
+		// lists its private ones through /user/repos.
+		me, _, err := s.client.Users.Get(ctx, "")
+		if err != nil {
+			return nil, s.errorf("looking up the token's user: %w", err)
+		}
+		if strings.EqualFold(me.GetLogin(), s.cfg.User) {
+			return s.client.Repositories.ListByAuthenticatedUserIter(ctx, &github.RepositoryListByAuthenticatedUserOptions{Affiliation: "owner", ListOptions: page}), nil
+		}
+	}
+	return s.client.Repositories.ListByUserIter(ctx, s.cfg.User, &github.RepositoryListByUserOptions{Type: "owner", ListOptions: page}), nil
+}
+
+// orgType narrows the org listing on the server where the API can; keep
+// applies every filter again.
+func (s *Source) orgType() string {
+	switch s.cfg.Visibility {
+	case "public", "private":
+		return s.cfg.Visibility
+	}
+	if !s.cfg.Forks {
+		return "sources"
+	}
+	return "all"
+}
+
+// keep applies the config's filters. Name globs match the repo name without
+// its owner.
+func (s *Source) keep(r *github.Repository) bool {
+	owner := s.cfg.Org
+	if owner == "" {
+		owner = s.cfg.User
+	}
+	switch {
+	case !strings.EqualFold(r.GetOwner().GetLogin(), owner),
+		r.GetDisabled(),
+		r.GetArchived() && !s.cfg.Archived,
+		r.GetFork() && !s.cfg.Forks:
+		return false
+	}
+	if v := s.cfg.Visibility; v != "" && v != "all" && visibility(r) != v {
+		return false
+	}
+	name := r.GetName()
+	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, name) {
+		return false
+	}
+	if matchAny(s.cfg.Exclude, name) {
+		return false
+	}
+	if len(s.cfg.Topics) > 0 && !slices.ContainsFunc(r.Topics, func(t string) bool { return slices.Contains(s.cfg.Topics, t) }) {
+		return false
+	}
+	return true
+}
+
+// visibility falls back on the private flag for servers that predate the field.
+func visibility(r *github.Repository) string {
+	if v := r.GetVisibility(); v != "" {
+		return v
+	}
+	if r.GetPrivate() {
+		return "private"
+	}
+	return "public"
+}
+
+func matchAny(globs []string, name string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Head returns the HEAD commit of the default branch: free when List got it
+// through GraphQL, else one conditional request that a 304 answers when
+// nothing was pushed.
+func (s *Source) Head(ctx context.Context, repo source.Repo) (string, error) {
+	if repo.Head != "" {
+		return repo.Head, nil
+	}
+	s.mu.Lock()
+	empty := s.empty[repo.Name]
+	s.mu.Unlock()
+	if empty || repo.DefaultBranch == "" {
+		return "", source.ErrEmpty
+	}
+	owner, name, _ := strings.Cut(repo.Name, "/")
+	sha, _, err := s.client.Repositories.GetCommitSHA1(conditional(ctx), owner, name, repo.DefaultBranch, "")
+	switch {
+	case status(err) == http.StatusConflict:
+		// "Git Repository is empty."
+		return "", source.ErrEmpty
+	case err != nil:
+		return "", s.errorf("%s: HEAD of %s: %w", repo.Name, repo.DefaultBranch, err)
+	}
+	return sha, nil
+}
+
+// errorf builds an error that is safe to log.
+func (s *Source) errorf(format string, args ...any) error {
+	return remote.Redact(fmt.Errorf(format, args...), s.secret)
+}
+
+// status is the HTTP status of a go-github error, or 0.
+func status(err error) int {
+	if e, ok := errors.AsType[*github.ErrorResponse](err); ok && e.Response != nil {
+		return e.Response.StatusCode
+	}
+	return 0
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,95 @@
+package github
+
+import (
+	"context"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/uptake-dev/uptake/collector/source"
+)
+
+// headsPerQuery is GraphQL's limit on nodes(ids:).
+const headsPerQuery = 100
+
+const headsQuery = `query($ids: [ID!]!) {
+  nodes(ids: $ids) {
+    ... on Repository { defaultBranchRef { target { oid } } }
+  }
+}`
+
+type headsResponse struct {
+	Data struct {
+		Nodes []*struct {
+			DefaultBranchRef *struct {
+				Target struct {
+					OID string `json:"oid"`
+				} `json:"target"`
+			} `json:"defaultBranchRef"`
+		} `json:"nodes"`
+	} `json:"data"`
+	Errors []struct {
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// resolveHeads fills Repo.Head with one GraphQL query per 100 repos and
+// marks in empty the repos without a default branch. Whatever GraphQL does
+// not answer keeps an empty Head, for Head to look up over REST. Queries run
+// one after another: concurrent GraphQL requests weigh more against GitHub's
+// secondary limits, and there are few.
+func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty map[string]bool) {
+	for start := 0; start < len(repos) && ctx.Err() == nil; start += headsPerQuery {
+		var batch []*source.Repo
+		var ids []string
+		for i := start; i < min(start+headsPerQuery, len(repos)); i++ {
+			// Servers that predate node ids leave Ref empty; REST serves those.
+			if repos[i].Ref != "" {
+				batch = append(batch, &repos[i])
+				ids = append(ids, repos[i].Ref)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		req, err := s.client.NewRequest(ctx, http.MethodPost, s.graphqlURL, map[string]any{
+			"query":     headsQuery,
+			"variables": map[string]any{"ids": ids},
+		})
+		if err != nil {
+			s.log.Warn("building GraphQL query, HEADs go over REST", zap.Error(s.errorf("%w", err)))
+			return
+		}
+		var out headsResponse
+		_, err = s.client.Do(req, &out)
+		switch c := status(err); {
+		case c == http.StatusNotFound || c == http.StatusNotImplemented:
+			s.log.Info("GitHub has no GraphQL API here, HEADs go over REST", zap.Int("code", c))
+			s.noGraphQL.Store(true)
+			return
+		case err != nil:
+			s.log.Warn("GraphQL query failed, HEADs go over REST", zap.Error(s.errorf("%w", err)))
+			continue
+		case len(out.Data.Nodes) != len(batch):
+			first := ""
+			if len(out.Errors) > 0 {
+				first = out.Errors[0].Message
+			}
+			s.log.Warn("GraphQL gave no answer, HEADs go over REST", zap.Int("asked", len(batch)),
+				zap.Int("answered", len(out.Data.Nodes)), zap.String("error", first))
+			continue
+		case len(out.Errors) > 0:
+			s.log.Debug("GraphQL left repos unresolved, their HEADs go over REST",
+				zap.Int("errors", len(out.Errors)), zap.String("first", out.Errors[0].Message))
+		}
+		for i, n := range out.Data.Nodes {
+			switch {
+			case n == nil:
+			case n.DefaultBranchRef == nil:
+				empty[batch[i].Name] = true
+			default:
+				batch[i].Head = n.DefaultBranchRef.Target.OID
+			}
+		}
+	}
+}
