@@ -181,6 +181,11 @@ func TestDockerfileCompile(t *testing.T) {
 			noMatch: []string{"registry.acme.io/base/x/golang", "docker.io/library/golang"},
 		},
 		{
+			image:   "Registry-*.acme.io/base/*",
+			match:   []string{"registry-eu.acme.io/base/golang"},
+			noMatch: []string{"registry-eu.acme.io/other/golang"},
+		},
+		{
 			image:   "**/golang",
 			match:   []string{"docker.io/library/golang", "registry.acme.io/mirror/golang"},
 			noMatch: []string{"docker.io/library/golangci"},

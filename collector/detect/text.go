@@ -110,8 +110,11 @@ func NormalizeImageRule(rule string) string {
 	if strings.HasPrefix(rule, "*") {
 		return rule
 	}
-	if ref, ok := ParseImage(strings.ReplaceAll(rule, "*", "WILDCARD")); ok {
-		return strings.ReplaceAll(ref.Name, "WILDCARD", "*")
+	// The stand-in must survive ParseImage lower-casing the host, as a
+	// word like "WILDCARD" would not ("registry-*.acme.io/base").
+	const wildcard = "\x00"
+	if ref, ok := ParseImage(strings.ReplaceAll(rule, "*", wildcard)); ok {
+		return strings.ReplaceAll(ref.Name, wildcard, "*")
 	}
 	return rule
 }
