@@ -1,0 +1,454 @@
+package gitlab
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// Endpoint kinds the fake counts requests by.
+const (
+	epProjects = "projects" // GET groups/:id/projects
+	epGroup    = "group"    // GET groups/:id
+	epBranch   = "branch"   // GET projects/:id/repository/branches/:branch
+	epTree     = "tree"     // GET projects/:id/repository/tree
+	epRaw      = "raw"      // GET projects/:id/repository/files/:path/raw
+)
+
+// fakeProject is one project the fake serves: its listing JSON as GitLab
+// sends it, plus what the other endpoints answer.
+type fakeProject struct {
+	raw       json.RawMessage
+	id        int64
+	namespace string
+	archived  bool
+	vis       string
+	branch    string
+	head      string
+	branchRaw json.RawMessage
+	tree      []treeNode
+	files     map[string][]byte
+}
+
+type treeNode struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Path string `json:"path"`
+	Mode string `json:"mode"`
+}
+
+// fault lets a test answer a request itself; n counts this endpoint's
+// requests for this project (1 for the first). It returns false to let the
+// fake answer normally.
+type fault func(w http.ResponseWriter, ep string, project int64, n int) bool
+
+// fakeGitLab speaks the GitLab v4 REST shapes the source uses and counts
+// every request by endpoint and project.
+type fakeGitLab struct {
+	t        testing.TB
+	srv      *httptest.Server
+	token    string
+	group    fakeGroup
+	projects []*fakeProject
+	byID     map[int64]*fakeProject
+
+	// maxPerPage caps page sizes below GitLab's 100 to force pagination.
+	maxPerPage int
+	// noLink leaves the Link header off offset pages, so only X-Next-Page
+	// says there is more.
+	noLink bool
+	// rateLimit, when set, is sent as RateLimit-Limit with a falling
+	// RateLimit-Remaining, as gitlab.com does.
+	rateLimit int
+	fault     fault
+
+	mu        sync.Mutex
+	counts    map[string]int
+	byProject map[string]int // ep + "/" + id
+	total     int
+}
+
+type fakeGroup struct {
+	id       int64
+	fullPath string
+}
+
+func newFake(t testing.TB, projects []*fakeProject) *fakeGitLab {
+	f := &fakeGitLab{
+		t:          t,
+		token:      "glpat-s3cr3t-Zx81",
+		group:      fakeGroup{id: 10, fullPath: "acme"},
+		projects:   projects,
+		byID:       map[int64]*fakeProject{},
+		maxPerPage: 100,
+		counts:     map[string]int{},
+		byProject:  map[string]int{},
+	}
+	for _, p := range projects {
+		f.byID[p.id] = p
+	}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// loadFixtures reads testdata: projects.json is one recorded listing, and
+// projects/<id>/ holds branch.json, tree.json and raw/<path> for each
+// non-empty project.
+func loadFixtures(t testing.TB) []*fakeProject {
+	t.Helper()
+	data, err := os.ReadFile("testdata/projects.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(data, &raws); err != nil {
+		t.Fatal(err)
+	}
+	var out []*fakeProject
+	for _, raw := range raws {
+		p := parseProject(t, raw)
+		dir := filepath.Join("testdata", "projects", strconv.FormatInt(p.id, 10))
+		if b, err := os.ReadFile(filepath.Join(dir, "branch.json")); err == nil {
+			p.branchRaw = b
+			var br struct {
+				Commit struct{ ID string } `json:"commit"`
+			}
+			if err := json.Unmarshal(b, &br); err != nil {
+				t.Fatal(err)
+			}
+			p.head = br.Commit.ID
+			readJSON(t, filepath.Join(dir, "tree.json"), &p.tree)
+			p.files = map[string][]byte{}
+			rawDir := filepath.Join(dir, "raw")
+			err := filepath.WalkDir(rawDir, func(path string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				rel, _ := filepath.Rel(rawDir, path)
+				p.files[filepath.ToSlash(rel)], err = os.ReadFile(path)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func parseProject(t testing.TB, raw json.RawMessage) *fakeProject {
+	var v struct {
+		ID            int64  `json:"id"`
+		DefaultBranch string `json:"default_branch"`
+		Archived      bool   `json:"archived"`
+		Visibility    string `json:"visibility"`
+		Namespace     struct {
+			FullPath string `json:"full_path"`
+		} `json:"namespace"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return &fakeProject{raw: raw, id: v.ID, namespace: v.Namespace.FullPath, archived: v.Archived,
+		vis: v.Visibility, branch: v.DefaultBranch}
+}
+
+func readJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func (f *fakeGitLab) url() string { return f.srv.URL }
+
+// count returns the requests made to ep, for one project when id > 0.
+func (f *fakeGitLab) count(ep string, id int64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id > 0 {
+		return f.byProject[ep+"/"+strconv.FormatInt(id, 10)]
+	}
+	return f.counts[ep]
+}
+
+// requests is the total so far.
+func (f *fakeGitLab) requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.total
+}
+
+// projectRequests is every request about one project (branch, tree, raw).
+func (f *fakeGitLab) projectRequests(id int64) int {
+	return f.count(epBranch, id) + f.count(epTree, id) + f.count(epRaw, id)
+}
+
+func (f *fakeGitLab) record(ep string, id int64) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.total++
+	f.counts[ep]++
+	k := ep + "/" + strconv.FormatInt(id, 10)
+	f.byProject[k]++
+	return f.byProject[k]
+}
+
+func message(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, `{"message":%q}`, msg)
+}
+
+func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		message(w, http.StatusMethodNotAllowed, "405 Method Not Allowed")
+		return
+	}
+	// Segments stay escaped so file paths and branch names keep their %2F.
+	segs := strings.Split(strings.TrimPrefix(r.URL.EscapedPath(), "/api/v4/"), "/")
+	var ep string
+	var id int64
+	switch {
+	case len(segs) == 3 && segs[0] == "groups" && segs[2] == "projects":
+		ep = epProjects
+	case len(segs) == 2 && segs[0] == "groups":
+		ep = epGroup
+	case len(segs) >= 4 && segs[0] == "projects" && segs[2] == "repository":
+		id, _ = strconv.ParseInt(segs[1], 10, 64)
+		switch {
+		case len(segs) == 5 && segs[3] == "branches":
+			ep = epBranch
+		case len(segs) == 4 && segs[3] == "tree":
+			ep = epTree
+		case len(segs) == 6 && segs[3] == "files" && segs[5] == "raw":
+			ep = epRaw
+		}
+	}
+	if ep == "" {
+		f.t.Errorf("unexpected request %s", r.URL)
+		message(w, http.StatusNotFound, "404 Not Found")
+		return
+	}
+	n := f.record(ep, id)
+	if f.rateLimit > 0 {
+		h := w.Header()
+		h.Set("RateLimit-Limit", strconv.Itoa(f.rateLimit))
+		h.Set("RateLimit-Observed", strconv.Itoa(f.requests()))
+		h.Set("RateLimit-Remaining", strconv.Itoa(max(f.rateLimit-f.requests(), 0)))
+		h.Set("RateLimit-Reset", "1893456000")
+	}
+	if f.fault != nil && f.fault(w, ep, id, n) {
+		return
+	}
+	if r.Header.Get("PRIVATE-TOKEN") != f.token {
+		message(w, http.StatusUnauthorized, "401 Unauthorized")
+		return
+	}
+	q := r.URL.Query()
+	switch ep {
+	case epProjects:
+		f.serveProjects(w, r, unescape(segs[1]))
+	case epGroup:
+		g := unescape(segs[1])
+		if g != strconv.FormatInt(f.group.id, 10) && !strings.EqualFold(g, f.group.fullPath) {
+			message(w, http.StatusNotFound, "404 Group Not Found")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%d,"web_url":"https://gitlab.example.com/groups/%[2]s","name":"Acme","path":%[2]q,`+
+			`"description":"","visibility":"private","full_name":"Acme","full_path":%[2]q,"parent_id":null,`+
+			`"projects":[],"shared_projects":[]}`, f.group.id, f.group.fullPath)
+	case epBranch:
+		p := f.byID[id]
+		if p == nil || p.branchRaw == nil || unescape(segs[4]) != p.branch {
+			message(w, http.StatusNotFound, "404 Branch Not Found")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(p.branchRaw)
+	case epTree:
+		p := f.byID[id]
+		if p == nil || p.head == "" || q.Get("ref") != p.head {
+			message(w, http.StatusNotFound, "404 Tree Not Found")
+			return
+		}
+		if q.Get("pagination") != "keyset" || q.Get("recursive") != "true" {
+			f.t.Errorf("tree request %s: want recursive keyset pagination", r.URL.RawQuery)
+		}
+		f.serveTree(w, r, p)
+	case epRaw:
+		p := f.byID[id]
+		b, ok := []byte(nil), false
+		if p != nil && q.Get("ref") == p.head {
+			b, ok = p.files[unescape(segs[4])]
+		}
+		if !ok {
+			message(w, http.StatusNotFound, "404 File Not Found")
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(b)
+	}
+}
+
+func unescape(s string) string {
+	u, err := url.PathUnescape(s)
+	if err != nil {
+		return s
+	}
+	return u
+}
+
+func (f *fakeGitLab) perPage(q url.Values) int {
+	n, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || n <= 0 {
+		n = 20
+	}
+	return min(n, f.maxPerPage)
+}
+
+// serveProjects answers groups/:id/projects with offset pagination and the
+// filters GitLab applies server-side.
+func (f *fakeGitLab) serveProjects(w http.ResponseWriter, r *http.Request, group string) {
+	q := r.URL.Query()
+	root := f.group.fullPath
+	if group != root && group != strconv.FormatInt(f.group.id, 10) {
+		message(w, http.StatusNotFound, "404 Group Not Found")
+		return
+	}
+	var sel []json.RawMessage
+	for _, p := range f.projects {
+		inGroup := p.namespace == root
+		below := strings.HasPrefix(p.namespace, root+"/")
+		switch {
+		case !inGroup && !below && q.Get("with_shared") == "false":
+			continue
+		case below && q.Get("include_subgroups") != "true":
+			continue
+		case q.Get("archived") == "false" && p.archived:
+			continue
+		case q.Get("visibility") != "" && q.Get("visibility") != p.vis:
+			continue
+		}
+		sel = append(sel, p.raw)
+	}
+	if q.Get("order_by") != "id" || q.Get("sort") != "asc" {
+		f.t.Errorf("projects request %s: want order_by=id&sort=asc", r.URL.RawQuery)
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	page = max(page, 1)
+	per := f.perPage(q)
+	start := min((page-1)*per, len(sel))
+	end := min(start+per, len(sel))
+	pages := (len(sel) + per - 1) / per
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Page", strconv.Itoa(page))
+	h.Set("X-Per-Page", strconv.Itoa(per))
+	h.Set("X-Total", strconv.Itoa(len(sel)))
+	h.Set("X-Total-Pages", strconv.Itoa(pages))
+	h.Set("X-Next-Page", "")
+	h.Set("X-Prev-Page", "")
+	link := func(page int, rel string) string {
+		u := *r.URL
+		v := u.Query()
+		v.Set("page", strconv.Itoa(page))
+		u.RawQuery = v.Encode()
+		return fmt.Sprintf(`<%s%s>; rel="%s"`, f.srv.URL, u.RequestURI(), rel)
+	}
+	var links []string
+	if end < len(sel) {
+		h.Set("X-Next-Page", strconv.Itoa(page+1))
+		links = append(links, link(page+1, "next"))
+	}
+	if page > 1 {
+		h.Set("X-Prev-Page", strconv.Itoa(page-1))
+		links = append(links, link(page-1, "prev"))
+	}
+	links = append(links, link(1, "first"), link(max(pages, 1), "last"))
+	if !f.noLink {
+		h.Set("Link", strings.Join(links, ", "))
+	}
+	w.Write(joinJSON(sel[start:end]))
+}
+
+// serveTree answers a recursive tree with keyset pagination: the next
+// page's Link carries page_token. GitLab's token is opaque to the client;
+// the fake uses the last path served.
+func (f *fakeGitLab) serveTree(w http.ResponseWriter, r *http.Request, p *fakeProject) {
+	q := r.URL.Query()
+	start := 0
+	if tok := q.Get("page_token"); tok != "" {
+		i := slices.IndexFunc(p.tree, func(n treeNode) bool { return n.Path == tok })
+		if i < 0 {
+			message(w, http.StatusBadRequest, "400 Bad request - page_token is invalid")
+			return
+		}
+		start = i + 1
+	}
+	end := min(start+f.perPage(q), len(p.tree))
+	page := p.tree[start:end]
+	if end < len(p.tree) {
+		u := *r.URL
+		v := u.Query()
+		v.Set("page_token", page[len(page)-1].Path)
+		u.RawQuery = v.Encode()
+		w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, f.srv.URL, u.RequestURI()))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(page)
+}
+
+func joinJSON(items []json.RawMessage) []byte {
+	b := []byte{'['}
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, it...)
+	}
+	return append(b, ']')
+}
+
+// memStore is a source.Store in memory that counts hits.
+type memStore struct {
+	mu   sync.Mutex
+	m    map[string][]byte
+	hits int
+}
+
+func newMemStore() *memStore { return &memStore{m: map[string][]byte{}} }
+
+func (s *memStore) Get(key string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.m[key]
+	if ok {
+		s.hits++
+	}
+	return b, ok
+}
+
+func (s *memStore) Put(key string, value []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = value
+	return nil
+}

@@ -1,0 +1,334 @@
+// Package gitlab lists the projects of a GitLab group (gitlab.com or
+// self-managed) and reads their trees through the REST API with client-go.
+//
+// Cost per project: one request to resolve HEAD; on a cache miss, the
+// recursive tree (one request per 100 entries) and one request per file a
+// detector reads. Blob contents are cached by blob id in the Store.
+package gitlab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/prometheus/common/version"
+	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
+	"go.uber.org/zap"
+	"go.uber.org/zap/exp/zapslog"
+
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// perPage is the largest page GitLab serves.
+const perPage = 100
+
+// Options are the collaborators of a Source.
+type Options struct {
+	// Metrics counts requests and records the rate-limit budget; may be nil.
+	Metrics *remote.Metrics
+	// Logger receives retries and listing summaries; nil discards them.
+	Logger *zap.Logger
+	// Store caches blob contents by blob id across scans; may be nil.
+	Store source.Store
+	// Concurrency is how many scan workers call the source at once; it
+	// sizes the connection pool so they reuse connections. 0 means 8.
+	Concurrency int
+	// Backoff computes the wait before a retry (429 or 5xx). nil honours
+	// Retry-After, then RateLimit-Reset, then backs off linearly. Tests use
+	// it to record the wait instead of sleeping.
+	Backoff func(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration
+}
+
+// Source is one configured GitLab group.
+type Source struct {
+	name   string
+	cfg    config.Source
+	token  string
+	client *gitlab.Client
+	store  source.Store
+	log    *zap.Logger
+
+	mu sync.Mutex
+	// groupPath is the group's canonical full path, the root that
+	// Repo.Namespace is relative to; resolved once when cfg.Group is an ID.
+	groupPath string
+}
+
+// New returns the source for cfg. It makes no request.
+func New(cfg config.Source, opts Options) (*Source, error) {
+	group := strings.Trim(cfg.Group, "/")
+	if group == "" {
+		return nil, fmt.Errorf("source %q: group is required", cfg.Name)
+	}
+	token, err := remote.Token(cfg)
+	if err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	log = log.With(zap.String("source", cfg.Name))
+
+	t, err := remote.Transport(cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.MaxIdleConnsPerHost = opts.Concurrency
+	if t.MaxIdleConnsPerHost <= 0 {
+		t.MaxIdleConnsPerHost = 8
+	}
+	lim := newLimiter()
+	httpClient := &http.Client{Transport: lim.observe(remote.Instrument(t, cfg.Name, opts.Metrics))}
+
+	wait := opts.Backoff
+	if wait == nil {
+		wait = backoff
+	}
+	slogger := slog.New(zapslog.NewHandler(log.Core()))
+	options := []gitlab.ClientOptionFunc{
+		gitlab.WithHTTPClient(httpClient),
+		gitlab.WithCustomLimiter(lim),
+		gitlab.WithCustomBackoff(func(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
+			d := wait(waitMin, waitMax, attempt, resp)
+			if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+				log.Info("rate limited by GitLab, waiting", zap.Duration("wait", d))
+			}
+			return d
+		}),
+		// retryablehttp logs every attempt at debug level; its Error level
+		// is for a failed attempt that may still be retried.
+		gitlab.WithCustomLeveledLogger(slogger),
+		gitlab.WithURLWarningLogger(slogger),
+		gitlab.WithUserAgent(userAgent()),
+	}
+	if cfg.BaseURL != "" {
+		options = append(options, gitlab.WithBaseURL(cfg.BaseURL))
+	}
+	var client *gitlab.Client
+	if token == "" {
+		client, err = gitlab.NewAuthSourceClient(gitlab.Unauthenticated{}, options...)
+	} else {
+		client, err = gitlab.NewClient(token, options...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("source %q: %w", cfg.Name, remote.Redact(err, token))
+	}
+	s := &Source{name: cfg.Name, cfg: cfg, token: token, client: client, store: opts.Store, log: log}
+	if !isID(group) {
+		s.groupPath = group
+	}
+	return s, nil
+}
+
+func userAgent() string {
+	if version.Version == "" {
+		return "uptake"
+	}
+	return "uptake/" + version.Version
+}
+
+func isID(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+// Name is the configured source name.
+func (s *Source) Name() string { return s.name }
+
+func (s *Source) redact(err error) error { return remote.Redact(err, s.token) }
+
+// List returns the group's projects, subgroups included unless
+// include_subgroups is false. Archived projects are left out unless
+// archived is set; visibility is filtered by GitLab, include, exclude and
+// topics here. Empty projects are listed with no DefaultBranch, so they
+// count as repos with no files and Head answers ErrEmpty for free.
+func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
+	root, err := s.root(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opt := &gitlab.ListGroupProjectsOptions{
+		// Offset pagination: this endpoint does not offer keyset. Ordering
+		// by id keeps pages stable while projects are created.
+		ListOptions:      gitlab.ListOptions{PerPage: perPage, OrderBy: "id", Sort: "asc"},
+		IncludeSubGroups: gitlab.Ptr(s.cfg.IncludeSubgroups == nil || *s.cfg.IncludeSubgroups),
+		// Projects shared into the group live elsewhere and have no
+		// namespace below it.
+		WithShared: gitlab.Ptr(false),
+	}
+	if !s.cfg.Archived {
+		opt.Archived = gitlab.Ptr(false)
+	}
+	if s.cfg.Visibility != "" {
+		opt.Visibility = gitlab.Ptr(gitlab.VisibilityValue(s.cfg.Visibility))
+	}
+	var (
+		repos   []source.Repo
+		seen    = map[int64]bool{}
+		listed  int
+		outside int
+	)
+	for p, err := range gitlab.Scan2(func(page gitlab.PaginationOptionFunc) ([]*gitlab.Project, *gitlab.Response, error) {
+		return s.client.Groups.ListGroupProjects(s.cfg.Group, opt, gitlab.WithContext(ctx), page)
+	}) {
+		if err != nil {
+			return nil, fmt.Errorf("listing projects of group %s: %w", s.cfg.Group, s.redact(err))
+		}
+		listed++
+		// Offset pages can repeat a project when others are deleted meanwhile.
+		if seen[p.ID] {
+			continue
+		}
+		seen[p.ID] = true
+		if !s.keep(p) {
+			continue
+		}
+		ns, ok := relative(p, root)
+		if !ok {
+			outside++
+		}
+		r := source.Repo{
+			Source:        s.name,
+			Name:          p.PathWithNamespace,
+			DefaultBranch: p.DefaultBranch,
+			WebURL:        p.WebURL,
+			Topics:        p.Topics,
+			Namespace:     ns,
+			Ref:           strconv.FormatInt(p.ID, 10),
+		}
+		// GitLab reports the instance's default branch name even when the
+		// repository has no commits; empty_repo is authoritative.
+		if p.EmptyRepo {
+			r.DefaultBranch = ""
+		}
+		repos = append(repos, r)
+	}
+	if outside > 0 {
+		s.log.Warn("projects outside the configured group path; their namespace is left empty",
+			zap.String("group", root), zap.Int("projects", outside))
+	}
+	s.log.Debug("listed projects", zap.Int("listed", listed), zap.Int("kept", len(repos)))
+	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
+	return repos, nil
+}
+
+// root is the group's full path; an ID is resolved with one request the
+// first time (GitLab paths are stable enough to keep for the source's life).
+func (s *Source) root(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.groupPath != "" {
+		return s.groupPath, nil
+	}
+	g, _, err := s.client.Groups.GetGroup(s.cfg.Group, nil, gitlab.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("resolving group %s: %w", s.cfg.Group, s.redact(err))
+	}
+	s.groupPath = g.FullPath
+	return s.groupPath, nil
+}
+
+// keep applies the filters GitLab cannot: path globs and any-of topics.
+func (s *Source) keep(p *gitlab.Project) bool {
+	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, p.PathWithNamespace) {
+		return false
+	}
+	if matchAny(s.cfg.Exclude, p.PathWithNamespace) {
+		return false
+	}
+	if len(s.cfg.Topics) == 0 {
+		return true
+	}
+	for _, want := range s.cfg.Topics {
+		for _, t := range p.Topics {
+			// GitLab topic names are unique case-insensitively.
+			if strings.EqualFold(t, want) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matchAny(globs []string, name string) bool {
+	for _, g := range globs {
+		if ok, _ := doublestar.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// relative is p's namespace below root: "" for a project directly in the
+// group, "payments/api-team" for one in acme/payments/api-team. Paths
+// compare case-insensitively, as GitLab routes do.
+func relative(p *gitlab.Project, root string) (string, bool) {
+	if p.Namespace == nil {
+		return "", false
+	}
+	ns := p.Namespace.FullPath
+	switch {
+	case strings.EqualFold(ns, root):
+		return "", true
+	case len(ns) > len(root) && ns[len(root)] == '/' && strings.EqualFold(ns[:len(root)], root):
+		return ns[len(root)+1:], true
+	}
+	return "", false
+}
+
+// Head resolves the default branch's commit with one request.
+func (s *Source) Head(ctx context.Context, repo source.Repo) (string, error) {
+	if repo.DefaultBranch == "" {
+		return "", source.ErrEmpty
+	}
+	b, _, err := s.client.Branches.GetBranch(repo.Ref, repo.DefaultBranch, gitlab.WithContext(ctx))
+	if errors.Is(err, gitlab.ErrNotFound) {
+		return "", fmt.Errorf("%s: default branch %q not found", repo.Name, repo.DefaultBranch)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%s: resolving HEAD: %w", repo.Name, s.redact(err))
+	}
+	if b.Commit == nil || b.Commit.ID == "" {
+		return "", fmt.Errorf("%s: branch %q has no commit", repo.Name, repo.DefaultBranch)
+	}
+	return b.Commit.ID, nil
+}
+
+// Open lists the tree at head recursively, with keyset pagination. No file
+// content is fetched until Read.
+func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
+	opt := &gitlab.ListTreeOptions{
+		ListOptions: gitlab.ListOptions{PerPage: perPage, Pagination: "keyset"},
+		Ref:         gitlab.Ptr(head),
+		Recursive:   gitlab.Ptr(true),
+	}
+	t := &tree{src: s, repo: repo, head: head, blobs: map[string]string{}}
+	for n, err := range gitlab.Scan2(func(page gitlab.PaginationOptionFunc) ([]*gitlab.TreeNode, *gitlab.Response, error) {
+		return s.client.Repositories.ListTree(repo.Ref, opt, gitlab.WithContext(ctx), page)
+	}) {
+		if err != nil {
+			return nil, fmt.Errorf("%s: listing tree at %s: %w", repo.Name, head, s.redact(err))
+		}
+		// Directories are implied by paths; symlinks could point outside
+		// the repo and submodules (type "commit") are other repos.
+		if n.Type != "blob" || n.Mode == modeSymlink {
+			continue
+		}
+		t.entries = append(t.entries, source.Entry{Path: n.Path, Size: -1, Blob: n.ID})
+		t.blobs[n.Path] = n.ID
+	}
+	return t, nil
+}
+
+const modeSymlink = "120000"

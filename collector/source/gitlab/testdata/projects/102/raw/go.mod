@@ -1,0 +1,3 @@
+module gitlab.example.com/acme/payments/api-team/ledger
+
+go 1.26

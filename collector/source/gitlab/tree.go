@@ -1,0 +1,88 @@
+package gitlab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"strconv"
+	"strings"
+
+	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
+	"go.uber.org/zap"
+
+	"github.com/uptake-dev/uptake/collector/source"
+)
+
+// tree is one project's files at one commit.
+type tree struct {
+	src     *Source
+	repo    source.Repo
+	head    string
+	entries []source.Entry
+	// blobs maps a path to its blob id.
+	blobs map[string]string
+}
+
+func (t *tree) Entries() []source.Entry { return t.entries }
+
+// Read serves the content from the Store when the blob was read before,
+// else streams the raw file at head and stops after limit+1 bytes. The raw
+// file endpoint is used rather than RawBlobContent because client-go
+// buffers the whole blob there, however large.
+func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	blob, ok := t.blobs[path]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
+	}
+	key := "gitlab/blob/" + blob
+	if t.src.store != nil {
+		if b, ok := t.src.store.Get(key); ok {
+			if limit > 0 && int64(len(b)) > limit {
+				return nil, source.TooLarge(path, int64(len(b)), limit)
+			}
+			return b, nil
+		}
+	}
+	rc, _, err := t.src.client.RepositoryFiles.GetRawFileReader(t.repo.Ref, path,
+		&gitlab.GetRawFileOptions{Ref: gitlab.Ptr(t.head)}, gitlab.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err))
+	}
+	defer rc.Close()
+	r := io.Reader(rc)
+	if limit > 0 {
+		r = io.LimitReader(rc, limit+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err))
+	}
+	if limit > 0 && int64(len(b)) > limit {
+		// The rest is never downloaded, so the size is only a lower bound.
+		return nil, fmt.Errorf("%s: %w (over %d bytes)", path, source.ErrTooLarge, limit)
+	}
+	if t.src.store != nil {
+		if err := t.src.store.Put(key, b); err != nil {
+			t.src.log.Warn("caching blob", zap.String("blob", blob), zap.Error(err))
+		}
+	}
+	return b, nil
+}
+
+// FileURL links to the file at this commit: <web_url>/-/blob/<sha>/<path>#L<n>.
+func (t *tree) FileURL(path string, line int) string {
+	if t.repo.WebURL == "" {
+		return ""
+	}
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	u := strings.TrimSuffix(t.repo.WebURL, "/") + "/-/blob/" + t.head + "/" + strings.Join(segs, "/")
+	if line > 0 {
+		u += "#L" + strconv.Itoa(line)
+	}
+	return u
+}
