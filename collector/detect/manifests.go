@@ -1,0 +1,74 @@
+package detect
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Helpers shared by the package-manager detectors (npm, python, maven,
+// gradle...), which read a manifest and, when present, the lockfile beside it.
+
+// patternPaths returns the paths matching any of patterns, sorted, once each.
+func patternPaths(f Files, patterns []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range patterns {
+		for _, m := range f.Glob(p) {
+			if !seen[m] {
+				seen[m] = true
+				out = append(out, m)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hasDir reports whether a path has dir as one of its directories: vendored
+// trees (node_modules, vendor) hold other projects' manifests.
+func hasDir(p, dir string) bool {
+	return strings.HasPrefix(p, dir+"/") || strings.Contains(p, "/"+dir+"/")
+}
+
+// relDir returns dir relative to ancestor ("" when equal), or false when
+// ancestor is not an ancestor; "." is the repo root.
+func relDir(ancestor, dir string) (string, bool) {
+	switch {
+	case ancestor == dir:
+		return "", true
+	case ancestor == ".":
+		return dir, true
+	case strings.HasPrefix(dir, ancestor+"/"):
+		return dir[len(ancestor)+1:], true
+	}
+	return "", false
+}
+
+// ancestors lists dir and every directory above it up to the root ".".
+func ancestors(dir string) []string {
+	out := []string{dir}
+	for dir != "." {
+		dir = path.Dir(dir)
+		out = append(out, dir)
+	}
+	return out
+}
+
+// evidence formats a secondary evidence location for Attrs.
+func evidence(path string, line int) string { return fmt.Sprintf("%s:%d", path, line) }
+
+// attrs builds Component.Attrs from key/value pairs, leaving out empty values.
+func attrs(kv ...string) map[string]string {
+	out := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			out[kv[i]] = kv[i+1]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}

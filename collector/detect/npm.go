@@ -1,0 +1,446 @@
+package detect
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/uptake-dev/uptake/collector/version"
+)
+
+func init() { Register(npm{}) }
+
+// npm finds the packages every package.json depends on. The version is the
+// one a lockfile resolved when the project has one (package-lock.json v1–v3,
+// npm-shrinkwrap.json, yarn.lock classic and berry, pnpm-lock.yaml), else the
+// floor of the declared range. A workspace member is resolved by the
+// lockfile of the workspace root above it.
+type npm struct{}
+
+func (npm) Kind() string { return "npm" }
+
+func (npm) Patterns() []string {
+	return []string{"**/package.json", "**/npm-shrinkwrap.json", "**/package-lock.json", "**/yarn.lock", "**/pnpm-lock.yaml"}
+}
+
+// npmSections are the package.json keys listing dependencies.
+var npmSections = map[string]bool{
+	"dependencies": true, "devDependencies": true, "peerDependencies": true, "optionalDependencies": true,
+}
+
+// npmLockRank orders the lockfiles of one directory as npm, then yarn,
+// then pnpm would be the tool that wrote them; npm itself prefers a
+// shrinkwrap to a package-lock.
+var npmLockRank = map[string]int{"npm-shrinkwrap.json": 0, "package-lock.json": 1, "yarn.lock": 2, "pnpm-lock.yaml": 3}
+
+type npmManifest struct {
+	path       string
+	deps       []npmDep
+	workspaces []string
+}
+
+type npmDep struct {
+	name, spec, section string
+	line                int
+}
+
+// npmLock is one parsed lockfile.
+type npmLock interface {
+	// resolve returns the version installed for a dependency of the
+	// project at rel (relative to the lockfile's directory, "" for its own
+	// project) and the lockfile line saying so.
+	resolve(rel, name, spec string) (v string, line int, ok bool)
+	// member reports whether the lockfile installs the project at rel, a
+	// workspace member.
+	member(rel string) bool
+}
+
+func (d npm) Detect(f Files) ([]Component, []error) {
+	var (
+		errs      []error
+		manifests = map[string]*npmManifest{} // by directory
+		locks     = map[string][]string{}     // lockfile paths by directory
+		parsed    = map[string]npmLock{}
+	)
+	for _, p := range patternPaths(f, d.Patterns()) {
+		if hasDir(p, "node_modules") {
+			continue
+		}
+		data, err := readText(f, p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var lock npmLock
+		switch path.Base(p) {
+		case "package.json":
+			m, err := parsePackageJSON(p, data)
+			if err != nil {
+				errs = append(errs, &FileError{Path: p, Err: err})
+				continue
+			}
+			manifests[path.Dir(p)] = m
+			continue
+		case "package-lock.json", "npm-shrinkwrap.json":
+			lock, err = parsePackageLock(data)
+		case "yarn.lock":
+			lock, err = parseYarnLock(data)
+		case "pnpm-lock.yaml":
+			lock, err = parsePnpmLock(data)
+		}
+		if err != nil {
+			errs = append(errs, &FileError{Path: p, Err: err})
+			continue
+		}
+		parsed[p] = lock
+		locks[path.Dir(p)] = append(locks[path.Dir(p)], p)
+	}
+	for _, ps := range locks {
+		sort.Slice(ps, func(i, j int) bool { return npmLockRank[path.Base(ps[i])] < npmLockRank[path.Base(ps[j])] })
+	}
+
+	dirs := make([]string, 0, len(manifests))
+	for dir := range manifests {
+		dirs = append(dirs, dir)
+	}
+	sort.Strings(dirs)
+	var out []Component
+	for _, dir := range dirs {
+		m := manifests[dir]
+		lockPath, rel := npmLockFor(dir, manifests, locks, parsed)
+		for _, dep := range m.deps {
+			c := Component{
+				Kind:    "npm",
+				Name:    dep.name,
+				Version: version.Clean(dep.spec),
+				Path:    m.path,
+				Line:    dep.line,
+				Attrs:   attrs("section", dep.section, "declared", dep.spec),
+			}
+			if lockPath != "" {
+				if v, line, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
+					c.Version = version.Clean(v)
+					c.Attrs["lockfile"] = evidence(lockPath, line)
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out, errs
+}
+
+// npmLockFor finds the lockfile installing the project in dir: its own, or
+// that of the nearest workspace root above it listing it as a member.
+func npmLockFor(dir string, manifests map[string]*npmManifest, locks map[string][]string, parsed map[string]npmLock) (lockPath, rel string) {
+	for _, a := range ancestors(dir) {
+		r, _ := relDir(a, dir)
+		for _, p := range locks[a] {
+			if r == "" || parsed[p].member(r) || manifests[a] != nil && manifests[a].hasWorkspace(r) {
+				return p, r
+			}
+		}
+	}
+	return "", ""
+}
+
+func (m *npmManifest) hasWorkspace(rel string) bool {
+	for _, w := range m.workspaces {
+		w = strings.TrimSuffix(strings.TrimPrefix(w, "./"), "/")
+		if ok, _ := doublestar.Match(w, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func parsePackageJSON(p string, data []byte) (*npmManifest, error) {
+	m := &npmManifest{path: p}
+	err := walkJSON(data, func(keys []string, v json.Token, line int) {
+		s, ok := v.(string)
+		if !ok {
+			return
+		}
+		switch {
+		case len(keys) == 2 && npmSections[keys[0]] && keys[1] != jsonArrayItem && keys[1] != "":
+			m.deps = append(m.deps, npmDep{name: keys[1], spec: s, section: keys[0], line: line})
+		case len(keys) == 2 && keys[0] == "workspaces" && keys[1] == jsonArrayItem,
+			len(keys) == 3 && keys[0] == "workspaces" && keys[1] == "packages" && keys[2] == jsonArrayItem:
+			m.workspaces = append(m.workspaces, s)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// packageLock reads package-lock.json and npm-shrinkwrap.json. Version 2
+// and 3 list installed packages by install path ("node_modules/a",
+// "packages/web/node_modules/a"); version 1 nests them by name.
+type packageLock struct {
+	packages map[string]*lockPackage // v2, v3
+	v1       map[string]*lockPackage // v1 top-level "dependencies"
+}
+
+type lockPackage struct {
+	version  string
+	line     int
+	link     bool
+	resolved string
+}
+
+func parsePackageLock(data []byte) (*packageLock, error) {
+	l := &packageLock{packages: map[string]*lockPackage{}, v1: map[string]*lockPackage{}}
+	entry := func(m map[string]*lockPackage, key string) *lockPackage {
+		if m[key] == nil {
+			m[key] = &lockPackage{}
+		}
+		return m[key]
+	}
+	err := walkJSON(data, func(keys []string, v json.Token, line int) {
+		if len(keys) != 3 {
+			return
+		}
+		var e *lockPackage
+		switch keys[0] {
+		case "packages":
+			e = entry(l.packages, keys[1])
+		case "dependencies":
+			e = entry(l.v1, keys[1])
+		default:
+			return
+		}
+		switch keys[2] {
+		case "version":
+			if s, ok := v.(string); ok {
+				e.version, e.line = s, line
+			}
+		case "link":
+			e.link = v == true
+		case "resolved":
+			if s, ok := v.(string); ok {
+				e.resolved = s
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *packageLock) resolve(rel, name, _ string) (string, int, bool) {
+	if len(l.packages) == 0 {
+		e := l.v1[name]
+		return l.found(e)
+	}
+	keys := []string{"node_modules/" + name}
+	if rel != "" {
+		// Hoisting failed for this member: its own copy wins.
+		keys = append([]string{rel + "/node_modules/" + name}, keys...)
+	}
+	for _, k := range keys {
+		e := l.packages[k]
+		if e != nil && e.link {
+			// A workspace sibling: its version is the one its own entry carries.
+			e = l.packages[e.resolved]
+		}
+		if v, line, ok := l.found(e); ok {
+			return v, line, true
+		}
+	}
+	return "", 0, false
+}
+
+func (*packageLock) found(e *lockPackage) (string, int, bool) {
+	if e == nil || e.version == "" {
+		return "", 0, false
+	}
+	return e.version, e.line, true
+}
+
+func (l *packageLock) member(rel string) bool {
+	_, ok := l.packages[rel]
+	return ok
+}
+
+// yarnLock reads yarn.lock: classic (v1, its own format) and berry (v2+,
+// YAML). Entries are keyed by every "name@range" they satisfy.
+type yarnLock struct {
+	entries    map[string]yarnEntry
+	workspaces map[string]bool // berry: "name@workspace:packages/web" entries
+}
+
+type yarnEntry struct {
+	version string
+	line    int
+}
+
+func parseYarnLock(data []byte) (*yarnLock, error) {
+	l := &yarnLock{entries: map[string]yarnEntry{}, workspaces: map[string]bool{}}
+	if !strings.Contains(string(data), "\n__metadata:") && !strings.HasPrefix(string(data), "__metadata:") {
+		return l, l.parseClassic(data)
+	}
+	return l, l.parseBerry(data)
+}
+
+func (l *yarnLock) parseClassic(data []byte) error {
+	var specs []string
+	for i, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#"):
+		case line[0] != ' ' && line[0] != '\t':
+			if !strings.HasSuffix(line, ":") {
+				return fmt.Errorf("line %d: expected an entry header ending in ':'", i+1)
+			}
+			specs = yarnSpecs(strings.TrimSuffix(line, ":"))
+		case strings.HasPrefix(line, "  version ") && specs != nil:
+			// Two spaces exactly: deeper lines are the entry's own dependencies.
+			v := strings.Trim(strings.TrimSpace(line[len("  version "):]), `"`)
+			for _, s := range specs {
+				l.entries[s] = yarnEntry{version: v, line: i + 1}
+			}
+		}
+	}
+	return nil
+}
+
+func (l *yarnLock) parseBerry(data []byte) error {
+	docs, err := yamlDocs(data)
+	if err != nil {
+		return err
+	}
+	if len(docs) != 1 || docs[0].Kind != yaml.MappingNode {
+		return errors.New("not a mapping of entries")
+	}
+	eachPair(docs[0], func(k, v *yaml.Node) {
+		if k.Value == "__metadata" {
+			return
+		}
+		ver := mapGet(v, "version")
+		res := mapGet(v, "resolution")
+		if ver == nil || ver.Kind != yaml.ScalarNode || res == nil {
+			return
+		}
+		if _, ws, ok := strings.Cut(res.Value, "@workspace:"); ok {
+			l.workspaces[ws] = true
+			return // "0.0.0-use.local" is no version
+		}
+		if !strings.Contains(res.Value, "@npm:") {
+			return // patch:, link:, portal:, file:, git: resolutions
+		}
+		for _, s := range yarnSpecs(k.Value) {
+			l.entries[s] = yarnEntry{version: ver.Value, line: ver.Line}
+		}
+	})
+	return nil
+}
+
+// yarnSpecs splits an entry header: `"@babel/core@^7.0.0", "@babel/core@^7.1.0"`.
+func yarnSpecs(header string) []string {
+	var out []string
+	for _, s := range strings.Split(header, ",") {
+		if s = strings.Trim(strings.TrimSpace(s), `"`); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (l *yarnLock) resolve(_, name, spec string) (string, int, bool) {
+	for _, key := range []string{name + "@" + spec, name + "@npm:" + spec} {
+		if e, ok := l.entries[key]; ok {
+			return e.version, e.line, true
+		}
+	}
+	return "", 0, false
+}
+
+func (l *yarnLock) member(rel string) bool { return l.workspaces[rel] }
+
+// pnpmLock reads pnpm-lock.yaml: lockfile v5 (name: version), v6 and v9
+// (name: {specifier, version}), per importer in a workspace.
+type pnpmLock struct {
+	importers map[string]map[string]yarnEntry // importer dir ("." for the root) → name → entry
+}
+
+func parsePnpmLock(data []byte) (*pnpmLock, error) {
+	docs, err := yamlDocs(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 || docs[0].Kind != yaml.MappingNode {
+		return nil, errors.New("not a pnpm lockfile mapping")
+	}
+	l := &pnpmLock{importers: map[string]map[string]yarnEntry{}}
+	root := docs[0]
+	if imps := mapGet(root, "importers"); imps != nil {
+		eachPair(imps, func(k, v *yaml.Node) { l.importers[k.Value] = pnpmDeps(v) })
+	} else {
+		l.importers["."] = pnpmDeps(root)
+	}
+	return l, nil
+}
+
+func pnpmDeps(importer *yaml.Node) map[string]yarnEntry {
+	out := map[string]yarnEntry{}
+	for _, sec := range []string{"dependencies", "devDependencies", "optionalDependencies"} {
+		eachPair(mapGet(importer, sec), func(k, v *yaml.Node) {
+			if v.Kind == yaml.MappingNode {
+				v = mapGet(v, "version")
+			}
+			if v == nil || v.Kind != yaml.ScalarNode {
+				return
+			}
+			// Peer suffixes: "1.2.5(react@18.2.0)" (v6+), "1.2.5_react@18.2.0" (v5).
+			ver, _, _ := strings.Cut(v.Value, "(")
+			ver, _, _ = strings.Cut(ver, "_")
+			out[k.Value] = yarnEntry{version: ver, line: v.Line}
+		})
+	}
+	return out
+}
+
+func (l *pnpmLock) resolve(rel, name, _ string) (string, int, bool) {
+	if rel == "" {
+		rel = "."
+	}
+	e, ok := l.importers[rel][name]
+	return e.version, e.line, ok
+}
+
+func (l *pnpmLock) member(rel string) bool {
+	_, ok := l.importers[rel]
+	return ok
+}
+
+// Compile takes `package`: a package name ("@acme/ui"), a scope matching
+// all its packages ("@acme"), or a glob ("@acme/eslint-*").
+func (npm) Compile(params map[string]string) (Matcher, error) {
+	return compilePackageRule("npm", params, func(s string) string { return s })
+}
+
+// compilePackageRule builds the matcher of a rule naming one package by
+// `package`, compared after the ecosystem's normalisation.
+func compilePackageRule(kind string, params map[string]string, normalize func(string) string) (Matcher, error) {
+	if err := Params(params, []string{"package"}, nil); err != nil {
+		return nil, err
+	}
+	raw := strings.TrimSpace(params["package"])
+	if strings.ContainsAny(raw, " \t=<>~^") || strings.LastIndex(raw, "@") > 0 {
+		return nil, fmt.Errorf("package: %q must be a package name without a version", raw)
+	}
+	rule := normalize(raw)
+	if !doublestar.ValidatePattern(rule) {
+		return nil, fmt.Errorf("package: bad glob %q", raw)
+	}
+	return MatcherFunc(func(c Component) bool {
+		return c.Kind == kind && MatchName(rule, c.Name)
+	}), nil
+}
