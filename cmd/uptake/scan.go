@@ -9,8 +9,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"sort"
-	"strings"
+	"strconv"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -251,21 +252,19 @@ func (p *progress) finishLocked() {
 	}
 }
 
+// shardRE accepts "i/n" and a StatefulSet pod name's ordinal "name-i/n".
+var shardRE = regexp.MustCompile(`^(?:[A-Za-z0-9][A-Za-z0-9.-]*-)?(\d+)/(\d+)$`)
+
 // parseShard parses "i/n" (0-based). A StatefulSet pod name such as
 // "uptake-2" may stand for i: its trailing ordinal is used.
 func parseShard(s string) (int, int, error) {
-	a, b, ok := strings.Cut(s, "/")
-	var i, n int
-	if ok {
-		if k := strings.LastIndex(a, "-"); k >= 0 {
-			a = a[k+1:]
+	m := shardRE.FindStringSubmatch(s)
+	if m != nil {
+		i, err1 := strconv.Atoi(m[1])
+		n, err2 := strconv.Atoi(m[2])
+		if err1 == nil && err2 == nil && n >= 1 && i < n {
+			return i, n, nil
 		}
-		_, err1 := fmt.Sscanf(a, "%d", &i)
-		_, err2 := fmt.Sscanf(b, "%d", &n)
-		ok = err1 == nil && err2 == nil && n >= 1 && i >= 0 && i < n
 	}
-	if !ok {
-		return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (or POD-NAME-i/n)", s)
-	}
-	return i, n, nil
+	return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (or POD-NAME-i/n)", s)
 }

@@ -72,6 +72,13 @@ type server struct {
 }
 
 func (c *serveCmd) run(log *zap.Logger) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return c.serve(ctx, log)
+}
+
+// serve runs until ctx ends.
+func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	log.Info("starting uptake", zap.String("version", version.Info()), zap.String("build", version.BuildContext()))
 	l, err := load(*c.config)
 	if err != nil {
@@ -123,8 +130,6 @@ func (c *serveCmd) run(log *zap.Logger) int {
 		return 1
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	go s.loop(ctx)
 	go s.watchSIGHUP(ctx)
 
