@@ -69,7 +69,9 @@ const (
 
 var (
 	dockerDirectiveRE = regexp.MustCompile(`^#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(\S*)\s*$`)
-	heredocRE         = regexp.MustCompile(`<<(-?)["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?`)
+	// heredocRE is a word opening a heredoc, as BuildKit sees one: the word
+	// starts with << (so $((1<<N)) and <<< here-strings are not heredocs).
+	heredocRE = regexp.MustCompile(`^<<(-?)["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?$`)
 )
 
 func parseDockerfile(path string, data []byte) ([]Component, error) {
@@ -118,7 +120,7 @@ func parseDockerfile(path string, data []byte) ([]Component, error) {
 				stages[strings.ToLower(stage)] = true
 			}
 		case "RUN", "COPY", "ADD":
-			p.skipHeredocs(in.text)
+			p.skipHeredocs(ws[1:])
 		}
 	}
 }
@@ -261,8 +263,12 @@ func (p *dockerParser) nextContinuation() bool {
 
 // skipHeredocs consumes the bodies of the heredocs (<<EOF, <<-EOF) an
 // instruction opens, so a FROM inside one is not read as an instruction.
-func (p *dockerParser) skipHeredocs(text string) {
-	for _, m := range heredocRE.FindAllStringSubmatch(text, -1) {
+func (p *dockerParser) skipHeredocs(ws []word) {
+	for _, w := range ws {
+		m := heredocRE.FindStringSubmatch(w.raw)
+		if m == nil {
+			continue
+		}
 		for p.next0 < len(p.lines) {
 			l := p.lines[p.next0]
 			p.next0++

@@ -108,6 +108,13 @@ func TestDockerfileDetectForms(t *testing.T) {
 			{Kind: "dockerfile", Name: "docker.io/library/busybox", Version: "1.36", Path: "Dockerfile", Line: 10},
 		},
 	}, {
+		name:       "shifts and here-strings are not heredocs",
+		dockerfile: "FROM alpine:3.19\nRUN echo $((1<<BITS)) && cat <<< \"$X\"\nFROM busybox:1.36\nBITS\n",
+		want: []detect.Component{
+			{Kind: "dockerfile", Name: "docker.io/library/alpine", Version: "3.19", Path: "Dockerfile", Line: 1},
+			{Kind: "dockerfile", Name: "docker.io/library/busybox", Version: "1.36", Path: "Dockerfile", Line: 3},
+		},
+	}, {
 		name:       "an unterminated heredoc runs to the end",
 		dockerfile: "FROM alpine:3.19\nRUN <<EOF\nFROM evil:1\n",
 		want:       []detect.Component{{Kind: "dockerfile", Name: "docker.io/library/alpine", Version: "3.19", Path: "Dockerfile", Line: 1}},
