@@ -178,7 +178,7 @@ func (p *dockerParser) from(in instruction, ws []word, args map[string]string, s
 
 type dockerParser struct {
 	lines  []string
-	next0  int // index of the next physical line
+	pos    int // index of the next physical line
 	escape byte
 }
 
@@ -213,9 +213,9 @@ func (p *dockerParser) directives() {
 }
 
 func (p *dockerParser) next() (instruction, bool) {
-	for p.next0 < len(p.lines) {
-		l := p.lines[p.next0]
-		p.next0++
+	for p.pos < len(p.lines) {
+		l := p.lines[p.pos]
+		p.pos++
 		if t := strings.TrimSpace(l); t == "" || t[0] == '#' {
 			continue
 		}
@@ -224,14 +224,14 @@ func (p *dockerParser) next() (instruction, bool) {
 			b  strings.Builder
 		)
 		for {
-			in.segs = append(in.segs, segment{off: b.Len(), line: p.next0})
+			in.segs = append(in.segs, segment{off: b.Len(), line: p.pos})
 			body, more := p.continued(l)
 			b.WriteString(body)
 			if !more || !p.nextContinuation() {
 				break
 			}
-			l = p.lines[p.next0]
-			p.next0++
+			l = p.lines[p.pos]
+			p.pos++
 		}
 		in.text = b.String()
 		return in, true
@@ -252,11 +252,11 @@ func (p *dockerParser) continued(l string) (string, bool) {
 // nextContinuation skips the comment and empty lines Docker allows inside a
 // continued instruction; false at the end of the file.
 func (p *dockerParser) nextContinuation() bool {
-	for p.next0 < len(p.lines) {
-		if t := strings.TrimSpace(p.lines[p.next0]); t != "" && t[0] != '#' {
+	for p.pos < len(p.lines) {
+		if t := strings.TrimSpace(p.lines[p.pos]); t != "" && t[0] != '#' {
 			return true
 		}
-		p.next0++
+		p.pos++
 	}
 	return false
 }
@@ -269,9 +269,9 @@ func (p *dockerParser) skipHeredocs(ws []word) {
 		if m == nil {
 			continue
 		}
-		for p.next0 < len(p.lines) {
-			l := p.lines[p.next0]
-			p.next0++
+		for p.pos < len(p.lines) {
+			l := p.lines[p.pos]
+			p.pos++
 			if m[1] == "-" {
 				l = strings.TrimLeft(l, "\t")
 			}

@@ -60,7 +60,7 @@ func (w *ciWalker) file(p string, depth int, from *includer) {
 	if w.read[p] {
 		return
 	}
-	if len(w.read) >= maxIncludeFiles {
+	if from != nil && len(w.read) >= maxIncludeFiles {
 		w.errs = append(w.errs, Errorf(from.path, "line %d: over %d included files, %s not read", from.line, maxIncludeFiles, p))
 		return
 	}
