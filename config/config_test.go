@@ -1,0 +1,93 @@
+package config
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestGoodConfig(t *testing.T) {
+	c, err := Load("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Sources[0].Path, filepath.Join("testdata", "repos"); got != want {
+		t.Errorf("source path = %q, want %q (relative to the config file)", got, want)
+	}
+	if c.Scan.RepoTimeout != 30*time.Second || c.Scan.Concurrency != 4 {
+		t.Errorf("scan = %+v", c.Scan)
+	}
+	if len(c.Scan.Exclude) != len(DefaultExclude) || c.Scan.MaxFileBytes != 1<<20 || c.Exporter.MaxVersions != 10 {
+		t.Errorf("defaults not applied: %+v %+v", c.Scan, c.Exporter)
+	}
+	if len(c.Teams.Map) != 2 || c.Teams.Map[0].Team != "payments" || c.Teams.Map[1].Team != "search" || c.Teams.Map[0].Line != 8 {
+		t.Errorf("teams.map lost its order or lines: %+v", c.Teams.Map)
+	}
+	r := c.Offerings[0].Detect[1]
+	if r.Kind != "file" || r.Params["path"] != ".platform/service-kit.yaml" || r.Line != 21 || r.KeyLines["path"] != 22 {
+		t.Errorf("rule = %+v", r)
+	}
+	if c.Offerings[0].Line != 13 {
+		t.Errorf("offering line = %d", c.Offerings[0].Line)
+	}
+}
+
+// Each *-bad.yml must be rejected with these messages at these lines.
+var badConfigs = map[string][]string{
+	"unknown-key-bad.yml":        {"unknown-key-bad.yml:5: field colour not found"},
+	"missing-fields-bad.yml":     {`missing-fields-bad.yml:4: offering "a": owner is required`, `offering "a": lifecycle is required`, `offering "a": at least one detect rule is required`},
+	"duplicate-offering-bad.yml": {`duplicate-offering-bad.yml:8: offering "a": duplicate name (first at line 4)`},
+	"bad-lifecycle-bad.yml":      {`bad-lifecycle-bad.yml:4: offering "a": lifecycle must be one of experimental, beta, ga, deprecated, got "stable"`},
+	"bad-name-bad.yml":           {`bad-name-bad.yml:4: offering "Service Kit": name must match [a-z0-9_-]+`},
+	"bad-map-glob-bad.yml":       {`bad-map-glob-bad.yml:5: teams.map.payments: bad glob "pay-[*"`},
+	"source-type-bad.yml":        {`source-type-bad.yml:2: source "mirror": type must be one of local, github, gitlab, got "svn"`},
+	"github-both-bad.yml":        {`github-both-bad.yml:2: source "gh": path does not apply to type github`, `exactly one of org or user is required`},
+	"waiver-date-bad.yml":        {`waiver-date-bad.yml:9: offering "a": waiver: expires must be a date YYYY-MM-DD, got "31/12/2027"`, `target.ratio must be in (0, 1], got 1.5`},
+	"rule-not-map-bad.yml":       {`rule-not-map-bad.yml:8: a detect rule must be a mapping with a kind`},
+	"empty-bad.yml":              {"empty-bad.yml: empty configuration"},
+}
+
+func TestBadConfigs(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*-bad.yml")
+	if len(files) != len(badConfigs) {
+		t.Fatalf("%d bad configs in testdata, %d expectations", len(files), len(badConfigs))
+	}
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(f)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, want := range badConfigs[name] {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error lacks %q:\n%v", want, err)
+				}
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				if !strings.HasPrefix(line, f+":") {
+					t.Errorf("error line %q does not start with FILE:", line)
+				}
+			}
+		})
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"sources: [{name: a, type: local, path: x}]\nofferings: [{name: b, owner: c, lifecycle: ga, detect: [{kind: file, path: y}]}]\n",
+		"teams: {map: {a: [x]}}\n",
+		"offerings: [{waivers: [{repo: x, expires: 2020-01-01}]}]\n",
+		"- - -\n",
+		"sources: &a [*a]\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("fuzz.yml", data)
+		if err == nil && (len(c.Sources) == 0 || len(c.Offerings) == 0) {
+			t.Fatal("accepted a config without sources or offerings")
+		}
+	})
+}
