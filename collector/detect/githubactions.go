@@ -122,12 +122,13 @@ func (w *workflowWalker) uses(m *yaml.Node, typ string) {
 	w.out = append(w.out, c)
 }
 
-// isActionName accepts a lower-cased owner/repo[/path]; it rejects
-// ./local actions, docker:// images and expressions.
+// isActionName accepts a lower-cased owner/repo[/path] (GHES and EMU
+// owners may hold _); it rejects ./local actions, docker:// images and
+// expressions.
 func isActionName(name string) bool { return actionNameRE.MatchString(name) }
 
 var (
-	actionNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*/[a-z0-9_.-]+(?:/[^\s:$@]+)?$`)
+	actionNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*/[a-z0-9_.-]+(?:/[^\s:$@]+)?$`)
 	shaRefRE     = regexp.MustCompile(`^[0-9a-f]{40}$|^[0-9a-f]{64}$`)
 	// commentVersionRE is a version token in a pin comment: "v4", "v4.2.2",
 	// "4.2.2"; a bare number without "v" is too likely a date or an issue.
