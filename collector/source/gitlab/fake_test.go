@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -67,6 +68,9 @@ type fakeGitLab struct {
 	// noLink leaves the Link header off offset pages, so only X-Next-Page
 	// says there is more.
 	noLink bool
+	// offsetTree answers tree requests with offset pages, as GitLab before
+	// 17.1 does with the repository_tree_gitaly_pagination flag off.
+	offsetTree bool
 	// rateLimit, when set, is sent as RateLimit-Limit with a falling
 	// RateLimit-Remaining, as gitlab.com does.
 	rateLimit int
@@ -390,13 +394,30 @@ func (f *fakeGitLab) serveProjects(w http.ResponseWriter, r *http.Request, group
 }
 
 // serveTree answers a recursive tree with keyset pagination: the next
-// page's Link carries page_token. GitLab's token is opaque to the client;
-// the fake uses the last path served.
+// page's Link carries page_token, Gitaly's cursor as GitLab encodes it
+// (base64 of {"file_name": last path}); the client treats it as opaque.
 func (f *fakeGitLab) serveTree(w http.ResponseWriter, r *http.Request, p *fakeProject) {
 	q := r.URL.Query()
+	if f.offsetTree {
+		page, _ := strconv.Atoi(q.Get("page"))
+		page = max(page, 1)
+		start := min((page-1)*f.perPage(q), len(p.tree))
+		end := min(start+f.perPage(q), len(p.tree))
+		if end < len(p.tree) {
+			w.Header().Set("X-Next-Page", strconv.Itoa(page+1))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(p.tree[start:end])
+		return
+	}
 	start := 0
 	if tok := q.Get("page_token"); tok != "" {
-		i := slices.IndexFunc(p.tree, func(n treeNode) bool { return n.Path == tok })
+		var cursor struct {
+			FileName string `json:"file_name"`
+		}
+		b, _ := base64.StdEncoding.DecodeString(tok)
+		_ = json.Unmarshal(b, &cursor)
+		i := slices.IndexFunc(p.tree, func(n treeNode) bool { return n.Path == cursor.FileName })
 		if i < 0 {
 			message(w, http.StatusBadRequest, "400 Bad request - page_token is invalid")
 			return
@@ -408,7 +429,8 @@ func (f *fakeGitLab) serveTree(w http.ResponseWriter, r *http.Request, p *fakePr
 	if end < len(p.tree) {
 		u := *r.URL
 		v := u.Query()
-		v.Set("page_token", page[len(page)-1].Path)
+		cursor, _ := json.Marshal(map[string]string{"file_name": page[len(page)-1].Path})
+		v.Set("page_token", base64.StdEncoding.EncodeToString(cursor))
 		u.RawQuery = v.Encode()
 		w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, f.srv.URL, u.RequestURI()))
 	}

@@ -355,27 +355,39 @@ func TestReadSharesIdenticalBlobs(t *testing.T) {
 	}
 }
 
-func TestOpenKeysetPagination(t *testing.T) {
+func TestOpenPagination(t *testing.T) {
 	t.Parallel()
-	f := newFake(t, loadFixtures(t))
-	s := newTestSource(t, testConfig(t, f), Options{})
-	repos, err := s.List(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tree, _ := openRepo(t, s, repos, "acme/payments/checkout")
-	var blobs int
-	for _, n := range f.byID[103].tree {
-		if n.Type == "blob" {
-			blobs++
-		}
-	}
-	if got := len(tree.Entries()); got != blobs {
-		t.Errorf("Entries = %d, want %d", got, blobs)
-	}
-	pages := (len(f.byID[103].tree) + 99) / 100
-	if n := f.count(epTree, 103); n != pages || pages < 3 {
-		t.Errorf("tree requests = %d, want %d keyset pages", n, pages)
+	for _, tc := range []struct {
+		name   string
+		offset bool
+	}{
+		{"keyset", false},
+		{"offset from GitLab before 17.1", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFake(t, loadFixtures(t))
+			f.offsetTree = tc.offset
+			s := newTestSource(t, testConfig(t, f), Options{})
+			repos, err := s.List(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			tree, _ := openRepo(t, s, repos, "acme/payments/checkout")
+			var blobs int
+			for _, n := range f.byID[103].tree {
+				if n.Type == "blob" {
+					blobs++
+				}
+			}
+			if got := len(tree.Entries()); got != blobs {
+				t.Errorf("Entries = %d, want %d", got, blobs)
+			}
+			pages := (len(f.byID[103].tree) + 99) / 100
+			if n := f.count(epTree, 103); n != pages || pages < 3 {
+				t.Errorf("tree requests = %d, want %d pages", n, pages)
+			}
+		})
 	}
 }
 
