@@ -5,6 +5,7 @@ package match
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -104,13 +105,17 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 	return c, nil
 }
 
-// ruleLine is the line of the field an error names, else the rule's.
+// ruleLine is the line of the field an error names first, else the rule's.
 func ruleLine(r config.Rule, err error) int {
 	msg := err.Error()
-	best := r.Line
+	best, at := r.Line, len(msg)
 	for k, line := range r.KeyLines {
-		if strings.HasPrefix(msg, k+" ") || strings.HasPrefix(msg, k+":") {
-			best = line
+		if k == "kind" {
+			continue
+		}
+		loc := regexp.MustCompile(`\b` + regexp.QuoteMeta(k) + `\b`).FindStringIndex(msg)
+		if loc != nil && loc[0] < at {
+			best, at = line, loc[0]
 		}
 	}
 	return best

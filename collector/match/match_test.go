@@ -1,0 +1,135 @@
+package match
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/config"
+)
+
+func parse(t *testing.T, offerings string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("c.yml", []byte("sources: [{name: s, type: local, path: x}]\nofferings:\n"+offerings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestCompileErrorsNameDetectorFieldAndLine(t *testing.T) {
+	cfg := parse(t, `  - name: a
+    owner: o
+    lifecycle: ga
+    detect:
+      - kind: gomod
+        modul: x
+      - kind: nope
+      - kind: regex
+        path: "*.txt"
+        pattern: "(("
+`)
+	_, err := Compile(cfg)
+	if err == nil {
+		t.Fatal("compiled")
+	}
+	for _, want := range []string{
+		`c.yml:8: offering "a": detector gomod: unknown key modul`,
+		`c.yml:9: offering "a": unknown detector kind "nope"`,
+		`c.yml:12: offering "a": detector regex: pattern`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestEvaluateLowestKnownVersion(t *testing.T) {
+	cfg := parse(t, `  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: gomod, module: github.com/acme/kit}
+      - {kind: file, path: .platform/kit.yaml}
+`)
+	cat, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cat.Kinds(), []string{"gomod"}) || len(cat.Probes()) != 1 {
+		t.Fatalf("kinds %v, probes %d", cat.Kinds(), len(cat.Probes()))
+	}
+	marker := cat.Probes()[0].Scan(".platform/kit.yaml", nil)
+	comps := append([]detect.Component{
+		{Kind: "gomod", Name: "github.com/acme/kit", Version: "v1.4.0", Path: "a/go.mod", Line: 3},
+		{Kind: "gomod", Name: "github.com/acme/kit", Version: "v1.2.0", Path: "b/go.mod", Line: 5},
+		{Kind: "gomod", Name: "github.com/acme/kit-other", Version: "v0.1.0", Path: "c/go.mod", Line: 5},
+	}, marker...)
+	got := cat.Evaluate(comps)["kit"]
+	if got.Version != "v1.2.0" || len(got.Evidence) != 3 {
+		t.Fatalf("adoption = %+v, want v1.2.0 from 3 matches (file match has no version)", got)
+	}
+	if only := cat.Evaluate(marker)["kit"]; only.Version != "unknown" {
+		t.Fatalf("file-only adoption version = %q, want unknown", only.Version)
+	}
+	if _, ok := cat.Evaluate(comps[2:3])["kit"]; ok {
+		t.Fatal("kit-other matched kit")
+	}
+}
+
+func TestEligibility(t *testing.T) {
+	cfg := parse(t, `  - name: kit
+    owner: o
+    lifecycle: ga
+    detect: [{kind: file, path: x}]
+    eligible:
+      languages: [go, java]
+      teams: [payments]
+      paths: [Dockerfile, "**/Dockerfile"]
+      exclude_repos: ["*-archive"]
+    waivers:
+      - {repo: "legacy-*", reason: r, expires: "2026-11-25"}
+`)
+	cat, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cat.Offerings[0]
+	var docker []detect.Component
+	for _, p := range cat.Probes() {
+		docker = append(docker, p.Scan("svc/Dockerfile", nil)...)
+	}
+	ok := Facts{Repo: source.Repo{Name: "pay-api"}, Team: "payments", Languages: []string{"java"}, Components: docker}
+	if !o.EligibleByRules(ok) {
+		t.Fatal("java payments repo with a Dockerfile not eligible")
+	}
+	for name, f := range map[string]Facts{
+		"other language": {Repo: ok.Repo, Team: ok.Team, Languages: []string{"node"}, Components: docker},
+		"other team":     {Repo: ok.Repo, Team: "search", Languages: ok.Languages, Components: docker},
+		"no Dockerfile":  {Repo: ok.Repo, Team: ok.Team, Languages: ok.Languages},
+		"excluded":       {Repo: source.Repo{Name: "acme/pay-archive"}, Team: ok.Team, Languages: ok.Languages, Components: docker},
+	} {
+		if o.EligibleByRules(f) {
+			t.Errorf("%s: eligible", name)
+		}
+	}
+	legacy := source.Repo{Name: "legacy-billing"}
+	if o.Waiver(legacy, time.Date(2026, 11, 25, 23, 59, 0, 0, time.UTC)) == nil {
+		t.Error("waiver not in force on its expiry date")
+	}
+	if o.Waiver(legacy, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)) != nil {
+		t.Error("waiver in force after its expiry date")
+	}
+}
+
+func TestLanguages(t *testing.T) {
+	got := Languages([]string{"go.mod", "web/package.json", "svc/build.gradle.kts", "infra/main.tf", "Dockerfile.prod",
+		"tools/requirements-dev.txt", "x.csproj", "Gemfile", "Cargo.toml", "README.md"})
+	want := []string{"docker", "dotnet", "go", "java", "kotlin", "node", "python", "ruby", "rust", "terraform"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Languages = %v, want %v", got, want)
+	}
+}
