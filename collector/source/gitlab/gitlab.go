@@ -52,6 +52,7 @@ type Options struct {
 // Source is one configured GitLab group.
 type Source struct {
 	name   string
+	group  string
 	cfg    config.Source
 	token  string
 	client *gitlab.Client
@@ -106,9 +107,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 			}
 			return d
 		}),
-		// retryablehttp logs every attempt at debug level; its Error level
-		// is for a failed attempt that may still be retried.
-		gitlab.WithCustomLeveledLogger(slogger),
+		gitlab.WithCustomLeveledLogger(retryLog{slogger}),
 		gitlab.WithURLWarningLogger(slogger),
 		gitlab.WithUserAgent(userAgent()),
 	}
@@ -124,12 +123,22 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("source %q: %w", cfg.Name, remote.Redact(err, token))
 	}
-	s := &Source{name: cfg.Name, cfg: cfg, token: token, client: client, store: opts.Store, log: log}
+	s := &Source{name: cfg.Name, group: group, cfg: cfg, token: token, client: client, store: opts.Store, log: log}
 	if !isID(group) {
 		s.groupPath = group
 	}
 	return s, nil
 }
+
+// retryLog keeps retryablehttp's messages at debug level: it reports a
+// failed attempt as an error even when the retry succeeds, and a final
+// failure reaches the caller as an error anyway.
+type retryLog struct{ l *slog.Logger }
+
+func (r retryLog) Error(msg string, kv ...any) { r.l.Debug(msg, kv...) }
+func (r retryLog) Warn(msg string, kv ...any)  { r.l.Debug(msg, kv...) }
+func (r retryLog) Info(msg string, kv ...any)  { r.l.Debug(msg, kv...) }
+func (r retryLog) Debug(msg string, kv ...any) { r.l.Debug(msg, kv...) }
 
 func userAgent() string {
 	if version.Version == "" {
@@ -180,10 +189,10 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 		outside int
 	)
 	for p, err := range gitlab.Scan2(func(page gitlab.PaginationOptionFunc) ([]*gitlab.Project, *gitlab.Response, error) {
-		return s.client.Groups.ListGroupProjects(s.cfg.Group, opt, gitlab.WithContext(ctx), page)
+		return s.client.Groups.ListGroupProjects(s.group, opt, gitlab.WithContext(ctx), page)
 	}) {
 		if err != nil {
-			return nil, fmt.Errorf("listing projects of group %s: %w", s.cfg.Group, s.redact(err))
+			return nil, fmt.Errorf("listing projects of group %s: %w", s.group, s.redact(err))
 		}
 		listed++
 		// Offset pages can repeat a project when others are deleted meanwhile.
@@ -231,16 +240,21 @@ func (s *Source) root(ctx context.Context) (string, error) {
 	if s.groupPath != "" {
 		return s.groupPath, nil
 	}
-	g, _, err := s.client.Groups.GetGroup(s.cfg.Group, nil, gitlab.WithContext(ctx))
+	g, _, err := s.client.Groups.GetGroup(s.group, nil, gitlab.WithContext(ctx))
 	if err != nil {
-		return "", fmt.Errorf("resolving group %s: %w", s.cfg.Group, s.redact(err))
+		return "", fmt.Errorf("resolving group %s: %w", s.group, s.redact(err))
 	}
 	s.groupPath = g.FullPath
 	return s.groupPath, nil
 }
 
 // keep applies the filters GitLab cannot: path globs and any-of topics.
+// Projects pending deletion or without a repository (issues only) are not
+// code that could adopt anything.
 func (s *Source) keep(p *gitlab.Project) bool {
+	if p.MarkedForDeletionOn != nil || p.RepositoryAccessLevel == gitlab.DisabledAccessControl {
+		return false
+	}
 	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, p.PathWithNamespace) {
 		return false
 	}
