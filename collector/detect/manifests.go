@@ -10,6 +10,12 @@ import (
 // Helpers shared by the package-manager detectors (npm, python, maven,
 // gradle...), which read a manifest and, when present, the lockfile beside it.
 
+// pin is a version a lockfile resolved, and the line saying so.
+type pin struct {
+	version string
+	line    int
+}
+
 // patternPaths returns the paths matching any of patterns, sorted, once each.
 func patternPaths(f Files, patterns []string) []string {
 	seen := map[string]bool{}

@@ -273,17 +273,12 @@ func (l *packageLock) member(rel string) bool {
 // yarnLock reads yarn.lock: classic (v1, its own format) and berry (v2+,
 // YAML). Entries are keyed by every "name@range" they satisfy.
 type yarnLock struct {
-	entries    map[string]yarnEntry
+	entries    map[string]pin
 	workspaces map[string]bool // berry: "name@workspace:packages/web" entries
 }
 
-type yarnEntry struct {
-	version string
-	line    int
-}
-
 func parseYarnLock(data []byte) (*yarnLock, error) {
-	l := &yarnLock{entries: map[string]yarnEntry{}, workspaces: map[string]bool{}}
+	l := &yarnLock{entries: map[string]pin{}, workspaces: map[string]bool{}}
 	if !strings.Contains(string(data), "\n__metadata:") && !strings.HasPrefix(string(data), "__metadata:") {
 		return l, l.parseClassic(data)
 	}
@@ -304,7 +299,7 @@ func (l *yarnLock) parseClassic(data []byte) error {
 			// Two spaces exactly: deeper lines are the entry's own dependencies.
 			v := strings.Trim(strings.TrimSpace(line[len("  version "):]), `"`)
 			for _, s := range specs {
-				l.entries[s] = yarnEntry{version: v, line: i + 1}
+				l.entries[s] = pin{version: v, line: i + 1}
 			}
 		}
 	}
@@ -336,7 +331,7 @@ func (l *yarnLock) parseBerry(data []byte) error {
 			return // patch:, link:, portal:, file:, git: resolutions
 		}
 		for _, s := range yarnSpecs(k.Value) {
-			l.entries[s] = yarnEntry{version: ver.Value, line: ver.Line}
+			l.entries[s] = pin{version: ver.Value, line: ver.Line}
 		}
 	})
 	return nil
@@ -367,7 +362,7 @@ func (l *yarnLock) member(rel string) bool { return l.workspaces[rel] }
 // pnpmLock reads pnpm-lock.yaml: lockfile v5 (name: version), v6 and v9
 // (name: {specifier, version}), per importer in a workspace.
 type pnpmLock struct {
-	importers map[string]map[string]yarnEntry // importer dir ("." for the root) → name → entry
+	importers map[string]map[string]pin // importer dir ("." for the root) → name → entry
 }
 
 func parsePnpmLock(data []byte) (*pnpmLock, error) {
@@ -378,7 +373,7 @@ func parsePnpmLock(data []byte) (*pnpmLock, error) {
 	if len(docs) != 1 || docs[0].Kind != yaml.MappingNode {
 		return nil, errors.New("not a pnpm lockfile mapping")
 	}
-	l := &pnpmLock{importers: map[string]map[string]yarnEntry{}}
+	l := &pnpmLock{importers: map[string]map[string]pin{}}
 	root := docs[0]
 	if imps := mapGet(root, "importers"); imps != nil {
 		eachPair(imps, func(k, v *yaml.Node) { l.importers[k.Value] = pnpmDeps(v) })
@@ -388,8 +383,8 @@ func parsePnpmLock(data []byte) (*pnpmLock, error) {
 	return l, nil
 }
 
-func pnpmDeps(importer *yaml.Node) map[string]yarnEntry {
-	out := map[string]yarnEntry{}
+func pnpmDeps(importer *yaml.Node) map[string]pin {
+	out := map[string]pin{}
 	for _, sec := range []string{"dependencies", "devDependencies", "optionalDependencies"} {
 		eachPair(mapGet(importer, sec), func(k, v *yaml.Node) {
 			if v.Kind == yaml.MappingNode {
@@ -401,7 +396,7 @@ func pnpmDeps(importer *yaml.Node) map[string]yarnEntry {
 			// Peer suffixes: "1.2.5(react@18.2.0)" (v6+), "1.2.5_react@18.2.0" (v5).
 			ver, _, _ := strings.Cut(v.Value, "(")
 			ver, _, _ = strings.Cut(ver, "_")
-			out[k.Value] = yarnEntry{version: ver, line: v.Line}
+			out[k.Value] = pin{version: ver, line: v.Line}
 		})
 	}
 	return out
