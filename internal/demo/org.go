@@ -148,12 +148,13 @@ func org() []*repo {
 				text(".platform-version", "2.0.0\n")),
 		},
 		{
+			// A CLI, not a service: excluded from service-kit's denominator.
 			name: "payments-tools", author: payments,
 			about: "Operator CLI for the payments on-call.",
 			files: join(
 				files(paymentsOwners, goIgnore,
 					reusableWorkflow(".github/workflows/ci.yml", "go.yml", "v2.1.0")),
-				goService("payments-tools", "v1.4.0"),
+				goService("payments-tools", ""),
 			),
 			dirty: files(text("README.md", "# payments-tools\n\nWIP: rewriting the refund command.\n")),
 		},
@@ -619,7 +620,7 @@ dependencies {
 			name: "growth-experiments", author: growth, mirror: true,
 			about: "Experiment analysis notebooks and jobs.",
 			files: files(codeowners("CODEOWNERS", "* gabriel.okafor@acme.example growth-leads@acme.example"), pyIgnore,
-				requirements("acme-platform==2.4.0", "scipy==1.14.1")),
+				requirements("pandas==2.2.3", "scipy==1.14.1")),
 		},
 		{
 			name: "growth-ab-service", author: growth,
