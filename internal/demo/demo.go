@@ -81,6 +81,7 @@ func Generate(dir string, force bool) (*Result, error) {
 
 	repos := org()
 	res := &Result{Config: configPath, Repos: make([]Repo, len(repos)), Broken: []string{filepath.Join(reposDir, brokenRepo)}}
+	// Writing is file-system bound: a few writers overlap its latency.
 	var g errgroup.Group
 	g.SetLimit(4)
 	for i, r := range repos {
@@ -157,8 +158,6 @@ func (r *repo) dirName() string {
 	}
 	return r.name
 }
-
-func (r *repo) host() string { return r.author.forge }
 
 // head is the tree at HEAD: the README and the repo's files.
 func (r *repo) head() []file {

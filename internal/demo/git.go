@@ -113,7 +113,7 @@ func configureRemote(repo *git.Repository, r *repo) error {
 	if err != nil {
 		return err
 	}
-	url := "https://" + r.host() + "/acme/" + r.name + ".git"
+	url := "https://" + r.author.forge + "/acme/" + r.name + ".git"
 	if r.mirror {
 		cfg.Remotes["origin"] = &gitconfig.RemoteConfig{Name: "origin", URLs: []string{url}, Fetch: []gitconfig.RefSpec{"+refs/*:refs/*"}, Mirror: true}
 	} else {
