@@ -117,15 +117,8 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	s.reloadOK.Set(1)
 	s.reloadTime.SetToCurrentTime()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		exporter.NewCollector(s.snapshot.Load, s.interval),
-		versioncollector.NewCollector("uptake"),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		s.reloadOK, s.reloadTime,
-	)
-	if err := s.metrics.Register(reg); err != nil {
+	reg, err := newRegistry(exporter.NewCollector(s.snapshot.Load, s.interval), s.metrics, s.reloadOK, s.reloadTime)
+	if err != nil {
 		log.Error("registering metrics", zap.Error(err))
 		return 1
 	}
@@ -158,6 +151,24 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		_ = srv.Shutdown(shutdownCtx)
 		return 0
 	}
+}
+
+// newRegistry holds every metric /metrics serves: the snapshot's const
+// metrics, build info, Go and process metrics, and the running totals.
+func newRegistry(snapshot prometheus.Collector, metrics *remote.Metrics, extra ...prometheus.Collector) (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	cs := append([]prometheus.Collector{
+		snapshot,
+		versioncollector.NewCollector("uptake"),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	}, extra...)
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return reg, metrics.Register(reg)
 }
 
 func (s *server) sourceOptions() collector.SourceOptions {
