@@ -56,7 +56,8 @@ type RepoScan struct {
 	Cached bool `json:"-"`
 	// Stale marks last good data kept because this scan failed for the repo.
 	Stale bool `json:"-"`
-	// Err is why this scan failed for the repo ("" when it did not).
+	// Err is why this scan failed for the repo ("" when it did not). A repo
+	// with Err and not Stale has no data: it is reported, never counted.
 	Err string `json:"-"`
 }
 
@@ -197,6 +198,7 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 	_ = g.Wait()
 
 	kept := make([]RepoScan, 0, len(out))
+	var failed []RepoScan
 	keep := map[string]bool{}
 	for _, r := range out {
 		keep[r.Repo.Name] = true
@@ -204,6 +206,8 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 			status.RepoErrors++
 			log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
 			if !r.Stale {
+				// No data to count, but listed so "why is it missing" has an answer.
+				failed = append(failed, r)
 				continue
 			}
 		}
@@ -238,7 +242,7 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 	}
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
 		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
-	return kept, status
+	return append(kept, failed...), status
 }
 
 func (e *Engine) getLastSuccess(name string) time.Time {

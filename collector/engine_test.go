@@ -347,6 +347,20 @@ func TestScanRepoErrorWithoutHistory(t *testing.T) {
 	if st.RepoErrors != 1 || st.Repos != 4 {
 		t.Fatalf("status = %+v, want the empty repo counted and the unreadable one an error", st)
 	}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	teamRepos := 0
+	for _, tr := range snap.Teams {
+		teamRepos += tr.Repos
+	}
+	var gone *RepoReport
+	for i := range snap.Repos {
+		if snap.Repos[i].Name == "gone" {
+			gone = &snap.Repos[i]
+		}
+	}
+	if teamRepos != 4 || gone == nil || gone.Error == "" || gone.Team != "" {
+		t.Fatalf("unreadable repo: counted in %d team repos, report %+v; want it reported with its error, not counted", teamRepos, gone)
+	}
 }
 
 func TestShardsPartitionRepos(t *testing.T) {

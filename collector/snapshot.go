@@ -153,9 +153,17 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		eligible map[string]bool
 		waived   map[string]bool
 	}
-	evals := make([]repoEval, len(res.Repos))
+	var evals []repoEval
 	teamRepos := map[string]int{}
-	for i, r := range res.Repos {
+	for _, r := range res.Repos {
+		if r.Err != "" && !r.Stale {
+			snap.Repos = append(snap.Repos, RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Offerings: []RepoOffering{}})
+		}
+	}
+	for _, r := range res.Repos {
+		if r.Err != "" && !r.Stale {
+			continue
+		}
 		team, via := attr.Team(r.Repo, r.Inventory.Owners)
 		teamRepos[team]++
 		ad := cat.Evaluate(r.Inventory.Components)
@@ -186,7 +194,7 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 			}
 			ev.eligible[o.Name] = true
 		}
-		evals[i] = ev
+		evals = append(evals, ev)
 		snap.Repos = append(snap.Repos, rep)
 	}
 	for _, o := range cat.Offerings {
