@@ -78,3 +78,25 @@ func attrs(kv ...string) map[string]string {
 	}
 	return out
 }
+
+// scanPaths reads and parses each path; failures become FileErrors.
+func scanPaths(f Files, paths []string, parse func(path string, data []byte) ([]Component, error)) ([]Component, []error) {
+	var (
+		out  []Component
+		errs []error
+	)
+	for _, p := range paths {
+		data, err := readText(f, p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cs, err := parse(p, data)
+		if err != nil {
+			errs = append(errs, &FileError{Path: p, Err: err})
+			continue
+		}
+		out = append(out, cs...)
+	}
+	return out, errs
+}

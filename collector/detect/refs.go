@@ -1,0 +1,85 @@
+package detect
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+)
+
+var (
+	// getterRE is a go-getter forced getter ("git::", "s3::").
+	getterRE = regexp.MustCompile(`^[a-z][a-z0-9]*::`)
+	// scpRE is an scp-like git address: "git@github.com:acme/modules.git".
+	scpRE = regexp.MustCompile(`^(?:[^@/:]+@)?([^/:]+\.[^/:]+):([^/].*)$`)
+)
+
+// remoteRef is a remote source (a Terraform module source, a kustomize
+// resource URL) split into what rules compare and the rest.
+type remoteRef struct {
+	// Name is host and path: scheme, forced getter, user info, ".git",
+	// "//subdir" and the query removed, host lower-cased.
+	Name string
+	// Subdir is the part after "//", if any.
+	Subdir string
+	// Ref is the ?ref= (or kustomize's legacy ?version=) query value.
+	Ref string
+}
+
+// parseRemoteRef normalises a source so "git::https://github.com/acme/m.git//vpc?ref=v1.2.0",
+// "git@github.com:acme/m.git//vpc?ref=v1.2.0" and "github.com/acme/m//vpc" all
+// name "github.com/acme/m".
+func parseRemoteRef(s string) remoteRef {
+	var r remoteRef
+	s = getterRE.ReplaceAllString(strings.TrimSpace(s), "")
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		if q, err := url.ParseQuery(s[i+1:]); err == nil {
+			r.Ref = q.Get("ref")
+			if r.Ref == "" {
+				r.Ref = q.Get("version")
+			}
+		}
+		s = s[:i]
+	}
+	if i := strings.Index(s, "://"); i >= 0 {
+		s = s[i+3:]
+		if at, slash := strings.IndexByte(s, '@'), strings.IndexByte(s, '/'); at >= 0 && (slash < 0 || at < slash) {
+			s = s[at+1:]
+		}
+	} else if m := scpRE.FindStringSubmatch(s); m != nil {
+		s = m[1] + "/" + m[2]
+	}
+	if i := strings.Index(s, "//"); i >= 0 {
+		r.Subdir = strings.Trim(s[i+2:], "/")
+		s = s[:i]
+	}
+	s = strings.TrimSuffix(strings.TrimRight(s, "/"), ".git")
+	host, rest, found := strings.Cut(s, "/")
+	if found {
+		s = strings.ToLower(host) + "/" + rest
+	}
+	r.Name = s
+	return r
+}
+
+// compileRemoteRule builds the matcher of a rule naming a remote source by
+// key ("source", "resource"): the value is normalised as parseRemoteRef
+// does and compared on whole path components, or as a glob.
+func compileRemoteRule(kind, key string, params map[string]string, normalize func(string) string) (Matcher, error) {
+	if err := Params(params, []string{key}, nil); err != nil {
+		return nil, err
+	}
+	raw := strings.TrimSpace(params[key])
+	rule := normalize(raw)
+	if rule == "" || strings.ContainsAny(rule, " \t") {
+		return nil, fmt.Errorf("%s: %q is not a source address", key, raw)
+	}
+	if !doublestar.ValidatePattern(rule) {
+		return nil, fmt.Errorf("%s: bad glob %q", key, raw)
+	}
+	return MatcherFunc(func(c Component) bool {
+		return c.Kind == kind && MatchName(rule, c.Name)
+	}), nil
+}

@@ -1,0 +1,148 @@
+package detect_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/detect/detecttest"
+)
+
+func TestTerraformDetect(t *testing.T) {
+	repo := detecttest.Dir(t, "testdata/terraform/repo")
+	tf := func(path string, line int, name, ver string, kv ...string) detect.Component {
+		c := detect.Component{Kind: "terraform", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c.Attrs[kv[i]] = kv[i+1]
+		}
+		return c
+	}
+	want := []detect.Component{
+		tf("main.tf", 13, "terraform-aws-modules/vpc/aws", "5.5", "source", "terraform-aws-modules/vpc/aws", "declared", "~> 5.5"),
+		tf("main.tf", 21, "github.com/acme/terraform-modules", "v2.3.1",
+			"source", "git::https://github.com/acme/terraform-modules.git//eks?ref=v2.3.1", "subdir", "eks"),
+		tf("main.tf", 26, "github.com/acme/terraform-modules", "unknown",
+			"source", "git@github.com:acme/terraform-modules.git//route53?ref=3f5c2a9d1b7e4f6a8c0d2e4f6a8b0c2d4e6f8a0b", "subdir", "route53"),
+		tf("main.tf", 34, "app.terraform.io/acme/platform-baseline/aws", "1.4.0",
+			"source", "app.terraform.io/acme/platform-baseline/aws", "declared", ">= 1.4.0, < 2.0.0"),
+		tf("modules/network/main.tf", 7, "github.com/acme/tf-network", "v0.4.0", "source", "github.com/acme/tf-network?ref=v0.4.0"),
+		tf("modules/network/main.tf", 12, "s3-eu-west-1.amazonaws.com/acme-modules/flow-logs.zip", "unknown",
+			"source", "s3::https://s3-eu-west-1.amazonaws.com/acme-modules/flow-logs.zip"),
+		tf("modules/network/main.tf", 16, "cloudposse/label/null", "0.25.0", "source", "registry.terraform.io/cloudposse/label/null", "declared", "0.25.0"),
+		tf("live/prod/terragrunt.hcl", 6, "github.com/acme/infrastructure-modules", "v0.8.0",
+			"source", "git::git@github.com:acme/infrastructure-modules.git//networking/vpc?ref=v0.8.0", "subdir", "networking/vpc"),
+	}
+	for name, files := range variants(repo) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "terraform").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs, "broken.tf")
+			if !strings.Contains(errs[0].Error(), "broken.tf: line ") {
+				t.Errorf("error does not point at a line: %v", errs[0])
+			}
+		})
+	}
+}
+
+func TestTerraformDetectForms(t *testing.T) {
+	for _, tc := range []struct {
+		name, tf string
+		want     []detect.Component
+		bad      bool
+	}{{
+		name: "a version argument on a git source is not a registry version",
+		tf:   "module \"a\" {\n  source  = \"git::https://gitlab.acme.com/platform/tf/vpc.git?ref=v1.0.0\"\n  version = \"2.0.0\"\n}\n",
+		want: []detect.Component{{Kind: "terraform", Name: "gitlab.acme.com/platform/tf/vpc", Version: "v1.0.0", Path: "x.tf", Line: 2,
+			Attrs: map[string]string{"source": "git::https://gitlab.acme.com/platform/tf/vpc.git?ref=v1.0.0"}}},
+	}, {
+		name: "github shorthand with a version argument is still git",
+		tf:   "module \"a\" {\n  source = \"github.com/acme/tf/aws\"\n  version = \"1.0.0\"\n}\n",
+		want: []detect.Component{{Kind: "terraform", Name: "github.com/acme/tf/aws", Version: "unknown", Path: "x.tf", Line: 2,
+			Attrs: map[string]string{"source": "github.com/acme/tf/aws"}}},
+	}, {
+		name: "registry source without a version, source from a variable, heredoc",
+		tf: "module \"a\" {\n  source = \"acme/vpc/aws\"\n}\nmodule \"b\" {\n  source = var.src\n}\n" +
+			"module \"c\" {\n  source = <<EOT\nacme/c/aws\nEOT\n}\n",
+		want: []detect.Component{
+			{Kind: "terraform", Name: "acme/vpc/aws", Version: "unknown", Path: "x.tf", Line: 2, Attrs: map[string]string{"source": "acme/vpc/aws"}},
+			{Kind: "terraform", Name: "acme/c/aws", Version: "unknown", Path: "x.tf", Line: 8, Attrs: map[string]string{"source": "acme/c/aws"}},
+		},
+	}, {
+		name: "ssh URL with user and port, git ref with a query after it",
+		tf:   "module \"a\" {\n  source = \"git::ssh://git@Git.Acme.com:2222/platform/modules.git//db?depth=1&ref=v3.1.0\"\n}\n",
+		want: []detect.Component{{Kind: "terraform", Name: "git.acme.com:2222/platform/modules", Version: "v3.1.0", Path: "x.tf", Line: 2,
+			Attrs: map[string]string{"source": "git::ssh://git@Git.Acme.com:2222/platform/modules.git//db?depth=1&ref=v3.1.0", "subdir": "db"}}},
+	}, {
+		name: "a terraform block in a .tf file names no module",
+		tf:   "terraform {\n  source = \"acme/x/aws\"\n}\n",
+	}, {
+		name: "malformed",
+		tf:   "module \"a\" {\n  source = \"acme/vpc/aws\n}\n",
+		bad:  true,
+	}, {
+		name: "not HCL at all",
+		tf:   "{\"module\": {\"a\": {\"source\": \"acme/vpc/aws\"}}}",
+		bad:  true,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, errs := mustDetector(t, "terraform").Detect(detecttest.Files{"x.tf": tc.tf})
+			assertInventory(t, got, tc.want)
+			if tc.bad {
+				assertFileErrors(t, errs, "x.tf")
+			} else {
+				assertFileErrors(t, errs)
+			}
+		})
+	}
+}
+
+func TestTerraformCompile(t *testing.T) {
+	for _, tc := range []struct {
+		params  map[string]string
+		wantErr string
+		match   []string
+		noMatch []string
+	}{
+		{
+			params:  map[string]string{"source": "git::https://github.com/acme/terraform-modules.git"},
+			match:   []string{"github.com/acme/terraform-modules"},
+			noMatch: []string{"github.com/acme/terraform-modules-legacy", "github.com/acme"},
+		},
+		{params: map[string]string{"source": "git@github.com:acme/terraform-modules.git//eks?ref=v1"}, match: []string{"github.com/acme/terraform-modules"}},
+		{params: map[string]string{"source": "github.com/acme"}, match: []string{"github.com/acme/terraform-modules", "github.com/acme/tf-network"}, noMatch: []string{"github.com/acme-labs/x"}},
+		{params: map[string]string{"source": "registry.terraform.io/terraform-aws-modules/vpc/aws"}, match: []string{"terraform-aws-modules/vpc/aws"}},
+		{params: map[string]string{"source": "terraform-aws-modules/*/aws"}, match: []string{"terraform-aws-modules/vpc/aws"}, noMatch: []string{"terraform-aws-modules/vpc/google"}},
+		{params: map[string]string{}, wantErr: "source is required"},
+		{params: map[string]string{"source": "x", "version": "1"}, wantErr: "unknown key version (allowed: source)"},
+		{params: map[string]string{"source": "?ref=v1"}, wantErr: "source: \"?ref=v1\" is not a source address"},
+		{params: map[string]string{"source": "github.com/[acme"}, wantErr: "source: bad glob"},
+	} {
+		m, err := mustDetector(t, "terraform").Compile(tc.params)
+		if !errorMatches(err, tc.wantErr) {
+			t.Errorf("Compile(%v) error %v, want %q", tc.params, err, tc.wantErr)
+			continue
+		}
+		if err == nil {
+			assertMatches(t, m, "terraform", tc.match, tc.noMatch)
+		}
+	}
+}
+
+func FuzzTerraform(f *testing.F) {
+	for _, p := range []string{"testdata/terraform/repo/main.tf", "testdata/terraform/repo/modules/network/main.tf", "testdata/terraform/repo/live/prod/terragrunt.hcl"} {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cs, _ := mustDetector(t, "terraform").Detect(detecttest.Files{"main.tf": string(data), "terragrunt.hcl": string(data)})
+		for _, c := range cs {
+			if c.Line < 1 || c.Name == "" {
+				t.Fatalf("component without evidence: %+v", c)
+			}
+		}
+	})
+}

@@ -1,0 +1,2 @@
+go test fuzz v1
+[]byte("variable \"azs\" {\n  type = list(string)\n}\n\nmodule \"subnets\" {\n  for_each = toset(var.azs)\n  source   = \"github.com/acme/tf-network?ref=v0.4.0\"\n  az       = each.key\n}\n\nmodule \"flow_logs\" {\n  source = \"s3::https://s3-eu-west-1.amazonaws.com/acme-modules/flow-logs.zip\"\n}\n\nmodule \"labels\" {\n  source  = \"registry.terraform.io/cloudposse/label/null\"\n  version = \"0.25.0\"\n}\n")

@@ -1,0 +1,3 @@
+module "nested" {
+  source = "terraform-aws-modules/security-group/aws"
+}

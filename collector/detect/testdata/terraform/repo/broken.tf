@@ -1,0 +1,2 @@
+module "half" {
+  source = "acme/half/aws"
