@@ -1,0 +1,207 @@
+package detect
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+)
+
+func init() { Register(containerImage{}) }
+
+// containerImage finds the images deployment files run: `image:` fields of
+// Kubernetes manifests (every document of a multi-document file) and
+// docker-compose services, Helm values' `image: {registry, repository, tag}`
+// maps and other `repository` + `tag` pairs, and kustomize `images:`
+// overrides (newName, newTag). A value holding a template ({{ }}) or a
+// variable (${VAR}, $(VAR)) is skipped: its image is decided elsewhere.
+//
+// YAML is everywhere, so only paths where deployment files conventionally
+// live are read (see Patterns). A chart's templates/ are Go templates, not
+// YAML, and are left out; a file that does not parse but holds template
+// markers is one too, and is skipped without an error.
+type containerImage struct{}
+
+func (containerImage) Kind() string { return "container_image" }
+
+func (containerImage) Patterns() []string {
+	return []string{
+		"**/docker-compose*.y*ml", "**/compose*.y*ml", // compose.yaml, docker-compose.override.yml
+		"**/values*.y*ml", // Helm values, also under charts/
+		"**/k8s/**/*.y*ml", "**/kubernetes/**/*.y*ml", "**/manifests/**/*.y*ml", "**/deploy/**/*.y*ml",
+	}
+}
+
+func (d containerImage) Detect(f Files) ([]Component, []error) {
+	charts := map[string]bool{}
+	for _, p := range f.Glob("**/Chart.yaml") {
+		charts[path.Dir(p)] = true
+	}
+	var paths []string
+	for _, p := range patternPaths(f, d.Patterns()) {
+		if !inChartTemplates(p, charts) {
+			paths = append(paths, p)
+		}
+	}
+	return scanPaths(f, paths, parseImageYAML)
+}
+
+// inChartTemplates reports a path below some chart's templates/ directory.
+func inChartTemplates(p string, charts map[string]bool) bool {
+	for dir := path.Dir(p); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		if path.Base(dir) == "templates" && charts[path.Dir(dir)] {
+			return true
+		}
+	}
+	return false
+}
+
+func parseImageYAML(p string, data []byte) ([]Component, error) {
+	docs, err := yamlDocs(data)
+	if err != nil {
+		if isTemplated(string(data)) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	w := &imageWalker{path: p}
+	for _, d := range docs {
+		w.walk(d, "", 0)
+	}
+	return w.out, nil
+}
+
+// maxImageDepth bounds the walk; real manifests nest a dozen levels.
+const maxImageDepth = 64
+
+type imageWalker struct {
+	path string
+	out  []Component
+}
+
+// walk visits every mapping below n. Aliases are not followed: what they
+// name is visited where it is written, once.
+func (w *imageWalker) walk(n *yaml.Node, key string, depth int) {
+	if n == nil || depth > maxImageDepth {
+		return
+	}
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			w.walk(c, key, depth+1)
+		}
+	case yaml.MappingNode:
+		w.pair(n, key)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if k.Value == "image" && v.Kind == yaml.ScalarNode {
+				if v.Tag != "!!str" {
+					continue // image: true, image: 42
+				}
+				w.add(v, v.Value, "")
+				continue
+			}
+			w.walk(v, k.Value, depth+1)
+		}
+	}
+}
+
+// pair reads the image maps split into fields: Helm values
+// (`image: {registry, repository, tag, digest}`, or any map with both
+// repository and tag) and kustomize overrides (`images: [{name, newName, newTag}]`).
+func (w *imageWalker) pair(m *yaml.Node, key string) {
+	field := func(k string) *yaml.Node {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == k && m.Content[i+1].Kind == yaml.ScalarNode && m.Content[i+1].Tag != "!!null" {
+				return m.Content[i+1]
+			}
+		}
+		return nil
+	}
+	value := func(n *yaml.Node) string {
+		if n == nil {
+			return ""
+		}
+		return n.Value
+	}
+	if repo := field("repository"); repo != nil && repo.Tag == "!!str" && (key == "image" || field("tag") != nil) {
+		ref := repo.Value
+		if reg := value(field("registry")); reg != "" {
+			ref = strings.TrimRight(reg, "/") + "/" + ref
+		}
+		w.add(repo, ref, value(field("tag")), value(field("digest")))
+		return
+	}
+	if name := field("name"); name != nil && key == "images" && (field("newName") != nil || field("newTag") != nil || field("digest") != nil) {
+		at := name
+		if nn := field("newName"); nn != nil {
+			at = nn
+		}
+		w.add(at, at.Value, value(field("newTag")), value(field("digest")))
+	}
+}
+
+// add records an image written at node n: a reference, optionally with its
+// tag and digest given apart.
+func (w *imageWalker) add(n *yaml.Node, ref string, tagDigest ...string) {
+	for _, s := range append([]string{ref}, tagDigest...) {
+		if isTemplated(s) {
+			return
+		}
+	}
+	img, ok := ParseImage(ref)
+	if !ok {
+		return
+	}
+	if len(tagDigest) > 0 && tagDigest[0] != "" {
+		img.Tag = tagDigest[0]
+	}
+	if len(tagDigest) > 1 && tagDigest[1] != "" {
+		img.Digest = tagDigest[1]
+	}
+	line := n.Line
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		line++ // a block scalar's text starts below its | or > indicator
+	}
+	c := Component{Kind: "container_image", Name: img.Name, Version: img.Tag, Path: w.path, Line: line}
+	if img.Digest != "" {
+		c.Attrs = map[string]string{"digest": img.Digest}
+	}
+	w.out = append(w.out, c)
+}
+
+// isTemplated reports a value some tool fills in before it is an image:
+// Go/Helm/Jinja templates, shell and compose variables.
+func isTemplated(s string) bool {
+	return strings.Contains(s, "{{") || strings.Contains(s, "${") || strings.Contains(s, "$(") || strings.Contains(s, "{%")
+}
+
+// Compile takes `image`: a repository normalised as Docker does ("golang"
+// is docker.io/library/golang), matched on whole path components, or a
+// glob; as the dockerfile kind's.
+func (containerImage) Compile(params map[string]string) (Matcher, error) {
+	return compileImageRule("container_image", params)
+}
+
+func compileImageRule(kind string, params map[string]string) (Matcher, error) {
+	if err := Params(params, []string{"image"}, nil); err != nil {
+		return nil, err
+	}
+	raw := strings.TrimSpace(params["image"])
+	ref, ok := ParseImage(strings.ReplaceAll(raw, "*", "x"))
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("image: %q is not an image reference", raw)
+	case ref.Tag != "" || ref.Digest != "":
+		return nil, fmt.Errorf("image: %q must name a repository without tag or digest", raw)
+	}
+	rule := NormalizeImageRule(raw)
+	if !doublestar.ValidatePattern(rule) {
+		return nil, fmt.Errorf("image: bad glob %q", raw)
+	}
+	return MatcherFunc(func(c Component) bool {
+		return c.Kind == kind && MatchName(rule, c.Name)
+	}), nil
+}
