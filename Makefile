@@ -59,7 +59,7 @@ generate:
 
 ## golden: rewrite golden files after an intended output change.
 golden:
-	$(GO) test ./exporter/... ./collector/... -run Golden -update
+	$(GO) test ./cmd/uptake/ -run Golden -args -update
 
 clean:
 	rm -rf bin $(DEMO_DIR)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -125,7 +126,7 @@ func NewEngine(opts Options) *Engine {
 // hashes mean a cached inventory is still valid for the same HEAD.
 func RuleHash(cfg *config.Config, cat *match.Catalog) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "inventory=%s\nbuild=%s %s\n", inventoryVersion, version.Version, version.Revision)
+	fmt.Fprintf(h, "inventory=%s\nbuild=%s\n", inventoryVersion, buildID())
 	fmt.Fprintf(h, "kinds=%s\n", strings.Join(cat.Kinds(), ","))
 	for _, p := range cat.Probes() {
 		fmt.Fprintf(h, "probe=%s\n", p.Key())
@@ -134,6 +135,22 @@ func RuleHash(cfg *config.Config, cat *match.Catalog) string {
 	sort.Strings(excl)
 	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(excl, ","), cfg.Scan.MaxFileBytes)
 	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// buildID identifies the binary's code, so an upgrade re-reads repos with
+// the new detectors: the release version when linked in, else what the Go
+// toolchain recorded (module version, VCS revision).
+func buildID() string {
+	id := version.Version + " " + version.Revision
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		id += " " + bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				id += " " + s.Value
+			}
+		}
+	}
+	return id
 }
 
 // InShard reports whether a repo belongs to shard i of n.
@@ -266,7 +283,7 @@ func (e *Engine) lastGood(name string) []RepoScan {
 	} else if e.opts.Store != nil {
 		for _, entry := range e.opts.Store.All(name) {
 			var r RepoScan
-			if json.Unmarshal(entry.Data, &r) == nil {
+			if json.Unmarshal(entry.Data, &r) == nil && InShard(r.Repo, e.opts.Shard, e.opts.Shards) {
 				r.Stale = true
 				out = append(out, r)
 			}
@@ -403,7 +420,13 @@ func (e *Engine) inventory(ctx context.Context, cfg *config.Config, cat *match.C
 		if a.Line != b.Line {
 			return a.Line < b.Line
 		}
-		return a.Kind+a.Name < b.Kind+b.Name
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Version < b.Version
 	})
 	inv.Components = dedupe(comps)
 	inv.FilesRead = files.reads

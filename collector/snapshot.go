@@ -206,6 +206,13 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		}
 	}
 
+	sort.SliceStable(snap.Repos, func(i, j int) bool {
+		a, b := snap.Repos[i], snap.Repos[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Name < b.Name
+	})
 	for t, n := range teamRepos {
 		snap.Teams = append(snap.Teams, TeamReport{Name: t, Repos: n})
 	}

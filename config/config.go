@@ -29,8 +29,6 @@ type Config struct {
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
-	// Raw is the file's content, kept so a reload can tell whether anything changed.
-	Raw []byte `yaml:"-"`
 }
 
 // Source is one place repositories come from.
@@ -267,7 +265,7 @@ var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // Parse decodes and validates data as if read from file.
 func Parse(file string, data []byte) (*Config, error) {
-	c := &Config{File: file, Raw: data}
+	c := &Config{File: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
@@ -497,6 +495,12 @@ func (c *Config) validate() Errors {
 	if c.ROI.HourlyRate < 0 {
 		v.add(0, "roi.hourly_rate must not be negative")
 	}
+	for _, o := range c.Offerings {
+		if o.ROI != nil && c.ROI.Currency == "" {
+			v.add(o.Line, "offering %q: roi needs the top-level roi.currency (and roi.hourly_rate) its value is in", o.Name)
+			break
+		}
+	}
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
 	return v.errs
 }
@@ -646,13 +650,3 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 
 // Languages are the accepted eligible.languages values.
 var Languages = []string{"go", "java", "kotlin", "node", "python", "ruby", "rust", "dotnet", "terraform", "docker"}
-
-// Offering returns the named offering, or nil.
-func (c *Config) Offering(name string) *Offering {
-	for i := range c.Offerings {
-		if c.Offerings[i].Name == name {
-			return &c.Offerings[i]
-		}
-	}
-	return nil
-}

@@ -20,7 +20,7 @@ var (
 	eligibleDesc = prometheus.NewDesc("uptake_offering_eligible_repos",
 		"Repos of the team that count in the offering's adoption denominator: eligible and not waived, or adopting."+fromScan, []string{"offering", "team"}, nil)
 	waivedDesc = prometheus.NewDesc("uptake_offering_waived_repos",
-		"Eligible repos of the team excused from the offering by a waiver in force, that do not adopt it."+fromScan, []string{"offering", "team"}, nil)
+		"Repos of the team that do not adopt the offering and are excused by a waiver in force; they are not counted in eligible."+fromScan, []string{"offering", "team"}, nil)
 	ratioDesc = prometheus.NewDesc("uptake_offering_adoption_ratio",
 		"Adopted repos divided by eligible repos (0-1); absent when the team has no eligible repo."+fromScan, []string{"offering", "team"}, nil)
 	offeringInfoDesc = prometheus.NewDesc("uptake_offering_info",

@@ -152,7 +152,7 @@ uptake_offering_value_per_month{offering="service-kit",team="search"} 0
 # TYPE uptake_offering_version_repos gauge
 uptake_offering_version_repos{offering="service-kit",version="v1.2.0"} 1
 uptake_offering_version_repos{offering="service-kit",version="v1.4.0"} 1
-# HELP uptake_offering_waived_repos Eligible repos of the team excused from the offering by a waiver in force, that do not adopt it. From the last completed scan.
+# HELP uptake_offering_waived_repos Repos of the team that do not adopt the offering and are excused by a waiver in force; they are not counted in eligible. From the last completed scan.
 # TYPE uptake_offering_waived_repos gauge
 uptake_offering_waived_repos{offering="docs-site",team="payments"} 0
 uptake_offering_waived_repos{offering="docs-site",team="search"} 0

@@ -86,6 +86,11 @@ func (c *scanCmd) run(log *zap.Logger) int {
 	engine := collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards, OnProgress: progress.update})
 	res := engine.Scan(ctx, l.cfg, l.cat, sources)
 	progress.finish()
+	if ctx.Err() != nil {
+		// A partial result would read as a drop in adoption: write nothing.
+		log.Error("scan interrupted; nothing written")
+		return 1
+	}
 	snap := collector.Build(l.cfg, l.cat, res, time.Now(), log)
 
 	var buf bytes.Buffer
@@ -195,6 +200,10 @@ func writeOutput(path string, data []byte) error {
 		return err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return err
 	}

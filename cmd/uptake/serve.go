@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/signal"
-	"reflect"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -25,6 +25,7 @@ import (
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/config"
 	"github.com/uptake-dev/uptake/exporter"
 )
 
@@ -57,15 +58,20 @@ type server struct {
 	metrics  *remote.Metrics
 	engine   *collector.Engine
 
-	mu      sync.Mutex // guards current, sources, last, rescan
-	current *loaded
-	sources []source.Source
-	last    *collector.Result
-	rescan  bool
+	reloadMu sync.Mutex // serialises reloads: the newest file wins
+
+	mu         sync.Mutex // guards every field below it
+	current    *loaded
+	sources    []source.Source
+	sourcesKey string
+	last       *collector.Result
+	lastKey    string // sourcesKey of the config last scanned
+	scanning   bool
+	rescan     bool
 
 	snapshot atomic.Pointer[collector.Snapshot]
-	scanning atomic.Bool
 	kick     chan struct{}
+	scans    sync.WaitGroup
 
 	reloadOK   prometheus.Gauge
 	reloadTime prometheus.Gauge
@@ -114,6 +120,9 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		log.Error("cannot set up sources", zap.Error(err))
 		return 1
 	}
+	s.sourcesKey = sourcesKey(l)
+	// A scan still running at shutdown must end before the store closes.
+	defer s.scans.Wait()
 	s.reloadOK.Set(1)
 	s.reloadTime.SetToCurrentTime()
 
@@ -192,45 +201,64 @@ func (s *server) loop(ctx context.Context) {
 	}
 }
 
+// startScan runs scans in one goroutine until none is owed: a reload
+// during a scan that needs other files sets rescan, and the same goroutine
+// scans again, so no request is lost between two scans.
 func (s *server) startScan(ctx context.Context) {
-	if !s.scanning.CompareAndSwap(false, true) {
+	s.mu.Lock()
+	if s.scanning {
+		s.mu.Unlock()
 		s.log.Warn("scan still running; skipping this tick")
 		return
 	}
+	s.scanning = true
+	s.mu.Unlock()
+	s.scans.Add(1)
 	go func() {
-		defer s.scanning.Store(false)
-		s.scanOnce(ctx)
+		defer s.scans.Done()
+		for {
+			again := s.scanOnce(ctx)
+			s.mu.Lock()
+			if !again || ctx.Err() != nil {
+				s.scanning = false
+				s.mu.Unlock()
+				return
+			}
+			s.mu.Unlock()
+		}
 	}()
 }
 
-func (s *server) scanOnce(ctx context.Context) {
+// scanOnce scans with the current config and publishes the result; it
+// reports whether the config changed under it so that another scan is owed.
+func (s *server) scanOnce(ctx context.Context) bool {
 	s.mu.Lock()
-	l, sources := s.current, s.sources
+	l, sources, key := s.current, s.sources, s.sourcesKey
 	s.rescan = false
 	s.mu.Unlock()
 
 	start := time.Now()
 	res := s.engine.Scan(ctx, l.cfg, l.cat, sources)
 	if ctx.Err() != nil {
-		return
+		return false
 	}
 
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last, s.lastKey = res, key
 	// A reload during the scan may have changed the catalog: evaluate with
-	// the newest one when it reads the same files, else scan again.
-	if cur := s.current; cur != l && collector.RuleHash(cur.cfg, cur.cat) == res.RuleHash && reflect.DeepEqual(cur.cfg.Sources, l.cfg.Sources) {
-		l = cur
-	} else if cur != l {
-		s.rescan = true
-	}
-	s.last = res
-	s.snapshot.Store(collector.Build(l.cfg, l.cat, res, time.Now(), s.log))
+	// the newest config when it reads the same files, else scan again.
 	again := s.rescan
-	s.mu.Unlock()
-	s.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)))
-	if again {
-		s.requestScan()
+	if cur := s.current; cur != l {
+		if collector.RuleHash(cur.cfg, cur.cat) == res.RuleHash && s.sourcesKey == key {
+			l = cur
+		} else {
+			again = true
+		}
 	}
+	s.snapshot.Store(collector.Build(l.cfg, l.cat, res, time.Now(), s.log))
+	s.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
+	return again
 }
 
 func (s *server) requestScan() {
@@ -255,42 +283,62 @@ func (s *server) watchSIGHUP(ctx context.Context) {
 }
 
 // reload applies the config file anew. A bad file is rejected and the
-// running config kept. A change that reads the same files re-evaluates the
-// last scan at once; one that needs other files or sources starts a scan.
+// running config kept. A change that reads the same files from the same
+// sources re-evaluates the last scan at once; any other change scans.
 func (s *server) reload() error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	l, err := load(s.path)
 	if err != nil {
 		s.reloadOK.Set(0)
 		s.log.Error("config reload rejected; keeping the running config", zap.Error(err))
 		return err
 	}
+	key := sourcesKey(l)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old := s.current
-	sourcesChanged := !reflect.DeepEqual(old.cfg.Sources, l.cfg.Sources)
-	if sourcesChanged {
+	if key != s.sourcesKey {
 		sources, err := collector.NewSources(l.cfg, s.sourceOptions())
 		if err != nil {
 			s.reloadOK.Set(0)
 			s.log.Error("config reload rejected; keeping the running config", zap.Error(err))
 			return err
 		}
-		s.sources = sources
+		s.sources, s.sourcesKey = sources, key
 	}
 	s.current = l
 	s.reloadOK.Set(1)
 	s.reloadTime.SetToCurrentTime()
-	sameFiles := collector.RuleHash(l.cfg, l.cat) == collector.RuleHash(old.cfg, old.cat) && !sourcesChanged
 	switch {
-	case sameFiles && s.last != nil:
+	case s.last != nil && collector.RuleHash(l.cfg, l.cat) == s.last.RuleHash && key == s.lastKey:
 		s.snapshot.Store(collector.Build(l.cfg, l.cat, s.last, time.Now(), s.log))
 		s.log.Info("config reloaded; re-evaluated the last scan without reading repos")
-	case s.scanning.Load():
-		s.rescan = !sameFiles
-		s.log.Info("config reloaded during a scan", zap.Bool("rescan_after", s.rescan))
+	case s.scanning:
+		s.rescan = true
+		s.log.Info("config reloaded during a scan; scanning again after it")
 	default:
 		s.log.Info("config reloaded; the rule set or sources changed, scanning")
 		s.requestScan()
 	}
 	return nil
+}
+
+// sourcesKey identifies what the sources are built from, file positions
+// aside: equal keys mean the running sources serve the new config as is.
+func sourcesKey(l *loaded) string {
+	type key struct {
+		Sources     []config.Source
+		GitHubTeams bool
+		Concurrency int
+	}
+	k := key{Concurrency: l.cfg.Scan.Concurrency}
+	for _, src := range l.cfg.Sources {
+		src.Line = 0
+		k.Sources = append(k.Sources, src)
+	}
+	for _, f := range l.cfg.Teams.From {
+		k.GitHubTeams = k.GitHubTeams || f == "github_teams"
+	}
+	b, _ := json.Marshal(k)
+	return string(b)
 }
