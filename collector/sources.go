@@ -39,7 +39,7 @@ func NewSources(cfg *config.Config, opts SourceOptions) ([]source.Source, error)
 func newSource(cfg *config.Config, s config.Source, opts SourceOptions) (source.Source, error) {
 	switch s.Type {
 	case "local":
-		return local.New(s), nil
+		return local.New(s, opts.Logger.With(zap.String("source", s.Name))), nil
 	case "github":
 		return github.New(s, github.Options{
 			Teams:       contains(cfg.Teams.From, "github_teams"),

@@ -16,20 +16,29 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/config"
 )
 
+// maxEntries bounds the files listed in one tree: a hostile or generated
+// repo cannot make a scan hold millions of paths.
+const maxEntries = 500_000
+
 // Source is a directory whose immediate subdirectories are git repos.
 type Source struct {
 	name string
 	dir  string
+	log  *zap.Logger
 }
 
 // New returns the local source for cfg.
-func New(cfg config.Source) *Source {
-	return &Source{name: cfg.Name, dir: cfg.Path}
+func New(cfg config.Source, log *zap.Logger) *Source {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Source{name: cfg.Name, dir: cfg.Path, log: log}
 }
 
 // Name is the configured source name.
@@ -44,6 +53,7 @@ func (s *Source) List(context.Context) ([]source.Repo, error) {
 		return nil, fmt.Errorf("listing %s: %w", s.dir, err)
 	}
 	var repos []source.Repo
+	seen := map[string]string{}
 	for _, e := range entries {
 		if !e.IsDir() {
 			continue
@@ -52,11 +62,15 @@ func (s *Source) List(context.Context) ([]source.Repo, error) {
 		if !isRepo(p) {
 			continue
 		}
-		repos = append(repos, source.Repo{
-			Source: s.name,
-			Name:   strings.TrimSuffix(e.Name(), ".git"),
-			Ref:    p,
-		})
+		name := strings.TrimSuffix(e.Name(), ".git")
+		if first, dup := seen[name]; dup {
+			// A clone "x" and a mirror "x.git" would share one identity.
+			s.log.Warn("two repos with one name; scanning the first only", zap.String("name", name),
+				zap.String("scanned", first), zap.String("skipped", p))
+			continue
+		}
+		seen[name] = p
+		repos = append(repos, source.Repo{Source: s.name, Name: name, Ref: p})
 	}
 	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
 	return repos, nil
@@ -104,7 +118,7 @@ func (s *Source) Head(_ context.Context, repo source.Repo) (string, error) {
 }
 
 // Open lists the files of the commit's tree without reading any blob.
-func (s *Source) Open(_ context.Context, repo source.Repo, head string) (source.Tree, error) {
+func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
 	r, err := open(repo)
 	if err != nil {
 		return nil, err
@@ -128,6 +142,14 @@ func (s *Source) Open(_ context.Context, repo source.Repo, head string) (source.
 		if err != nil {
 			return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
 		}
+		if len(t.entries)%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if len(t.entries) >= maxEntries {
+			return nil, fmt.Errorf("tree of %s has more than %d files", repo.Name, maxEntries)
+		}
 		// Symlinks and submodules are not followed: a link could point
 		// outside the repo, a submodule is another repo.
 		if entry.Mode != filemode.Regular && entry.Mode != filemode.Executable && entry.Mode != filemode.Deprecated {
@@ -147,10 +169,22 @@ type tree struct {
 
 func (t *tree) Entries() []source.Entry { return t.entries }
 
-func (t *tree) Read(_ context.Context, path string, limit int64) ([]byte, error) {
+func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	h, ok := t.blobs[path]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", path, os.ErrNotExist)
+	}
+	// Size first, from the object header: loading a hostile 2 GB blob to
+	// learn it is too large would be the attack.
+	if sized, ok := t.repo.Storer.(interface {
+		EncodedObjectSize(plumbing.Hash) (int64, error)
+	}); ok && limit > 0 {
+		if size, err := sized.EncodedObjectSize(h); err == nil && size > limit {
+			return nil, source.TooLarge(path, size, limit)
+		}
 	}
 	blob, err := t.repo.BlobObject(h)
 	if err != nil {

@@ -74,11 +74,14 @@ func TestListHeadOpen(t *testing.T) {
 	bare, err := git.PlainClone(filepath.Join(root, "lib.git"), true, &git.CloneOptions{URL: filepath.Join(root, "svc")})
 	must(t, err)
 	_ = bare
+	// A mirror with the same name as a clone is skipped, not merged.
+	_, err = git.PlainClone(filepath.Join(root, "svc.git"), true, &git.CloneOptions{URL: filepath.Join(root, "svc")})
+	must(t, err)
 	_, err = git.PlainInit(filepath.Join(root, "empty"), false)
 	must(t, err)
 	must(t, os.MkdirAll(filepath.Join(root, "notes"), 0o755))
 
-	s := New(uconfig.Source{Name: "m", Path: root})
+	s := New(uconfig.Source{Name: "m", Path: root}, nil)
 	repos, err := s.List(context.Background())
 	must(t, err)
 	var names []string
@@ -123,7 +126,7 @@ func TestCorruptRepoIsAnError(t *testing.T) {
 	root := t.TempDir()
 	must(t, os.MkdirAll(filepath.Join(root, "broken", ".git"), 0o755))
 	must(t, os.WriteFile(filepath.Join(root, "broken", ".git", "HEAD"), []byte("garbage"), 0o644))
-	s := New(uconfig.Source{Name: "m", Path: root})
+	s := New(uconfig.Source{Name: "m", Path: root}, nil)
 	repos, err := s.List(context.Background())
 	must(t, err)
 	if len(repos) != 1 {
@@ -135,7 +138,7 @@ func TestCorruptRepoIsAnError(t *testing.T) {
 }
 
 func TestListMissingDir(t *testing.T) {
-	s := New(uconfig.Source{Name: "m", Path: filepath.Join(t.TempDir(), "nope")})
+	s := New(uconfig.Source{Name: "m", Path: filepath.Join(t.TempDir(), "nope")}, nil)
 	if _, err := s.List(context.Background()); err == nil {
 		t.Fatal("List of a missing directory succeeded")
 	}
