@@ -29,6 +29,8 @@ type Config struct {
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
+	// lines maps dotted key paths ("scan.concurrency") to their line.
+	lines map[string]int
 }
 
 // Source is one place repositories come from.
@@ -120,6 +122,16 @@ type Offering struct {
 	ROI         *OfferingROI `yaml:"roi"`
 
 	Line int `yaml:"-"`
+	// lines maps the offering's keys ("eligible", "target") to their line.
+	lines map[string]int
+}
+
+// lineOf is the line of one of the offering's keys, else the offering's.
+func (o *Offering) lineOf(key string) int {
+	if l := o.lines[key]; l > 0 {
+		return l
+	}
+	return o.Line
 }
 
 // OfferingROI holds an offering's ROI claims.
@@ -252,7 +264,7 @@ func (es Errors) Error() string {
 	return strings.Join(s, "\n")
 }
 
-// Load reads, decodes and validates the file.
+// Load reads, decodes and validates the file, as Parse.
 func Load(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -263,7 +275,9 @@ func Load(path string) (*Config, error) {
 
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
-// Parse decodes and validates data as if read from file.
+// Parse decodes and validates data as if read from file. On validation
+// errors (Errors) it also returns the decoded config; on a decoding error
+// it returns nil.
 func Parse(file string, data []byte) (*Config, error) {
 	c := &Config{File: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -282,7 +296,9 @@ func Parse(file string, data []byte) (*Config, error) {
 	c.applyDefaults()
 	c.resolvePaths(filepath.Dir(file))
 	if errs := c.validate(); len(errs) > 0 {
-		return nil, errs
+		// The decoded config comes back too, so callers can add the
+		// detectors' own rule errors to the same report.
+		return c, errs
 	}
 	return c, nil
 }
@@ -310,6 +326,14 @@ func yamlErrors(file string, err error) Errors {
 
 // recordLines copies line numbers from the node tree into the decoded values.
 func (c *Config) recordLines(root *yaml.Node) {
+	c.lines = map[string]int{}
+	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"},
+		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
+		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
+		if n := lookup(root, path...); n != nil {
+			c.lines[strings.Join(path, ".")] = n.Line
+		}
+	}
 	for i, n := range seq(lookup(root, "sources")) {
 		if i < len(c.Sources) {
 			c.Sources[i].Line = n.Line
@@ -321,6 +345,12 @@ func (c *Config) recordLines(root *yaml.Node) {
 		}
 		o := &c.Offerings[i]
 		o.Line = n.Line
+		o.lines = map[string]int{}
+		for _, k := range []string{"eligible", "waivers", "target", "roi"} {
+			if kn := lookup(n, k); kn != nil {
+				o.lines[k] = kn.Line
+			}
+		}
 		for j, w := range seq(lookup(n, "waivers")) {
 			if j < len(o.Waivers) {
 				o.Waivers[j].Line = w.Line
@@ -454,7 +484,7 @@ func (c *Config) validate() Errors {
 	}
 	for _, f := range c.Teams.From {
 		if !contains(TeamSources, f) {
-			v.add(0, "teams.from: unknown entry %q (want one of %s)", f, strings.Join(TeamSources, ", "))
+			v.add(c.lines["teams.from"], "teams.from: unknown entry %q (want one of %s)", f, strings.Join(TeamSources, ", "))
 		}
 	}
 	for _, e := range c.Teams.Map {
@@ -463,7 +493,7 @@ func (c *Config) validate() Errors {
 		}
 	}
 	if c.Teams.NamespaceDepth < 0 {
-		v.add(0, "teams.namespace_depth must be positive")
+		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
 	if len(c.Offerings) == 0 {
 		v.add(0, "offerings: at least one offering is required")
@@ -478,26 +508,26 @@ func (c *Config) validate() Errors {
 		seen[o.Name] = o.Line
 	}
 	if c.Scan.Concurrency < 0 {
-		v.add(0, "scan.concurrency must be positive")
+		v.add(c.lines["scan.concurrency"], "scan.concurrency must be positive")
 	}
 	if c.Scan.RepoTimeout < 0 {
-		v.add(0, "scan.repo_timeout must be positive")
+		v.add(c.lines["scan.repo_timeout"], "scan.repo_timeout must be positive")
 	}
 	if c.Scan.MaxFileBytes < 0 {
-		v.add(0, "scan.max_file_bytes must be positive")
+		v.add(c.lines["scan.max_file_bytes"], "scan.max_file_bytes must be positive")
 	}
 	for _, g := range c.Scan.Exclude {
-		v.glob(0, "scan.exclude", g)
+		v.glob(c.lines["scan.exclude"], "scan.exclude", g)
 	}
 	if c.Exporter.MaxVersions < 0 {
-		v.add(0, "exporter.max_versions must be positive")
+		v.add(c.lines["exporter.max_versions"], "exporter.max_versions must be positive")
 	}
 	if c.ROI.HourlyRate < 0 {
-		v.add(0, "roi.hourly_rate must not be negative")
+		v.add(c.lines["roi.hourly_rate"], "roi.hourly_rate must not be negative")
 	}
 	for _, o := range c.Offerings {
 		if o.ROI != nil && c.ROI.Currency == "" {
-			v.add(o.Line, "offering %q: roi needs the top-level roi.currency (and roi.hourly_rate) its value is in", o.Name)
+			v.add(o.lineOf("roi"), "offering %q: roi needs the top-level roi.currency (and roi.hourly_rate) its value is in", o.Name)
 			break
 		}
 	}
@@ -605,14 +635,14 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 	if e := o.Eligible; e != nil {
 		for _, l := range e.Languages {
 			if !contains(Languages, l) {
-				v.add(o.Line, "%s: eligible.languages: unknown language %q (want one of %s)", where, l, strings.Join(Languages, ", "))
+				v.add(o.lineOf("eligible"), "%s: eligible.languages: unknown language %q (want one of %s)", where, l, strings.Join(Languages, ", "))
 			}
 		}
 		for _, g := range e.Paths {
-			v.glob(o.Line, where+" eligible.paths", g)
+			v.glob(o.lineOf("eligible"), where+" eligible.paths", g)
 		}
 		for _, g := range e.ExcludeRepos {
-			v.glob(o.Line, where+" eligible.exclude_repos", g)
+			v.glob(o.lineOf("eligible"), where+" eligible.exclude_repos", g)
 		}
 	}
 	for i := range o.Waivers {
@@ -633,17 +663,17 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 	}
 	if t := o.Target; t != nil {
 		if t.Ratio <= 0 || t.Ratio > 1 {
-			v.add(o.Line, "%s: target.ratio must be in (0, 1], got %g", where, t.Ratio)
+			v.add(o.lineOf("target"), "%s: target.ratio must be in (0, 1], got %g", where, t.Ratio)
 		}
 		d, err := time.Parse(time.DateOnly, t.By)
 		if err != nil {
-			v.add(o.Line, "%s: target.by must be a date YYYY-MM-DD, got %q", where, t.By)
+			v.add(o.lineOf("target"), "%s: target.by must be a date YYYY-MM-DD, got %q", where, t.By)
 		}
 		t.Deadline = d
 	}
 	if r := o.ROI; r != nil {
 		if r.HoursSavedPerRepoMonth < 0 || r.HoursSavedPerTeamMonth < 0 || r.CostPerMonth < 0 || r.OnboardingHoursPerRepo < 0 {
-			v.add(o.Line, "%s: roi values must not be negative", where)
+			v.add(o.lineOf("roi"), "%s: roi values must not be negative", where)
 		}
 	}
 }

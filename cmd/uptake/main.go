@@ -3,9 +3,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"sort"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
@@ -88,14 +90,23 @@ type loaded struct {
 	cat *match.Catalog
 }
 
+// load reads and validates the config and compiles its rules. The
+// config's own errors and the detectors' rule errors come in one report,
+// sorted by line, so a user fixes everything in one round.
 func load(path string) (*loaded, error) {
 	cfg, err := config.Load(path)
-	if err != nil {
+	var cfgErrs config.Errors
+	if err != nil && (cfg == nil || !errors.As(err, &cfgErrs)) {
 		return nil, err
 	}
-	cat, err := match.Compile(cfg)
-	if err != nil {
-		return nil, err
+	cat, compileErr := match.Compile(cfg)
+	var ruleErrs config.Errors
+	if compileErr != nil && !errors.As(compileErr, &ruleErrs) {
+		return nil, compileErr
+	}
+	if all := append(cfgErrs, ruleErrs...); len(all) > 0 {
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+		return nil, all
 	}
 	return &loaded{cfg: cfg, cat: cat}, nil
 }

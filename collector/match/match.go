@@ -53,6 +53,9 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 	for i := range cfg.Offerings {
 		o := &Offering{Offering: &cfg.Offerings[i]}
 		for _, r := range o.Detect {
+			if r.Kind == "" {
+				continue // config validation reports it
+			}
 			d, ok := detect.Get(r.Kind)
 			if !ok {
 				errs = append(errs, config.Error{File: cfg.File, Line: r.KeyLines["kind"], Msg: fmt.Sprintf(
