@@ -42,7 +42,7 @@ demo-data:
 
 ## bench: benchmarks with figures (request costs of remote scans, scan throughput).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./collector/... ./exporter/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./collector/... ./cmd/uptake/
 
 ## fuzz: run every fuzz target for FUZZTIME each (local use, not CI).
 FUZZTIME ?= 60s
