@@ -1,0 +1,332 @@
+package detect
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+
+	"github.com/uptake-dev/uptake/collector/version"
+)
+
+func init() { Register(maven{}) }
+
+// maven finds the artifacts pom.xml files use: dependencies,
+// dependencyManagement entries (BOM imports among them), the parent,
+// build plugins, pluginManagement and build extensions, in profiles too.
+// ${property} references are substituted from the same pom's <properties>
+// and project coordinates; a dependency without a version takes it from the
+// same pom's dependencyManagement. A parent pom is not fetched: it counts on
+// its own when it is in the repo. target/ directories (build output) are
+// left out.
+type maven struct{}
+
+func (maven) Kind() string { return "maven" }
+
+func (maven) Patterns() []string { return []string{"**/pom.xml"} }
+
+func (m maven) Detect(f Files) ([]Component, []error) {
+	var paths []string
+	for _, p := range patternPaths(f, m.Patterns()) {
+		if !hasDir(p, "target") {
+			paths = append(paths, p)
+		}
+	}
+	return scanPaths(f, paths, parsePom)
+}
+
+// mavenDefaultPluginGroup is the groupId a plugin without one has.
+const mavenDefaultPluginGroup = "org.apache.maven.plugins"
+
+type pomCoord struct {
+	section                         string
+	group, artifact, version, scope string
+	line                            int
+}
+
+// pomSections maps the element paths holding coordinates (below <project>
+// or a <profile>) to the section they are reported in.
+var pomSections = map[string]string{
+	"parent":                  "parent",
+	"dependencies/dependency": "dependencies",
+	"dependencyManagement/dependencies/dependency": "dependencyManagement",
+	"build/plugins/plugin":                         "plugins",
+	"build/pluginManagement/plugins/plugin":        "pluginManagement",
+	"build/extensions/extension":                   "extensions",
+	"reporting/plugins/plugin":                     "plugins",
+}
+
+func pomSection(stack []string) (string, bool) {
+	if len(stack) < 2 || stack[0] != "project" {
+		return "", false
+	}
+	rest := stack[1:]
+	if len(rest) > 2 && rest[0] == "profiles" && rest[1] == "profile" {
+		rest = rest[2:]
+	}
+	s, ok := pomSections[strings.Join(rest, "/")]
+	return s, ok
+}
+
+func parsePom(p string, data []byte) ([]Component, error) {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.CharsetReader = latin1Reader
+	var (
+		stack   []string
+		text    strings.Builder
+		cur     *pomCoord
+		depth   int // len(stack) at cur's element
+		coords  []*pomCoord
+		props   = map[string]string{}
+		project = map[string]string{} // groupId, artifactId, version; parent.*
+		seenTop bool
+	)
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if len(stack) == 0 {
+				if seenTop || t.Name.Local != "project" {
+					return nil, fmt.Errorf("root element is <%s>, not <project>", t.Name.Local)
+				}
+				seenTop = true
+			}
+			stack = append(stack, t.Name.Local)
+			text.Reset()
+			line, _ := dec.InputPos()
+			if sec, ok := pomSection(stack); ok && cur == nil {
+				cur, depth = &pomCoord{section: sec, line: line}, len(stack)
+			}
+			if cur != nil && len(stack) == depth+1 && t.Name.Local == "artifactId" {
+				cur.line = line
+			}
+		case xml.CharData:
+			text.Write(t)
+		case xml.EndElement:
+			name, value := t.Name.Local, strings.TrimSpace(text.String())
+			text.Reset()
+			switch {
+			case cur != nil && len(stack) == depth+1:
+				switch name {
+				case "groupId":
+					cur.group = value
+				case "artifactId":
+					cur.artifact = value
+				case "version":
+					cur.version = value
+				case "scope":
+					cur.scope = value
+				}
+			case cur != nil && len(stack) == depth:
+				coords = append(coords, cur)
+				if cur.section == "parent" && len(stack) == 2 {
+					project["parent.groupId"], project["parent.version"] = cur.group, cur.version
+				}
+				cur = nil
+			case len(stack) == 3 && stack[1] == "properties":
+				props[name] = value
+			case len(stack) == 2:
+				project[name] = value
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if !seenTop {
+		return nil, errors.New("no <project> element")
+	}
+	ex := &pomExpander{props: props, project: project}
+	coordinates := func(c *pomCoord) (string, string) {
+		group, artifact := ex.expand(c.group), ex.expand(c.artifact)
+		if group == "" && (c.section == "plugins" || c.section == "pluginManagement") {
+			group = mavenDefaultPluginGroup
+		}
+		return group, artifact
+	}
+	managed := map[string]string{}
+	for _, c := range coords {
+		if c.section == "dependencyManagement" || c.section == "pluginManagement" {
+			group, artifact := coordinates(c)
+			managed[c.section+" "+group+":"+artifact] = c.version
+		}
+	}
+	var out []Component
+	for _, c := range coords {
+		group, artifact := coordinates(c)
+		if group == "" || artifact == "" || strings.Contains(group+artifact, "${") {
+			continue
+		}
+		declared := c.version
+		if declared == "" {
+			switch c.section {
+			case "dependencies":
+				declared = managed["dependencyManagement "+group+":"+artifact]
+			case "plugins":
+				declared = managed["pluginManagement "+group+":"+artifact]
+			}
+		}
+		out = append(out, Component{
+			Kind:    "maven",
+			Name:    group + ":" + artifact,
+			Version: version.Clean(ex.expand(declared)),
+			Path:    p,
+			Line:    c.line,
+			Attrs:   attrs("section", c.section, "declared", c.version, "scope", c.scope),
+		})
+	}
+	return out, nil
+}
+
+// pomExpander substitutes ${...} references as Maven does for one pom:
+// <properties>, then the project's own coordinates (falling back to the
+// parent's, as Maven inherits them).
+type pomExpander struct {
+	props, project map[string]string
+}
+
+var pomRefRE = regexp.MustCompile(`\$\{([^}]+)\}`)
+
+// maxPomExpansion bounds substitution: properties may refer to properties,
+// and a hostile pom could make them double at every step.
+const (
+	maxPomDepth     = 10
+	maxPomExpansion = 1024
+)
+
+func (e *pomExpander) expand(s string) string {
+	for range maxPomDepth {
+		if !strings.Contains(s, "${") {
+			return s
+		}
+		next := pomRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+			if v, ok := e.lookup(ref[2 : len(ref)-1]); ok {
+				return v
+			}
+			return ref
+		})
+		if next == s || len(next) > maxPomExpansion {
+			return s
+		}
+		s = next
+	}
+	return s
+}
+
+func (e *pomExpander) lookup(name string) (string, bool) {
+	if v, ok := e.props[name]; ok {
+		return v, true
+	}
+	field := func(k string) (string, bool) {
+		if v := e.project[k]; v != "" {
+			return v, true
+		}
+		v := e.project["parent."+k]
+		return v, v != ""
+	}
+	switch name {
+	case "project.version", "pom.version", "version":
+		return field("version")
+	case "project.groupId", "pom.groupId", "groupId":
+		return field("groupId")
+	case "project.artifactId", "pom.artifactId", "artifactId":
+		v := e.project["artifactId"]
+		return v, v != ""
+	case "project.parent.version":
+		v := e.project["parent.version"]
+		return v, v != ""
+	case "project.parent.groupId":
+		v := e.project["parent.groupId"]
+		return v, v != ""
+	}
+	return "", false
+}
+
+// latin1Reader decodes ISO-8859-1 (and, closely enough, windows-1252 and
+// ASCII), which older poms declare; anything else is refused by name.
+func latin1Reader(charset string, in io.Reader) (io.Reader, error) {
+	switch strings.ToLower(charset) {
+	case "iso-8859-1", "iso8859-1", "latin1", "latin-1", "windows-1252", "cp1252", "us-ascii", "ascii":
+	default:
+		return nil, fmt.Errorf("unsupported encoding %q", charset)
+	}
+	b, err := io.ReadAll(in)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]rune, len(b))
+	for i, c := range b {
+		out[i] = rune(c)
+	}
+	return strings.NewReader(string(out)), nil
+}
+
+// Compile takes `group` and `artifact`, compared case-insensitively, each
+// exact or a glob ("com.acme.*", "spring-boot-starter-*").
+func (maven) Compile(params map[string]string) (Matcher, error) {
+	return compileCoordRule("maven", params, false)
+}
+
+// compileCoordRule builds the matcher of a Maven-coordinates rule; with
+// plugins, a `plugin` key may name a Gradle plugin id instead.
+func compileCoordRule(kind string, params map[string]string, plugins bool) (Matcher, error) {
+	if plugins {
+		if _, ok := params["plugin"]; ok {
+			if err := Params(params, []string{"plugin"}, nil); err != nil {
+				return nil, err
+			}
+			id := strings.ToLower(strings.TrimSpace(params["plugin"]))
+			if err := validGlob("plugin", id, ":/ \t"); err != nil {
+				return nil, err
+			}
+			return MatcherFunc(func(c Component) bool {
+				return c.Kind == kind && !strings.Contains(c.Name, ":") && globOrEqual(id, strings.ToLower(c.Name))
+			}), nil
+		}
+	}
+	optional := []string(nil)
+	if plugins {
+		optional = []string{"plugin"}
+	}
+	if err := Params(params, []string{"group", "artifact"}, optional); err != nil {
+		return nil, err
+	}
+	group := strings.ToLower(strings.TrimSpace(params["group"]))
+	artifact := strings.ToLower(strings.TrimSpace(params["artifact"]))
+	for _, kv := range [][2]string{{"group", group}, {"artifact", artifact}} {
+		if err := validGlob(kv[0], kv[1], ":/ \t"); err != nil {
+			return nil, err
+		}
+	}
+	return MatcherFunc(func(c Component) bool {
+		g, a, ok := strings.Cut(strings.ToLower(c.Name), ":")
+		return c.Kind == kind && ok && globOrEqual(group, g) && globOrEqual(artifact, a)
+	}), nil
+}
+
+func validGlob(key, value, forbidden string) error {
+	if strings.ContainsAny(value, forbidden) {
+		return fmt.Errorf("%s: %q holds one of %q", key, value, forbidden)
+	}
+	if !doublestar.ValidatePattern(value) {
+		return fmt.Errorf("%s: bad glob %q", key, value)
+	}
+	return nil
+}
+
+func globOrEqual(rule, name string) bool {
+	if strings.ContainsAny(rule, "*?[{") {
+		ok, _ := doublestar.Match(rule, name)
+		return ok
+	}
+	return rule == name
+}
