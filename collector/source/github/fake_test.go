@@ -142,6 +142,8 @@ type fakeGitHub struct {
 	perPage int
 	// truncateOver truncates recursive tree listings longer than this; 0 never.
 	truncateOver int
+	// budget is the primary rate limit per window.
+	budget int
 	// graphqlStatus, when set, is the status of every GraphQL answer.
 	graphqlStatus int
 	// hook sees every request first; it returns true when it has answered.
@@ -149,10 +151,11 @@ type fakeGitHub struct {
 
 	repoTemplate, teamTemplate []byte
 
-	mu     sync.Mutex
-	repos  []*fakeRepo
-	counts map[string]int
-	codes  map[int]int
+	mu       sync.Mutex
+	repos    []*fakeRepo
+	rendered map[*fakeRepo]map[string]any
+	counts   map[string]int
+	codes    map[int]int
 }
 
 func newFake(tb testing.TB, repos ...*fakeRepo) *fakeGitHub {
@@ -163,7 +166,9 @@ func newFake(tb testing.TB, repos ...*fakeRepo) *fakeGitHub {
 		auth:         "Bearer ghp_test",
 		login:        "octocat",
 		perPage:      100,
+		budget:       5000,
 		repos:        repos,
+		rendered:     map[*fakeRepo]map[string]any{},
 		counts:       map[string]int{},
 		codes:        map[int]int{},
 		repoTemplate: fixture(tb, "repo.json"),
@@ -303,8 +308,8 @@ func (f *fakeGitHub) counted(pattern string, h http.HandlerFunc) http.Handler {
 			f.mu.Unlock()
 		}()
 		hdr := w.Header()
-		hdr.Set("X-RateLimit-Limit", "5000")
-		hdr.Set("X-RateLimit-Remaining", strconv.Itoa(5000-used))
+		hdr.Set("X-RateLimit-Limit", strconv.Itoa(f.budget))
+		hdr.Set("X-RateLimit-Remaining", strconv.Itoa(max(f.budget-used, 0)))
 		hdr.Set("X-RateLimit-Reset", strconv.FormatInt(f.clock.Now().Add(time.Hour).Unix(), 10))
 		hdr.Set("X-RateLimit-Resource", "core")
 		if pattern == routeGraphQL {
@@ -359,8 +364,12 @@ func (f *fakeGitHub) findRepo(w http.ResponseWriter, r *http.Request) *fakeRepo 
 	return nil
 }
 
-// render is one repo in the shape of testdata/repo.json.
+// render is one repo in the shape of testdata/repo.json; callers hold f.mu
+// and may set keys of the copy they get.
 func (f *fakeGitHub) render(i int, r *fakeRepo) map[string]any {
+	if m, ok := f.rendered[r]; ok {
+		return maps.Clone(m)
+	}
 	text := strings.ReplaceAll(string(f.repoTemplate), "octo-org/hello-world", f.org+"/"+r.Name)
 	text = strings.ReplaceAll(text, "octo-org", f.org)
 	var m map[string]any
@@ -383,7 +392,8 @@ func (f *fakeGitHub) render(i int, r *fakeRepo) map[string]any {
 	m["fork"] = r.Fork
 	m["visibility"] = vis
 	m["private"] = vis != "public"
-	return m
+	f.rendered[r] = m
+	return maps.Clone(m)
 }
 
 func nodeID(name string) string {

@@ -1,0 +1,147 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// benchGlobs are the paths a small catalog's detectors would want.
+var benchGlobs = []string{"**/go.mod", ".github/CODEOWNERS", ".github/workflows/*.yml"}
+
+// BenchmarkOrgScan measures the request cost of scanning a fake org of 2,000
+// repos the way the engine drives a source, then rescanning it unchanged.
+// Figures per repo leave out the org listing pages (list-req/scan), except
+// billed-req/repo-rescan: what a rescan draws on the rate limits at all.
+func BenchmarkOrgScan(b *testing.B) {
+	const repos = 2000
+	var org []*fakeRepo
+	for i := range repos {
+		r := &fakeRepo{Name: fmt.Sprintf("svc-%04d", i), Files: map[string]string{
+			"go.mod":                   fmt.Sprintf("module example.com/svc-%04d\n\ngo 1.26\n", i),
+			"main.go":                  "package main\n",
+			"README.md":                fmt.Sprintf("# svc-%04d\n", i),
+			"internal/app/app.go":      "package app\n",
+			".github/workflows/ci.yml": fmt.Sprintf("name: ci-%d\n", i),
+		}}
+		if i%3 != 0 {
+			r.Files[".github/CODEOWNERS"] = fmt.Sprintf("* @octo-org/team-%d\n", i%40)
+		}
+		if i%4 == 0 {
+			r.Files["tools/go.mod"] = fmt.Sprintf("module example.com/svc-%04d/tools\n", i)
+		}
+		if i%100 == 99 {
+			r = &fakeRepo{Name: r.Name, Empty: true}
+		}
+		org = append(org, r)
+	}
+	f := newFake(b, org...)
+	// A budget the first scan cannot spend: this measures requests, not waits.
+	f.budget = 1 << 20
+	f.srv.Start()
+
+	for _, tc := range []struct {
+		name    string
+		graphql bool
+	}{{"rest", false}, {"graphql", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := f.config(b)
+			cfg.GraphQL = &tc.graphql
+			var first, rescan scanCost
+			for b.Loop() {
+				// A fresh process: empty scan cache and store.
+				store, seen := newStore(), &sync.Map{}
+				first = benchScan(b, f, cfg, store, seen)
+				rescan = benchScan(b, f, cfg, store, seen)
+			}
+			if rescan.opened != 0 {
+				b.Fatalf("rescan of an unchanged org opened %d repos", rescan.opened)
+			}
+			if slept := f.clock.Slept(); len(slept) > 0 {
+				b.Fatalf("the scans waited %v", slept)
+			}
+			b.ReportMetric(float64(first.repoRequests)/repos, "req/repo-first")
+			b.ReportMetric(float64(rescan.repoRequests)/repos, "req/repo-rescan")
+			b.ReportMetric(float64(rescan.billed)/repos, "billed-req/repo-rescan")
+			b.ReportMetric(float64(first.files)/repos, "files/repo")
+			b.ReportMetric(float64(first.listRequests), "list-req/scan")
+		})
+	}
+}
+
+type scanCost struct {
+	listRequests, repoRequests, opened, files int
+	// billed counts the whole scan's requests that draw on a rate limit:
+	// all but the 304s.
+	billed int
+}
+
+// benchScan is one scan as the engine runs it: List, then per repo Head, a
+// scan-cache lookup (seen), and on a miss Open and the needed Reads.
+func benchScan(b *testing.B, f *fakeGitHub, cfg config.Source, store source.Store, seen *sync.Map) scanCost {
+	b.Helper()
+	f.resetCounts()
+	// Each scan starts a new Source, as after a restart: only the store carries over.
+	s, err := New(cfg, Options{Store: store, Sleep: f.clock.Sleep, Now: f.clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	repos, err := s.List(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var mu sync.Mutex
+	var cost scanCost
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, r := range repos {
+		g.Go(func() error {
+			head, err := s.Head(ctx, r)
+			if errors.Is(err, source.ErrEmpty) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if h, ok := seen.Load(r.Name); ok && h == head {
+				return nil
+			}
+			tree, err := s.Open(ctx, r, head)
+			if err != nil {
+				return err
+			}
+			files := 0
+			for _, e := range tree.Entries() {
+				if !matchAny(benchGlobs, e.Path) {
+					continue
+				}
+				if _, err := tree.Read(ctx, e.Path, 1<<20); err != nil {
+					return err
+				}
+				files++
+			}
+			seen.Store(r.Name, head)
+			mu.Lock()
+			cost.opened++
+			cost.files += files
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		b.Fatal(err)
+	}
+	cost.listRequests = f.count(routeOrgRepos)
+	cost.repoRequests = f.total() - cost.listRequests
+	cost.billed = f.total() - f.code(http.StatusNotModified)
+	return cost
+}
