@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v89/github"
 	"go.uber.org/zap"
@@ -185,15 +184,16 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 			return nil, s.errorf("listing repositories: %w", err)
 		}
 		seen++
-		if s.keep(r) {
-			repos = append(repos, source.Repo{
-				Source:        s.cfg.Name,
-				Name:          r.GetFullName(),
-				DefaultBranch: r.GetDefaultBranch(),
-				WebURL:        r.GetHTMLURL(),
-				Topics:        r.Topics,
-				Ref:           r.GetNodeID(),
-			})
+		repo := source.Repo{
+			Source:        s.cfg.Name,
+			Name:          r.GetFullName(),
+			DefaultBranch: r.GetDefaultBranch(),
+			WebURL:        r.GetHTMLURL(),
+			Topics:        r.Topics,
+			Ref:           r.GetNodeID(),
+		}
+		if s.keep(r, repo) {
+			repos = append(repos, repo)
 		}
 	}
 	if s.teams && s.cfg.Org != "" {
@@ -249,9 +249,9 @@ func (s *Source) orgType() string {
 	return "all"
 }
 
-// keep applies the config's filters. Name globs match the repo name without
-// its owner.
-func (s *Source) keep(r *github.Repository) bool {
+// keep applies the config's filters; name globs match as everywhere else
+// (Repo.MatchName: "api-*" or "octo-org/api-*").
+func (s *Source) keep(r *github.Repository, repo source.Repo) bool {
 	owner := s.cfg.Org
 	if owner == "" {
 		owner = s.cfg.User
@@ -266,11 +266,10 @@ func (s *Source) keep(r *github.Repository) bool {
 	if v := s.cfg.Visibility; v != "" && v != "all" && visibility(r) != v {
 		return false
 	}
-	name := r.GetName()
-	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, name) {
+	if len(s.cfg.Include) > 0 && !slices.ContainsFunc(s.cfg.Include, repo.MatchName) {
 		return false
 	}
-	if matchAny(s.cfg.Exclude, name) {
+	if slices.ContainsFunc(s.cfg.Exclude, repo.MatchName) {
 		return false
 	}
 	if len(s.cfg.Topics) > 0 && !slices.ContainsFunc(r.Topics, func(t string) bool { return slices.Contains(s.cfg.Topics, t) }) {
@@ -288,15 +287,6 @@ func visibility(r *github.Repository) string {
 		return "private"
 	}
 	return "public"
-}
-
-func matchAny(globs []string, name string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, name); ok {
-			return true
-		}
-	}
-	return false
 }
 
 // Head returns the HEAD commit of the default branch: free when List got it

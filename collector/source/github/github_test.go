@@ -55,7 +55,7 @@ func TestListFiltersAndPages(t *testing.T) {
 		{"archived", func(c *config.Source) { c.Archived = true }, []string{"api", "web", "old", "tools", "legacy-api"}, 3},
 		{"forks", func(c *config.Source) { c.Forks = true }, []string{"api", "web", "fork-of-x", "tools", "legacy-api"}, 3},
 		{"include", func(c *config.Source) { c.Include = []string{"*api"} }, []string{"api", "legacy-api"}, 3},
-		{"exclude", func(c *config.Source) { c.Exclude = []string{"legacy-*", "web"} }, []string{"api", "tools"}, 3},
+		{"exclude", func(c *config.Source) { c.Exclude = []string{"legacy-*", "octo-org/web"} }, []string{"api", "tools"}, 3},
 		{"topics", func(c *config.Source) { c.Topics = []string{"go"} }, []string{"api", "legacy-api"}, 3},
 		{"visibility private", func(c *config.Source) { c.Visibility = "private" }, []string{"web"}, 1},
 		{"visibility internal", func(c *config.Source) { c.Visibility = "internal" }, []string{"tools"}, 3},
