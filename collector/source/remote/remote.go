@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/version"
 
 	"github.com/uptake-dev/uptake/config"
 )
@@ -77,6 +78,14 @@ func Token(s config.Source) (string, error) {
 		return t, nil
 	}
 	return "", nil
+}
+
+// UserAgent names uptake and its version to the API, as GitHub and GitLab ask.
+func UserAgent() string {
+	if version.Version == "" {
+		return "uptake"
+	}
+	return "uptake/" + version.Version
 }
 
 // Transport builds the base transport for a source: proxy from the
