@@ -120,7 +120,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		log:      log,
 	}
 
-	clientOpts := []github.ClientOptionsFunc{github.WithUserAgent("uptake"), github.WithDisableRateLimitCheck()}
+	clientOpts := []github.ClientOptionsFunc{github.WithUserAgent(remote.UserAgent()), github.WithDisableRateLimitCheck()}
 	if cfg.BaseURL != "" {
 		clientOpts = append(clientOpts, github.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL))
 	}
