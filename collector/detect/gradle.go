@@ -1,0 +1,420 @@
+package detect
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/uptake-dev/uptake/collector/version"
+)
+
+func init() { Register(gradle{}) }
+
+// gradle finds the libraries and plugins Gradle builds use:
+//   - build.gradle, build.gradle.kts, settings.gradle(.kts): string
+//     coordinates ("group:artifact:version") and Groovy map notation
+//     (group: 'g', name: 'a', version: 'v') in dependencies {} blocks
+//     (buildscript classpath and platform() included), plugin ids with
+//     their version in plugins {} blocks (id, kotlin()), `apply plugin:`;
+//   - version catalogs gradle/*.versions.toml: [libraries] and [plugins],
+//     version.ref resolved through [versions], rich versions read as
+//     require, then strictly, then prefer.
+//
+// Scripts are tokenised, not run (see groovylex.go). $name and ${name} in a
+// version are resolved from simple `name = "literal"` assignments of the
+// same script and from gradle.properties at the root and in the script's
+// directory; anything else gives unknown. A catalog reference in a script
+// (libs.acme.logging) is not followed: the catalog entry itself counts.
+type gradle struct{}
+
+func (gradle) Kind() string { return "gradle" }
+
+func (gradle) Patterns() []string {
+	return []string{
+		"**/build.gradle", "**/build.gradle.kts", "**/settings.gradle", "**/settings.gradle.kts",
+		"**/gradle/*.versions.toml", "**/gradle.properties",
+	}
+}
+
+var (
+	// gradleCoordRE is a dependency notation: group:artifact[:version[:classifier]][@ext].
+	gradleCoordRE     = regexp.MustCompile(`^([\w.-]+):([\w.-]+)(?::([^:@]*))?(?::[\w.-]+)?(?:@\w+)?$`)
+	gradleCoordPartRE = regexp.MustCompile(`^[\w.-]+$`)
+)
+
+func (g gradle) Detect(f Files) ([]Component, []error) {
+	var (
+		errs    []error
+		out     []Component
+		props   = map[string]map[string]string{} // dir → gradle.properties
+		scripts []string
+	)
+	paths := patternPaths(f, g.Patterns())
+	for _, p := range paths {
+		if path.Base(p) == "gradle.properties" {
+			data, err := readText(f, p)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			props[path.Dir(p)] = parseJavaProperties(string(data))
+		}
+	}
+	for _, p := range paths {
+		switch {
+		case path.Base(p) == "gradle.properties":
+		case strings.HasSuffix(p, ".versions.toml"):
+			cs, err := scanOne(f, p, parseGradleCatalog)
+			out, errs = append(out, cs...), append(errs, err...)
+		default:
+			scripts = append(scripts, p)
+		}
+	}
+	for _, p := range scripts {
+		vars := map[string]string{}
+		for _, dir := range []string{".", path.Dir(p)} {
+			for k, v := range props[dir] {
+				vars[k] = v
+			}
+		}
+		cs, err := scanOne(f, p, func(p string, data []byte) ([]Component, error) {
+			return parseGradleScript(p, data, vars)
+		})
+		out, errs = append(out, cs...), append(errs, err...)
+	}
+	return out, errs
+}
+
+// scanOne reads and parses one file, as scanPaths does for many.
+func scanOne(f Files, p string, parse func(string, []byte) ([]Component, error)) ([]Component, []error) {
+	return scanPaths(f, []string{p}, parse)
+}
+
+// parseJavaProperties reads the key=value, key: value and key value lines
+// of a .properties file; comments and continuation lines are understood.
+func parseJavaProperties(s string) map[string]string {
+	out := map[string]string{}
+	lines := strings.Split(s, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimLeft(lines[i], " \t\f")
+		for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
+			i++
+			l = l[:len(l)-1] + strings.TrimLeft(lines[i], " \t\f")
+		}
+		if l == "" || l[0] == '#' || l[0] == '!' {
+			continue
+		}
+		end := strings.IndexAny(l, "=: \t")
+		if end < 0 {
+			out[l] = ""
+			continue
+		}
+		key, val := l[:end], strings.TrimLeft(l[end:], " \t\f")
+		if val != "" && (val[0] == '=' || val[0] == ':') {
+			val = strings.TrimLeft(val[1:], " \t\f")
+		}
+		out[key] = strings.TrimRight(val, " \t")
+	}
+	return out
+}
+
+// gradleScript walks a script's tokens with the stack of enclosing blocks.
+type gradleScript struct {
+	path string
+	toks []groovyTok
+	vars map[string]string
+	out  []Component
+}
+
+func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Component, error) {
+	toks, err := lexGroovy(string(data))
+	if err != nil {
+		return nil, err
+	}
+	vars := map[string]string{}
+	for k, v := range fileVars {
+		vars[k] = v
+	}
+	// name = "literal" anywhere (val/def/ext. prefixes or inside ext {}).
+	for i := 0; i+2 < len(toks); i++ {
+		if toks[i].kind != tokIdent || !toks[i+1].is(tokPunct, "=") || toks[i+2].kind != tokString {
+			continue
+		}
+		if i+3 < len(toks) && (toks[i+3].is(tokPunct, ".") || toks[i+3].is(tokPunct, "+")) {
+			continue // "1.2".trim(), "1." + minor: not a literal
+		}
+		if v, ok := interpolate(toks[i+2].text, toks[i+2].interpolated, vars); ok {
+			vars[toks[i].text] = v
+		}
+	}
+	s := &gradleScript{path: p, toks: toks, vars: vars}
+	var blocks []string
+	for i, t := range toks {
+		switch {
+		case t.is(tokPunct, "{"):
+			blocks = append(blocks, s.blockName(i))
+			continue
+		case t.is(tokPunct, "}"):
+			if len(blocks) == 0 {
+				return nil, fmt.Errorf("line %d: unbalanced }", t.line)
+			}
+			blocks = blocks[:len(blocks)-1]
+			continue
+		}
+		inner := ""
+		if len(blocks) > 0 {
+			inner = blocks[len(blocks)-1]
+		}
+		switch {
+		case inner == "dependencies" || inner == "constraints":
+			s.dependency(i)
+		case inner == "plugins":
+			s.plugin(i)
+		}
+		if t.is(tokIdent, "apply") {
+			s.applyPlugin(i)
+		}
+	}
+	if len(blocks) > 0 {
+		return nil, errors.New("unbalanced {: a block is not closed")
+	}
+	return s.out, nil
+}
+
+// blockName is the name a "{" at i opens: the identifier before it, or
+// before the argument list in front of it (`subprojects {`, `register("x") {`).
+func (s *gradleScript) blockName(i int) string {
+	j := i - 1
+	if j >= 0 && s.toks[j].is(tokPunct, ")") {
+		for open := 0; j >= 0; j-- {
+			if s.toks[j].is(tokPunct, ")") {
+				open++
+			} else if s.toks[j].is(tokPunct, "(") {
+				if open--; open == 0 {
+					j--
+					break
+				}
+			}
+		}
+	}
+	if j >= 0 && s.toks[j].kind == tokIdent {
+		return s.toks[j].text
+	}
+	return ""
+}
+
+// configuration is the call a dependency string at i is the argument of:
+// `implementation "g:a:v"`, `implementation("g:a:v")`, and through
+// platform()/enforcedPlatform()/testFixtures() wrappers.
+func (s *gradleScript) configuration(i int) string {
+	for j := i - 1; j >= 0 && j >= i-6; j-- {
+		t := s.toks[j]
+		switch {
+		case t.is(tokPunct, "("), t.is(tokPunct, ","):
+		case t.kind == tokString && s.toks[j+1].is(tokPunct, ","):
+			// implementation 'a:b:1', 'c:d:2': an earlier argument
+		case t.kind == tokIdent:
+			switch t.text {
+			case "platform", "enforcedPlatform", "testFixtures":
+				continue
+			}
+			return t.text
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
+// dependency reads a dependency declared at token i, if one starts there.
+func (s *gradleScript) dependency(i int) {
+	t := s.toks[i]
+	switch {
+	case t.kind == tokString:
+		m := gradleCoordRE.FindStringSubmatch(t.text)
+		if m == nil || strings.Contains(m[1]+m[2], "$") {
+			return
+		}
+		conf := s.configuration(i)
+		if conf == "" {
+			return
+		}
+		s.add(t.line, m[1]+":"+m[2], m[3], t.interpolated, conf)
+	case t.is(tokIdent, "group") && i+2 < len(s.toks) && isAssign(s.toks[i+1]) && s.toks[i+2].kind == tokString:
+		// Map notation: group: 'g', name: 'a', version: 'v' (Groovy) or
+		// group = "g", name = "a", version = "v" (Kotlin named arguments).
+		fields := map[string]groovyTok{}
+		for j := i; j+2 < len(s.toks) && j < i+12; j += 4 {
+			if s.toks[j].kind != tokIdent || !isAssign(s.toks[j+1]) || s.toks[j+2].kind != tokString {
+				break
+			}
+			fields[s.toks[j].text] = s.toks[j+2]
+			if j+3 >= len(s.toks) || !s.toks[j+3].is(tokPunct, ",") {
+				break
+			}
+		}
+		name, ok := fields["name"]
+		if !ok || !gradleCoordPartRE.MatchString(name.text) || !gradleCoordPartRE.MatchString(fields["group"].text) {
+			return // exclude group: "x", module: "y"
+		}
+		v := fields["version"]
+		s.add(name.line, fields["group"].text+":"+name.text, v.text, v.interpolated, s.configuration(i))
+	}
+}
+
+func isAssign(t groovyTok) bool { return t.is(tokPunct, ":") || t.is(tokPunct, "=") }
+
+// plugin reads `id "x" version "v"`, `id("x") version("v")` and
+// `kotlin("jvm") version "v"` in a plugins {} block.
+func (s *gradleScript) plugin(i int) {
+	t := s.toks[i]
+	if t.kind != tokIdent || t.text != "id" && t.text != "kotlin" {
+		return
+	}
+	j := i + 1
+	if j < len(s.toks) && s.toks[j].is(tokPunct, "(") {
+		j++
+	}
+	if j >= len(s.toks) || s.toks[j].kind != tokString {
+		return
+	}
+	idTok := s.toks[j]
+	id := idTok.text
+	if t.text == "kotlin" {
+		id = "org.jetbrains.kotlin." + id
+	}
+	j++
+	if j < len(s.toks) && s.toks[j].is(tokPunct, ")") {
+		j++
+	}
+	var v groovyTok
+	if j < len(s.toks) && s.toks[j].is(tokIdent, "version") {
+		j++
+		if j < len(s.toks) && s.toks[j].is(tokPunct, "(") {
+			j++
+		}
+		if j < len(s.toks) && s.toks[j].kind == tokString {
+			v = s.toks[j]
+		}
+	}
+	s.add(idTok.line, id, v.text, v.interpolated, "plugins")
+}
+
+// applyPlugin reads `apply plugin: "x"` and `apply(plugin = "x")`.
+func (s *gradleScript) applyPlugin(i int) {
+	j := i + 1
+	if j < len(s.toks) && s.toks[j].is(tokPunct, "(") {
+		j++
+	}
+	if j+2 < len(s.toks) && s.toks[j].is(tokIdent, "plugin") && isAssign(s.toks[j+1]) && s.toks[j+2].kind == tokString {
+		s.add(s.toks[j+2].line, s.toks[j+2].text, "", false, "apply")
+	}
+}
+
+func (s *gradleScript) add(line int, name, declared string, interpolated bool, section string) {
+	if name == "" || strings.ContainsAny(name, "$ ") {
+		return
+	}
+	v, ok := interpolate(declared, interpolated, s.vars)
+	if !ok {
+		v = version.Unknown
+	}
+	c := Component{Kind: "gradle", Name: name, Version: version.Clean(v), Path: s.path, Line: line, Attrs: attrs("section", section)}
+	if declared != "" {
+		if c.Attrs == nil {
+			c.Attrs = map[string]string{}
+		}
+		c.Attrs["declared"] = declared
+	}
+	s.out = append(s.out, c)
+}
+
+// gradleCatalog is a version catalog; entries are strings or tables.
+type gradleCatalog struct {
+	Versions  map[string]any `toml:"versions"`
+	Libraries map[string]any `toml:"libraries"`
+	Plugins   map[string]any `toml:"plugins"`
+}
+
+func parseGradleCatalog(p string, data []byte) ([]Component, error) {
+	var cat gradleCatalog
+	if _, err := toml.Decode(string(data), &cat); err != nil {
+		return nil, err
+	}
+	t := newTOMLText(data)
+	var out []Component
+	add := func(table, alias, name string, v any) {
+		c := Component{Kind: "gradle", Name: name, Path: p, Line: t.keyLine(table, alias, 0), Attrs: map[string]string{"section": "catalog"}}
+		declared, ref := catalogVersion(v, cat.Versions)
+		c.Version = version.Clean(declared)
+		if ref != "" {
+			c.Attrs["version.ref"] = ref
+		} else if declared != "" {
+			c.Attrs["declared"] = declared
+		}
+		out = append(out, c)
+	}
+	for _, alias := range sortedTableKeys(cat.Libraries) {
+		switch e := cat.Libraries[alias].(type) {
+		case string: // "group:artifact:version"
+			if m := gradleCoordRE.FindStringSubmatch(e); m != nil {
+				add("libraries", alias, m[1]+":"+m[2], m[3])
+			}
+		case map[string]any:
+			module, _ := e["module"].(string)
+			if module == "" {
+				group, _ := e["group"].(string)
+				name, _ := e["name"].(string)
+				if group == "" || name == "" {
+					continue
+				}
+				module = group + ":" + name
+			}
+			if g, a, ok := strings.Cut(module, ":"); ok && gradleCoordPartRE.MatchString(g) && gradleCoordPartRE.MatchString(a) {
+				add("libraries", alias, module, e["version"])
+			}
+		}
+	}
+	for _, alias := range sortedTableKeys(cat.Plugins) {
+		switch e := cat.Plugins[alias].(type) {
+		case string: // "id:version"
+			id, v, _ := strings.Cut(e, ":")
+			add("plugins", alias, id, v)
+		case map[string]any:
+			if id, _ := e["id"].(string); id != "" {
+				add("plugins", alias, id, e["version"])
+			}
+		}
+	}
+	return out, nil
+}
+
+// catalogVersion resolves a catalog version: a string, a rich version
+// table, or {ref = "name"} pointing into [versions]. It returns the
+// version as written and the ref followed, if any.
+func catalogVersion(v any, versions map[string]any) (declared, ref string) {
+	if m, ok := v.(map[string]any); ok {
+		if r, ok := m["ref"].(string); ok {
+			d, _ := catalogVersion(versions[r], nil)
+			return d, r
+		}
+		for _, k := range []string{"require", "strictly", "prefer"} {
+			if s, ok := m[k].(string); ok {
+				return s, ""
+			}
+		}
+		return "", ""
+	}
+	s, _ := v.(string)
+	return s, ""
+}
+
+// Compile takes `group` and `artifact` (case-insensitive, each exact or a
+// glob) for libraries, or `plugin`, a plugin id (or glob), alone.
+func (gradle) Compile(params map[string]string) (Matcher, error) {
+	return compileCoordRule("gradle", params, true)
+}

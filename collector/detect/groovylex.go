@@ -1,0 +1,152 @@
+package detect
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Gradle build scripts (Groovy or Kotlin) and Jenkinsfiles (Groovy) are
+// programs; no Go parser for them exists, and running them is out of the
+// question. Their dependency declarations are however plain calls with
+// string literals, so they are tokenised — comments, the string forms and
+// their lines understood — and read from the token stream. Nothing is
+// evaluated but simple string interpolation.
+
+type groovyTokKind int
+
+const (
+	tokIdent  groovyTokKind = iota // name, or `backticked` Kotlin name
+	tokString                      // any string literal; text holds its content
+	tokPunct                       // one character: ( ) { } [ ] , : = . @ and the rest
+)
+
+type groovyTok struct {
+	kind groovyTokKind
+	text string
+	line int
+	// interpolated marks a double-quoted string, where $x and ${x} are expanded.
+	interpolated bool
+}
+
+func (t groovyTok) is(kind groovyTokKind, text string) bool { return t.kind == kind && t.text == text }
+
+// lexGroovy tokenises Groovy and Kotlin source. Numbers and operators come
+// out as single-character punctuation, which is all the readers need.
+func lexGroovy(src string) ([]groovyTok, error) {
+	var toks []groovyTok
+	line := 1
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '\n':
+			line++
+			i++
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f':
+			i++
+		case strings.HasPrefix(src[i:], "//"):
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case strings.HasPrefix(src[i:], "/*"):
+			end := strings.Index(src[i+2:], "*/")
+			if end < 0 {
+				return nil, fmt.Errorf("line %d: unterminated comment", line)
+			}
+			line += strings.Count(src[i:i+2+end], "\n")
+			i += end + 4
+		case c == '"' || c == '\'':
+			start := line
+			quote := src[i : i+1]
+			if strings.HasPrefix(src[i:], strings.Repeat(quote, 3)) {
+				quote = strings.Repeat(quote, 3)
+			}
+			j := i + len(quote)
+			var b strings.Builder
+			for {
+				if j >= len(src) || len(quote) == 1 && src[j] == '\n' {
+					return nil, fmt.Errorf("line %d: unterminated string", start)
+				}
+				if strings.HasPrefix(src[j:], quote) {
+					break
+				}
+				if src[j] == '\\' && j+1 < len(src) {
+					if src[j+1] == '\n' {
+						line++
+					}
+					b.WriteByte(src[j+1])
+					j += 2
+					continue
+				}
+				if src[j] == '\n' {
+					line++
+				}
+				b.WriteByte(src[j])
+				j++
+			}
+			toks = append(toks, groovyTok{kind: tokString, text: b.String(), line: start, interpolated: quote[0] == '"'})
+			i = j + len(quote)
+		case c == '`':
+			end := strings.IndexAny(src[i+1:], "`\n")
+			if end < 0 || src[i+1+end] != '`' {
+				return nil, fmt.Errorf("line %d: unterminated backtick name", line)
+			}
+			toks = append(toks, groovyTok{kind: tokIdent, text: src[i+1 : i+1+end], line: line})
+			i += end + 2
+		case isIdentStart(c):
+			j := i + 1
+			for j < len(src) && (isIdentStart(src[j]) || src[j] >= '0' && src[j] <= '9') {
+				j++
+			}
+			toks = append(toks, groovyTok{kind: tokIdent, text: src[i:j], line: line})
+			i = j
+		default:
+			toks = append(toks, groovyTok{kind: tokPunct, text: src[i : i+1], line: line})
+			i++
+		}
+	}
+	return toks, nil
+}
+
+func isIdentStart(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// interpolate expands $name and ${name} in a double-quoted string from
+// vars; ok is false when a reference is left unresolved. "project.",
+// "rootProject.", "ext." and "extra." prefixes name the same properties.
+func interpolate(s string, interpolated bool, vars map[string]string) (string, bool) {
+	if !interpolated || !strings.Contains(s, "$") {
+		return s, true
+	}
+	var b strings.Builder
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		var name string
+		if s[i+1] == '{' {
+			end := strings.IndexByte(s[i:], '}')
+			if end < 0 {
+				return s, false
+			}
+			name, i = strings.TrimSpace(s[i+2:i+end]), i+end
+		} else {
+			j := i + 1
+			for j < len(s) && (isIdentStart(s[j]) && s[j] != '$' || s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
+				j++
+			}
+			name, i = strings.TrimRight(s[i+1:j], "."), j-1
+		}
+		for _, p := range []string{"rootProject.", "project.", "ext.", "extra."} {
+			name = strings.TrimPrefix(name, p)
+		}
+		v, found := vars[name]
+		if !found {
+			ok = false
+		}
+		b.WriteString(v)
+	}
+	return b.String(), ok
+}
