@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -258,13 +259,7 @@ func TestOpenAndRead(t *testing.T) {
 			t.Errorf("%s: size %d blob %s, want %d %s", e.Path, e.Size, e.Blob, len(files[e.Path]), blobSHA(files[e.Path]))
 		}
 	}
-	if want := slices.Sorted(func(yield func(string) bool) {
-		for p := range files {
-			if !yield(p) {
-				return
-			}
-		}
-	}); !slices.Equal(paths, want) {
+	if want := slices.Sorted(maps.Keys(files)); !slices.Equal(paths, want) {
 		t.Errorf("entries = %v, want %v", paths, want)
 	}
 
