@@ -35,7 +35,7 @@ type Options struct {
 	Teams bool
 	// Metrics counts requests and tracks the rate limit; nil counts nothing.
 	Metrics *remote.Metrics
-	// Logger defaults to a no-op logger.
+	// Logger defaults to a no-op logger; the caller names the source in it.
 	Logger *zap.Logger
 	// Store keeps blob contents and ETags across scans; nil keeps nothing,
 	// and every HEAD lookup is then a full request.
@@ -95,7 +95,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	log := opts.Logger.With(zap.String("source", cfg.Name))
+	log := opts.Logger
 
 	token, err := remote.Token(cfg)
 	if err != nil {
