@@ -146,13 +146,14 @@ func (s *Store) Prune(source string, keep map[string]bool) error {
 // Get reads a key of the key-value area (source.Store).
 func (s *Store) Get(key string) ([]byte, bool) {
 	var out []byte
+	var found bool
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(kvBucket).Get([]byte(key)); v != nil {
-			out = append([]byte(nil), v...)
+			out, found = append([]byte{}, v...), true
 		}
 		return nil
 	})
-	return out, out != nil
+	return out, found
 }
 
 // Put writes a key of the key-value area (source.Store).

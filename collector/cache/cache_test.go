@@ -55,6 +55,10 @@ func TestLookupSaveReopen(t *testing.T) {
 	if v, ok := s.Get("blob:abc"); !ok || string(v) != "content" {
 		t.Fatalf("Get = %q, %v", v, ok)
 	}
+	must(t, s.Put("blob:empty", nil))
+	if v, ok := s.Get("blob:empty"); !ok || len(v) != 0 {
+		t.Fatalf("an empty value reads as %q, %v; want found and empty", v, ok)
+	}
 	if _, ok := s.Get("blob:nope"); ok {
 		t.Fatal("Get of a missing key hit")
 	}

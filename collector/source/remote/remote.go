@@ -12,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
@@ -93,6 +94,9 @@ func UserAgent() string {
 func Transport(s config.Source) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
+	// A stalled API must fail the request, not hang the scan; waits for rate
+	// limits happen between requests, so this does not cut them short.
+	t.ResponseHeaderTimeout = time.Minute
 	if s.TLS.CAFile != "" || s.TLS.InsecureSkipVerify {
 		tc := &tls.Config{InsecureSkipVerify: s.TLS.InsecureSkipVerify} //nolint:gosec // opt-in for self-signed GHES/GitLab
 		if s.TLS.CAFile != "" {
