@@ -418,24 +418,24 @@ func (l *pnpmLock) member(rel string) bool {
 // Compile takes `package`: a package name ("@acme/ui"), a scope matching
 // all its packages ("@acme"), or a glob ("@acme/eslint-*").
 func (npm) Compile(params map[string]string) (Matcher, error) {
-	return compilePackageRule("npm", params, func(s string) string { return s })
+	return compilePackageRule("npm", "package", params, func(s string) string { return s })
 }
 
 // compilePackageRule builds the matcher of a rule naming one package by
-// `package`, compared after the ecosystem's normalisation.
-func compilePackageRule(kind string, params map[string]string, normalize func(string) string) (Matcher, error) {
-	if err := Params(params, []string{"package"}, nil); err != nil {
+// key, compared after the ecosystem's normalisation of both sides.
+func compilePackageRule(kind, key string, params map[string]string, normalize func(string) string) (Matcher, error) {
+	if err := Params(params, []string{key}, nil); err != nil {
 		return nil, err
 	}
-	raw := strings.TrimSpace(params["package"])
+	raw := strings.TrimSpace(params[key])
 	if strings.ContainsAny(raw, " \t=<>~^") || strings.LastIndex(raw, "@") > 0 {
-		return nil, fmt.Errorf("package: %q must be a package name without a version", raw)
+		return nil, fmt.Errorf("%s: %q must be a package name without a version", key, raw)
 	}
 	rule := normalize(raw)
 	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("package: bad glob %q", raw)
+		return nil, fmt.Errorf("%s: bad glob %q", key, raw)
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == kind && MatchName(rule, c.Name)
+		return c.Kind == kind && MatchName(rule, normalize(c.Name))
 	}), nil
 }

@@ -489,5 +489,5 @@ func parsePipfileLock(data []byte) (map[string]map[string]*pin, error) {
 // Compile takes `package`: a distribution name or glob, compared after PEP
 // 503 normalisation ("Acme_Lib" and "acme-lib" are one).
 func (python) Compile(params map[string]string) (Matcher, error) {
-	return compilePackageRule("python", params, pep503)
+	return compilePackageRule("python", "package", params, pep503)
 }

@@ -43,8 +43,14 @@ func newTOMLText(data []byte) *tomlText {
 			}
 		}
 		if m := tomlKeyRE.FindStringSubmatch(l); m != nil {
-			k := table + "\x00" + tomlKey(m[1])
-			t.keys[k] = append(t.keys[k], i+1)
+			// A dotted key (serde.version = "1") also writes each prefix (serde).
+			parts := strings.Split(tomlKey(m[1]), ".")
+			for n := 1; n <= len(parts); n++ {
+				k := table + "\x00" + strings.Join(parts[:n], ".")
+				if n == len(parts) || len(t.keys[k]) == 0 {
+					t.keys[k] = append(t.keys[k], i+1)
+				}
+			}
 		}
 		for _, q := range []string{`"""`, `'''`} {
 			if strings.Count(l, q)%2 == 1 {
@@ -93,11 +99,15 @@ func (t *tomlText) tableLine(table string) int {
 }
 
 // keyLine is the line where key is assigned in table ("requests = ..."
-// under [tool.poetry.dependencies]), else the table's line. In an array of
+// under [tool.poetry.dependencies], or [table.key] as a header of its own),
+// else the table's line. In an array of
 // tables, the nth assignment counts (n from 0).
 func (t *tomlText) keyLine(table, key string, n int) int {
 	if lines := t.keys[table+"\x00"+key]; n < len(lines) {
 		return lines[n]
+	}
+	if line, ok := t.headers[table+"."+key]; ok && n == 0 {
+		return line // [dependencies.serde]
 	}
 	return t.tableLine(table)
 }

@@ -1,0 +1,160 @@
+package detect
+
+import (
+	"path"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/uptake-dev/uptake/collector/version"
+)
+
+func init() { Register(cargo{}) }
+
+// cargo finds the crates Rust packages depend on: [dependencies],
+// [dev-dependencies] and [build-dependencies] of every Cargo.toml, per
+// target ([target.'cfg(unix)'.dependencies]) too, and a workspace's
+// [workspace.dependencies]. The nearest Cargo.lock at or above a manifest
+// (a workspace shares the root one) gives the resolved version. Path
+// dependencies are the repo's own crates and are left out.
+type cargo struct{}
+
+func (cargo) Kind() string { return "cargo" }
+
+func (cargo) Patterns() []string { return []string{"**/Cargo.toml", "**/Cargo.lock"} }
+
+var cargoSections = []string{"dependencies", "dev-dependencies", "build-dependencies"}
+
+func (c cargo) Detect(f Files) ([]Component, []error) {
+	var (
+		errs      []error
+		manifests []string
+		locks     = map[string]map[string][]pin{} // directory → crate → versions
+	)
+	for _, p := range patternPaths(f, c.Patterns()) {
+		if path.Base(p) == "Cargo.toml" {
+			manifests = append(manifests, p)
+			continue
+		}
+		data, err := readText(f, p)
+		if err == nil {
+			locks[path.Dir(p)], err = parseCargoLock(data)
+			if err != nil {
+				err = &FileError{Path: p, Err: err}
+			}
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	out, perrs := scanPaths(f, manifests, func(p string, data []byte) ([]Component, error) {
+		lockDir := ""
+		for _, dir := range ancestors(path.Dir(p)) {
+			if _, ok := locks[dir]; ok {
+				lockDir = dir
+				break
+			}
+		}
+		cs, err := parseCargoManifest(p, data)
+		for i := range cs {
+			resolveCargo(&cs[i], locks[lockDir], path.Join(lockDir, "Cargo.lock"))
+		}
+		return cs, err
+	})
+	return out, append(errs, perrs...)
+}
+
+func parseCargoManifest(p string, data []byte) ([]Component, error) {
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		return nil, err
+	}
+	t := newTOMLText(data)
+	tables := map[string]map[string]any{
+		"workspace.dependencies": tomlTable(tomlTable(doc, "workspace"), "dependencies"),
+	}
+	for _, s := range cargoSections {
+		tables[s] = tomlTable(doc, s)
+		for target, v := range tomlTable(doc, "target") {
+			cfg, _ := v.(map[string]any)
+			tables["target."+target+"."+s] = tomlTable(cfg, s)
+		}
+	}
+	var out []Component
+	for _, table := range sortedTableKeys(tables) {
+		deps := tables[table]
+		for _, key := range sortedTableKeys(deps) {
+			name := key
+			if name == "" {
+				continue
+			}
+			if spec, ok := deps[key].(map[string]any); ok {
+				if _, local := spec["path"]; local {
+					continue
+				}
+				if real, ok := spec["package"].(string); ok && real != "" {
+					name = real // renamed: `json = { package = "serde_json", ... }`
+				}
+			}
+			declared := poetrySpec(deps[key]) // a string, or a table's version, tag, rev or branch
+			out = append(out, Component{
+				Kind:    "cargo",
+				Name:    name,
+				Version: version.Clean(declared),
+				Path:    p,
+				Line:    t.keyLine(table, key, 0),
+				Attrs:   attrs("section", table, "declared", declared),
+			})
+		}
+	}
+	return out, nil
+}
+
+// resolveCargo takes the version Cargo.lock resolved: the only one locked,
+// or, when several versions of the crate are, the lowest at or above the
+// declared floor.
+func resolveCargo(c *Component, lock map[string][]pin, lockPath string) {
+	var best *pin
+	for i, p := range lock[c.Name] {
+		if len(lock[c.Name]) > 1 && version.Known(c.Version) && version.Compare(p.version, c.Version) < 0 {
+			continue
+		}
+		if best == nil || version.Compare(p.version, best.version) < 0 {
+			best = &lock[c.Name][i]
+		}
+	}
+	if best == nil {
+		return
+	}
+	c.Version = version.Clean(best.version)
+	if c.Attrs == nil {
+		c.Attrs = map[string]string{}
+	}
+	c.Attrs["lockfile"] = evidence(lockPath, best.line)
+}
+
+func parseCargoLock(data []byte) (map[string][]pin, error) {
+	var lock struct {
+		Package []struct {
+			Name    string `toml:"name"`
+			Version string `toml:"version"`
+		} `toml:"package"`
+	}
+	if _, err := toml.Decode(string(data), &lock); err != nil {
+		return nil, err
+	}
+	t := newTOMLText(data)
+	out := map[string][]pin{}
+	for i, p := range lock.Package {
+		out[p.Name] = append(out[p.Name], pin{version: p.Version, line: t.keyLine("package", "name", i)})
+	}
+	return out, nil
+}
+
+// Compile takes `crate`: a crate name or glob; '-' and '_' are one, as on
+// crates.io.
+func (cargo) Compile(params map[string]string) (Matcher, error) {
+	return compilePackageRule("cargo", "crate", params, func(s string) string {
+		return strings.ReplaceAll(strings.ToLower(s), "_", "-")
+	})
+}

@@ -1,0 +1,86 @@
+package detect_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/detect/detecttest"
+)
+
+func TestCargoDetect(t *testing.T) {
+	repo := detecttest.Dir(t, "testdata/cargo/repo")
+	crate := func(path string, line int, name, ver string, kv ...string) detect.Component {
+		c := detect.Component{Kind: "cargo", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c.Attrs[kv[i]] = kv[i+1]
+		}
+		return c
+	}
+	const api = "crates/api/Cargo.toml"
+	want := []detect.Component{
+		crate("Cargo.toml", 6, "tokio", "1.36.0", "section", "workspace.dependencies", "declared", "1.36", "lockfile", "Cargo.lock:50"),
+		crate("Cargo.toml", 7, "acme-telemetry", "0.8.2", "section", "workspace.dependencies", "declared", "0.8", "lockfile", "Cargo.lock:11"),
+		// Inherited from the workspace: only the lockfile knows the version.
+		crate(api, 7, "tokio", "1.36.0", "section", "dependencies", "lockfile", "Cargo.lock:50"),
+		crate(api, 8, "serde", "1.0.197", "section", "dependencies", "declared", "1.0", "lockfile", "Cargo.lock:33"),
+		crate(api, 9, "serde_json", "1.0.114", "section", "dependencies", "declared", "1", "lockfile", "Cargo.lock:37"),
+		crate(api, 10, "json5", "0.4.1", "section", "dependencies", "declared", "0.4", "lockfile", "Cargo.lock:16"),
+		crate(api, 11, "acme-auth", "2.3.0", "section", "dependencies", "declared", "v2.3.0", "lockfile", "Cargo.lock:6"),
+		// Two versions of rand are locked: each requirement gets its own.
+		crate(api, 13, "rand", "0.8.5", "section", "dependencies", "declared", "0.8", "lockfile", "Cargo.lock:29"),
+		crate(api, 16, "rand", "0.7.3", "section", "dev-dependencies", "declared", "0.7", "lockfile", "Cargo.lock:25"),
+		crate(api, 19, "nix", "0.28.0", "section", "target.cfg(unix).dependencies", "declared", "0.28", "lockfile", "Cargo.lock:21"),
+		crate(api, 21, "tracing", "0.1.40", "section", "dependencies", "declared", "0.1.40", "lockfile", "Cargo.lock:54"),
+	}
+	for name, files := range variants(repo) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "cargo").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs, "broken/Cargo.toml")
+		})
+	}
+}
+
+func TestCargoCompile(t *testing.T) {
+	for _, tc := range []struct {
+		params  map[string]string
+		wantErr string
+		match   []string
+		noMatch []string
+	}{
+		{params: map[string]string{"crate": "serde-json"}, match: []string{"serde_json", "serde-json"}, noMatch: []string{"serde"}},
+		{params: map[string]string{"crate": "acme-*"}, match: []string{"acme-auth", "acme_telemetry"}, noMatch: []string{"tokio"}},
+		{params: map[string]string{}, wantErr: "crate is required"},
+		{params: map[string]string{"crate": "serde", "package": "x"}, wantErr: "unknown key package (allowed: crate)"},
+		{params: map[string]string{"crate": "serde ^1"}, wantErr: "crate: \"serde ^1\" must be a package name without a version"},
+	} {
+		m, err := mustDetector(t, "cargo").Compile(tc.params)
+		if !errorMatches(err, tc.wantErr) {
+			t.Errorf("Compile(%v) error %v, want %q", tc.params, err, tc.wantErr)
+			continue
+		}
+		if err == nil {
+			assertMatches(t, m, "cargo", tc.match, tc.noMatch)
+		}
+	}
+}
+
+func FuzzCargo(f *testing.F) {
+	for _, p := range []string{"Cargo.toml", "crates/api/Cargo.toml", "Cargo.lock"} {
+		data, err := os.ReadFile("testdata/cargo/repo/" + p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		files := detecttest.Files{"Cargo.toml": string(data), "Cargo.lock": string(data), "a/Cargo.toml": "[dependencies]\nrand = \"0.8\"\n"}
+		cs, _ := mustDetector(t, "cargo").Detect(files)
+		for _, c := range cs {
+			if c.Line < 1 || c.Name == "" {
+				t.Fatalf("component without evidence: %+v", c)
+			}
+		}
+	})
+}
