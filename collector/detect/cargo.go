@@ -84,10 +84,10 @@ func parseCargoManifest(p string, data []byte) ([]Component, error) {
 	for _, table := range sortedTableKeys(tables) {
 		deps := tables[table]
 		for _, key := range sortedTableKeys(deps) {
-			name := key
-			if name == "" {
+			if key == "" {
 				continue
 			}
+			name := key
 			if spec, ok := deps[key].(map[string]any); ok {
 				if _, local := spec["path"]; local {
 					continue
@@ -96,7 +96,7 @@ func parseCargoManifest(p string, data []byte) ([]Component, error) {
 					name = real // renamed: `json = { package = "serde_json", ... }`
 				}
 			}
-			declared := poetrySpec(deps[key]) // a string, or a table's version, tag, rev or branch
+			declared := declaredSpec(deps[key]) // a string, or a table's version, tag, rev or branch
 			out = append(out, Component{
 				Kind:    "cargo",
 				Name:    name,

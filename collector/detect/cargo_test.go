@@ -2,6 +2,7 @@ package detect_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/uptake-dev/uptake/collector/detect"
@@ -63,6 +64,26 @@ func TestCargoCompile(t *testing.T) {
 		if err == nil {
 			assertMatches(t, m, "cargo", tc.match, tc.noMatch)
 		}
+	}
+}
+
+// The worked example of docs/detectors.md is this detector, verbatim.
+func TestCargoIsTheDocumentedExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/detectors.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("cargo.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, example, ok := strings.Cut(string(doc), "```go\n")
+	example, _, closed := strings.Cut(example, "```")
+	if !ok || !closed {
+		t.Fatal("docs/detectors.md has no go code block")
+	}
+	if example != string(src) {
+		t.Error("docs/detectors.md shows a cargo.go that is not the shipped one; paste the file again")
 	}
 }
 

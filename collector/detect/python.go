@@ -311,16 +311,16 @@ func (s *pyScan) pyproject(p string, data []byte) error {
 			if name == "python" {
 				continue // the interpreter constraint
 			}
-			s.add(p, t.keyLine(table, name, 0), name, poetrySpec(deps[name]), table, lock, lockPath)
+			s.add(p, t.keyLine(table, name, 0), name, declaredSpec(deps[name]), table, lock, lockPath)
 		}
 	}
 	return nil
 }
 
-// poetrySpec is the version of a Poetry (or Pipfile) dependency: a
-// constraint string, a table's version or git tag/rev, or the first of
-// several constraints.
-func poetrySpec(v any) string {
+// declaredSpec is the version a TOML dependency entry declares (Poetry,
+// Pipfile, Cargo): a constraint string, a table's version or git
+// tag/ref/rev/branch, or the first of several constraints.
+func declaredSpec(v any) string {
 	switch v := v.(type) {
 	case string:
 		return v
@@ -332,11 +332,11 @@ func poetrySpec(v any) string {
 		}
 	case []any:
 		if len(v) > 0 {
-			return poetrySpec(v[0])
+			return declaredSpec(v[0])
 		}
 	case []map[string]any:
 		if len(v) > 0 {
-			return poetrySpec(v[0])
+			return declaredSpec(v[0])
 		}
 	}
 	return ""
@@ -435,7 +435,7 @@ func (s *pyScan) pipfile(p string, data []byte) error {
 			category = c
 		}
 		for _, name := range sortedTableKeys(deps) {
-			s.add(p, t.keyLine(section, name, 0), name, poetrySpec(deps[name]), section, lock[category], lockPath)
+			s.add(p, t.keyLine(section, name, 0), name, declaredSpec(deps[name]), section, lock[category], lockPath)
 		}
 	}
 	return nil
