@@ -204,11 +204,21 @@ func allQueries(t *testing.T) map[string][]string {
 	return out
 }
 
-func TestEmptyOnDemoNamesRealPanels(t *testing.T) {
+// TestEmptyOnDemo checks the panels said to be empty on the demo exist and
+// are listed in docs/operations.md.
+func TestEmptyOnDemo(t *testing.T) {
+	docs, err := os.ReadFile("../docs/operations.md")
+	if err != nil {
+		t.Fatal(err)
+	}
 	queries := allQueries(t)
 	for panel := range dashboards.EmptyOnDemo {
 		if _, ok := queries[panel]; !ok {
 			t.Errorf("EmptyOnDemo names %q, which no dashboard has", panel)
+		}
+		_, title, _ := strings.Cut(panel, "/")
+		if !strings.Contains(string(docs), "› "+title+" |") {
+			t.Errorf("docs/operations.md does not list %q among the panels empty on the demo", panel)
 		}
 	}
 }
