@@ -9,7 +9,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/uptake-dev/uptake/collector/version"
 )
@@ -128,14 +127,18 @@ func terraformName(name string) string {
 	return strings.TrimPrefix(name, "registry.terraform.io/")
 }
 
-// literalString evaluates an attribute holding a plain string; a reference
-// or an interpolation is not one.
+// literalString reads an attribute holding a plain string (quoted or a
+// heredoc); a reference or an interpolation is not one.
 func literalString(a *hclsyntax.Attribute) (string, bool) {
 	if a == nil {
 		return "", false
 	}
-	v, diags := a.Expr.Value(nil)
-	if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+	t, ok := a.Expr.(*hclsyntax.TemplateExpr)
+	if !ok || !t.IsStringLiteral() {
+		return "", false
+	}
+	v, diags := t.Value(nil)
+	if diags.HasErrors() {
 		return "", false
 	}
 	return v.AsString(), true
