@@ -105,10 +105,12 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 
 // fail records a file the scan had to skip, once per path.
 func (f *treeFiles) fail(err error) {
+	// Detectors wrap the read error they got: keep the innermost path and
+	// cause so the log says it once.
 	path := "?"
 	var fe *detect.FileError
-	if errors.As(err, &fe) {
-		path = fe.Path
+	for errors.As(err, &fe) {
+		path, err = fe.Path, fe.Err
 	}
 	f.mu.Lock()
 	if _, seen := f.failed[path]; !seen {

@@ -97,9 +97,22 @@ var ErrEmpty = errors.New("repository is empty")
 // ErrTooLarge is returned by Tree.Read for a file over the size limit.
 var ErrTooLarge = errors.New("file too large")
 
+// TooLargeError is a file over the size limit; it matches ErrTooLarge.
+type TooLargeError struct {
+	Path        string
+	Size, Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("file too large (%d bytes, limit %d)", e.Size, e.Limit)
+}
+
+// Is makes errors.Is(err, ErrTooLarge) hold.
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
 // TooLarge wraps ErrTooLarge with the sizes involved.
 func TooLarge(path string, size, limit int64) error {
-	return fmt.Errorf("%s: %w (%d bytes, limit %d)", path, ErrTooLarge, size, limit)
+	return &TooLargeError{Path: path, Size: size, Limit: limit}
 }
 
 // Store is durable key-value storage a source may use for immutable blobs
