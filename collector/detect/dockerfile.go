@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/uptake-dev/uptake/collector/version"
 )
@@ -35,24 +34,7 @@ func (d dockerfile) Detect(f Files) ([]Component, []error) {
 // Compile takes `image`: a repository normalised as Docker does ("golang" is
 // docker.io/library/golang), matched on whole path components, or a glob.
 func (dockerfile) Compile(params map[string]string) (Matcher, error) {
-	if err := Params(params, []string{"image"}, nil); err != nil {
-		return nil, err
-	}
-	raw := strings.TrimSpace(params["image"])
-	ref, ok := ParseImage(strings.ReplaceAll(raw, "*", "x"))
-	switch {
-	case !ok:
-		return nil, fmt.Errorf("image: %q is not an image reference", raw)
-	case ref.Tag != "" || ref.Digest != "":
-		return nil, fmt.Errorf("image: %q must name a repository without tag or digest", raw)
-	}
-	rule := NormalizeImageRule(raw)
-	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("image: bad glob %q", raw)
-	}
-	return MatcherFunc(func(c Component) bool {
-		return c.Kind == "dockerfile" && MatchName(rule, c.Name)
-	}), nil
+	return compileImageRule("dockerfile", params)
 }
 
 // unresolved stands for a variable with no known value; it cannot occur in
