@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
