@@ -86,7 +86,7 @@ func isRepo(dir string) bool {
 }
 
 func open(repo source.Repo) (*git.Repository, error) {
-	r, err := git.PlainOpenWithOptions(repo.Ref, &git.PlainOpenOptions{})
+	r, err := git.PlainOpenWithOptions(repo.Ref, &git.PlainOpenOptions{EnableDotGitCommonDir: true})
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", repo.Ref, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -161,4 +162,60 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestGitCLILayouts reads repos laid out by the git CLI the way people
+// clone: shallow clones, mirrors and linked worktrees (a .git file).
+func TestGitCLILayouts(t *testing.T) {
+	gitBin, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git not installed")
+	}
+	root := t.TempDir()
+	run := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(gitBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@x", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@x", "GIT_CONFIG_NOSYSTEM=1", "HOME="+root)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	up := filepath.Join(root, "up")
+	must(t, os.MkdirAll(up, 0o755))
+	run(up, "init", "-q", "-b", "main")
+	must(t, os.WriteFile(filepath.Join(up, "go.mod"), []byte("module main\n"), 0o644))
+	run(up, "add", "-A")
+	run(up, "commit", "-qm", "one")
+	run(up, "checkout", "-qb", "feature")
+	must(t, os.WriteFile(filepath.Join(up, "go.mod"), []byte("module feature\n"), 0o644))
+	run(up, "commit", "-qam", "two")
+	run(up, "checkout", "-q", "main")
+
+	repos := filepath.Join(root, "repos")
+	must(t, os.MkdirAll(repos, 0o755))
+	run(repos, "clone", "-q", "--depth", "1", "file://"+up, "shallow")
+	run(repos, "clone", "-q", "--mirror", up, "mirror.git")
+	run(repos, "clone", "-q", up, "full")
+	run(filepath.Join(repos, "full"), "worktree", "add", "-q", "../wt", "origin/feature")
+
+	s := New(uconfig.Source{Name: "m", Path: repos}, nil)
+	list, err := s.List(context.Background())
+	must(t, err)
+	if len(list) != 4 {
+		t.Fatalf("List = %+v, want full, mirror, shallow, wt", list)
+	}
+	for _, r := range list {
+		head, err := s.Head(context.Background(), r)
+		must(t, err)
+		tr, err := s.Open(context.Background(), r, head)
+		must(t, err)
+		b, err := tr.Read(context.Background(), "go.mod", 1<<20)
+		must(t, err)
+		// Every layout reads the default branch (origin/HEAD or HEAD): a
+		// worktree checked out on another branch still reports main.
+		if string(b) != "module main\n" {
+			t.Errorf("%s: go.mod = %q, want the default branch's", r.Name, b)
+		}
+	}
 }
