@@ -70,7 +70,8 @@ func (c *scanCmd) run(log *zap.Logger) int {
 		}
 		defer store.Close()
 	}
-	sourceOpts := collector.SourceOptions{Logger: log, Metrics: remote.NewMetrics()}
+	apiMetrics := remote.NewMetrics()
+	sourceOpts := collector.SourceOptions{Logger: log, Metrics: apiMetrics}
 	if store != nil {
 		sourceOpts.Store = store
 	}
@@ -98,7 +99,7 @@ func (c *scanCmd) run(log *zap.Logger) int {
 	case "json":
 		err = writeJSON(&buf, snap)
 	case "prom":
-		err = writeProm(&buf, snap)
+		err = writeProm(&buf, snap, apiMetrics)
 	default:
 		writeTable(&buf, snap)
 	}
@@ -134,11 +135,15 @@ func writeJSON(w io.Writer, s *collector.Snapshot) error {
 	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources})
 }
 
-// writeProm writes the uptake_* gauges only: no go_ or process_ series,
-// which belong to the process that serves them.
-func writeProm(w io.Writer, s *collector.Snapshot) error {
+// writeProm writes the uptake_* series only (the snapshot's gauges and the
+// API totals of remote sources): no go_ or process_ series, which belong to
+// the process that serves them.
+func writeProm(w io.Writer, s *collector.Snapshot, api *remote.Metrics) error {
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(exporter.NewCollector(func() *collector.Snapshot { return s }, 0)); err != nil {
+		return err
+	}
+	if err := api.Register(reg); err != nil {
 		return err
 	}
 	mfs, err := reg.Gather()
