@@ -51,9 +51,9 @@ var (
 		"The currency ROI values are in. Always 1.", []string{"currency"}, nil)
 
 	scanDurationDesc = prometheus.NewDesc("uptake_scan_duration_seconds",
-		"How long the source's last scan took.", []string{"source"}, nil)
+		"How long the source's last scan took, in seconds.", []string{"source"}, nil)
 	scanLastSuccessDesc = prometheus.NewDesc("uptake_scan_last_success_timestamp_seconds",
-		"When the source last completed a scan (its repos listed), as a Unix timestamp; 0 before the first.", []string{"source"}, nil)
+		"When the source last completed a scan (its repos listed), as a Unix timestamp in seconds; 0 before the first.", []string{"source"}, nil)
 	scanReposDesc = prometheus.NewDesc("uptake_scan_repos",
 		"Repos of the source in the last scan, last good data of failed repos included.", []string{"source"}, nil)
 	scanRepoErrorsDesc = prometheus.NewDesc("uptake_scan_repo_errors",
@@ -63,7 +63,7 @@ var (
 	scanCachedDesc = prometheus.NewDesc("uptake_scan_cached_repos",
 		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
 	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
-		"The configured interval between scans.", nil, nil)
+		"The configured interval between scan starts, in seconds.", nil, nil)
 )
 
 // LintExceptions are the linter findings uptake accepts on purpose. The ROI

@@ -201,7 +201,7 @@ func TestCollectorLintAndPedantic(t *testing.T) {
 func TestCollectorBeforeFirstScan(t *testing.T) {
 	c := NewCollector(func() *collector.Snapshot { return nil }, 90*time.Second)
 	want := `
-# HELP uptake_scan_interval_seconds The configured interval between scans.
+# HELP uptake_scan_interval_seconds The configured interval between scan starts, in seconds.
 # TYPE uptake_scan_interval_seconds gauge
 uptake_scan_interval_seconds 90
 `
@@ -217,10 +217,10 @@ func TestScanHealthMetrics(t *testing.T) {
 # HELP uptake_scan_cached_repos Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.
 # TYPE uptake_scan_cached_repos gauge
 uptake_scan_cached_repos{source="s"} 2
-# HELP uptake_scan_duration_seconds How long the source's last scan took.
+# HELP uptake_scan_duration_seconds How long the source's last scan took, in seconds.
 # TYPE uptake_scan_duration_seconds gauge
 uptake_scan_duration_seconds{source="s"} 1.5
-# HELP uptake_scan_last_success_timestamp_seconds When the source last completed a scan (its repos listed), as a Unix timestamp; 0 before the first.
+# HELP uptake_scan_last_success_timestamp_seconds When the source last completed a scan (its repos listed), as a Unix timestamp in seconds; 0 before the first.
 # TYPE uptake_scan_last_success_timestamp_seconds gauge
 uptake_scan_last_success_timestamp_seconds{source="s"} 1.7e+09
 # HELP uptake_scan_repo_errors Repos of the source that could not be read in the last scan (their last good data, if any, is kept).
