@@ -225,27 +225,32 @@ func countThresholds(color string) *dashboard.ThresholdsConfigBuilder {
 		})
 }
 
-// merged merges instant queries into one row per label set and names the
-// value columns: columns maps "Value #A" style names to titles, in order.
-func merged(columns ...[2]string) []dashboard.DataTransformerConfig {
+// merged merges instant queries into one row per label set, the label
+// columns first and then the values in query order, and names the value
+// columns. Grafana calls a value column "Value #A" after its query, or just
+// "Value" when the table has one query.
+func merged(columns ...column) []dashboard.DataTransformerConfig {
 	rename := map[string]string{}
-	index := map[string]int{}
-	for i, c := range columns {
-		rename[c[0]] = c[1]
-		index[c[1]] = i
+	for _, c := range columns {
+		name := "Value #" + c.refID
+		if len(columns) == 1 {
+			name = "Value"
+		}
+		rename[name] = c.title
 	}
 	return []dashboard.DataTransformerConfig{
 		{Id: "merge", Options: map[string]any{}},
 		{Id: "organize", Options: map[string]any{
 			"excludeByName": map[string]bool{"Time": true},
 			"renameByName":  rename,
-			"indexByName":   index,
 		}},
 	}
 }
 
-// col names a table column: the value of query refID shown as title.
-func col(refID, title string) [2]string { return [2]string{"Value #" + refID, title} }
+// column is the value of query refID, shown as title.
+type column struct{ refID, title string }
+
+func col(refID, title string) column { return column{refID, title} }
 
 // unit sets a field's unit in an override.
 func unit(u string) []dashboard.DynamicConfigValue {
