@@ -107,3 +107,17 @@ func TestAttributorChain(t *testing.T) {
 		t.Fatalf("namespace depth 2 gave %q", team)
 	}
 }
+
+func FuzzRootOwners(f *testing.F) {
+	for _, s := range []string{"* @acme/payments\n", "[Section] @a/b\n*\n", "^[Docs][2] @acme/docs\n/** @x/y z@a.io\n", "\\ # \n* @"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, o := range RootOwners(data) {
+			if o == "" {
+				t.Fatal("empty owner")
+			}
+		}
+		_ = TeamFromOwners(RootOwners(data))
+	})
+}
