@@ -2,7 +2,6 @@ package deploy_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,8 +50,6 @@ func TestIntegration(t *testing.T) {
 	promBin := lookPath(t, "prometheus")
 	promtoolBin := promtool(t)
 	dir := t.TempDir()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
 
 	// uptake and the demo organisation.
 	build := exec.Command("go", "build", "-o", dir, "./cmd/uptake", "./cmd/uptake-demo")
@@ -65,7 +62,7 @@ func TestIntegration(t *testing.T) {
 		t.Fatalf("uptake-demo: %v\n%s", err, out)
 	}
 	uptakeAddr := freeAddr(t)
-	start(t, ctx, "uptake", filepath.Join(dir, "uptake"), "serve",
+	start(t, "uptake", filepath.Join(dir, "uptake"), "serve",
 		"--config", filepath.Join(demo, "uptake.yml"),
 		"--storage.path", filepath.Join(dir, "uptake-data"),
 		"--web.listen-address", uptakeAddr)
@@ -100,7 +97,7 @@ scrape_configs:
       - targets: [%q]
 `, rulesFile, uptakeAddr))
 	promAddr := freeAddr(t)
-	start(t, ctx, "prometheus", promBin,
+	start(t, "prometheus", promBin,
 		"--config.file="+promConfig,
 		"--storage.tsdb.path="+data,
 		"--storage.tsdb.retention.time=60d",
@@ -163,18 +160,6 @@ type namedQuery struct {
 	nonEmpty   bool // must return at least one series
 }
 
-func lookPath(t *testing.T, bin string) string {
-	t.Helper()
-	p, err := exec.LookPath(bin)
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s not installed (apt-get install prometheus)", bin)
-		}
-		t.Fatalf("%s not installed; CI needs it: apt-get install prometheus", bin)
-	}
-	return p
-}
-
 // freeAddr returns a loopback address with a port free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -188,10 +173,10 @@ func freeAddr(t *testing.T) string {
 
 // start runs a server until the test ends; its output is logged if the
 // test fails.
-func start(t *testing.T, ctx context.Context, name, bin string, args ...string) {
+func start(t *testing.T, name, bin string, args ...string) {
 	t.Helper()
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", name, err)

@@ -17,19 +17,21 @@ import (
 
 const runbookBase = "https://github.com/uptake-dev/uptake/blob/main/docs/operations.md#"
 
-// promtool returns promtool's path. Where it is missing the test is skipped,
-// except in CI, which must have it (apt-get install prometheus).
-func promtool(t *testing.T) string {
+// lookPath returns the path of a Prometheus tool. Where it is missing the
+// test is skipped, except in CI, which must have it.
+func lookPath(t *testing.T, bin string) string {
 	t.Helper()
-	p, err := exec.LookPath("promtool")
+	p, err := exec.LookPath(bin)
 	if err != nil {
 		if os.Getenv("CI") == "" {
-			t.Skip("promtool not installed (apt-get install prometheus)")
+			t.Skipf("%s not installed (apt-get install prometheus)", bin)
 		}
-		t.Fatal("promtool not installed; CI needs it: apt-get install prometheus")
+		t.Fatalf("%s not installed; CI needs it: apt-get install prometheus", bin)
 	}
 	return p
 }
+
+func promtool(t *testing.T) string { return lookPath(t, "promtool") }
 
 func TestRulesCheck(t *testing.T) {
 	out, err := exec.Command(promtool(t), "check", "rules", deploy.RulesFile).CombinedOutput()
