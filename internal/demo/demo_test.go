@@ -346,7 +346,7 @@ func checkConfig(t *testing.T, res *Result) {
 			}
 		}
 	}
-	for _, k := range []string{"file", "regex", "gomod", "dockerfile", "github_actions", "gitlab_ci", "npm", "python", "maven", "gradle", "helm", "terraform", "kustomize", "jenkins", "container_image"} {
+	for _, k := range []string{"file", "regex", "gomod", "dockerfile", "github_actions", "gitlab_ci", "npm", "python", "maven", "gradle", "helm", "terraform", "kustomize", "jenkins", "container_image", "cargo"} {
 		if !kinds[k] {
 			t.Errorf("no offering detects with kind %s", k)
 		}
