@@ -158,6 +158,22 @@ func header(h http.Header, names ...string) (float64, bool) {
 	return 0, false
 }
 
+// JoinLinks wraps next so that a response's Link header fields reach the
+// API client as one. RFC 8288 lets a server send one field per relation, but
+// go-github and client-go read only the first field, and would miss a
+// rel="next" in a later one and stop paginating early.
+func JoinLinks(next http.RoundTripper) http.RoundTripper {
+	return roundTripper(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		if err == nil {
+			if links := resp.Header.Values("Link"); len(links) > 1 {
+				resp.Header.Set("Link", strings.Join(links, ", "))
+			}
+		}
+		return resp, err
+	})
+}
+
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
