@@ -34,6 +34,7 @@ const (
 	routeCommit       = "GET /api/v3/repos/{owner}/{repo}/commits/{ref...}"
 	routeTree         = "GET /api/v3/repos/{owner}/{repo}/git/trees/{sha}"
 	routeBlob         = "GET /api/v3/repos/{owner}/{repo}/git/blobs/{sha}"
+	routeGitCommit    = "GET /api/v3/repos/{owner}/{repo}/git/commits/{sha}"
 	routeTeams        = "GET /api/v3/orgs/{org}/teams"
 	routeTeamRepos    = "GET /api/v3/orgs/{org}/teams/{slug}/repos"
 	routeGraphQL      = "POST /api/graphql"
@@ -185,6 +186,7 @@ func newFake(tb testing.TB, repos ...*fakeRepo) *fakeGitHub {
 		routeCommit:       f.commit,
 		routeTree:         f.tree,
 		routeBlob:         f.blob,
+		routeGitCommit:    f.gitCommit,
 		routeTeams:        f.teams,
 		routeTeamRepos:    f.teamRepos,
 		routeGraphQL:      f.graphql,
@@ -310,6 +312,8 @@ func (f *fakeGitHub) counted(pattern string, h http.HandlerFunc) http.Handler {
 		hdr := w.Header()
 		hdr.Set("X-RateLimit-Limit", strconv.Itoa(f.budget))
 		hdr.Set("X-RateLimit-Remaining", strconv.Itoa(max(f.budget-used, 0)))
+		// The fake's clock is the host's: resets are read against its Date.
+		hdr.Set("Date", f.clock.Now().UTC().Format(http.TimeFormat))
 		hdr.Set("X-RateLimit-Reset", strconv.FormatInt(f.clock.Now().Add(time.Hour).Unix(), 10))
 		hdr.Set("X-RateLimit-Resource", "core")
 		if pattern == routeGraphQL {
@@ -504,7 +508,7 @@ func (f *fakeGitHub) commit(w http.ResponseWriter, r *http.Request) {
 	if repo == nil {
 		return
 	}
-	if a := r.Header.Get("Accept"); a != "application/vnd.github.v3.sha" {
+	if a := r.Header.Get("Accept"); a != "application/vnd.github.sha" {
 		f.tb.Errorf("commits: Accept %q, want the sha media type", a)
 	}
 	if repo.Empty {
@@ -592,7 +596,7 @@ func (f *fakeGitHub) blob(w http.ResponseWriter, r *http.Request) {
 	if repo == nil {
 		return
 	}
-	if a := r.Header.Get("Accept"); a != "application/vnd.github.v3.raw" {
+	if a := r.Header.Get("Accept"); a != "application/vnd.github.raw+json" {
 		f.tb.Errorf("blobs: Accept %q, want the raw media type", a)
 	}
 	for _, content := range repo.Files {
@@ -603,6 +607,19 @@ func (f *fakeGitHub) blob(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusNotFound, string(fixture(f.tb, "not-found.json")))
+}
+
+// gitCommit names the commit's root tree (the fake's head is its tree SHA).
+func (f *fakeGitHub) gitCommit(w http.ResponseWriter, r *http.Request) {
+	repo := f.findRepo(w, r)
+	if repo == nil {
+		return
+	}
+	if repo.Empty || r.PathValue("sha") != repo.head() {
+		writeJSON(w, http.StatusNotFound, string(fixture(f.tb, "not-found.json")))
+		return
+	}
+	writeJSON(w, http.StatusOK, fmt.Sprintf(`{"sha":%q,"tree":{"sha":%q}}`, repo.head(), repo.treeSHA("")))
 }
 
 func (f *fakeGitHub) teamSlugs() []string {

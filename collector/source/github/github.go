@@ -7,13 +7,16 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -69,6 +72,9 @@ type Source struct {
 	graphql    bool
 	graphqlURL string
 	noGraphQL  atomic.Bool
+	// treeByTreeSHA is set once the host refused a commit SHA where the Git
+	// Trees API documents a tree SHA; Open then asks for the commit's tree first.
+	treeByTreeSHA atomic.Bool
 
 	mu sync.Mutex
 	// empty holds the repos the last List found without a default branch
@@ -114,7 +120,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		identity = "token/" + hex.EncodeToString(sum[:])
 	}
 	var rt http.RoundTripper = &revalidator{
-		next:     newLimiter(remote.Instrument(base, cfg.Name, opts.Metrics), opts.Concurrency, opts.Sleep, opts.Now, log),
+		next:     newLimiter(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.Concurrency, opts.Sleep, opts.Now, log),
 		store:    opts.Store,
 		identity: identity,
 		log:      log,
@@ -299,19 +305,77 @@ func (s *Source) Head(ctx context.Context, repo source.Repo) (string, error) {
 	s.mu.Lock()
 	empty := s.empty[repo.Name]
 	s.mu.Unlock()
-	if empty || repo.DefaultBranch == "" {
+	if empty {
 		return "", source.ErrEmpty
 	}
 	owner, name, _ := strings.Cut(repo.Name, "/")
-	sha, _, err := s.client.Repositories.GetCommitSHA1(conditional(ctx), owner, name, repo.DefaultBranch, "")
+	ctx = conditional(ctx)
+	branch := repo.DefaultBranch
+	if branch == "" {
+		// default_branch is optional in the listing's schema; GitHub sends
+		// it even for an empty repo, so only a sparse listing costs this.
+		r, _, err := s.client.Repositories.Get(ctx, owner, name)
+		if err != nil {
+			return "", s.errorf("%s: looking up the default branch: %w", repo.Name, err)
+		}
+		if branch = r.GetDefaultBranch(); branch == "" {
+			return "", source.ErrEmpty
+		}
+	}
+	sha, err := s.commitSHA(ctx, owner, name, branch)
 	switch {
 	case status(err) == http.StatusConflict:
 		// "Git Repository is empty."
 		return "", source.ErrEmpty
 	case err != nil:
-		return "", s.errorf("%s: HEAD of %s: %w", repo.Name, repo.DefaultBranch, err)
+		return "", s.errorf("%s: HEAD of %s: %w", repo.Name, branch, err)
 	}
 	return sha, nil
+}
+
+// commitSHA resolves ref with the sha media type the commits endpoint
+// documents, whose body is the bare SHA. go-github's GetCommitSHA1 is not
+// used: it sends the older v3 media type and returns whatever body comes
+// back. A server that ignores the media type answers with the commit in
+// JSON, which is read instead.
+func (s *Source) commitSHA(ctx context.Context, owner, name, ref string) (string, error) {
+	// The ref is one path parameter: a branch with a slash (release/1.x) is
+	// escaped whole, as Octokit does.
+	req, err := s.client.NewRequest(ctx, http.MethodGet,
+		fmt.Sprintf("repos/%s/%s/commits/%s", url.PathEscape(owner), url.PathEscape(name), url.PathEscape(ref)), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/vnd.github.sha")
+	var buf bytes.Buffer
+	if _, err := s.client.Do(req, &buf); err != nil {
+		return "", err
+	}
+	body := bytes.TrimSpace(buf.Bytes())
+	if isSHA(string(body)) {
+		return string(body), nil
+	}
+	var c struct {
+		SHA string `json:"sha"`
+	}
+	if json.Unmarshal(body, &c) == nil && isSHA(c.SHA) {
+		return c.SHA, nil
+	}
+	return "", fmt.Errorf("no commit SHA in the %d-byte answer", len(body))
+}
+
+// isSHA accepts a git object id in lowercase hex: SHA-1, or SHA-256,
+// which git also allows.
+func isSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // errorf builds an error that is safe to log.

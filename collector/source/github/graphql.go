@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -20,13 +21,9 @@ const headsQuery = `query($ids: [ID!]!) {
 
 type headsResponse struct {
 	Data struct {
-		Nodes []*struct {
-			DefaultBranchRef *struct {
-				Target struct {
-					OID string `json:"oid"`
-				} `json:"target"`
-			} `json:"defaultBranchRef"`
-		} `json:"nodes"`
+		// Nodes stay raw: a node that does not say defaultBranchRef (not
+		// answered as a Repository) must not read as one whose ref is null.
+		Nodes []json.RawMessage `json:"nodes"`
 	} `json:"data"`
 	Errors []struct {
 		Message string `json:"message"`
@@ -68,8 +65,11 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 			s.noGraphQL.Store(true)
 			return
 		case err != nil:
+			// Rate limits and server errors were waited out and retried
+			// below; what is left (a refused credential, 401 or 403) would
+			// refuse the next batch too.
 			s.log.Warn("GraphQL query failed, HEADs go over REST", zap.Error(s.errorf("%w", err)))
-			continue
+			return
 		case len(out.Data.Nodes) != len(batch):
 			first := ""
 			if len(out.Errors) > 0 {
@@ -82,13 +82,25 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 			s.log.Debug("GraphQL left repos unresolved, their HEADs go over REST",
 				zap.Int("errors", len(out.Errors)), zap.String("first", out.Errors[0].Message))
 		}
-		for i, n := range out.Data.Nodes {
+		for i, raw := range out.Data.Nodes {
+			var n map[string]json.RawMessage
+			if json.Unmarshal(raw, &n) != nil {
+				continue
+			}
+			ref, ok := n["defaultBranchRef"]
 			switch {
-			case n == nil:
-			case n.DefaultBranchRef == nil:
+			case !ok:
+			case string(ref) == "null":
 				empty[batch[i].Name] = true
 			default:
-				batch[i].Head = n.DefaultBranchRef.Target.OID
+				var r struct {
+					Target struct {
+						OID string `json:"oid"`
+					} `json:"target"`
+				}
+				if json.Unmarshal(ref, &r) == nil && isSHA(r.Target.OID) {
+					batch[i].Head = r.Target.OID
+				}
 			}
 		}
 	}

@@ -33,8 +33,9 @@ func (s *Source) attachTeams(ctx context.Context, repos []source.Repo) error {
 				if err != nil {
 					return s.errorf("listing repositories of team %s: %w", slug, err)
 				}
-				// On this endpoint permissions are the team's, not the caller's.
-				if p := r.GetPermissions(); p.GetAdmin() || p.GetMaintain() {
+				// On this endpoint permissions are the team's, not the caller's;
+				// both permissions and role_name are optional in its schema.
+				if p, role := r.GetPermissions(), r.GetRoleName(); p.GetAdmin() || p.GetMaintain() || role == "admin" || role == "maintain" {
 					name := strings.ToLower(r.GetFullName())
 					mu.Lock()
 					owners[name] = append(owners[name], slug)

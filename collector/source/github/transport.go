@@ -142,8 +142,8 @@ func (l *limiter) limited(resp *http.Response, res string, secondaries int) bool
 		}
 		return false
 	}
-	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-		l.setUntil("", l.now().Add(time.Duration(s)*time.Second), "secondary")
+	if d, ok := l.retryAfter(resp); ok {
+		l.setUntil("", l.now().Add(d), "secondary")
 		return true
 	}
 	if exhausted {
@@ -157,14 +157,38 @@ func (l *limiter) limited(resp *http.Response, res string, secondaries int) bool
 	return false
 }
 
-// reset is when the primary window resets; a second later, as the header
+// reset is when the primary window resets. X-RateLimit-Reset is epoch
+// seconds on the host's clock, so the wait is measured from its Date header:
+// ours may be off by more than a window, and a reset that looks past would
+// resend at once into the same refusal. A second is added, as the header
 // has whole seconds.
 func (l *limiter) reset(resp *http.Response) time.Time {
 	s, err := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
 	if err != nil {
 		return l.now().Add(secondaryWait)
 	}
-	return time.Unix(s, 0).Add(time.Second)
+	return l.now().Add(max(time.Unix(s, 0).Sub(l.hostTime(resp)), 0) + time.Second)
+}
+
+// retryAfter reads Retry-After: GitHub sends seconds, HTTP also allows a
+// date, measured like the reset from the host's Date.
+func (l *limiter) retryAfter(resp *http.Response) (time.Duration, bool) {
+	v := resp.Header.Get("Retry-After")
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(l.hostTime(resp)), 0), true
+	}
+	return 0, false
+}
+
+// hostTime is the host's clock when it answered, or ours without a Date.
+func (l *limiter) hostTime(resp *http.Response) time.Time {
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		return t
+	}
+	return l.now()
 }
 
 func (l *limiter) setUntil(res string, t time.Time, kind string) {

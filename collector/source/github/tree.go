@@ -1,9 +1,13 @@
 package github
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -21,15 +25,45 @@ import (
 func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
 	owner, name, _ := strings.Cut(repo.Name, "/")
 	t := &tree{s: s, repo: repo, owner: owner, name: name, head: head, files: map[string]source.Entry{}}
-	if err := t.walk(ctx, head, ""); err != nil {
-		if c := status(err); c == http.StatusNotFound || c == http.StatusConflict {
-			// The branch was emptied (404) or never had a commit (409).
-			return nil, source.ErrEmpty
+	root, err := head, error(nil)
+	if s.treeByTreeSHA.Load() {
+		root, err = s.rootTree(ctx, owner, name, head)
+	}
+	if err == nil {
+		err = t.walk(ctx, root, "")
+	}
+	if status(err) == http.StatusNotFound && root == head {
+		// The trees endpoint documents a tree SHA or a ref name. GitHub takes
+		// a commit SHA too, which saves a request; a host that does not is
+		// asked for the commit's tree, and from now on first.
+		if root, err = s.rootTree(ctx, owner, name, head); err == nil {
+			s.treeByTreeSHA.Store(true)
+			t.entries, t.files = nil, map[string]source.Entry{}
+			err = t.walk(ctx, root, "")
 		}
+	}
+	switch {
+	case status(err) == http.StatusConflict:
+		// "Git Repository is empty." A 404 is not: the commit just resolved
+		// as HEAD is gone, and the repo keeps its last good data.
+		return nil, source.ErrEmpty
+	case err != nil:
 		return nil, s.errorf("%s: tree at %s: %w", repo.Name, head, err)
 	}
 	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
 	return t, nil
+}
+
+// rootTree is the SHA of a commit's root tree.
+func (s *Source) rootTree(ctx context.Context, owner, name, commit string) (string, error) {
+	c, _, err := s.client.Git.GetCommit(ctx, owner, name, commit)
+	if err != nil {
+		return "", err
+	}
+	if c.GetTree().GetSHA() == "" {
+		return "", fmt.Errorf("commit %s names no tree", commit)
+	}
+	return c.GetTree().GetSHA(), nil
 }
 
 type tree struct {
@@ -72,14 +106,19 @@ func (t *tree) walk(ctx context.Context, sha, prefix string) error {
 	return nil
 }
 
-// add keeps regular files only: symlinks (120000) could point outside the
-// repo and submodules (160000) are other repos.
+// add keeps regular files only: symlinks (mode 120000) could point outside
+// the repo and submodules (type commit) are other repos. Any other blob mode
+// is a file: old histories carry 100664 and the like.
 func (t *tree) add(prefix string, entries []*github.TreeEntry) {
 	for _, e := range entries {
-		if e.GetType() != "blob" || (e.GetMode() != "100644" && e.GetMode() != "100755") {
+		if e.GetType() != "blob" || e.GetMode() == "120000" {
 			continue
 		}
-		en := source.Entry{Path: prefix + e.GetPath(), Size: int64(e.GetSize()), Blob: e.GetSHA()}
+		size := int64(-1)
+		if e.Size != nil {
+			size = int64(*e.Size)
+		}
+		en := source.Entry{Path: prefix + e.GetPath(), Size: size, Blob: e.GetSHA()}
 		t.entries = append(t.entries, en)
 		t.files[en.Path] = en
 	}
@@ -101,10 +140,13 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	key := "github/blob/" + e.Blob
 	if t.s.store != nil {
 		if b, ok := t.s.store.Get(key); ok {
+			if limit > 0 && int64(len(b)) > limit {
+				return nil, source.TooLarge(path, int64(len(b)), limit)
+			}
 			return b, nil
 		}
 	}
-	b, _, err := t.s.client.Git.GetBlobRaw(ctx, t.owner, t.name, e.Blob)
+	b, err := t.s.blob(ctx, t.owner, t.name, e.Blob)
 	if err != nil {
 		return nil, t.s.errorf("%s: reading %s: %w", t.repo.Name, path, err)
 	}
@@ -113,7 +155,50 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 			t.s.log.Warn("storing blob", zap.String("repo", t.repo.Name), zap.String("path", path), zap.Error(err))
 		}
 	}
+	// The tree may not have said the size.
+	if limit > 0 && int64(len(b)) > limit {
+		return nil, source.TooLarge(path, int64(len(b)), limit)
+	}
 	return b, nil
+}
+
+// blob reads a blob in the raw media type the Git Blobs API documents.
+// go-github's GetBlobRaw is not used: it sends the older v3 media type and
+// takes any body for the content. A host that ignores the media type answers
+// with the default JSON, whose base64 content is decoded when it names the
+// blob asked for (a raw JSON file would have to hold its own hash to be taken for one).
+func (s *Source) blob(ctx context.Context, owner, name, sha string) ([]byte, error) {
+	req, err := s.client.NewRequest(ctx, http.MethodGet,
+		fmt.Sprintf("repos/%s/%s/git/blobs/%s", url.PathEscape(owner), url.PathEscape(name), url.PathEscape(sha)), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/vnd.github.raw+json")
+	var buf bytes.Buffer
+	resp, err := s.client.Do(req, &buf)
+	if err != nil {
+		return nil, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
+		return buf.Bytes(), nil
+	}
+	var b github.Blob
+	if json.Unmarshal(buf.Bytes(), &b) != nil || b.GetSHA() != sha {
+		return buf.Bytes(), nil
+	}
+	switch b.GetEncoding() {
+	case "base64":
+		// GitHub wraps the base64 at 60 columns.
+		return base64.StdEncoding.DecodeString(strings.Map(func(r rune) rune {
+			if r == '\n' || r == '\r' {
+				return -1
+			}
+			return r
+		}, b.GetContent()))
+	case "utf-8":
+		return []byte(b.GetContent()), nil
+	}
+	return nil, fmt.Errorf("blob %s in unknown encoding %q", sha, b.GetEncoding())
 }
 
 // FileURL links to the file at this commit: <repo>/blob/<sha>/<path>#L<line>.
