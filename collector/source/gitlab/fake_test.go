@@ -23,6 +23,7 @@ const (
 	epBranch   = "branch"   // GET projects/:id/repository/branches/:branch
 	epTree     = "tree"     // GET projects/:id/repository/tree
 	epRaw      = "raw"      // GET projects/:id/repository/files/:path/raw
+	epProject  = "project"  // GET projects/:id
 )
 
 // fakeProject is one project the fake serves: its listing JSON as GitLab
@@ -234,6 +235,9 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		ep = epProjects
 	case len(segs) == 2 && segs[0] == "groups":
 		ep = epGroup
+	case len(segs) == 2 && segs[0] == "projects":
+		ep = epProject
+		id, _ = strconv.ParseInt(segs[1], 10, 64)
 	case len(segs) >= 4 && segs[0] == "projects" && segs[2] == "repository":
 		id, _ = strconv.ParseInt(segs[1], 10, 64)
 		switch {
@@ -279,6 +283,14 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"id":%d,"web_url":"https://gitlab.example.com/groups/%[2]s","name":"Acme","path":%[2]q,`+
 			`"description":"","visibility":"private","full_name":"Acme","full_path":%[2]q,"parent_id":null,`+
 			`"projects":[],"shared_projects":[]}`, f.group.id, f.group.fullPath)
+	case epProject:
+		p := f.byID[id]
+		if p == nil {
+			message(w, http.StatusNotFound, "404 Project Not Found")
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(p.raw)
 	case epBranch:
 		p := f.byID[id]
 		if p == nil || p.branchRaw == nil || unescape(segs[4]) != p.branch {

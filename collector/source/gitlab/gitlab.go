@@ -90,7 +90,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		t.MaxIdleConnsPerHost = 8
 	}
 	lim := newLimiter()
-	httpClient := &http.Client{Transport: lim.observe(remote.Instrument(t, cfg.Name, opts.Metrics))}
+	httpClient := &http.Client{Transport: lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics)))}
 
 	wait := opts.Backoff
 	if wait == nil {
@@ -240,7 +240,9 @@ func (s *Source) root(ctx context.Context) (string, error) {
 	if s.groupPath != "" {
 		return s.groupPath, nil
 	}
-	g, _, err := s.client.Groups.GetGroup(s.group, nil, gitlab.WithContext(ctx))
+	// with_projects still defaults to true: the details would carry up to
+	// 100 projects, listed properly right after.
+	g, _, err := s.client.Groups.GetGroup(s.group, &gitlab.GetGroupOptions{WithProjects: gitlab.Ptr(false)}, gitlab.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("resolving group %s: %w", s.group, s.redact(err))
 	}
@@ -248,11 +250,15 @@ func (s *Source) root(ctx context.Context) (string, error) {
 	return s.groupPath, nil
 }
 
-// keep applies the filters GitLab cannot: path globs and any-of topics.
-// Projects pending deletion or without a repository (issues only) are not
-// code that could adopt anything.
+// keep applies the filters GitLab cannot: path globs and any-of topics, and
+// again archived and visibility, which a GitLab that predates them ignores
+// like any unknown parameter. Projects pending deletion or without a
+// repository (issues only) are not code that could adopt anything.
 func (s *Source) keep(p *gitlab.Project) bool {
 	if p.MarkedForDeletionOn != nil || p.RepositoryAccessLevel == gitlab.DisabledAccessControl {
+		return false
+	}
+	if (p.Archived && !s.cfg.Archived) || (s.cfg.Visibility != "" && p.Visibility != gitlab.VisibilityValue(s.cfg.Visibility)) {
 		return false
 	}
 	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, p.PathWithNamespace) {
@@ -308,13 +314,25 @@ func (s *Source) Head(ctx context.Context, repo source.Repo) (string, error) {
 	}
 	b, _, err := s.client.Branches.GetBranch(repo.Ref, repo.DefaultBranch, gitlab.WithContext(ctx))
 	if errors.Is(err, gitlab.ErrNotFound) {
-		return "", fmt.Errorf("%s: default branch %q not found", repo.Name, repo.DefaultBranch)
+		// The listing may not have said empty_repo (an empty project still
+		// names the instance's default branch), or the default branch was
+		// renamed since: the project says which.
+		p, _, perr := s.client.Projects.GetProject(repo.Ref, nil, gitlab.WithContext(ctx))
+		switch {
+		case perr != nil:
+			return "", fmt.Errorf("%s: resolving HEAD: %w", repo.Name, s.redact(perr))
+		case p.EmptyRepo || p.DefaultBranch == "":
+			return "", source.ErrEmpty
+		case p.DefaultBranch == repo.DefaultBranch:
+			return "", fmt.Errorf("%s: default branch %q not found", repo.Name, repo.DefaultBranch)
+		}
+		b, _, err = s.client.Branches.GetBranch(repo.Ref, p.DefaultBranch, gitlab.WithContext(ctx))
 	}
 	if err != nil {
 		return "", fmt.Errorf("%s: resolving HEAD: %w", repo.Name, s.redact(err))
 	}
 	if b.Commit == nil || b.Commit.ID == "" {
-		return "", fmt.Errorf("%s: branch %q has no commit", repo.Name, repo.DefaultBranch)
+		return "", fmt.Errorf("%s: branch %q has no commit", repo.Name, b.Name)
 	}
 	return b.Commit.ID, nil
 }

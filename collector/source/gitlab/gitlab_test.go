@@ -246,9 +246,27 @@ func TestHead(t *testing.T) {
 		t.Errorf("empty project cost %d requests, want 0", n)
 	}
 
-	gone := repoNamed(t, repos, "acme/platform-ci")
-	gone.DefaultBranch = "renamed"
-	if _, err := s.Head(t.Context(), gone); err == nil || !strings.Contains(err.Error(), `default branch "renamed" not found`) {
+	// A default branch renamed since the listing: the project names the new one.
+	renamed := repoNamed(t, repos, "acme/platform-ci")
+	want := f.byID[parseRef(t, renamed)].head
+	renamed.DefaultBranch = "old-name"
+	if head, err := s.Head(t.Context(), renamed); err != nil || head != want {
+		t.Errorf("Head(renamed branch) = %q, %v; want %s", head, err, want)
+	}
+	if n := f.count(epProject, parseRef(t, renamed)); n != 1 {
+		t.Errorf("renamed branch: %d project lookups, want 1", n)
+	}
+
+	// The project still names a branch GitLab cannot find: an error, not empty.
+	ledger := repoNamed(t, repos, "acme/payments/api-team/ledger")
+	f.fault = func(w http.ResponseWriter, ep string, id int64, n int) bool {
+		if ep == epBranch && id == parseRef(t, ledger) {
+			message(w, http.StatusNotFound, "404 Branch Not Found")
+			return true
+		}
+		return false
+	}
+	if _, err := s.Head(t.Context(), ledger); err == nil || errors.Is(err, source.ErrEmpty) || !strings.Contains(err.Error(), `default branch "trunk" not found`) {
 		t.Errorf("Head(missing branch) = %v", err)
 	}
 }

@@ -60,14 +60,15 @@ func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { retur
 // backoff is the wait before a retry. A 429 (or a 503 that says) waits as
 // long as GitLab asks: Retry-After (seconds or a date), else until
 // RateLimit-Reset, else exponentially from waitMin. Other 5xx wait linearly
-// longer with jitter, as client-go does.
+// longer with jitter, as client-go does. Dates are GitLab's clock: they are
+// measured from its Date header, as ours may be off by more than the wait.
 func backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
 	var code int
 	if resp != nil {
 		code = resp.StatusCode
 	}
 	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
-		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+		if d, ok := retryAfter(resp); ok {
 			return d
 		}
 	}
@@ -75,7 +76,7 @@ func backoff(waitMin, waitMax time.Duration, attempt int, resp *http.Response) t
 		return time.Duration(attempt+1) * (700*time.Millisecond + jitter(200*time.Millisecond))
 	}
 	if reset, err := strconv.ParseInt(resp.Header.Get("RateLimit-Reset"), 10, 64); err == nil && reset > 0 {
-		if d := time.Until(time.Unix(reset, 0)); d > 0 {
+		if d := time.Unix(reset, 0).Sub(hostTime(resp)); d > 0 {
 			// Jitter keeps the workers from all returning in the same instant.
 			return d + jitter(waitMax-waitMin)
 		}
@@ -90,7 +91,8 @@ func jitter(d time.Duration) time.Duration {
 	return time.Duration(rand.Int64N(int64(d)))
 }
 
-func retryAfter(v string) (time.Duration, bool) {
+func retryAfter(resp *http.Response) (time.Duration, bool) {
+	v := resp.Header.Get("Retry-After")
 	if v == "" {
 		return 0, false
 	}
@@ -98,7 +100,15 @@ func retryAfter(v string) (time.Duration, bool) {
 		return time.Duration(s) * time.Second, true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0), true
+		return max(t.Sub(hostTime(resp)), 0), true
 	}
 	return 0, false
+}
+
+// hostTime is GitLab's clock when it answered, or ours without a Date.
+func hostTime(resp *http.Response) time.Time {
+	if t, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		return t
+	}
+	return time.Now()
 }
