@@ -83,7 +83,7 @@ func (c *scanCmd) run(log *zap.Logger) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	progress := newProgress(log)
+	progress := newProgress(log, true)
 	engine := collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards, OnProgress: progress.update})
 	res := engine.Scan(ctx, l.cfg, l.cat, sources)
 	progress.finish()
@@ -218,7 +218,8 @@ func writeOutput(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// progress shows a bar on a terminal and a log line every 10 s otherwise.
+// progress shows a bar on a terminal (when bars are allowed) and a log
+// line every 10 s otherwise.
 type progress struct {
 	log *zap.Logger
 	tty bool
@@ -229,8 +230,8 @@ type progress struct {
 	lastLog time.Time
 }
 
-func newProgress(log *zap.Logger) *progress {
-	return &progress{log: log, tty: term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
+func newProgress(log *zap.Logger, bar bool) *progress {
+	return &progress{log: log, tty: bar && term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
 }
 
 func (p *progress) update(pr collector.Progress) {

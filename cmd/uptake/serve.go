@@ -115,7 +115,9 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		reloadTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "uptake_config_last_reload_success_timestamp_seconds",
 			Help: "When the config was last loaded successfully, as a Unix timestamp."}),
 	}
-	s.engine = collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards})
+	// A server logs progress as lines: a bar would tangle with its logs.
+	s.engine = collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards,
+		OnProgress: newProgress(log, false).update})
 	if s.sources, err = collector.NewSources(l.cfg, s.sourceOptions()); err != nil {
 		log.Error("cannot set up sources", zap.Error(err))
 		return 1
