@@ -258,7 +258,11 @@ func (s *Source) keep(p *gitlab.Project) bool {
 	if p.MarkedForDeletionOn != nil || p.RepositoryAccessLevel == gitlab.DisabledAccessControl {
 		return false
 	}
-	if (p.Archived && !s.cfg.Archived) || (s.cfg.Visibility != "" && p.Visibility != gitlab.VisibilityValue(s.cfg.Visibility)) {
+	if p.Archived && !s.cfg.Archived {
+		return false
+	}
+	// A listing that does not say leaves it to the server's filter.
+	if v := s.cfg.Visibility; v != "" && p.Visibility != "" && p.Visibility != gitlab.VisibilityValue(v) {
 		return false
 	}
 	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, p.PathWithNamespace) {
