@@ -158,6 +158,8 @@ func commentVersion(comment string) string {
 		return r == ' ' || r == '\t' || r == '=' || r == '@' || r == ',' || r == '(' || r == ')'
 	})
 	for _, t := range tokens {
+		// Quoting around the version is prose: "# equivalent to `v0.2.4`".
+		t = strings.Trim(t, "`\"'[]{}<>;:!?.")
 		if commentVersionRE.MatchString(t) {
 			return t
 		}

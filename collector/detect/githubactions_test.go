@@ -53,13 +53,18 @@ func TestGitHubActionsDetectForms(t *testing.T) {
 			"      - uses: o/b@8e5e7e5ab8b370d6c329ec480221332ada57f0ab #v1\n" +
 			"      - uses: o/c@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # ratchet:o/c@v3.1\n" +
 			"      - uses: o/d@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # 2024-05-01 see #123\n" +
-			"      - {uses: o/e@8E5E7E5AB8B370D6C329EC480221332ADA57F0AB} # 1.2.0\n",
+			"      - {uses: o/e@8E5E7E5AB8B370D6C329EC480221332ADA57F0AB} # 1.2.0\n" +
+			// aquasecurity/trivy-action's action.yaml quotes its pin.
+			"      - uses: o/f@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # equivalent to `v0.2.4`\n" +
+			"      - uses: o/g@8e5e7e5ab8b370d6c329ec480221332ada57f0ab # \"v5.1.0\".\n",
 		want: []detect.Component{
 			{Kind: "github_actions", Name: "o/a", Version: "v2.3.4", Path: wf, Line: 4, Attrs: map[string]string{"type": "step", "ref": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}},
 			{Kind: "github_actions", Name: "o/b", Version: "v1", Path: wf, Line: 5, Attrs: map[string]string{"type": "step", "ref": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}},
 			{Kind: "github_actions", Name: "o/c", Version: "v3.1", Path: wf, Line: 6, Attrs: map[string]string{"type": "step", "ref": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}},
 			{Kind: "github_actions", Name: "o/d", Version: "unknown", Path: wf, Line: 7, Attrs: map[string]string{"type": "step", "ref": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}},
 			{Kind: "github_actions", Name: "o/e", Version: "1.2.0", Path: wf, Line: 8, Attrs: map[string]string{"type": "step", "ref": "8E5E7E5AB8B370D6C329EC480221332ADA57F0AB"}},
+			{Kind: "github_actions", Name: "o/f", Version: "v0.2.4", Path: wf, Line: 9, Attrs: map[string]string{"type": "step", "ref": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}},
+			{Kind: "github_actions", Name: "o/g", Version: "v5.1.0", Path: wf, Line: 10, Attrs: map[string]string{"type": "step", "ref": "8e5e7e5ab8b370d6c329ec480221332ada57f0ab"}},
 		},
 	}, {
 		name: "a comment does not override a tag",
