@@ -1,0 +1,228 @@
+package detect_test
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/detect/detecttest"
+)
+
+// Real files from public repositories, one directory per repository under
+// testdata/realworld/<kind>/, laid out as in the repository (SOURCES.md of
+// each kind says where each file comes from and under which license). The
+// expectations below were read off the files by hand, not off the detector.
+
+// rw is one expected component: its evidence (file and line), name and
+// version, and optionally attributes that must be among its Attrs.
+type rw struct {
+	path    string
+	line    int
+	name    string
+	version string
+	attrs   map[string]string
+}
+
+// rwCase is one fixture repository and what a detector must find in it.
+type rwCase struct {
+	kind, repo string
+	// want are components that must be found, each exactly once at its line.
+	want []rw
+	// count is the exact number of components the repo yields: it catches
+	// false positives that want alone would not.
+	count int
+	// errs are the files expected to be reported; none for valid files.
+	errs []string
+	// absent are names no component may carry (false positives seen in
+	// real files).
+	absent []string
+}
+
+func kv(pairs ...string) map[string]string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return m
+}
+
+var realworldCases = []rwCase{
+	// --- dockerfile ---
+	{kind: "dockerfile", repo: "docker-buildx", count: 12, want: []rw{
+		// Global ARGs substituted, --platform kept as written.
+		{"Dockerfile", 16, "docker.io/tonistiigi/xx", "1.6.1", kv("stage", "xx", "platform", "$BUILDPLATFORM")},
+		{"Dockerfile", 17, "docker.io/library/golang", "1.23-alpine3.21", kv("stage", "golatest")},
+		// ARG DOCKER_CLI_VERSION=${DOCKER_VERSION}: an ARG default naming another.
+		{"Dockerfile", 19, "docker.io/dockereng/cli-bin", "27.5.0", kv("stage", "docker-cli")},
+		{"Dockerfile", 23, "docker.io/moby/buildkit", "v0.19.0-rc2", nil},
+		// After two heredocs (<<EOT and COPY <<"EOF") the parser is still in step.
+		{"Dockerfile", 142, "docker.io/library/alpine", "3.21", kv("stage", "releaser")},
+		{"Dockerfile", 156, "docker.io/library/docker", "27.5.0", kv("stage", "dockerd-release")},
+		{"Dockerfile", 157, "docker.io/library/alpine", "3.21", kv("stage", "shell")},
+	}},
+	{kind: "dockerfile", repo: "docker-library-golang", count: 3, want: []rw{
+		{"1.24/bookworm/Dockerfile", 7, "docker.io/library/buildpack-deps", "bookworm-scm", kv("stage", "build")},
+		// The final FROM follows a RUN continued over comment lines.
+		{"1.24/bookworm/Dockerfile", 105, "docker.io/library/buildpack-deps", "bookworm-scm", nil},
+		{"1.24/windows/nanoserver-ltsc2022/Dockerfile", 7, "mcr.microsoft.com/windows/nanoserver", "ltsc2022", nil},
+	}},
+	{kind: "dockerfile", repo: "prometheus-node_exporter", count: 1, want: []rw{
+		// Quoted ARG defaults: ARG ARCH="amd64".
+		{"Dockerfile", 3, "quay.io/prometheus/busybox-linux-amd64", "glibc", nil},
+	}},
+	// Every image comes from an ARG without a default: nothing, and no error.
+	{kind: "dockerfile", repo: "kubernetes-kubernetes", count: 0},
+	{kind: "dockerfile", repo: "argoproj-argo-cd", count: 4, want: []rw{
+		{"Dockerfile", 7, "docker.io/library/golang", "1.14.12", kv("stage", "builder")},
+		// FROM $BASE_IMAGE with ARG BASE_IMAGE=debian:10-slim on line 1.
+		{"Dockerfile", 40, "docker.io/library/debian", "10-slim", kv("stage", "argocd-base")},
+		{"Dockerfile", 90, "docker.io/library/node", "12.18.4", kv("stage", "argocd-ui")},
+	}, absent: []string{"docker.io/library/argocd-base"}},
+
+	// --- github_actions ---
+	{kind: "github_actions", repo: "prometheus-prometheus", count: 27, want: []rw{
+		{".github/workflows/ci.yml", 16, "actions/checkout", "v4.1.6", kv("type", "step", "ref", "a5ac7e51b41094c92402da3b24376905380afc29")},
+		{".github/workflows/ci.yml", 17, "prometheus/promci", "v0.1.0", nil},
+		{".github/workflows/ci.yml", 78, "actions/setup-go", "v5.0.2", nil},
+		{".github/workflows/ci.yml", 189, "golangci/golangci-lint-action", "v6.1.0", nil},
+		{".github/workflows/ci.yml", 241, "actions/setup-node", "v4.0.2", nil},
+		{".github/workflows/ci.yml", 245, "actions/cache", "v4.0.2", nil},
+	}, absent: []string{".github/promci/actions/setup_environment", ".github/workflows/fuzzing.yml"}},
+	{kind: "github_actions", repo: "argoproj-argo-cd", count: 11, want: []rw{
+		// Reusable workflows of another repository, by tag.
+		{".github/workflows/release.yaml", 41, "slsa-framework/slsa-github-generator/.github/workflows/generator_container_slsa3.yml", "v1.5.0", kv("type", "workflow")},
+		{".github/workflows/release.yaml", 123, "slsa-framework/slsa-github-generator/.github/workflows/generator_generic_slsa3.yml", "v1.5.0", kv("type", "workflow")},
+		{".github/workflows/release.yaml", 62, "actions/checkout", "v3.5.2", kv("type", "step")},
+		// The same SHA with another comment: the comment is what the file says.
+		{".github/workflows/release.yaml", 141, "actions/checkout", "v3.2.0", nil},
+		{".github/workflows/release.yaml", 152, "sigstore/cosign-installer", "v3.0.1", nil},
+		{".github/workflows/release.yaml", 273, "peter-evans/create-pull-request", "v4.2.4", nil},
+	}},
+	{kind: "github_actions", repo: "aquasecurity-trivy-action", count: 2, want: []rw{
+		// A composite action at the repo root; the pin comment quotes its version.
+		{"action.yaml", 129, "aquasecurity/setup-trivy", "v0.2.4", kv("type", "step", "ref", "e6c2c5e321ed9123bda567646e2f96565e34abe1")},
+		{"action.yaml", 142, "actions/cache", "v4.2.4", nil},
+	}},
+}
+
+func TestRealWorld(t *testing.T) {
+	for _, tc := range realworldCases {
+		t.Run(tc.kind+"/"+tc.repo, func(t *testing.T) {
+			repo := detecttest.Dir(t, path.Join("testdata/realworld", tc.kind, tc.repo))
+			if len(repo) == 0 {
+				t.Fatal("no fixture files")
+			}
+			for name, files := range variants(repo) {
+				got, errs := mustDetector(t, tc.kind).Detect(files)
+				assertFileErrors(t, errs, tc.errs...)
+				checkRealWorld(t, name, got, tc)
+			}
+		})
+	}
+}
+
+func checkRealWorld(t *testing.T, variant string, got []detect.Component, tc rwCase) {
+	t.Helper()
+	show := func() string {
+		sortInventory(got)
+		var b strings.Builder
+		for _, c := range got {
+			fmt.Fprintf(&b, "\n\t%s:%d %s %q %v", c.Path, c.Line, c.Name, c.Version, c.Attrs)
+		}
+		return b.String()
+	}
+	if len(got) != tc.count {
+		t.Errorf("%s: %d components, want %d:%s", variant, len(got), tc.count, show())
+	}
+	for _, w := range tc.want {
+		var found []detect.Component
+		for _, c := range got {
+			if c.Path == w.path && c.Line == w.line && c.Name == w.name {
+				found = append(found, c)
+			}
+		}
+		if len(found) != 1 {
+			t.Errorf("%s: %s:%d %s found %d times, want once:%s", variant, w.path, w.line, w.name, len(found), show())
+			continue
+		}
+		c := found[0]
+		if c.Kind != tc.kind {
+			t.Errorf("%s: %s:%d %s has kind %q", variant, w.path, w.line, w.name, c.Kind)
+		}
+		if c.Version != w.version {
+			t.Errorf("%s: %s:%d %s version %q, want %q", variant, w.path, w.line, w.name, c.Version, w.version)
+		}
+		for k, v := range w.attrs {
+			if c.Attrs[k] != v {
+				t.Errorf("%s: %s:%d %s Attrs[%s] = %q, want %q", variant, w.path, w.line, w.name, k, c.Attrs[k], v)
+			}
+		}
+	}
+	for _, name := range tc.absent {
+		for _, c := range got {
+			if c.Name == name {
+				t.Errorf("%s: false positive %s at %s:%d", variant, name, c.Path, c.Line)
+			}
+		}
+	}
+}
+
+// Every fixture repository has its case, every case its fixture, and every
+// kind directory says where its files come from.
+func TestRealWorldFixturesAreCovered(t *testing.T) {
+	cases := map[string]bool{}
+	for _, tc := range realworldCases {
+		key := tc.kind + "/" + tc.repo
+		if cases[key] {
+			t.Errorf("%s: two cases", key)
+		}
+		cases[key] = true
+		if tc.count > 0 && len(tc.want) == 0 {
+			t.Errorf("%s: a count without a single checked component", key)
+		}
+	}
+	kinds, err := os.ReadDir("testdata/realworld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	for _, k := range kinds {
+		if !k.IsDir() {
+			continue
+		}
+		if _, ok := detect.Get(k.Name()); !ok {
+			t.Errorf("testdata/realworld/%s: no such detector kind", k.Name())
+		}
+		sources, err := os.ReadFile(path.Join("testdata/realworld", k.Name(), "SOURCES.md"))
+		if err != nil {
+			t.Errorf("kind %s: %v", k.Name(), err)
+		}
+		repos, err := os.ReadDir(path.Join("testdata/realworld", k.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range repos {
+			if !r.IsDir() {
+				continue
+			}
+			key := k.Name() + "/" + r.Name()
+			seen = append(seen, key)
+			if !cases[key] {
+				t.Errorf("fixture %s has no case", key)
+			}
+			if !strings.Contains(string(sources), "`"+r.Name()+"`") {
+				t.Errorf("fixture %s is not in its SOURCES.md", key)
+			}
+		}
+	}
+	sort.Strings(seen)
+	for key := range cases {
+		if i := sort.SearchStrings(seen, key); i == len(seen) || seen[i] != key {
+			t.Errorf("case %s has no fixture", key)
+		}
+	}
+}
