@@ -184,6 +184,16 @@ const (
 )
 
 func newCTGitHub(t *testing.T, prefix string, repos []*ctRepo) *ctGitHub {
+	return newCTGitHubAt(t, prefix, prefix+"/api/v3", prefix+"/api/graphql", repos)
+}
+
+// newCTGitHubAtRoot serves the API at the server's root, as api.github.com
+// does (REST at /, GraphQL at /graphql).
+func newCTGitHubAtRoot(t *testing.T, repos []*ctRepo) *ctGitHub {
+	return newCTGitHubAt(t, "", "", "/graphql", repos)
+}
+
+func newCTGitHubAt(t *testing.T, prefix, api, graphqlPath string, repos []*ctRepo) *ctGitHub {
 	f := &ctGitHub{t: t, prefix: prefix, org: "octo-org", token: ctToken, repos: repos, graphql: "ok",
 		counts: map[string]int{}, codes: map[string]map[int]int{}}
 	for i, r := range repos {
@@ -196,7 +206,6 @@ func newCTGitHub(t *testing.T, prefix string, repos []*ctRepo) *ctGitHub {
 			r.git.commits[commit] = tree
 		}
 	}
-	api := prefix + "/api/v3"
 	mux := http.NewServeMux()
 	for pattern, h := range map[string]struct {
 		name string
@@ -210,7 +219,7 @@ func newCTGitHub(t *testing.T, prefix string, repos []*ctRepo) *ctGitHub {
 		"GET " + api + "/repos/{owner}/{repo}/git/blobs/{file_sha}":     {ctBlob, f.blob},
 		"GET " + api + "/orgs/{org}/teams":                              {ctTeams, f.teams},
 		"GET " + api + "/orgs/{org}/teams/{team_slug}/repos":            {ctTeamRepos, f.teamRepos},
-		"POST " + prefix + "/api/graphql":                               {ctGraphQL, f.graphQL},
+		"POST " + graphqlPath:                                           {ctGraphQL, f.graphQL},
 	} {
 		mux.Handle(pattern, f.serve(h.name, h.h))
 	}
@@ -976,6 +985,13 @@ func TestContractGHESScan(t *testing.T) {
 	if got, want := tr.FileURL("docs/read me.md", 0), f.web()+"/octo-org/api/blob/"+f.head("api")+"/docs/read%20me.md"; got != want {
 		t.Errorf("FileURL = %s, want %s", got, want)
 	}
+	// base_url names the GHES host, not its API: one probe of the host's
+	// root settles that, then every request goes to /ghe/api/v3.
+	f.mu.Lock()
+	if len(f.undocumented) == 1 && f.undocumented[0] == "GET /ghe/orgs/octo-org/repos?per_page=1" {
+		f.undocumented = nil
+	}
+	f.mu.Unlock()
 	f.checkDocumented(t)
 }
 
@@ -1028,7 +1044,7 @@ func TestContractGraphQLFallback(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			f := newCTGitHub(t, "", ctOrg())
 			f.graphql = mode
-			s, err := New(f.config(t, f.srv.URL), Options{})
+			s, err := New(f.config(t, f.api()), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1056,7 +1072,7 @@ func TestContractGraphQLFallback(t *testing.T) {
 func TestContractBlobAsJSON(t *testing.T) {
 	f := newCTGitHub(t, "", ctOrg())
 	f.rawIgnored = true
-	s, err := New(f.config(t, f.srv.URL), Options{})
+	s, err := New(f.config(t, f.api()), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1079,7 +1095,7 @@ func TestContractBlobAsJSON(t *testing.T) {
 func TestContractTruncatedTree(t *testing.T) {
 	f := newCTGitHub(t, "", ctOrg())
 	f.truncateOver = 4
-	s, err := New(f.config(t, f.srv.URL), Options{})
+	s, err := New(f.config(t, f.api()), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1124,7 +1140,7 @@ func TestContractRateLimits(t *testing.T) {
 	}
 	// Our clock runs 90s ahead of the server's: the reset looks past.
 	clock := &ctClock{now: serverNow.Add(90 * time.Second)}
-	cfg := f.config(t, f.srv.URL)
+	cfg := f.config(t, f.api())
 	off := false
 	cfg.GraphQL = &off
 	s, err := New(cfg, Options{Sleep: clock.Sleep, Now: clock.Now})
@@ -1139,5 +1155,53 @@ func TestContractRateLimits(t *testing.T) {
 	}
 	if got := f.count(ctOrgRepos); got != 3 {
 		t.Errorf("listing requests = %d, want 3 (two refused, then the one page)", got)
+	}
+}
+
+// TestContractAPIRoot settles an ambiguous base_url: a host serving the API
+// at its root (like api.github.com) is used as written, a GHES host gets
+// /api/v3/; either way at the cost of one probe request per source.
+func TestContractAPIRoot(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    func(t *testing.T) *ctGitHub
+	}{
+		{"api at the root", func(t *testing.T) *ctGitHub { return newCTGitHubAtRoot(t, ctOrg()) }},
+		{"GHES host", func(t *testing.T) *ctGitHub { return newCTGitHub(t, "", ctOrg()) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.f(t)
+			s, err := New(f.config(t, f.srv.URL), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			repos, err := s.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(repos) == 0 {
+				t.Fatal("no repos listed")
+			}
+			if head, err := s.Head(ctx, ctRepoNamed(t, repos, "octo-org/api")); err != nil || head != f.head("api") {
+				t.Fatalf("Head(api) = %q, %v", head, err)
+			}
+			probes := f.count(ctOrgRepos)
+			f.mu.Lock()
+			undocumented := len(f.undocumented)
+			f.mu.Unlock()
+			if probes+undocumented < 2 || undocumented > 1 {
+				t.Errorf("listing requests %d, undocumented %d: want one probe and the listing", probes, undocumented)
+			}
+			if _, err := s.List(ctx); err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			again := len(f.undocumented)
+			f.mu.Unlock()
+			if again != undocumented {
+				t.Errorf("a second List probed again")
+			}
+		})
 	}
 }

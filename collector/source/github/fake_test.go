@@ -214,7 +214,7 @@ func fixture(tb testing.TB, name string) []byte {
 // config is a source config for the fake org; start the server first.
 func (f *fakeGitHub) config(tb testing.TB) config.Source {
 	tb.Helper()
-	cfg := config.Source{Name: "gh", Type: "github", Org: f.org, BaseURL: f.srv.URL}
+	cfg := config.Source{Name: "gh", Type: "github", Org: f.org, BaseURL: f.srv.URL + "/api/v3/"}
 	if token, ok := strings.CutPrefix(f.auth, "Bearer "); ok {
 		cfg.TokenFile = filepath.Join(tb.TempDir(), "token")
 		if err := os.WriteFile(cfg.TokenFile, []byte(token+"\n"), 0o600); err != nil {

@@ -76,6 +76,12 @@ type Source struct {
 	// Trees API documents a tree SHA; Open then asks for the commit's tree first.
 	treeByTreeSHA atomic.Bool
 
+	// enterprise is the other candidate API root when base_url could be
+	// either a GHES host (API under /api/v3/) or an API root itself; the
+	// first List probes which one answers.
+	enterprise *github.Client
+	apiMu      sync.Mutex
+
 	mu sync.Mutex
 	// empty holds the repos the last List found without a default branch
 	// through GraphQL, so Head needs no request for them.
@@ -127,8 +133,15 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	}
 
 	clientOpts := []github.ClientOptionsFunc{github.WithUserAgent(remote.UserAgent()), github.WithDisableRateLimitCheck()}
+	// apiRoots are the API roots base_url may mean, most literal first.
+	var apiRoots []github.ClientOptionsFunc
 	if cfg.BaseURL != "" {
-		clientOpts = append(clientOpts, github.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL))
+		enterprise := github.WithEnterpriseURLs(cfg.BaseURL, cfg.BaseURL)
+		if ambiguousBaseURL(cfg.BaseURL) {
+			literal := strings.TrimSuffix(cfg.BaseURL, "/") + "/"
+			apiRoots = append(apiRoots, github.WithURLs(&literal, &literal))
+		}
+		apiRoots = append(apiRoots, enterprise)
 	}
 	var installation *ghinstallation.Transport
 	switch {
@@ -141,9 +154,26 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	case token != "":
 		clientOpts = append(clientOpts, github.WithAuthToken(token))
 	}
-	client, err := github.NewClient(append(clientOpts, github.WithTransport(rt))...)
-	if err != nil {
-		return nil, remote.Redact(fmt.Errorf("source %q: %w", cfg.Name, err), token)
+	clientOpts = append(clientOpts, github.WithTransport(rt))
+	var clients []*github.Client
+	for _, root := range apiRoots {
+		c, err := github.NewClient(append(clientOpts, root)...)
+		if err != nil {
+			return nil, remote.Redact(fmt.Errorf("source %q: base_url: %w", cfg.Name, err), token)
+		}
+		clients = append(clients, c)
+	}
+	if len(clients) == 0 {
+		c, err := github.NewClient(clientOpts...)
+		if err != nil {
+			return nil, remote.Redact(fmt.Errorf("source %q: %w", cfg.Name, err), token)
+		}
+		clients = append(clients, c)
+	}
+	client := clients[0]
+	var enterpriseClient *github.Client
+	if len(clients) == 2 {
+		enterpriseClient = clients[1]
 	}
 	if installation != nil {
 		// The token exchange goes to the same API as everything else.
@@ -160,7 +190,55 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		concurrency: opts.Concurrency,
 		graphql:     (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL),
 		graphqlURL:  graphqlURL(client.BaseURL()),
+		enterprise:  enterpriseClient,
 	}, nil
+}
+
+// ambiguousBaseURL reports a base_url that names neither /api/v3 nor an
+// api.* host: a GHES web host (whose API is under /api/v3/) or the root of
+// an API served at its top, like api.github.com.
+func ambiguousBaseURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	return !strings.HasSuffix(strings.TrimSuffix(u.Path, "/"), "/api/v3") &&
+		!strings.HasPrefix(u.Host, "api.") && !strings.Contains(u.Host, ".api.")
+}
+
+// resolveAPI settles an ambiguous base_url with one request: the literal
+// root is kept when it answers the first listing page with JSON; a 404 or
+// a web page means a GHES host, whose API is under /api/v3/. A network
+// error decides nothing and is tried again at the next List.
+func (s *Source) resolveAPI(ctx context.Context) error {
+	s.apiMu.Lock()
+	defer s.apiMu.Unlock()
+	if s.enterprise == nil {
+		return nil
+	}
+	path := "orgs/" + url.PathEscape(s.cfg.Org) + "/repos?per_page=1"
+	switch {
+	case s.app:
+		path = "installation/repositories?per_page=1"
+	case s.cfg.Org == "":
+		path = "users/" + url.PathEscape(s.cfg.User) + "/repos?per_page=1"
+	}
+	req, err := s.client.NewRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := s.client.BareDo(req)
+	if resp == nil {
+		return s.errorf("probing the API root %s: %w", s.client.BaseURL(), err)
+	}
+	resp.Body.Close()
+	literal := resp.StatusCode != http.StatusNotFound && strings.Contains(resp.Header.Get("Content-Type"), "json")
+	if !literal {
+		s.client, s.graphqlURL = s.enterprise, graphqlURL(s.enterprise.BaseURL())
+	}
+	s.enterprise = nil
+	s.log.Info("GitHub API root chosen", zap.String("url", s.client.BaseURL()))
+	return nil
 }
 
 // graphqlURL is the GraphQL endpoint beside a REST base: api.github.com/graphql,
@@ -178,6 +256,9 @@ func (s *Source) Name() string { return s.cfg.Name }
 // List returns the repos the config selects. Listing pages are revalidated,
 // so an unchanged page costs no rate limit; with GraphQL, HEADs come along.
 func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
+	if err := s.resolveAPI(ctx); err != nil {
+		return nil, err
+	}
 	ctx = conditional(ctx)
 	all, err := s.listing(ctx)
 	if err != nil {
@@ -301,6 +382,9 @@ func visibility(r *github.Repository) string {
 func (s *Source) Head(ctx context.Context, repo source.Repo) (string, error) {
 	if repo.Head != "" {
 		return repo.Head, nil
+	}
+	if err := s.resolveAPI(ctx); err != nil {
+		return "", err
 	}
 	s.mu.Lock()
 	empty := s.empty[repo.Name]

@@ -497,7 +497,7 @@ func TestGitHubApp(t *testing.T) {
 	f := newFake(t, org()...)
 	f.auth = "token ghs_installation"
 	f.srv.Start()
-	cfg := config.Source{Name: "gh", Type: "github", Org: f.org, BaseURL: f.srv.URL, AppID: 42, InstallationID: 7, PrivateKeyFile: writeKey(t)}
+	cfg := config.Source{Name: "gh", Type: "github", Org: f.org, BaseURL: f.srv.URL + "/api/v3/", AppID: 42, InstallationID: 7, PrivateKeyFile: writeKey(t)}
 	s := f.source(t, cfg, Options{})
 	repos, err := s.List(context.Background())
 	if err != nil {

@@ -23,6 +23,9 @@ import (
 // Open lists the files at head with one recursive Git Trees request (more
 // only when GitHub truncates the tree); contents are fetched on Read.
 func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
+	if err := s.resolveAPI(ctx); err != nil {
+		return nil, err
+	}
 	owner, name, _ := strings.Cut(repo.Name, "/")
 	t := &tree{s: s, repo: repo, owner: owner, name: name, head: head, files: map[string]source.Entry{}}
 	root, err := head, error(nil)
