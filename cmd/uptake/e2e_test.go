@@ -44,19 +44,26 @@ func gatherText(t *testing.T, g prometheus.Gatherer) []byte {
 	return buf.Bytes()
 }
 
+// demoOrg generates the demo organisation and loads its config.
+func demoOrg(tb testing.TB) (string, *loaded) {
+	tb.Helper()
+	dir := tb.TempDir()
+	res, err := demo.Generate(dir, false)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := load(res.Config)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dir, l
+}
+
 // TestDemoGolden scans the demo organisation twice and compares the whole
 // uptake_* output with testdata/e2e-output.txt (-update rewrites it). The
 // second scan must read no file: everything comes from the cache.
 func TestDemoGolden(t *testing.T) {
-	dir := t.TempDir()
-	res, err := demo.Generate(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := load(res.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, l := demoOrg(t)
 	store, err := cache.Open(filepath.Join(dir, "data"))
 	if err != nil {
 		t.Fatal(err)
@@ -186,15 +193,7 @@ var shardAggregation = map[string]string{
 // and checks the shards' metrics, aggregated as the rules do, equal the
 // unsharded ones.
 func TestShardsAggregateToUnsharded(t *testing.T) {
-	dir := t.TempDir()
-	res, err := demo.Generate(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := load(res.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, l := demoOrg(t)
 	sources, err := collector.NewSources(l.cfg, collector.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -270,15 +269,7 @@ func TestShardsAggregateToUnsharded(t *testing.T) {
 // BenchmarkDemoScan measures a first scan and a cached rescan of the demo
 // organisation through the local source.
 func BenchmarkDemoScan(b *testing.B) {
-	dir := b.TempDir()
-	res, err := demo.Generate(dir, false)
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := load(res.Config)
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir, l := demoOrg(b)
 	sources, err := collector.NewSources(l.cfg, collector.SourceOptions{})
 	if err != nil {
 		b.Fatal(err)
