@@ -107,6 +107,59 @@ var realworldCases = []rwCase{
 		{"action.yaml", 129, "aquasecurity/setup-trivy", "v0.2.4", kv("type", "step", "ref", "e6c2c5e321ed9123bda567646e2f96565e34abe1")},
 		{"action.yaml", 142, "actions/cache", "v4.2.4", nil},
 	}},
+	{kind: "github_actions", repo: "helm-helm", count: 7, want: []rw{
+		// "# pin@v4.2.2" and "# pin@5.5.0": the pin comment's version, v or not.
+		{".github/workflows/release.yml", 23, "actions/checkout", "v4.2.2", kv("ref", "11bd71901bbe5b1630ceea73d27597364c9af683")},
+		{".github/workflows/release.yml", 31, "actions/setup-go", "5.5.0", nil},
+		{".github/workflows/release.yml", 56, "bacongobbler/azure-blob-storage-upload", "3.0.0", nil},
+		{".github/workflows/release.yml", 102, "bacongobbler/azure-blob-storage-upload", "3.0.0", nil},
+	}},
+
+	// --- gitlab_ci ---
+	{kind: "gitlab_ci", repo: "gitlabhq-cli", count: 6, want: []rw{
+		// A spec: header document comes first; the includes are in the second.
+		{".gitlab-ci.yml", 90, "Jobs/SAST.gitlab-ci.yml", "", kv("type", "template")},
+		{".gitlab-ci.yml", 92, "Jobs/Secret-Detection.gitlab-ci.yml", "", kv("type", "template")},
+		// ${CI_SERVER_FQDN} is this instance, kept as $CI_SERVER_FQDN.
+		{".gitlab-ci.yml", 93, "$CI_SERVER_FQDN/gitlab-org/components/danger-review/danger-review", "2.1.0", kv("type", "component")},
+		{".gitlab-ci.yml", 94, "$CI_SERVER_FQDN/components/code-intelligence/golang-code-intel", "v0.4.1", kv("type", "component")},
+		{".gitlab-ci.yml", 97, "gitlab-com/gl-security/security-operations/infrastructure-security-public/oidc-modules", "3.4.0",
+			kv("type", "project", "file", "templates/gcp_auth.yaml")},
+	}},
+	{kind: "gitlab_ci", repo: "pipewire-pipewire", count: 3, want: []rw{
+		// ref: *templates_sha, an alias to a commit SHA.
+		{".gitlab-ci.yml", 15, "freedesktop/ci-templates", "0c312d9c7255f46e741d43bcd1930f09cd12efe7", kv("type", "project", "file", "/templates/fedora.yml")},
+		{".gitlab-ci.yml", 18, "freedesktop/ci-templates", "0c312d9c7255f46e741d43bcd1930f09cd12efe7", kv("file", "/templates/ubuntu.yml")},
+		{".gitlab-ci.yml", 21, "freedesktop/ci-templates", "0c312d9c7255f46e741d43bcd1930f09cd12efe7", kv("file", "/templates/alpine.yml")},
+	}},
+	// No include at all, and jobs merging two anchors with repeated <<: keys,
+	// which GitLab accepts: nothing found, and no error.
+	{kind: "gitlab_ci", repo: "wayland-project-libinput", count: 0},
+
+	// --- gomod ---
+	{kind: "gomod", repo: "kubernetes-kubernetes", count: 232, want: []rw{
+		{"go.mod", 12, "bitbucket.org/bertimus9/systemstat", "v0.5.0", nil},
+		{"go.mod", 13, "github.com/Azure/azure-sdk-for-go", "v68.0.0+incompatible", nil},
+		{"go.mod", 94, "gopkg.in/yaml.v3", "v3.0.1", nil},
+		// Required at v0.0.0 and replaced by a staging directory.
+		{"go.mod", 95, "k8s.io/api", "unknown", kv("replace", "./staging/src/k8s.io/api")},
+		{"go.mod", 100, "k8s.io/client-go", "unknown", kv("replace", "./staging/src/k8s.io/client-go")},
+		{"go.mod", 110, "k8s.io/gengo", "v0.0.0-20220902162205-c0856e24416d", nil},
+		{"go.mod", 245, "sigs.k8s.io/kustomize/kustomize/v5", "v5.0.4-0.20230601165947-6ce0bf390ce3", kv("indirect", "true")},
+	}},
+	{kind: "gomod", repo: "adguardteam-dnsproxy", count: 56, want: []rw{
+		{"internal/tools/go.mod", 6, "github.com/fzipp/gocyclo", "v0.6.0", nil},
+		{"internal/tools/go.mod", 11, "github.com/securego/gosec/v2", "v2.21.4", nil},
+		{"internal/tools/go.mod", 17, "mvdan.cc/unparam", "v0.0.0-20240917084806-57a3b4290ba3", nil},
+		{"internal/tools/go.mod", 27, "github.com/BurntSushi/toml", "v1.4.1-0.20240526193622-a339e1f7089c", kv("indirect", "true")},
+	}},
+	// Go 1.24 tool and Go 1.25 ignore blocks parse; tools are not requirements.
+	{kind: "gomod", repo: "microsoft-typescript-go", count: 15, want: []rw{
+		{"go.mod", 6, "github.com/Microsoft/go-winio", "v0.6.2", nil},
+		{"go.mod", 16, "gotest.tools/v3", "v3.5.2", nil},
+		{"go.mod", 21, "github.com/matryer/moq", "v0.7.1", kv("indirect", "true")},
+		{"go.mod", 23, "golang.org/x/tools", "v0.44.0", kv("indirect", "true")},
+	}, absent: []string{"golang.org/x/tools/cmd/stringer"}},
 }
 
 func TestRealWorld(t *testing.T) {
