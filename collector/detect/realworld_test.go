@@ -160,6 +160,36 @@ var realworldCases = []rwCase{
 		{"go.mod", 21, "github.com/matryer/moq", "v0.7.1", kv("indirect", "true")},
 		{"go.mod", 23, "golang.org/x/tools", "v0.44.0", kv("indirect", "true")},
 	}, absent: []string{"golang.org/x/tools/cmd/stringer"}},
+
+	// --- npm ---
+	// pnpm v9 workspace: each member resolves through its own importer.
+	{kind: "npm", repo: "vitejs-vite", count: 109, want: []rw{
+		{"package.json", 67, "picocolors", "1.1.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:107")},
+		// Not in the lockfile: the floor of the declared range.
+		{"package.json", 69, "premove", "4.0.0", kv("declared", "^4.0.0")},
+		// workspace:* locked as link:packages/vite is no version.
+		{"package.json", 78, "vite", "unknown", kv("declared", "workspace:*")},
+		{"packages/vite/package.json", 88, "esbuild", "0.24.0", kv("section", "dependencies", "lockfile", "pnpm-lock.yaml:234")},
+		{"packages/vite/package.json", 93, "fsevents", "2.3.3", kv("section", "optionalDependencies", "lockfile", "pnpm-lock.yaml:244")},
+		{"packages/vite/package.json", 99, "@polka/compression", "1.0.0-next.25", nil},
+		// 1.18.1(patch_hash=...)(debug@4.3.7): the version before the suffixes.
+		{"packages/vite/package.json", 124, "http-proxy", "1.18.1", kv("lockfile", "pnpm-lock.yaml:329")},
+		{"packages/vite/package.json", 116, "dep-types", "unknown", kv("declared", "link:./src/types")},
+		{"packages/vite/package.json", 159, "less", "unknown", kv("section", "peerDependencies", "declared", "*")},
+	}},
+	// Yarn berry (lockfile __metadata version 6) with multi-range entry keys.
+	{kind: "npm", repo: "jestjs-jest", count: 80, want: []rw{
+		{"package.json", 6, "@babel/core", "7.25.2", kv("declared", "^7.11.6", "lockfile", "yarn.lock:327")},
+		{"package.json", 14, "@jest/globals", "unknown", kv("declared", "workspace:*")},
+		{"package.json", 16, "@lerna-lite/cli", "3.0.0", kv("declared", "^3.0.0")},
+	}},
+	// Yarn classic; a git URL dependency has no version.
+	{kind: "npm", repo: "argoproj-argo-cd", count: 87, want: []rw{
+		{"ui/package.json", 85, "@babel/core", "7.7.2", kv("section", "devDependencies", "lockfile", "ui/yarn.lock:59")},
+		{"ui/package.json", 30, "argo-ui", "unknown", kv("declared", "https://github.com/argoproj/argo-ui.git")},
+		{"ui/package.json", 55, "react-form", "2.16.0", nil},
+		{"ui/package.json", 64, "redoc", "2.0.0-rc.40", nil},
+	}},
 }
 
 func TestRealWorld(t *testing.T) {
