@@ -18,7 +18,7 @@ func init() { Register(python{}) }
 // python finds the packages Python projects depend on: requirements files
 // (following -r includes), pyproject.toml (PEP 621 dependencies and
 // optional-dependencies, PEP 735 dependency-groups, build-system requires,
-// Poetry), setup.cfg and Pipfile. A lockfile in the same directory supplies
+// Poetry, PDM and uv development dependencies), setup.cfg and Pipfile. A lockfile in the same directory supplies
 // the resolved version: poetry.lock, uv.lock or pdm.lock for pyproject.toml,
 // Pipfile.lock for Pipfile. Names are normalised per PEP 503.
 type python struct{}
@@ -249,7 +249,8 @@ func (s *pyScan) reqOption(p string, line int, l string, depth int) {
 	}
 }
 
-// pyproject reads PEP 621, PEP 735, build-system and Poetry dependencies.
+// pyproject reads PEP 621, PEP 735, build-system, Poetry, PDM and uv
+// dependencies.
 func (s *pyScan) pyproject(p string, data []byte) error {
 	var doc map[string]any
 	if _, err := toml.Decode(string(data), &doc); err != nil {
@@ -293,10 +294,18 @@ func (s *pyScan) pyproject(p string, data []byte) error {
 	for _, g := range sortedTableKeys(groups) {
 		list("dependency-groups", g, groups[g], true)
 	}
+	// The development groups PDM and uv had before PEP 735, which their
+	// lockfiles pin like the rest.
+	tool := tomlTable(doc, "tool")
+	pdmDev := tomlTable(tomlTable(tool, "pdm"), "dev-dependencies")
+	for _, g := range sortedTableKeys(pdmDev) {
+		list("tool.pdm.dev-dependencies", g, pdmDev[g], true)
+	}
+	list("tool.uv", "dev-dependencies", tomlTable(tool, "uv")["dev-dependencies"], true)
 	// A lockfile pins the project's dependencies, not its build backend.
 	list("build-system", "requires", tomlTable(doc, "build-system")["requires"], false)
 
-	poetry := tomlTable(tomlTable(doc, "tool"), "poetry")
+	poetry := tomlTable(tool, "poetry")
 	tables := map[string]map[string]any{
 		"tool.poetry.dependencies":     tomlTable(poetry, "dependencies"),
 		"tool.poetry.dev-dependencies": tomlTable(poetry, "dev-dependencies"),

@@ -105,6 +105,22 @@ func TestPythonDetectForms(t *testing.T) {
 		want: []detect.Component{{Kind: "python", Name: "numpy", Version: "1.26.4", Path: "pyproject.toml", Line: 2,
 			Attrs: map[string]string{"section": "tool.poetry.dependencies", "declared": "^1.24", "lockfile": "pdm.lock:5"}}},
 	}, {
+		// pydantic's pyproject.toml lists its development groups for PDM.
+		name: "pdm and uv development dependencies, locked",
+		files: detecttest.Files{
+			"pyproject.toml": "[project]\ndependencies = []\n\n[tool.pdm.dev-dependencies]\nlinting = [\n    \"ruff==0.5.0\",\n    \"mypy~=1.1.1\",\n]\n" +
+				"testing = [\"pytest>=8.2.2\"]\n",
+			"pdm.lock":          "[[package]]\nname = \"pytest\"\nversion = \"8.3.2\"\n",
+			"uv/pyproject.toml": "[tool.uv]\ndev-dependencies = [\n  \"coverage[toml]>=7.4\",\n]\n",
+			"uv/uv.lock":        "version = 1\n\n[[package]]\nname = \"coverage\"\nversion = \"7.6.1\"\n",
+		},
+		want: []detect.Component{
+			{Kind: "python", Name: "ruff", Version: "0.5.0", Path: "pyproject.toml", Line: 6, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.linting", "declared": "==0.5.0"}},
+			{Kind: "python", Name: "mypy", Version: "1.1.1", Path: "pyproject.toml", Line: 7, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.linting", "declared": "~=1.1.1"}},
+			{Kind: "python", Name: "pytest", Version: "8.3.2", Path: "pyproject.toml", Line: 9, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.testing", "declared": ">=8.2.2", "lockfile": "pdm.lock:2"}},
+			{Kind: "python", Name: "coverage", Version: "7.6.1", Path: "uv/pyproject.toml", Line: 3, Attrs: map[string]string{"section": "tool.uv.dev-dependencies", "declared": ">=7.4", "lockfile": "uv/uv.lock:4"}},
+		},
+	}, {
 		name: "broken lockfiles and setup.cfg are skipped, manifests still count",
 		files: detecttest.Files{
 			"pyproject.toml":     "[project]\ndependencies = [\"attrs>=23\"]\n",
