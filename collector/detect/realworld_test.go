@@ -190,6 +190,58 @@ var realworldCases = []rwCase{
 		{"ui/package.json", 55, "react-form", "2.16.0", nil},
 		{"ui/package.json", 64, "redoc", "2.0.0-rc.40", nil},
 	}},
+
+	// --- python ---
+	{kind: "python", repo: "home-assistant-core", count: 49, want: []rw{
+		{"requirements_test.txt", 11, "ast-serialize", "0.3.0", kv("declared", "==0.3.0")},
+		{"requirements_test.txt", 36, "pytest", "9.0.3", nil},
+		{"requirements_test.txt", 42, "types-atomicwrites", "1.4.5.1", nil},
+		// types-PyYAML, normalised per PEP 503.
+		{"requirements_test.txt", 54, "types-pyyaml", "6.0.12.20260408", nil},
+		// Reached by -r, and matched by name too: read once.
+		{"requirements_test_pre_commit.txt", 5, "ruff", "0.8.6", nil},
+	}},
+	// pip-compile output: every requirement continued over --hash lines.
+	{kind: "python", repo: "pypi-warehouse", count: 14, want: []rw{
+		{"requirements/main.txt", 1, "alembic", "0.9.6", nil},
+		{"requirements/main.txt", 30, "babel", "2.5.1", nil},
+		{"requirements/main.txt", 63, "billiard", "3.5.0.3", nil},
+		{"requirements/main.txt", 83, "certifi", "2017.11.5", nil},
+		{"requirements/main.txt", 86, "chardet", "3.0.4", nil},
+	}},
+	{kind: "python", repo: "pydantic-pydantic", count: 44, want: []rw{
+		{"pyproject.toml", 2, "hatch-fancy-pypi-readme", "22.5.0", kv("section", "build-system.requires")},
+		// One package twice, under two markers.
+		{"pyproject.toml", 50, "typing-extensions", "4.6.1", kv("section", "project.dependencies")},
+		{"pyproject.toml", 51, "typing-extensions", "4.12.2", nil},
+		{"pyproject.toml", 53, "pydantic-core", "2.20.1", nil},
+		{"pyproject.toml", 58, "email-validator", "2.0.0", kv("section", "project.optional-dependencies.email")},
+		// PDM's development groups.
+		{"pyproject.toml", 113, "mike", "unknown", kv("section", "tool.pdm.dev-dependencies.docs")},
+		{"pyproject.toml", 117, "pydantic-extra-types", "unknown", kv("declared", "main")},
+		{"pyproject.toml", 121, "ruff", "0.5.0", kv("section", "tool.pdm.dev-dependencies.linting")},
+		{"pyproject.toml", 146, "greenlet", "3.0.0rc3", kv("section", "tool.pdm.dev-dependencies.testing-extra")},
+	}},
+	{kind: "python", repo: "python-poetry-poetry", count: 25, want: []rw{
+		{"pyproject.toml", 26, "cleo", "0.6.7", kv("section", "tool.poetry.dependencies", "declared", "^0.6.7")},
+		{"pyproject.toml", 33, "cachecontrol", "0.12.4", nil},
+		{"pyproject.toml", 45, "virtualenv", "16.0", nil},
+		{"pyproject.toml", 55, "black", "18.3-alpha.0", kv("section", "tool.poetry.dev-dependencies")},
+	}, absent: []string{"python"}},
+	{kind: "python", repo: "pytest-dev-pytest", count: 17, want: []rw{
+		{"setup.cfg", 49, "pluggy", "1.3.0", kv("section", "options.install_requires", "declared", ">=1.3.0,<2.0")},
+		// An environment marker glued to the name.
+		{"setup.cfg", 50, "colorama", "unknown", nil},
+		{"setup.cfg", 51, "exceptiongroup", "1.0.0rc8", nil},
+		{"setup.cfg", 58, "setuptools-scm", "6.0", kv("section", "options.setup_requires")},
+		{"setup.cfg", 69, "attrs", "19.2.0", kv("section", "options.extras_require.testing")},
+	}, absent: []string{"pytest", "src"}},
+	{kind: "python", repo: "pypa-pipenv", count: 12, want: []rw{
+		{"Pipfile", 4, "flake8", "3.3.0", kv("section", "dev-packages")},
+		// An upper bound alone is no floor.
+		{"Pipfile", 7, "sphinx", "unknown", kv("declared", "<=1.5.5")},
+		{"Pipfile", 14, "stdeb", "unknown", kv("declared", "*")},
+	}},
 }
 
 func TestRealWorld(t *testing.T) {
