@@ -18,7 +18,8 @@ func init() { Register(maven{}) }
 
 // maven finds the artifacts pom.xml files use: dependencies,
 // dependencyManagement entries (BOM imports among them), the parent,
-// build plugins, pluginManagement and build extensions, in profiles too.
+// build plugins (and what they depend on), pluginManagement and build
+// extensions, in profiles too.
 // ${property} references are substituted from the same pom's <properties>
 // and project coordinates; a dependency without a version takes it from the
 // same pom's dependencyManagement. A parent pom is not fetched: it counts on
@@ -61,6 +62,14 @@ var pomSections = map[string]string{
 	"reporting/plugins/plugin":                     "plugins",
 }
 
+// openCoord is a coordinate element being read and len(stack) at it.
+type openCoord struct {
+	c     *pomCoord
+	depth int
+}
+
+func isPluginSection(s string) bool { return s == "plugins" || s == "pluginManagement" }
+
 func pomSection(stack []string) (string, bool) {
 	if len(stack) < 2 || stack[0] != "project" {
 		return "", false
@@ -77,10 +86,11 @@ func parsePom(p string, data []byte) ([]Component, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.CharsetReader = latin1Reader
 	var (
-		stack   []string
-		text    strings.Builder
-		cur     *pomCoord
-		depth   int // len(stack) at cur's element
+		stack []string
+		text  strings.Builder
+		// open holds the coordinates being read, innermost last: a
+		// plugin's own <dependencies> nest inside it.
+		open    []openCoord
 		coords  []*pomCoord
 		props   = map[string]string{}
 		project = map[string]string{} // groupId, artifactId, version; parent.*
@@ -105,17 +115,28 @@ func parsePom(p string, data []byte) ([]Component, error) {
 			stack = append(stack, t.Name.Local)
 			text.Reset()
 			line, _ := dec.InputPos()
-			if sec, ok := pomSection(stack); ok && cur == nil {
-				cur, depth = &pomCoord{section: sec, line: line}, len(stack)
+			if len(open) == 0 {
+				if sec, ok := pomSection(stack); ok {
+					open = append(open, openCoord{&pomCoord{section: sec, line: line}, len(stack)})
+				}
+			} else if top := open[len(open)-1]; isPluginSection(top.c.section) && len(stack) == top.depth+2 &&
+				stack[top.depth] == "dependencies" && t.Name.Local == "dependency" {
+				// <plugin><dependencies><dependency>: what the plugin runs with.
+				open = append(open, openCoord{&pomCoord{section: "pluginDependencies", line: line}, len(stack)})
 			}
-			if cur != nil && len(stack) == depth+1 && t.Name.Local == "artifactId" {
-				cur.line = line
+			if n := len(open); n > 0 && len(stack) == open[n-1].depth+1 && t.Name.Local == "artifactId" {
+				open[n-1].c.line = line
 			}
 		case xml.CharData:
 			text.Write(t)
 		case xml.EndElement:
 			name, value := t.Name.Local, strings.TrimSpace(text.String())
 			text.Reset()
+			var cur *pomCoord
+			depth := -1
+			if n := len(open); n > 0 {
+				cur, depth = open[n-1].c, open[n-1].depth
+			}
 			switch {
 			case cur != nil && len(stack) == depth+1:
 				switch name {
@@ -133,7 +154,7 @@ func parsePom(p string, data []byte) ([]Component, error) {
 				if cur.section == "parent" && len(stack) == 2 {
 					project["parent.groupId"], project["parent.version"] = cur.group, cur.version
 				}
-				cur = nil
+				open = open[:len(open)-1]
 			case len(stack) == 3 && stack[1] == "properties":
 				props[name] = value
 			case len(stack) == 2:

@@ -30,6 +30,8 @@ func TestMavenDetect(t *testing.T) {
 		mvn("pom.xml", 54, "com.acme.platform:acme-logging", "2.0", "section", "dependencies", "declared", "[2.0,3.0)"),
 		mvn("pom.xml", 69, "org.apache.maven.plugins:maven-surefire-plugin", "3.2.5", "section", "pluginManagement", "declared", "3.2.5"),
 		mvn("pom.xml", 77, "org.springframework.boot:spring-boot-maven-plugin", "unknown", "section", "plugins"),
+		// What a plugin runs with (a shared checkstyle config, a driver) is a dependency of the build.
+		mvn("pom.xml", 81, "com.acme:plugin-dep", "1.0", "section", "pluginDependencies", "declared", "1.0"),
 		mvn("pom.xml", 87, "org.apache.maven.plugins:maven-surefire-plugin", "3.2.5", "section", "plugins"),
 		mvn("pom.xml", 93, "kr.motd.maven:os-maven-plugin", "1.7.1", "section", "extensions", "declared", "1.7.1"),
 		mvn("pom.xml", 105, "org.testcontainers:postgresql", "1.19.7", "section", "dependencies", "declared", "1.19.7", "scope", "test"),
