@@ -242,6 +242,32 @@ var realworldCases = []rwCase{
 		{"Pipfile", 7, "sphinx", "unknown", kv("declared", "<=1.5.5")},
 		{"Pipfile", 14, "stdeb", "unknown", kv("declared", "*")},
 	}},
+
+	// --- maven ---
+	{kind: "maven", repo: "spring-projects-spring-petclinic", count: 34, want: []rw{
+		{"pom.xml", 10, "org.springframework.boot:spring-boot-starter-parent", "3.2.1", kv("section", "parent")},
+		// Managed by the parent, which is not in the repo.
+		{"pom.xml", 54, "org.springframework.boot:spring-boot-starter-web", "unknown", kv("section", "dependencies")},
+		{"pom.xml", 100, "org.webjars.npm:bootstrap", "5.3.2", kv("declared", "${webjars-bootstrap.version}")},
+		// A property the parent defines stays unresolved.
+		{"pom.xml", 164, "org.apache.maven.plugins:maven-deploy-plugin", "unknown", kv("declared", "${maven-deploy-plugin.version}")},
+		{"pom.xml", 181, "org.apache.maven.plugins:maven-release-plugin", "3.0.1", kv("section", "plugins")},
+		// The checkstyle plugin's own dependencies.
+		{"pom.xml", 228, "com.puppycrawl.tools:checkstyle", "10.12.5", kv("section", "pluginDependencies")},
+		{"pom.xml", 233, "io.spring.nohttp:nohttp-checkstyle", "0.0.11", kv("section", "pluginDependencies")},
+		{"pom.xml", 283, "org.jacoco:jacoco-maven-plugin", "0.8.11", nil},
+		// In a profile's pluginManagement.
+		{"pom.xml", 411, "org.eclipse.m2e:lifecycle-mapping", "1.0.0", kv("section", "pluginManagement")},
+	}, absent: []string{"org.springframework.samples:spring-petclinic"}},
+	// A BOM import whose group, artifact and version all come from properties.
+	{kind: "maven", repo: "quarkusio-quarkus-quickstarts", count: 8, want: []rw{
+		{"getting-started/pom.xml", 25, "io.quarkus:quarkus-bom", "2.16.1.Final", kv("scope", "import", "section", "dependencyManagement")},
+		{"getting-started/pom.xml", 36, "io.quarkus:quarkus-resteasy-reactive", "unknown", nil},
+		// A plugin without groupId is org.apache.maven.plugins.
+		{"getting-started/pom.xml", 53, "org.apache.maven.plugins:maven-compiler-plugin", "3.8.1", nil},
+		{"getting-started/pom.xml", 68, "io.quarkus:quarkus-maven-plugin", "2.16.1.Final", nil},
+		{"getting-started/pom.xml", 96, "org.apache.maven.plugins:maven-failsafe-plugin", "3.0.0-M7", kv("section", "plugins")},
+	}},
 }
 
 func TestRealWorld(t *testing.T) {
