@@ -43,7 +43,7 @@ func newServeCmd(app *kingpin.Application) *serveCmd {
 	c.config = c.cmd.Flag("config", "Path to the config file; reloaded on SIGHUP and POST /-/reload.").Short('c').Required().String()
 	c.interval = c.cmd.Flag("scan.interval", "Time between scan starts; a tick that finds a scan still running is skipped.").Default("1h").Duration()
 	c.storage = c.cmd.Flag("storage.path", "Directory of the scan cache (an embedded database): unchanged repos are not read again, and the last good data survives restarts.").Default("./data").String()
-	c.shard = c.cmd.Flag("shard", "Scan only shard i of n (0-based i/n); a StatefulSet pod name works for i (uptake-2/4). Env: UPTAKE_SHARD.").Envar("UPTAKE_SHARD").Default("0/1").String()
+	c.shard = c.cmd.Flag("shard", "Scan only shard i of n (0-based i/n); a StatefulSet pod name works for i (uptake-2/4).").Envar("UPTAKE_SHARD").Default("0/1").String()
 	c.web = kingpinflag.AddFlags(c.cmd, defaultAddress)
 	return c
 }
