@@ -211,7 +211,7 @@ func (s *gradleScript) blockName(i int) string {
 // `implementation "g:a:v"`, `implementation("g:a:v")`, and through
 // platform()/enforcedPlatform()/testFixtures() wrappers.
 func (s *gradleScript) configuration(i int) string {
-	for j := i - 1; j >= 0 && j >= i-6; j-- {
+	for j := i - 1; j >= 0 && j >= i-10; j-- {
 		t := s.toks[j]
 		switch {
 		case t.is(tokPunct, "("), t.is(tokPunct, ","):
@@ -220,6 +220,10 @@ func (s *gradleScript) configuration(i int) string {
 		case t.kind == tokIdent:
 			switch t.text {
 			case "platform", "enforcedPlatform", "testFixtures":
+				// A qualified wrapper: project.dependencies.enforcedPlatform(...).
+				for j >= 2 && s.toks[j-1].is(tokPunct, ".") && s.toks[j-2].kind == tokIdent {
+					j -= 2
+				}
 				continue
 			}
 			return t.text

@@ -84,6 +84,16 @@ func TestGradleDetectForms(t *testing.T) {
 			gr("build.gradle", 6, "com.acme:natives", "3.0", "section", "runtimeOnly", "declared", "3.0"),
 		},
 	}, {
+		// ktor-samples' chat/build.gradle.kts imports the ktor BOM this way.
+		name: "a qualified platform wrapper",
+		script: "kotlin {\n  sourceSets.all {\n    dependencies {\n" +
+			"      implementation(project.dependencies.enforcedPlatform(\"io.ktor:ktor-bom:3.3.2\"))\n" +
+			"      api(dependencies.platform(\"com.acme:bom:1.0\"))\n    }\n  }\n}\n",
+		want: []detect.Component{
+			gr("build.gradle", 4, "io.ktor:ktor-bom", "3.3.2", "section", "implementation", "declared", "3.3.2"),
+			gr("build.gradle", 5, "com.acme:bom", "1.0", "section", "api", "declared", "1.0"),
+		},
+	}, {
 		name:   "unbalanced braces",
 		script: "dependencies {\n  implementation 'a:b:1'\n",
 		bad:    true,
