@@ -268,6 +268,36 @@ var realworldCases = []rwCase{
 		{"getting-started/pom.xml", 68, "io.quarkus:quarkus-maven-plugin", "2.16.1.Final", nil},
 		{"getting-started/pom.xml", 96, "org.apache.maven.plugins:maven-failsafe-plugin", "3.0.0-M7", kv("section", "plugins")},
 	}},
+
+	// --- gradle ---
+	// Groovy: ext {} versions interpolated as $name, a classifier-less @ext.
+	{kind: "gradle", repo: "reactivex-rxjava", count: 19, want: []rw{
+		{"build.gradle", 2, "java-library", "unknown", kv("section", "plugins")},
+		{"build.gradle", 7, "ru.vyarus.animalsniffer", "1.5.3", kv("section", "plugins")},
+		{"build.gradle", 48, "org.codehaus.mojo.signature:java18", "1.0", kv("section", "signature")},
+		{"build.gradle", 50, "org.reactivestreams:reactive-streams", "1.0.3", kv("section", "api", "declared", "$reactiveStreamsVersion")},
+		{"build.gradle", 53, "junit:junit", "4.13.2", kv("section", "testImplementation")},
+		{"build.gradle", 58, "com.google.guava:guava", "30.1.1-jre", nil},
+	}, absent: []string{"io.reactivex.rxjava3"}},
+	// A version catalog; a settings script that names no dependency.
+	{kind: "gradle", repo: "android-nowinandroid", count: 89, want: []rw{
+		{"gradle/libs.versions.toml", 64, "androidx.compose:compose-bom", "2023.01.00", kv("section", "catalog", "version.ref", "androidxComposeBom")},
+		// Managed by the BOM: no version of its own.
+		{"gradle/libs.versions.toml", 65, "androidx.compose.foundation:foundation", "unknown", nil},
+		{"gradle/libs.versions.toml", 96, "androidx.tracing:tracing-ktx", "1.1.0", nil},
+		{"gradle/libs.versions.toml", 97, "androidx.window:window", "1.0.0", kv("version.ref", "androidxWindowManager")},
+		{"gradle/libs.versions.toml", 134, "com.google.devtools.ksp:com.google.devtools.ksp.gradle.plugin", "1.8.0-1.0.9", nil},
+		{"gradle/libs.versions.toml", 137, "com.android.application", "7.4.1", kv("section", "catalog")},
+	}},
+	// Kotlin multiplatform: dependencies {} inside source sets, a BOM through
+	// a qualified enforcedPlatform().
+	{kind: "gradle", repo: "ktorio-ktor-samples", count: 17, want: []rw{
+		{"chat/build.gradle.kts", 2, "org.jetbrains.kotlin.multiplatform", "2.2.21", kv("section", "plugins")},
+		{"chat/build.gradle.kts", 24, "io.ktor:ktor-bom", "3.3.2", kv("section", "implementation")},
+		{"chat/build.gradle.kts", 32, "io.ktor:ktor-server-netty", "unknown", nil},
+		{"chat/build.gradle.kts", 37, "ch.qos.logback:logback-classic", "1.5.21", nil},
+		{"chat/build.gradle.kts", 54, "org.jetbrains.kotlinx:kotlinx-coroutines-core-js", "1.10.2", nil},
+	}},
 }
 
 func TestRealWorld(t *testing.T) {
