@@ -152,7 +152,7 @@ offerings:
       - kind: test_panicky
 `
 
-func loadTest(t *testing.T, yml string) (*config.Config, *match.Catalog) {
+func loadTest(t testing.TB, yml string) (*config.Config, *match.Catalog) {
 	t.Helper()
 	cfg, err := config.Parse("test.yml", []byte(yml))
 	if err != nil {

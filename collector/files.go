@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -28,6 +30,7 @@ type treeFiles struct {
 	index map[string]bool
 
 	mu     sync.Mutex
+	globs  map[string][]string
 	memo   map[string]readResult
 	reads  int
 	failed map[string]error
@@ -39,9 +42,14 @@ type readResult struct {
 }
 
 func newTreeFiles(ctx context.Context, tree source.Tree, exclude []string, limit int64) *treeFiles {
-	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, index: map[string]bool{}, memo: map[string]readResult{}, failed: map[string]error{}}
+	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, index: map[string]bool{}, globs: map[string][]string{},
+		memo: map[string]readResult{}, failed: map[string]error{}}
+	excluders := make([]func(string) bool, len(exclude))
+	for i, g := range exclude {
+		excluders[i] = compileGlob(g)
+	}
 	for _, e := range tree.Entries() {
-		if excluded(e.Path, exclude) {
+		if anyMatch(excluders, e.Path) {
 			continue
 		}
 		f.paths = append(f.paths, e.Path)
@@ -51,26 +59,65 @@ func newTreeFiles(ctx context.Context, tree source.Tree, exclude []string, limit
 	return f
 }
 
-func excluded(path string, exclude []string) bool {
-	for _, g := range exclude {
-		if ok, _ := doublestar.Match(g, path); ok {
+func anyMatch(matchers []func(string) bool, path string) bool {
+	for _, m := range matchers {
+		if m(path) {
 			return true
 		}
 	}
 	return false
 }
 
-func (f *treeFiles) has(path string) bool { return f.index[path] }
-
-// Glob implements detect.Files.
-func (f *treeFiles) Glob(pattern string) []string {
-	var out []string
-	for _, p := range f.paths {
-		if ok, _ := doublestar.Match(pattern, p); ok {
-			out = append(out, p)
+// compileGlob returns a matcher for a doublestar pattern. The shapes
+// detectors and excludes use most (**/NAME, **/*.EXT, **/GLOB, **/DIR/**) are
+// matched without the general matcher: a monorepo has tens of thousands of
+// paths and every pattern is tried on each.
+func compileGlob(pattern string) func(string) bool {
+	const meta = "*?[{\\"
+	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.ContainsAny(rest, meta+"/") {
+		return func(p string) bool { return path.Base(p) == rest }
+	}
+	if rest, ok := strings.CutPrefix(pattern, "**/*"); ok && !strings.ContainsAny(rest, meta+"/") {
+		return func(p string) bool { return strings.HasSuffix(path.Base(p), rest) }
+	}
+	if rest, ok := strings.CutPrefix(pattern, "**/"); ok && !strings.Contains(rest, "/") && !strings.Contains(rest, "**") {
+		// One segment under any directory: match the base name alone.
+		return func(p string) bool {
+			ok, _ := doublestar.Match(rest, path.Base(p))
+			return ok
 		}
 	}
-	return out
+	if mid, ok := strings.CutPrefix(pattern, "**/"); ok {
+		if dir, ok := strings.CutSuffix(mid, "/**"); ok && !strings.ContainsAny(dir, meta+"/") {
+			return func(p string) bool { return strings.Contains("/"+p+"/", "/"+dir+"/") }
+		}
+	}
+	return func(p string) bool {
+		ok, _ := doublestar.Match(pattern, p)
+		return ok
+	}
+}
+
+func (f *treeFiles) has(path string) bool { return f.index[path] }
+
+// Glob implements detect.Files. Results are memoised: several detectors
+// and probes ask for the same patterns.
+func (f *treeFiles) Glob(pattern string) []string {
+	f.mu.Lock()
+	cached, ok := f.globs[pattern]
+	f.mu.Unlock()
+	if !ok {
+		match := compileGlob(pattern)
+		for _, p := range f.paths {
+			if match(p) {
+				cached = append(cached, p)
+			}
+		}
+		f.mu.Lock()
+		f.globs[pattern] = cached
+		f.mu.Unlock()
+	}
+	return append([]string(nil), cached...)
 }
 
 // Read implements detect.Files.
