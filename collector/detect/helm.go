@@ -19,7 +19,8 @@ func init() { Register(helm{}) }
 // requirements.lock beside them give the resolved versions. A subchart
 // vendored unpacked into another chart's charts/ directory is that chart's
 // business, not the repo's, and is left out; so are file:// dependencies,
-// which are the repo's own charts.
+// which are the repo's own charts, and dependencies without a repository,
+// which Helm takes from the chart's charts/ directory.
 type helm struct{}
 
 func (helm) Kind() string { return "helm" }
@@ -73,7 +74,9 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 		lockPath := path.Join(path.Dir(p), helmLocks[path.Base(p)])
 		lock, locked := parsed[lockPath]
 		for _, d := range parsed[p] {
-			if strings.HasPrefix(d.repository, "file://") {
+			if d.repository == "" || strings.HasPrefix(d.repository, "file://") {
+				// No repository: Helm takes the chart from charts/, as
+				// kube-prometheus-stack does its crds subchart.
 				continue
 			}
 			c := Component{

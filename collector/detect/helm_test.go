@@ -37,20 +37,23 @@ func TestHelmDetectMalformed(t *testing.T) {
 		"a/Chart.yaml":        "apiVersion: v2\ndependencies: redis\n",
 		"b/Chart.yaml":        "- just\n- a list\n",
 		"c/Chart.yaml":        "apiVersion: v2\n---\napiVersion: v2\n",
-		"d/Chart.yaml":        "apiVersion: v2\ndependencies:\n  - name: redis\n    version: 18.0.0\n",
+		"d/Chart.yaml":        "apiVersion: v2\ndependencies:\n  - name: redis\n    version: 18.0.0\n    repository: https://charts.example\n",
 		"d/Chart.lock":        "dependencies: {",
 		"e/Chart.yaml":        "\x00\x01\x02",
 		"f/Chart.yaml":        "",
 		"g/Chart.yaml":        "dependencies:\n  - name: [x]\n  - name: ok\n    version: *anchor\n",
-		"h/Chart.yaml":        "base: &b\n  name: redis\n  version: 1.2.3\ndependencies:\n  - *b\n",
-		"i/requirements.yaml": "dependencies:\n  - name: mysql\n    version: ~> 1.0\n",
+		"h/Chart.yaml":        "base: &b\n  name: redis\n  version: 1.2.3\n  repository: '@stable'\ndependencies:\n  - *b\n",
+		"i/requirements.yaml": "dependencies:\n  - name: mysql\n    version: ~> 1.0\n    repository: alias:stable\n",
+		// No repository: a chart of its own charts/ directory, as
+		// kube-prometheus-stack's crds.
+		"j/Chart.yaml": "apiVersion: v2\ndependencies:\n  - name: crds\n    version: \"0.0.0\"\n    condition: crds.enabled\n",
 	}
 	got, errs := mustDetector(t, "helm").Detect(files)
 	assertInventory(t, got, []detect.Component{
-		{Kind: "helm", Name: "redis", Version: "18.0.0", Path: "d/Chart.yaml", Line: 3, Attrs: map[string]string{"declared": "18.0.0"}},
+		{Kind: "helm", Name: "redis", Version: "18.0.0", Path: "d/Chart.yaml", Line: 3, Attrs: map[string]string{"declared": "18.0.0", "repository": "https://charts.example"}},
 		// An alias is followed: the name is written on line 2.
-		{Kind: "helm", Name: "redis", Version: "1.2.3", Path: "h/Chart.yaml", Line: 2, Attrs: map[string]string{"declared": "1.2.3"}},
-		{Kind: "helm", Name: "mysql", Version: "1.0", Path: "i/requirements.yaml", Line: 2, Attrs: map[string]string{"declared": "~> 1.0"}},
+		{Kind: "helm", Name: "redis", Version: "1.2.3", Path: "h/Chart.yaml", Line: 2, Attrs: map[string]string{"declared": "1.2.3", "repository": "@stable"}},
+		{Kind: "helm", Name: "mysql", Version: "1.0", Path: "i/requirements.yaml", Line: 2, Attrs: map[string]string{"declared": "~> 1.0", "repository": "alias:stable"}},
 	})
 	assertFileErrors(t, errs, "a/Chart.yaml", "b/Chart.yaml", "c/Chart.yaml", "d/Chart.lock", "e/Chart.yaml", "g/Chart.yaml")
 }
