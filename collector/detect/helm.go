@@ -90,11 +90,7 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 			if locked {
 				for _, l := range lock {
 					if l.name == d.name && l.repository == d.repository {
-						c.Version = version.Clean(l.version)
-						if c.Attrs == nil {
-							c.Attrs = map[string]string{}
-						}
-						c.Attrs["lockfile"] = evidence(lockPath, l.line)
+						resolveFromLock(&c, l.version, evidence(lockPath, l.line))
 						break
 					}
 				}

@@ -5,6 +5,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/uptake-dev/uptake/collector/version"
 )
 
 // Helpers shared by the package-manager detectors (npm, python, maven,
@@ -99,4 +101,23 @@ func scanPaths(f Files, paths []string, parse func(path string, data []byte) ([]
 		out = append(out, cs...)
 	}
 	return out, errs
+}
+
+// resolveFromLock gives c the version a lockfile resolved, with at (the
+// lockfile and line) as evidence in Attrs.lockfile. c.Version is the floor
+// the manifest declares: a locked version below it is a lockfile not updated
+// since the manifest was, which the package manager would refuse (npm ci,
+// helm dependency build, uv sync --locked) and replace, so the floor stays
+// and Attrs.stale_lockfile says where the outdated pin is.
+func resolveFromLock(c *Component, locked, at string) {
+	if c.Attrs == nil {
+		c.Attrs = map[string]string{}
+	}
+	v := version.Clean(locked)
+	if version.Known(v) && version.Known(c.Version) && version.Compare(v, c.Version) < 0 {
+		c.Attrs["stale_lockfile"] = at
+		return
+	}
+	c.Version = v
+	c.Attrs["lockfile"] = at
 }

@@ -125,8 +125,7 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 			}
 			if lockPath != "" {
 				if v, line, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
-					c.Version = version.Clean(v)
-					c.Attrs["lockfile"] = evidence(lockPath, line)
+					resolveFromLock(&c, v, evidence(lockPath, line))
 				}
 			}
 			out = append(out, c)

@@ -124,11 +124,7 @@ func (s *pyScan) add(p string, line int, name, declared, section string, lock ma
 		Attrs:   attrs("section", section, "declared", declared),
 	}
 	if pin := lock[c.Name]; pin != nil {
-		c.Version = version.Clean(pin.version)
-		if c.Attrs == nil {
-			c.Attrs = map[string]string{}
-		}
-		c.Attrs["lockfile"] = evidence(lockPath, pin.line)
+		resolveFromLock(&c, pin.version, evidence(lockPath, pin.line))
 	}
 	s.out = append(s.out, c)
 }
