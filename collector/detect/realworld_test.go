@@ -298,6 +298,25 @@ var realworldCases = []rwCase{
 		{"chat/build.gradle.kts", 37, "ch.qos.logback:logback-classic", "1.5.21", nil},
 		{"chat/build.gradle.kts", 54, "org.jetbrains.kotlinx:kotlinx-coroutines-core-js", "1.10.2", nil},
 	}},
+
+	// --- helm ---
+	{kind: "helm", repo: "bitnami-charts", count: 3, want: []rw{
+		// 6.x.x resolved by the lock (in OCI registries).
+		{"bitnami/wordpress/Chart.yaml", 11, "memcached", "7.6.1", kv("declared", "6.x.x", "lockfile", "bitnami/wordpress/Chart.lock:2")},
+		{"bitnami/wordpress/Chart.yaml", 15, "mariadb", "20.2.2", kv("repository", "oci://registry-1.docker.io/bitnamicharts")},
+		{"bitnami/wordpress/Chart.yaml", 18, "common", "2.29.1", kv("lockfile", "bitnami/wordpress/Chart.lock:8")},
+	}},
+	// The crds dependency has no repository (a chart of its own charts/),
+	// and the stored Chart.lock is years older than the Chart.yaml.
+	{kind: "helm", repo: "prometheus-community-helm-charts", count: 4, want: []rw{
+		{"charts/kube-prometheus-stack/Chart.yaml", 47, "kube-state-metrics", "5.28",
+			kv("declared", "5.28.*", "stale_lockfile", "charts/kube-prometheus-stack/Chart.lock:2")},
+		{"charts/kube-prometheus-stack/Chart.yaml", 55, "grafana", "8.8", kv("repository", "https://grafana.github.io/helm-charts")},
+		{"charts/kube-prometheus-stack/Chart.yaml", 59, "prometheus-windows-exporter", "0.7", kv("declared", "0.7.*")},
+	}, absent: []string{"crds"}},
+	{kind: "helm", repo: "argoproj-argo-helm", count: 1, want: []rw{
+		{"charts/argo-cd/Chart.yaml", 20, "redis-ha", "4.29.4", kv("stale_lockfile", "charts/argo-cd/Chart.lock:2")},
+	}},
 }
 
 func TestRealWorld(t *testing.T) {
