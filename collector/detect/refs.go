@@ -24,7 +24,8 @@ type remoteRef struct {
 	Name string
 	// Subdir is the part after "//", if any.
 	Subdir string
-	// Ref is the ?ref= (or kustomize's legacy ?version=) query value.
+	// Ref is the ?ref= (or kustomize's legacy ?version=) query value, a
+	// tags/ or refs/tags/ prefix removed.
 	Ref string
 }
 
@@ -40,6 +41,7 @@ func parseRemoteRef(s string) remoteRef {
 			if r.Ref == "" {
 				r.Ref = q.Get("version")
 			}
+			r.Ref = shortRef(r.Ref)
 		}
 		s = s[:i]
 	}
@@ -62,6 +64,17 @@ func parseRemoteRef(s string) remoteRef {
 	}
 	r.Name = s
 	return r
+}
+
+// shortRef names a git ref the way a tag or branch is written: cloudposse's
+// modules are pinned with ?ref=tags/0.1.0, others with refs/tags/v1.2.0.
+func shortRef(ref string) string {
+	for _, p := range []string{"refs/tags/", "refs/heads/", "tags/", "heads/"} {
+		if rest, ok := strings.CutPrefix(ref, p); ok && rest != "" {
+			return rest
+		}
+	}
+	return ref
 }
 
 // compileRemoteRule builds the matcher of a rule naming a remote source by

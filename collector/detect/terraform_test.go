@@ -56,6 +56,17 @@ func TestTerraformDetectForms(t *testing.T) {
 		want: []detect.Component{{Kind: "terraform", Name: "gitlab.acme.com/platform/tf/vpc", Version: "v1.0.0", Path: "x.tf", Line: 2,
 			Attrs: map[string]string{"source": "git::https://gitlab.acme.com/platform/tf/vpc.git?ref=v1.0.0"}}},
 	}, {
+		// cloudposse's components pin their modules this way.
+		name: "a ref naming tags/ or refs/tags/ is the tag",
+		tf: "module \"a\" {\n  source = \"git::https://github.com/cloudposse/terraform-aws-kops-aws-alb-ingress.git?ref=tags/0.1.0\"\n}\n" +
+			"module \"b\" {\n  source = \"git::https://github.com/acme/m.git?ref=refs/tags/v2.3.0\"\n}\n",
+		want: []detect.Component{
+			{Kind: "terraform", Name: "github.com/cloudposse/terraform-aws-kops-aws-alb-ingress", Version: "0.1.0", Path: "x.tf", Line: 2,
+				Attrs: map[string]string{"source": "git::https://github.com/cloudposse/terraform-aws-kops-aws-alb-ingress.git?ref=tags/0.1.0"}},
+			{Kind: "terraform", Name: "github.com/acme/m", Version: "v2.3.0", Path: "x.tf", Line: 5,
+				Attrs: map[string]string{"source": "git::https://github.com/acme/m.git?ref=refs/tags/v2.3.0"}},
+		},
+	}, {
 		name: "github shorthand with a version argument is still git",
 		tf:   "module \"a\" {\n  source = \"github.com/acme/tf/aws\"\n  version = \"1.0.0\"\n}\n",
 		want: []detect.Component{{Kind: "terraform", Name: "github.com/acme/tf/aws", Version: "unknown", Path: "x.tf", Line: 2,
