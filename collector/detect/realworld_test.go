@@ -317,6 +317,21 @@ var realworldCases = []rwCase{
 	{kind: "helm", repo: "argoproj-argo-helm", count: 1, want: []rw{
 		{"charts/argo-cd/Chart.yaml", 20, "redis-ha", "4.29.4", kv("stale_lockfile", "charts/argo-cd/Chart.lock:2")},
 	}},
+
+	// --- terraform ---
+	{kind: "terraform", repo: "cloudposse-terraform-aws-components", count: 1, want: []rw{
+		// ?ref=tags/0.1.0 is tag 0.1.0.
+		{"aws/kops-aws-platform/alb-ingress.tf", 7, "github.com/cloudposse/terraform-aws-kops-aws-alb-ingress", "0.1.0", nil},
+	}},
+	// Local modules (../.., ../../modules/karpenter) are the repo's own.
+	{kind: "terraform", repo: "terraform-aws-modules-terraform-aws-eks", count: 1, want: []rw{
+		{"examples/karpenter/main.tf", 288, "terraform-aws-modules/vpc/aws", "3.0", kv("declared", "~> 3.0", "source", "terraform-aws-modules/vpc/aws")},
+	}},
+	// Terragrunt, an scp address with //subdir.
+	{kind: "terraform", repo: "gruntwork-io-terragrunt-infrastructure-live-example", count: 1, want: []rw{
+		{"prod/us-east-1/prod/webserver-cluster/terragrunt.hcl", 4, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.1.0",
+			kv("subdir", "asg-elb-service")},
+	}},
 }
 
 func TestRealWorld(t *testing.T) {
