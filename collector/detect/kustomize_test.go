@@ -24,8 +24,10 @@ func TestKustomizeDetect(t *testing.T) {
 			"source", "github.com/acme/k8s-components/istio-sidecar?ref=v0.7.2"),
 		kz("overlays/prod/kustomization.yml", 6, "github.com/acme/k8s-bases", "unknown", "field", "bases",
 			"source", "git@github.com:acme/k8s-bases.git//policies?ref=3f5c2a9d1b7e4f6a8c0d2e4f6a8b0c2d4e6f8a0b", "subdir", "policies"),
-		kz("overlays/prod/kustomization.yml", 8, "raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.72.0/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
-			"unknown", "field", "resources", "source", "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.72.0/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"),
+		// A raw file URL is its repository at the ref in the path.
+		kz("overlays/prod/kustomization.yml", 8, "github.com/prometheus-operator/prometheus-operator",
+			"v0.72.0", "field", "resources", "source", "https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v0.72.0/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml",
+			"subdir", "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"),
 		kz("overlays/prod/kustomization.yml", 9, "gitlab.acme.com/platform/k8s", "unknown", "field", "resources",
 			"source", "ssh://git@gitlab.acme.com/platform/k8s.git//network?ref=main&timeout=120s", "subdir", "network"),
 		kz("legacy/Kustomization", 2, "github.com/acme/k8s-bases/legacy", "v0.9.0", "field", "resources",
@@ -38,6 +40,36 @@ func TestKustomizeDetect(t *testing.T) {
 			assertFileErrors(t, errs, "broken/kustomization.yaml")
 		})
 	}
+}
+
+// argoproj-deployments' argocd/kustomization.yaml installs Argo CD from a raw
+// file on master; release assets and github.com/.../raw/... are files too.
+func TestKustomizeGitHubFileURLs(t *testing.T) {
+	files := detecttest.Files{"kustomization.yaml": "resources:\n" +
+		"- https://raw.githubusercontent.com/argoproj/argo-cd/master/manifests/ha/install.yaml\n" +
+		"- https://github.com/cert-manager/cert-manager/releases/download/v1.14.4/cert-manager.yaml\n" +
+		"- https://github.com/acme/bases/raw/v2.0.1/deploy/app.yaml\n" +
+		"- https://raw.githubusercontent.com/acme/short/main\n"}
+	kz := func(path string, line int, name, ver string, kv ...string) detect.Component {
+		c := detect.Component{Kind: "kustomize", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c.Attrs[kv[i]] = kv[i+1]
+		}
+		return c
+	}
+	got, errs := mustDetector(t, "kustomize").Detect(files)
+	assertFileErrors(t, errs)
+	assertInventory(t, got, []detect.Component{
+		kz("kustomization.yaml", 2, "github.com/argoproj/argo-cd", "unknown", "field", "resources",
+			"source", "https://raw.githubusercontent.com/argoproj/argo-cd/master/manifests/ha/install.yaml", "subdir", "manifests/ha/install.yaml"),
+		kz("kustomization.yaml", 3, "github.com/cert-manager/cert-manager", "v1.14.4", "field", "resources",
+			"source", "https://github.com/cert-manager/cert-manager/releases/download/v1.14.4/cert-manager.yaml", "subdir", "cert-manager.yaml"),
+		kz("kustomization.yaml", 4, "github.com/acme/bases", "v2.0.1", "field", "resources",
+			"source", "https://github.com/acme/bases/raw/v2.0.1/deploy/app.yaml", "subdir", "deploy/app.yaml"),
+		// Too short to be a file: kept as written.
+		kz("kustomization.yaml", 5, "raw.githubusercontent.com/acme/short/main", "unknown", "field", "resources",
+			"source", "https://raw.githubusercontent.com/acme/short/main"),
+	})
 }
 
 func TestKustomizeLocalOrRemote(t *testing.T) {

@@ -60,10 +60,40 @@ func parseRemoteRef(s string) remoteRef {
 	s = strings.TrimSuffix(strings.TrimRight(s, "/"), ".git")
 	host, rest, found := strings.Cut(s, "/")
 	if found {
-		s = strings.ToLower(host) + "/" + rest
+		host = strings.ToLower(host)
+		s = host + "/" + rest
+		githubFile(&r, &s, host, rest)
 	}
 	r.Name = s
 	return r
+}
+
+// githubFile reads the URLs of a single file in a GitHub repository, which
+// kustomizations list as resources, as that repository at a ref:
+// raw.githubusercontent.com/OWNER/REPO/REF/PATH,
+// github.com/OWNER/REPO/raw/REF/PATH and a release asset,
+// github.com/OWNER/REPO/releases/download/TAG/FILE.
+func githubFile(r *remoteRef, s *string, host, rest string) {
+	parts := strings.Split(rest, "/")
+	var ref string
+	var file []string
+	switch {
+	case host == "raw.githubusercontent.com" && len(parts) >= 4:
+		ref, file = parts[2], parts[3:]
+	case host == "github.com" && len(parts) >= 5 && parts[2] == "raw":
+		ref, file = parts[3], parts[4:]
+	case host == "github.com" && len(parts) >= 6 && parts[2] == "releases" && parts[3] == "download":
+		ref, file = parts[4], parts[5:]
+	default:
+		return
+	}
+	*s = "github.com/" + parts[0] + "/" + parts[1]
+	if r.Ref == "" {
+		r.Ref = shortRef(ref)
+	}
+	if r.Subdir == "" {
+		r.Subdir = strings.Join(file, "/")
+	}
 }
 
 // shortRef names a git ref the way a tag or branch is written: cloudposse's
