@@ -332,6 +332,13 @@ var realworldCases = []rwCase{
 		{"prod/us-east-1/prod/webserver-cluster/terragrunt.hcl", 4, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.1.0",
 			kv("subdir", "asg-elb-service")},
 	}},
+
+	// --- kustomize ---
+	// Local resources; Argo CD from a raw file on master; a component by URL.
+	{kind: "kustomize", repo: "argoproj-argoproj-deployments", count: 2, want: []rw{
+		{"argocd/kustomization.yaml", 11, "github.com/argoproj/argo-cd", "unknown", kv("field", "resources", "subdir", "manifests/ha/install.yaml")},
+		{"argocd/kustomization.yaml", 14, "github.com/argoproj-labs/argocd-extensions/manifests", "unknown", kv("field", "components")},
+	}, absent: []string{"base/argo-cd-issuer.yaml"}},
 }
 
 func TestRealWorld(t *testing.T) {
