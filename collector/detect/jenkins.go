@@ -12,8 +12,9 @@ import (
 func init() { Register(jenkins{}) }
 
 // jenkins finds the shared libraries Jenkins pipelines load:
-// `@Library('name@version') _` (also a list, or value = ...) and the
-// `library 'name@version'` step (also `library(identifier: 'name@version', ...)`).
+// `@Library('name@version') _` (also a list, or value = ...), the
+// `library 'name@version'` step (also `library(identifier: 'name@version', ...)`)
+// and a declarative pipeline's `libraries { lib('name@version') }`.
 // The file is tokenised as Groovy (see groovylex.go), so commented-out
 // loads do not count. The version is what follows '@': a tag, a branch
 // (unknown) or nothing (the library's default version, unknown).
@@ -55,8 +56,28 @@ func parseJenkinsfile(p string, data []byte) ([]Component, error) {
 		}
 		return groovyTok{kind: tokPunct}
 	}
+	// depth counts open braces; libs is the depth of the declarative
+	// libraries { lib('a@1') } block being read, -1 outside one.
+	depth, libs := 0, -1
 	for i := 0; i < len(toks); i++ {
 		switch {
+		case toks[i].is(tokPunct, "{"):
+			depth++
+			if i > 0 && toks[i-1].is(tokIdent, "libraries") {
+				libs = depth
+			}
+		case toks[i].is(tokPunct, "}"):
+			if depth == libs {
+				libs = -1
+			}
+			depth--
+		case libs >= 0 && depth == libs && toks[i].is(tokIdent, "lib"):
+			// lib('a@1') or lib 'a@1' in a declarative pipeline's libraries {}.
+			j := i + 1
+			if at(j).is(tokPunct, "(") {
+				j++
+			}
+			add(at(j))
 		case toks[i].is(tokPunct, "@") && at(i+1).is(tokIdent, "Library") && at(i+2).is(tokPunct, "("):
 			// @Library('a@1'), @Library(['a@1', 'b']), @Library(value = 'a@1', changelog = false)
 			j := i + 3

@@ -46,6 +46,15 @@ func TestJenkinsDetectForms(t *testing.T) {
 		file: "library(\n  identifier: \"acme-lib@1.4.0\",\n  retriever: legacySCM(scm)\n)\n",
 		want: []detect.Component{{Kind: "jenkins", Name: "acme-lib", Version: "1.4.0", Path: "Jenkinsfile", Line: 2, Attrs: map[string]string{"declared": "1.4.0"}}},
 	}, {
+		// The declarative directive, as in pseguin-jenkinsday/intro-pipeline's
+		// `libraries { lib("SharedLibs") }`; a lib outside it is something else.
+		name: "a declarative libraries block",
+		file: "pipeline {\n  agent any\n  libraries {\n    lib(\"SharedLibs\")\n    lib 'acme-lib@2.1.0'\n  }\n  stages {\n    stage('x') { steps { lib('not-a-load') } }\n  }\n}\n",
+		want: []detect.Component{
+			{Kind: "jenkins", Name: "SharedLibs", Version: "unknown", Path: "Jenkinsfile", Line: 4},
+			{Kind: "jenkins", Name: "acme-lib", Version: "2.1.0", Path: "Jenkinsfile", Line: 5, Attrs: map[string]string{"declared": "2.1.0"}},
+		},
+	}, {
 		name: "an empty list and an interpolated name",
 		file: "@Library([]) _\n@Library(\"${LIB}@1.0\") _\n",
 	}} {
