@@ -339,6 +339,13 @@ var realworldCases = []rwCase{
 		{"argocd/kustomization.yaml", 11, "github.com/argoproj/argo-cd", "unknown", kv("field", "resources", "subdir", "manifests/ha/install.yaml")},
 		{"argocd/kustomization.yaml", 14, "github.com/argoproj-labs/argocd-extensions/manifests", "unknown", kv("field", "components")},
 	}, absent: []string{"base/argo-cd-issuer.yaml"}},
+
+	// --- jenkins ---
+	// A 47 KB declarative pipeline: GStrings with escaped quotes and ${...},
+	// triple-quoted strings, commented-out loads.
+	{kind: "jenkins", repo: "harisekhon-jenkins", count: 1, want: []rw{
+		{"Jenkinsfile", 40, "harisekhon", "unknown", kv("declared", "master")},
+	}, absent: []string{"namedlibrary", "name"}},
 }
 
 func TestRealWorld(t *testing.T) {
