@@ -93,12 +93,12 @@ func (w *imageWalker) walk(n *yaml.Node, key string, depth int) {
 			w.walk(c, key, depth+1)
 		}
 	case yaml.MappingNode:
-		w.pair(n, key)
+		split := w.pair(n, key)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Value == "image" && v.Kind == yaml.ScalarNode {
-				if v.Tag != "!!str" {
-					continue // image: true, image: 42
+				if v.Tag != "!!str" || split {
+					continue // image: true, image: 42; or a field of a split map, read by pair
 				}
 				w.add(v, v.Value, "")
 				continue
@@ -110,8 +110,11 @@ func (w *imageWalker) walk(n *yaml.Node, key string, depth int) {
 
 // pair reads the image maps split into fields: Helm values
 // (`image: {registry, repository, tag, digest}`, or any map with both
-// repository and tag) and kustomize overrides (`images: [{name, newName, newTag}]`).
-func (w *imageWalker) pair(m *yaml.Node, key string) {
+// repository and tag; ingress-nginx's chart names the repository `image`:
+// `image: {registry, image, tag, digest}`) and kustomize overrides
+// (`images: [{name, newName, newTag}]`). It reports whether the map's own
+// `image` field was read as part of such a split reference.
+func (w *imageWalker) pair(m *yaml.Node, key string) bool {
 	field := func(k string) *yaml.Node {
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			if m.Content[i].Value == k && m.Content[i+1].Kind == yaml.ScalarNode && m.Content[i+1].Tag != "!!null" {
@@ -132,7 +135,15 @@ func (w *imageWalker) pair(m *yaml.Node, key string) {
 			ref = strings.TrimRight(reg, "/") + "/" + ref
 		}
 		w.add(repo, ref, value(field("tag")), value(field("digest")))
-		return
+		return false
+	}
+	if img := field("image"); img != nil && img.Tag == "!!str" && key == "image" && (field("registry") != nil || field("tag") != nil) {
+		ref := img.Value
+		if reg := value(field("registry")); reg != "" {
+			ref = strings.TrimRight(reg, "/") + "/" + ref
+		}
+		w.add(img, ref, value(field("tag")), value(field("digest")))
+		return true
 	}
 	if name := field("name"); name != nil && key == "images" && (field("newName") != nil || field("newTag") != nil || field("digest") != nil) {
 		at := name
@@ -141,6 +152,7 @@ func (w *imageWalker) pair(m *yaml.Node, key string) {
 		}
 		w.add(at, at.Value, value(field("newTag")), value(field("digest")))
 	}
+	return false
 }
 
 // add records an image written at node n: a reference, optionally with its
