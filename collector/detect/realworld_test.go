@@ -346,6 +346,26 @@ var realworldCases = []rwCase{
 	{kind: "jenkins", repo: "harisekhon-jenkins", count: 1, want: []rw{
 		{"Jenkinsfile", 40, "harisekhon", "unknown", kv("declared", "master")},
 	}, absent: []string{"namedlibrary", "name"}},
+
+	// --- container_image ---
+	// A plain Deployment behind a "---" document marker.
+	{kind: "container_image", repo: "kubernetes-sigs-metrics-server", count: 1, want: []rw{
+		{"manifests/base/deployment.yaml", 29, "gcr.io/k8s-staging-metrics-server/metrics-server", "master", nil},
+	}},
+	// Compose: Docker Hub short names, untagged images, a block-scalar entrypoint.
+	{kind: "container_image", repo: "grafana-loki", count: 12, want: []rw{
+		{"production/docker/docker-compose.yaml", 20, "docker.io/grafana/loki", "2.6.1", nil},
+		{"production/docker/docker-compose.yaml", 46, "docker.io/prom/prometheus", "v2.27.0", nil},
+		{"production/docker/docker-compose.yaml", 87, "docker.io/minio/minio", "", nil},
+		{"production/docker/docker-compose.yaml", 108, "docker.io/library/nginx", "1.19", nil},
+		{"production/docker/docker-compose.yaml", 186, "docker.io/prom/alertmanager", "v0.23.0", nil},
+	}},
+	// Helm values split as {registry, image, tag, digest}; images in comments are not read.
+	{kind: "container_image", repo: "kubernetes-ingress-nginx", count: 3, want: []rw{
+		{"charts/ingress-nginx/values.yaml", 20, "k8s.gcr.io/ingress-nginx/controller", "v1.1.1", kv("digest", "sha256:0bc88eb15f9e7f84e8e56c14fa5735aaa488b840983f87bd79b1054190e660de")},
+		{"charts/ingress-nginx/values.yaml", 631, "k8s.gcr.io/ingress-nginx/kube-webhook-certgen", "v1.1.1", kv("digest", "sha256:64d8c73dca984af206adf9d6d7e46aa550362b1d7a01f3a0a91b20cc67868660")},
+		{"charts/ingress-nginx/values.yaml", 758, "k8s.gcr.io/defaultbackend-amd64", "1.5", nil},
+	}, absent: []string{"docker.io/ingress-nginx/controller", "docker.io/library/busybox", "docker.io/lemonldapng/lemonldap-ng-controller"}},
 }
 
 func TestRealWorld(t *testing.T) {
