@@ -14,9 +14,10 @@ func init() { Register(cargo{}) }
 // cargo finds the crates Rust packages depend on: [dependencies],
 // [dev-dependencies] and [build-dependencies] of every Cargo.toml, per
 // target ([target.'cfg(unix)'.dependencies]) too, and a workspace's
-// [workspace.dependencies]. The nearest Cargo.lock at or above a manifest
-// (a workspace shares the root one) gives the resolved version. Path
-// dependencies are the repo's own crates and are left out.
+// [workspace.dependencies]. A member's `x.workspace = true` takes what the
+// nearest workspace root at or above it declares. The nearest Cargo.lock at
+// or above a manifest (a workspace shares the root one) gives the resolved
+// version. Path dependencies are the repo's own crates and are left out.
 type cargo struct{}
 
 func (cargo) Kind() string { return "cargo" }
@@ -27,9 +28,10 @@ var cargoSections = []string{"dependencies", "dev-dependencies", "build-dependen
 
 func (c cargo) Detect(f Files) ([]Component, []error) {
 	var (
-		errs      []error
-		manifests []string
-		locks     = map[string]map[string][]pin{} // directory → crate → versions
+		errs       []error
+		manifests  []string
+		locks      = map[string]map[string][]pin{}    // directory → crate → versions
+		workspaces = map[string]map[string]cargoDep{} // workspace root directory → its dependencies
 	)
 	for _, p := range patternPaths(f, c.Patterns()) {
 		if path.Base(p) == "Cargo.toml" {
@@ -47,6 +49,13 @@ func (c cargo) Detect(f Files) ([]Component, []error) {
 			errs = append(errs, err)
 		}
 	}
+	for _, p := range manifests {
+		if data, err := readText(f, p); err == nil { // a file that fails is reported below
+			if ws, ok := parseCargoWorkspace(p, data); ok {
+				workspaces[path.Dir(p)] = ws
+			}
+		}
+	}
 	out, perrs := scanPaths(f, manifests, func(p string, data []byte) ([]Component, error) {
 		lockDir := ""
 		for _, dir := range ancestors(path.Dir(p)) {
@@ -55,7 +64,14 @@ func (c cargo) Detect(f Files) ([]Component, []error) {
 				break
 			}
 		}
-		cs, err := parseCargoManifest(p, data)
+		var ws map[string]cargoDep
+		for _, dir := range ancestors(path.Dir(p)) {
+			if w, ok := workspaces[dir]; ok {
+				ws = w
+				break
+			}
+		}
+		cs, err := parseCargoManifest(p, data, ws)
 		for i := range cs {
 			resolveCargo(&cs[i], locks[lockDir], path.Join(lockDir, "Cargo.lock"))
 		}
@@ -64,7 +80,39 @@ func (c cargo) Detect(f Files) ([]Component, []error) {
 	return out, append(errs, perrs...)
 }
 
-func parseCargoManifest(p string, data []byte) ([]Component, error) {
+// cargoDep is a dependency as [workspace.dependencies] declares it, for the
+// members that inherit it.
+type cargoDep struct {
+	name, declared, at string
+	local              bool
+}
+
+// parseCargoWorkspace reads the dependencies a workspace root declares; ok
+// is false for a manifest that is no workspace root.
+func parseCargoWorkspace(p string, data []byte) (map[string]cargoDep, bool) {
+	var doc map[string]any
+	if _, err := toml.Decode(string(data), &doc); err != nil {
+		return nil, false
+	}
+	if _, ok := doc["workspace"].(map[string]any); !ok {
+		return nil, false
+	}
+	t := newTOMLText(data)
+	out := map[string]cargoDep{}
+	for key, v := range tomlTable(tomlTable(doc, "workspace"), "dependencies") {
+		d := cargoDep{name: key, declared: declaredSpec(v), at: evidence(p, t.keyLine("workspace.dependencies", key, 0))}
+		if spec, ok := v.(map[string]any); ok {
+			_, d.local = spec["path"]
+			if real, ok := spec["package"].(string); ok && real != "" {
+				d.name = real
+			}
+		}
+		out[key] = d
+	}
+	return out, true
+}
+
+func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Component, error) {
 	var doc map[string]any
 	if _, err := toml.Decode(string(data), &doc); err != nil {
 		return nil, err
@@ -88,6 +136,8 @@ func parseCargoManifest(p string, data []byte) ([]Component, error) {
 				continue
 			}
 			name := key
+			declared := declaredSpec(deps[key]) // a string, or a table's version, tag, rev or branch
+			inherited := ""
 			if spec, ok := deps[key].(map[string]any); ok {
 				if _, local := spec["path"]; local {
 					continue
@@ -95,15 +145,20 @@ func parseCargoManifest(p string, data []byte) ([]Component, error) {
 				if real, ok := spec["package"].(string); ok && real != "" {
 					name = real // renamed: `json = { package = "serde_json", ... }`
 				}
+				if w, ok := ws[key]; ok && spec["workspace"] == true && table != "workspace.dependencies" {
+					if w.local {
+						continue // `helix-core.workspace = true`, a path in the workspace
+					}
+					name, declared, inherited = w.name, w.declared, w.at
+				}
 			}
-			declared := declaredSpec(deps[key]) // a string, or a table's version, tag, rev or branch
 			out = append(out, Component{
 				Kind:    "cargo",
 				Name:    name,
 				Version: version.Clean(declared),
 				Path:    p,
 				Line:    t.keyLine(table, key, 0),
-				Attrs:   attrs("section", table, "declared", declared),
+				Attrs:   attrs("section", table, "declared", declared, "workspace", inherited),
 			})
 		}
 	}

@@ -23,7 +23,7 @@ func TestCargoDetect(t *testing.T) {
 		crate("Cargo.toml", 6, "tokio", "1.36.0", "section", "workspace.dependencies", "declared", "1.36", "lockfile", "Cargo.lock:50"),
 		crate("Cargo.toml", 7, "acme-telemetry", "0.8.2", "section", "workspace.dependencies", "declared", "0.8", "lockfile", "Cargo.lock:11"),
 		// Inherited from the workspace: only the lockfile knows the version.
-		crate(api, 7, "tokio", "1.36.0", "section", "dependencies", "lockfile", "Cargo.lock:50"),
+		crate(api, 7, "tokio", "1.36.0", "section", "dependencies", "declared", "1.36", "workspace", "Cargo.toml:6", "lockfile", "Cargo.lock:50"),
 		crate(api, 8, "serde", "1.0.197", "section", "dependencies", "declared", "1.0", "lockfile", "Cargo.lock:33"),
 		crate(api, 9, "serde_json", "1.0.114", "section", "dependencies", "declared", "1", "lockfile", "Cargo.lock:37"),
 		crate(api, 10, "json5", "0.4.1", "section", "dependencies", "declared", "0.4", "lockfile", "Cargo.lock:16"),
@@ -39,6 +39,45 @@ func TestCargoDetect(t *testing.T) {
 			got, errs := mustDetector(t, "cargo").Detect(files)
 			assertInventory(t, got, want)
 			assertFileErrors(t, errs, "broken/Cargo.toml")
+		})
+	}
+}
+
+// A member's `x.workspace = true` is what the nearest workspace root declares
+// (helix-editor/helix's crates inherit slotmap, regex and tree-sitter so, with
+// no Cargo.lock committed); a workspace path crate is the repo's own.
+func TestCargoWorkspaceInheritance(t *testing.T) {
+	files := detecttest.Files{
+		"Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\nslotmap = \"1.0.7\"\n" +
+			"json = { package = \"serde_json\", version = \"1.0.114\" }\nacme-core = { path = \"crates/core\", version = \"0.3\" }\n" +
+			"\n[package]\nname = \"root\"\n\n[dependencies]\nslotmap = { workspace = true }\n",
+		"crates/api/Cargo.toml": "[package]\nname = \"api\"\n\n[dependencies]\nslotmap.workspace = true\njson = { workspace = true, features = [\"std\"] }\n" +
+			"acme-core.workspace = true\nunknown-crate.workspace = true\n",
+		"other/Cargo.toml": "[workspace]\n\n[package]\nname = \"other\"\n\n[dependencies]\nslotmap.workspace = true\n",
+	}
+	crate := func(path string, line int, name, ver string, kv ...string) detect.Component {
+		c := detect.Component{Kind: "cargo", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
+		for i := 0; i+1 < len(kv); i += 2 {
+			c.Attrs[kv[i]] = kv[i+1]
+		}
+		return c
+	}
+	want := []detect.Component{
+		crate("Cargo.toml", 5, "slotmap", "1.0.7", "section", "workspace.dependencies", "declared", "1.0.7"),
+		crate("Cargo.toml", 6, "serde_json", "1.0.114", "section", "workspace.dependencies", "declared", "1.0.114"),
+		crate("Cargo.toml", 13, "slotmap", "1.0.7", "section", "dependencies", "declared", "1.0.7", "workspace", "Cargo.toml:5"),
+		crate("crates/api/Cargo.toml", 5, "slotmap", "1.0.7", "section", "dependencies", "declared", "1.0.7", "workspace", "Cargo.toml:5"),
+		crate("crates/api/Cargo.toml", 6, "serde_json", "1.0.114", "section", "dependencies", "declared", "1.0.114", "workspace", "Cargo.toml:6"),
+		// Not declared by the workspace: nothing to inherit.
+		crate("crates/api/Cargo.toml", 8, "unknown-crate", "unknown", "section", "dependencies"),
+		// other/ is a workspace of its own that declares no slotmap.
+		crate("other/Cargo.toml", 7, "slotmap", "unknown", "section", "dependencies"),
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "cargo").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs)
 		})
 	}
 }
