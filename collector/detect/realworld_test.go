@@ -366,6 +366,27 @@ var realworldCases = []rwCase{
 		{"charts/ingress-nginx/values.yaml", 631, "k8s.gcr.io/ingress-nginx/kube-webhook-certgen", "v1.1.1", kv("digest", "sha256:64d8c73dca984af206adf9d6d7e46aa550362b1d7a01f3a0a91b20cc67868660")},
 		{"charts/ingress-nginx/values.yaml", 758, "k8s.gcr.io/defaultbackend-amd64", "1.5", nil},
 	}, absent: []string{"docker.io/ingress-nginx/controller", "docker.io/library/busybox", "docker.io/lemonldapng/lemonldap-ng-controller"}},
+
+	// --- cargo ---
+	// A workspace whose member inherits with `x.workspace = true` and path
+	// crates; read without its Cargo.lock.
+	{kind: "cargo", repo: "helix-editor-helix", count: 37, want: []rw{
+		{"Cargo.toml", 43, "slotmap", "1.0.7", kv("section", "workspace.dependencies")},
+		{"helix-core/Cargo.toml", 34, "slotmap", "1.0.7", kv("declared", "1.0.7", "workspace", "Cargo.toml:43")},
+		{"helix-core/Cargo.toml", 35, "tree-sitter", "0.22", kv("workspace", "Cargo.toml:41")},
+		{"helix-core/Cargo.toml", 32, "unicode-width", "0.1.12", kv("declared", "=0.1.12")},
+		{"helix-core/Cargo.toml", 66, "quickcheck", "1", kv("section", "dev-dependencies")},
+	}, absent: []string{"helix-stdx", "helix-loader", "helix-parsec"}},
+	// [dependencies.clap] tables, a cfg() target table, a v4 Cargo.lock
+	// (a later commit's) at the root shared by a member crate.
+	{kind: "cargo", repo: "BurntSushi-ripgrep", count: 23, want: []rw{
+		{"Cargo.toml", 45, "bstr", "1.13.0", kv("declared", "1.1.0", "lockfile", "Cargo.lock:30")},
+		{"Cargo.toml", 54, "clap", "2.33.0", kv("section", "dependencies")},
+		{"Cargo.toml", 59, "jemallocator", "0.5.0", kv("section", `target.cfg(all(target_env = "musl", target_pointer_width = "64")).dependencies`)},
+		{"Cargo.toml", 73, "walkdir", "2.5.0", kv("section", "dev-dependencies", "declared", "2", "lockfile", "Cargo.lock:555")},
+		{"crates/ignore/Cargo.toml", 33, "winapi-util", "0.1.11", kv("section", "target.cfg(windows).dependencies", "lockfile", "Cargo.lock:565")},
+		{"crates/ignore/Cargo.toml", 30, "thread_local", "1", nil},
+	}, absent: []string{"grep", "ignore", "globset"}},
 }
 
 func TestRealWorld(t *testing.T) {
