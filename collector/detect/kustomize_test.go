@@ -43,13 +43,17 @@ func TestKustomizeDetect(t *testing.T) {
 }
 
 // argoproj-deployments' argocd/kustomization.yaml installs Argo CD from a raw
-// file on master; release assets and github.com/.../raw/... are files too.
+// file on master; release assets, github.com/.../raw/... and source archives
+// are files of a repository at a ref too.
 func TestKustomizeGitHubFileURLs(t *testing.T) {
 	files := detecttest.Files{"kustomization.yaml": "resources:\n" +
 		"- https://raw.githubusercontent.com/argoproj/argo-cd/master/manifests/ha/install.yaml\n" +
 		"- https://github.com/cert-manager/cert-manager/releases/download/v1.14.4/cert-manager.yaml\n" +
 		"- https://github.com/acme/bases/raw/v2.0.1/deploy/app.yaml\n" +
-		"- https://raw.githubusercontent.com/acme/short/main\n"}
+		"- https://raw.githubusercontent.com/acme/short/main\n" +
+		"- https://github.com/fluxcd/kustomize-controller/archive/v0.7.3.zip//kustomize-controller-0.7.3/config/crd\n" +
+		"- https://github.com/acme/bases/archive/refs/tags/v1.2.0.tar.gz\n" +
+		"- https://github.com/acme/bases/archive/main\n"}
 	kz := func(path string, line int, name, ver string, kv ...string) detect.Component {
 		c := detect.Component{Kind: "kustomize", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -69,6 +73,15 @@ func TestKustomizeGitHubFileURLs(t *testing.T) {
 		// Too short to be a file: kept as written.
 		kz("kustomization.yaml", 5, "raw.githubusercontent.com/acme/short/main", "unknown", "field", "resources",
 			"source", "https://raw.githubusercontent.com/acme/short/main"),
+		// Source archives, as fluxcd/flux2's bases pinned their controllers.
+		kz("kustomization.yaml", 6, "github.com/fluxcd/kustomize-controller", "v0.7.3", "field", "resources",
+			"source", "https://github.com/fluxcd/kustomize-controller/archive/v0.7.3.zip//kustomize-controller-0.7.3/config/crd",
+			"subdir", "kustomize-controller-0.7.3/config/crd"),
+		kz("kustomization.yaml", 7, "github.com/acme/bases", "v1.2.0", "field", "resources",
+			"source", "https://github.com/acme/bases/archive/refs/tags/v1.2.0.tar.gz"),
+		// No archive extension: not a download GitHub serves, kept as written.
+		kz("kustomization.yaml", 8, "github.com/acme/bases/archive/main", "unknown", "field", "resources",
+			"source", "https://github.com/acme/bases/archive/main"),
 	})
 }
 

@@ -71,8 +71,9 @@ func parseRemoteRef(s string) remoteRef {
 // githubFile reads the URLs of a single file in a GitHub repository, which
 // kustomizations list as resources, as that repository at a ref:
 // raw.githubusercontent.com/OWNER/REPO/REF/PATH,
-// github.com/OWNER/REPO/raw/REF/PATH and a release asset,
-// github.com/OWNER/REPO/releases/download/TAG/FILE.
+// github.com/OWNER/REPO/raw/REF/PATH, a release asset,
+// github.com/OWNER/REPO/releases/download/TAG/FILE, and a source archive,
+// github.com/OWNER/REPO/archive/REF.zip (or .tar.gz).
 func githubFile(r *remoteRef, s *string, host, rest string) {
 	parts := strings.Split(rest, "/")
 	var ref string
@@ -84,6 +85,18 @@ func githubFile(r *remoteRef, s *string, host, rest string) {
 		ref, file = parts[3], parts[4:]
 	case host == "github.com" && len(parts) >= 6 && parts[2] == "releases" && parts[3] == "download":
 		ref, file = parts[4], parts[5:]
+	case host == "github.com" && len(parts) >= 4 && parts[2] == "archive":
+		// A source archive: archive/v0.7.3.zip, archive/refs/tags/v1.2.0.tar.gz.
+		ref = strings.Join(parts[3:], "/")
+		for _, ext := range []string{".zip", ".tar.gz", ".tgz"} {
+			if cut, ok := strings.CutSuffix(ref, ext); ok && cut != "" {
+				ref = cut
+				break
+			}
+		}
+		if ref == strings.Join(parts[3:], "/") {
+			return // not an archive GitHub serves
+		}
 	default:
 		return
 	}

@@ -67,6 +67,11 @@ func TestTerraformDetectForms(t *testing.T) {
 				Attrs: map[string]string{"source": "git::https://github.com/acme/m.git?ref=refs/tags/v2.3.0"}},
 		},
 	}, {
+		name: "a GitHub source archive over HTTPS is the repository at that ref",
+		tf:   "module \"a\" {\n  source = \"https://github.com/acme/modules/archive/v1.4.0.tar.gz//vpc\"\n}\n",
+		want: []detect.Component{{Kind: "terraform", Name: "github.com/acme/modules", Version: "v1.4.0", Path: "x.tf", Line: 2,
+			Attrs: map[string]string{"source": "https://github.com/acme/modules/archive/v1.4.0.tar.gz//vpc", "subdir": "vpc"}}},
+	}, {
 		name: "github shorthand with a version argument is still git",
 		tf:   "module \"a\" {\n  source = \"github.com/acme/tf/aws\"\n  version = \"1.0.0\"\n}\n",
 		want: []detect.Component{{Kind: "terraform", Name: "github.com/acme/tf/aws", Version: "unknown", Path: "x.tf", Line: 2,
