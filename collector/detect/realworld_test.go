@@ -339,6 +339,13 @@ var realworldCases = []rwCase{
 		{"argocd/kustomization.yaml", 11, "github.com/argoproj/argo-cd", "unknown", kv("field", "resources", "subdir", "manifests/ha/install.yaml")},
 		{"argocd/kustomization.yaml", 14, "github.com/argoproj-labs/argocd-extensions/manifests", "unknown", kv("field", "components")},
 	}, absent: []string{"base/argo-cd-issuer.yaml"}},
+	// Controllers pinned as a source archive and as release assets; account.yaml is local.
+	{kind: "kustomize", repo: "fluxcd-flux2", count: 4, want: []rw{
+		{"manifests/bases/kustomize-controller/kustomization.yaml", 4, "github.com/fluxcd/kustomize-controller", "v0.7.3", kv("subdir", "kustomize-controller-0.7.3/config/crd")},
+		{"manifests/bases/kustomize-controller/kustomization.yaml", 5, "github.com/fluxcd/kustomize-controller", "v0.7.3", kv("subdir", "kustomize-controller-0.7.3/config/manager")},
+		{"manifests/bases/image-reflector-controller/kustomization.yaml", 4, "github.com/fluxcd/image-reflector-controller", "v0.15.0", kv("subdir", "image-reflector-controller.crds.yaml")},
+		{"manifests/bases/image-reflector-controller/kustomization.yaml", 5, "github.com/fluxcd/image-reflector-controller", "v0.15.0", kv("field", "resources")},
+	}, absent: []string{"account.yaml"}},
 
 	// --- jenkins ---
 	// A 47 KB declarative pipeline: GStrings with escaped quotes and ${...},
