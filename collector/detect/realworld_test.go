@@ -353,6 +353,12 @@ var realworldCases = []rwCase{
 	{kind: "jenkins", repo: "harisekhon-jenkins", count: 1, want: []rw{
 		{"Jenkinsfile", 40, "harisekhon", "unknown", kv("declared", "master")},
 	}, absent: []string{"namedlibrary", "name"}},
+	// A scripted pipeline: @Library on an import (no `_`), two libraries with
+	// host-qualified names; triple-quoted JSON and escaped shell quoting later.
+	{kind: "jenkins", repo: "cloudogu-usermgt", count: 2, want: []rw{
+		{"Jenkinsfile", 2, "github.com/cloudogu/dogu-build-lib", "v2.1.0", kv("declared", "v2.1.0")},
+		{"Jenkinsfile", 2, "github.com/cloudogu/ces-build-lib", "1.62.0", kv("declared", "1.62.0")},
+	}},
 
 	// --- container_image ---
 	// A plain Deployment behind a "---" document marker.
