@@ -114,6 +114,20 @@ var realworldCases = []rwCase{
 		{".github/workflows/release.yml", 56, "bacongobbler/azure-blob-storage-upload", "3.0.0", nil},
 		{".github/workflows/release.yml", 102, "bacongobbler/azure-blob-storage-upload", "3.0.0", nil},
 	}},
+	// SHA pins with "# tag=v4.1.2" comments (Renovate's style), owner case folded.
+	{kind: "github_actions", repo: "kubernetes-sigs-cluster-api", count: 7, want: []rw{
+		{".github/workflows/pr-golangci-lint.yaml", 22, "actions/checkout", "v4.1.2", kv("ref", "9bb56186c3b09b4f86b1c65136769dd318469633", "type", "step")},
+		{".github/workflows/pr-golangci-lint.yaml", 31, "golangci/golangci-lint-action", "v4.0.0", nil},
+		{".github/workflows/pr-dependabot.yaml", 30, "actions/cache", "v4.0.2", nil},
+		{".github/workflows/pr-dependabot.yaml", 43, "endbug/add-and-commit", "v9.1.4", kv("ref", "a94899bca583c204427a224a7af87c02f9b325d5")},
+	}},
+	// Major-version tags, local composite actions (the repo's own: not reported),
+	// a `go install ...@sha` inside run: that is no action.
+	{kind: "github_actions", repo: "grafana-grafana", count: 5, want: []rw{
+		{".github/workflows/backend-unit-tests.yml", 25, "actions/checkout", "v4", kv("ref", "v4")},
+		{".github/workflows/backend-unit-tests.yml", 60, "actions/setup-go", "v5", nil},
+		{".github/workflows/backend-unit-tests.yml", 95, "actions/setup-go", "v5", nil},
+	}, absent: []string{"./.github/actions/change-detection", ".github/actions/setup-enterprise", "github.com/jstemmer/go-junit-report/v2"}},
 
 	// --- gitlab_ci ---
 	{kind: "gitlab_ci", repo: "gitlabhq-cli", count: 6, want: []rw{
