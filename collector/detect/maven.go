@@ -123,6 +123,10 @@ func parsePom(p string, data []byte) ([]Component, error) {
 				stack[top.depth] == "dependencies" && t.Name.Local == "dependency" {
 				// <plugin><dependencies><dependency>: what the plugin runs with.
 				open = append(open, openCoord{&pomCoord{section: "pluginDependencies", line: line}, len(stack)})
+			} else if isPluginSection(top.c.section) && t.Name.Local == "path" && stack[len(stack)-2] == "annotationProcessorPaths" {
+				// maven-compiler-plugin's <annotationProcessorPaths><path>:
+				// processors (Lombok, MapStruct) resolved like dependencies.
+				open = append(open, openCoord{&pomCoord{section: "annotationProcessorPaths", line: line}, len(stack)})
 			}
 			if n := len(open); n > 0 && len(stack) == open[n-1].depth+1 && t.Name.Local == "artifactId" {
 				open[n-1].c.line = line
@@ -190,7 +194,7 @@ func parsePom(p string, data []byte) ([]Component, error) {
 		declared := c.version
 		if declared == "" {
 			switch c.section {
-			case "dependencies":
+			case "dependencies", "annotationProcessorPaths":
 				declared = managed["dependencyManagement "+group+":"+artifact]
 			case "plugins":
 				declared = managed["pluginManagement "+group+":"+artifact]

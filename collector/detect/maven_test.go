@@ -49,6 +49,44 @@ func TestMavenDetect(t *testing.T) {
 	}
 }
 
+// maven-compiler-plugin's annotationProcessorPaths are resolved like
+// dependencies (jhipster-sample-app pins mapstruct-processor there): a path
+// without a version takes the dependencyManagement one, as the plugin does.
+func TestMavenAnnotationProcessorPaths(t *testing.T) {
+	pom := `<project>
+  <properties><lombok.version>1.18.32</lombok.version></properties>
+  <dependencyManagement><dependencies>
+    <dependency><groupId>org.mapstruct</groupId><artifactId>mapstruct-processor</artifactId><version>1.6.3</version></dependency>
+  </dependencies></dependencyManagement>
+  <build><plugins><plugin>
+    <artifactId>maven-compiler-plugin</artifactId>
+    <configuration>
+      <annotationProcessorPaths>
+        <path>
+          <groupId>org.projectlombok</groupId>
+          <artifactId>lombok</artifactId>
+          <version>${lombok.version}</version>
+        </path>
+        <path>
+          <groupId>org.mapstruct</groupId>
+          <artifactId>mapstruct-processor</artifactId>
+        </path>
+      </annotationProcessorPaths>
+      <compilerArgs><path>not/a/dependency</path></compilerArgs>
+    </configuration>
+  </plugin></plugins></build>
+</project>
+`
+	got, errs := mustDetector(t, "maven").Detect(detecttest.Files{"pom.xml": pom})
+	assertFileErrors(t, errs)
+	assertInventory(t, got, []detect.Component{
+		mvn("pom.xml", 4, "org.mapstruct:mapstruct-processor", "1.6.3", "section", "dependencyManagement", "declared", "1.6.3"),
+		mvn("pom.xml", 7, "org.apache.maven.plugins:maven-compiler-plugin", "unknown", "section", "plugins"),
+		mvn("pom.xml", 12, "org.projectlombok:lombok", "1.18.32", "section", "annotationProcessorPaths", "declared", "${lombok.version}"),
+		mvn("pom.xml", 17, "org.mapstruct:mapstruct-processor", "1.6.3", "section", "annotationProcessorPaths"),
+	})
+}
+
 func TestMavenDetectHostile(t *testing.T) {
 	doubling := "<project><properties><p0>x</p0>"
 	for i := 1; i < 40; i++ {
