@@ -282,6 +282,21 @@ var realworldCases = []rwCase{
 		{"getting-started/pom.xml", 68, "io.quarkus:quarkus-maven-plugin", "2.16.1.Final", nil},
 		{"getting-started/pom.xml", 96, "org.apache.maven.plugins:maven-failsafe-plugin", "3.0.0-M7", kv("section", "plugins")},
 	}},
+	// A Spring Boot 4 parent, a BOM import through a property, plugin versions
+	// from pluginManagement, ${spring-boot.version} → ${project.parent.version},
+	// versions the parent manages (unknown here), annotation processors, profiles.
+	{kind: "maven", repo: "jhipster-jhipster-sample-app", count: 118, want: []rw{
+		{"pom.xml", 14, "org.springframework.boot:spring-boot-starter-parent", "4.0.6", kv("section", "parent")},
+		{"pom.xml", 79, "org.springframework.cloud:spring-cloud-dependencies", "2025.1.1", kv("scope", "import", "declared", "${spring-cloud-dependencies.version}")},
+		{"pom.xml", 90, "tech.jhipster:jhipster-framework", "9.1.0", nil},
+		{"pom.xml", 175, "org.springframework.boot:spring-boot-starter-web", "unknown", kv("section", "dependencies")},
+		{"pom.xml", 284, "org.liquibase:liquibase-core", "unknown", kv("declared", "${liquibase.version}")},
+		{"pom.xml", 337, "org.apache.maven.plugins:maven-checkstyle-plugin", "3.6.0", kv("section", "plugins")},
+		{"pom.xml", 410, "com.puppycrawl.tools:checkstyle", "13.4.2", kv("section", "pluginDependencies")},
+		{"pom.xml", 451, "org.mapstruct:mapstruct-processor", "1.6.3", kv("section", "annotationProcessorPaths")},
+		{"pom.xml", 841, "org.springframework.boot:spring-boot-starter-data-jpa", "4.0.6", kv("declared", "${spring-boot.version}")},
+		{"pom.xml", 1032, "org.postgresql:postgresql", "unknown", nil},
+	}},
 
 	// --- gradle ---
 	// Groovy: ext {} versions interpolated as $name, a classifier-less @ext.
