@@ -174,6 +174,15 @@ var realworldCases = []rwCase{
 		{"go.mod", 21, "github.com/matryer/moq", "v0.7.1", kv("indirect", "true")},
 		{"go.mod", 23, "golang.org/x/tools", "v0.44.0", kv("indirect", "true")},
 	}, absent: []string{"golang.org/x/tools/cmd/stringer"}},
+	// go 1.26 with toolchain, a replace block sending the repo's own modules
+	// to local paths (unknown, Attrs.replace), pseudo-versions, indirects.
+	{kind: "gomod", repo: "etcd-io-etcd", count: 86, want: []rw{
+		{"go.mod", 24, "github.com/spf13/cobra", "v1.10.2", nil},
+		{"go.mod", 29, "go.etcd.io/etcd/client/v3", "unknown", kv("replace", "./client/v3")},
+		{"go.mod", 35, "go.etcd.io/raft/v3", "v3.6.0-beta.0.0.20260116184858-6d944ca211ee", nil},
+		{"go.mod", 39, "google.golang.org/grpc", "v1.78.0", nil},
+		{"go.mod", 52, "github.com/davecgh/go-spew", "v1.1.2-0.20180830191138-d8f796af33cc", kv("indirect", "true")},
+	}},
 
 	// --- npm ---
 	// pnpm v9 workspace: each member resolves through its own importer.
