@@ -130,6 +130,13 @@ var realworldCases = []rwCase{
 	}, absent: []string{"./.github/actions/change-detection", ".github/actions/setup-enterprise", "github.com/jstemmer/go-junit-report/v2"}},
 
 	// --- gitlab_ci ---
+	// Templates, a project include with a file list and no ref (the default
+	// branch: no version), YAML anchors reused as rules.
+	{kind: "gitlab_ci", repo: "gitlabhq-gitlab-shell", count: 5, want: []rw{
+		{".gitlab-ci.yml", 2, "Code-Quality.gitlab-ci.yml", "", kv("type", "template")},
+		{".gitlab-ci.yml", 3, "Security/SAST.gitlab-ci.yml", "", kv("type", "template")},
+		{".gitlab-ci.yml", 6, "gitlab-org/quality/pipeline-common", "", kv("type", "project", "file", "/ci/danger-review.yml")},
+	}},
 	{kind: "gitlab_ci", repo: "gitlabhq-cli", count: 6, want: []rw{
 		// A spec: header document comes first; the includes are in the second.
 		{".gitlab-ci.yml", 90, "Jobs/SAST.gitlab-ci.yml", "", kv("type", "template")},
