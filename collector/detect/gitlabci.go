@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"strings"
@@ -68,7 +70,16 @@ func (w *ciWalker) file(p string, depth int, from *includer) {
 	data, err := readText(w.f, p)
 	if err != nil {
 		if from != nil {
-			err = Errorf(p, "included from %s:%d: %v", from.path, from.line, err)
+			// The cause alone: err already names p, twice when the
+			// filesystem's error does too.
+			cause := err
+			if fe, ok := cause.(*FileError); ok && fe.Path == p {
+				cause = fe.Err
+			}
+			if errors.Is(cause, fs.ErrNotExist) {
+				cause = fs.ErrNotExist
+			}
+			err = Errorf(p, "included from %s:%d: %v", from.path, from.line, cause)
 		}
 		w.errs = append(w.errs, err)
 		return

@@ -91,11 +91,12 @@ func TestGitLabCIDetectForms(t *testing.T) {
 			"  - component: gitlab.example.com/g/$P/c@1.0\n"},
 		want: []detect.Component{ciComponent("component", "$CI_SERVER_FQDN/g/p/c", "unknown", ".gitlab-ci.yml", 6)},
 	}, {
-		name:    "missing local include",
-		files:   detecttest.Files{".gitlab-ci.yml": "include:\n  - local: ci/missing.yml\n  - template: A.yml\n"},
-		want:    []detect.Component{ciComponent("template", "A.yml", "", ".gitlab-ci.yml", 3)},
-		errs:    []string{"ci/missing.yml"},
-		errText: "included from .gitlab-ci.yml:2",
+		name:  "missing local include",
+		files: detecttest.Files{".gitlab-ci.yml": "include:\n  - local: ci/missing.yml\n  - template: A.yml\n"},
+		want:  []detect.Component{ciComponent("template", "A.yml", "", ".gitlab-ci.yml", 3)},
+		errs:  []string{"ci/missing.yml"},
+		// The path once, then where it was included from and why it failed.
+		errText: "ci/missing.yml: included from .gitlab-ci.yml:2: file does not exist]",
 	}, {
 		name:    "local glob matching nothing",
 		files:   detecttest.Files{".gitlab-ci.yml": "include: 'ci/*.yml'\n"},
