@@ -137,6 +137,13 @@ var realworldCases = []rwCase{
 		{".gitlab-ci.yml", 3, "Security/SAST.gitlab-ci.yml", "", kv("type", "template")},
 		{".gitlab-ci.yml", 6, "gitlab-org/quality/pipeline-common", "", kv("type", "project", "file", "/ci/danger-review.yml")},
 	}},
+	// Local includes with a leading "/" followed into .gitlab/ci; GitLab's
+	// !reference tags. Only test.gitlab-ci.yml of the included files is kept.
+	{kind: "gitlab_ci", repo: "gitlabhq-gitlab-runner", count: 4, want: []rw{
+		{".gitlab/ci/test.gitlab-ci.yml", 2, "Security/Dependency-Scanning.gitlab-ci.yml", "", kv("type", "template")},
+		{".gitlab/ci/test.gitlab-ci.yml", 3, "Coverage-Fuzzing.gitlab-ci.yml", "", kv("type", "template")},
+		{".gitlab/ci/test.gitlab-ci.yml", 5, "Security/License-Scanning.gitlab-ci.yml", "", kv("type", "template")},
+	}, errs: []string{".gitlab/ci/_common.gitlab-ci.yml", ".gitlab/ci/_rules.gitlab-ci.yml", ".gitlab/ci/prepare.gitlab-ci.yml", ".gitlab/ci/fips-helper-binaries.gitlab-ci.yml", ".gitlab/ci/prebuild.gitlab-ci.yml", ".gitlab/ci/prerelease.gitlab-ci.yml", ".gitlab/ci/coverage.gitlab-ci.yml", ".gitlab/ci/build.gitlab-ci.yml", ".gitlab/ci/package.gitlab-ci.yml", ".gitlab/ci/release.gitlab-ci.yml", ".gitlab/ci/postrelease.gitlab-ci.yml", ".gitlab/ci/docs.gitlab-ci.yml"}},
 	{kind: "gitlab_ci", repo: "gitlabhq-cli", count: 6, want: []rw{
 		// A spec: header document comes first; the includes are in the second.
 		{".gitlab-ci.yml", 90, "Jobs/SAST.gitlab-ci.yml", "", kv("type", "template")},
