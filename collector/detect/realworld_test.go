@@ -83,6 +83,18 @@ var realworldCases = []rwCase{
 		{"Dockerfile", 90, "docker.io/library/node", "12.18.4", kv("stage", "argocd-ui")},
 	}, absent: []string{"docker.io/library/argocd-base"}},
 
+	// 40 stages: global ARG defaults in FROM, --platform=$BUILDPLATFORM,
+	// a tag plus digest, stage names built from variables (alpine-$TARGETARCH,
+	// buildkit-$TARGETOS${BUILDKIT_DEBUG:+-debug}: stages, not images),
+	// RUN/COPY heredocs, an ARG re-declared inside a stage before a FROM.
+	{kind: "dockerfile", repo: "moby-buildkit", count: 14, want: []rw{
+		{"Dockerfile", 26, "docker.io/minio/minio", "RELEASE.2022-05-03T20-36-08Z", kv("stage", "minio")},
+		{"Dockerfile", 36, "docker.io/library/alpine", "edge", kv("digest", "sha256:2d01a16bab53a8405876cec4c27235d47455a7b72b75334c614f2fb0968b3f90")},
+		{"Dockerfile", 40, "docker.io/tonistiigi/xx", "1.3.0", kv("platform", "$BUILDPLATFORM")},
+		{"Dockerfile", 43, "docker.io/library/golang", "1.21-alpine3.18", kv("stage", "golatest")},
+		{"Dockerfile", 261, "docker.io/library/registry", "2.8.3", kv("stage", "registry")},
+	}, absent: []string{"docker.io/library/alpine-$TARGETARCH", "docker.io/library/scratch", "docker.io/library/golatest", "docker.io/library/binaries"}},
+
 	// --- github_actions ---
 	{kind: "github_actions", repo: "prometheus-prometheus", count: 27, want: []rw{
 		{".github/workflows/ci.yml", 16, "actions/checkout", "v4.1.6", kv("type", "step", "ref", "a5ac7e51b41094c92402da3b24376905380afc29")},
