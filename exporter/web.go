@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"path"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
@@ -56,7 +58,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		}
 		_, _ = w.Write([]byte("Config reloaded.\n"))
 	})
-	mux.HandleFunc("/api/v1/snapshot", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/api/v1/snapshot", func(w http.ResponseWriter, r *http.Request) {
 		s := o.Snapshot()
 		if s == nil {
 			http.Error(w, "No scan has completed yet.", http.StatusServiceUnavailable)
@@ -65,7 +67,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		_ = enc.Encode(s)
+		_ = enc.Encode(filterSnapshot(s, r.URL.Query().Get("team"), r.URL.Query().Get("repo")))
 	})
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "uptake",
@@ -83,4 +85,37 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 	}
 	mux.Handle("/", landing)
 	return mux, nil
+}
+
+// filterSnapshot narrows the snapshot to one team's and/or one repo's
+// entries (a repo-name glob), the question a user asks of a large
+// organisation. The snapshot itself is shared and never modified.
+func filterSnapshot(s *collector.Snapshot, team, repo string) *collector.Snapshot {
+	if team == "" && repo == "" {
+		return s
+	}
+	out := *s
+	out.Repos = nil
+	for _, r := range s.Repos {
+		if (team == "" || r.Team == team) && (repo == "" || matchRepo(repo, r.Name)) {
+			out.Repos = append(out.Repos, r)
+		}
+	}
+	out.Summary = nil
+	for _, c := range s.Summary {
+		if team == "" || c.Team == team {
+			out.Summary = append(out.Summary, c)
+		}
+	}
+	return &out
+}
+
+// matchRepo matches a repo-name glob against the full name or its last
+// component, as repo globs do everywhere in the config.
+func matchRepo(glob, name string) bool {
+	if ok, _ := doublestar.Match(glob, name); ok {
+		return true
+	}
+	ok, _ := doublestar.Match(glob, path.Base(name))
+	return ok
 }

@@ -192,6 +192,28 @@ func TestServeTLSBasicAuthReload(t *testing.T) {
 	}
 	before := scanTime()
 
+	// The snapshot API answers "why is team X (not) counted" per team.
+	_, b := get("GET", "/api/v1/snapshot?team=payments&repo=pay-*", true)
+	var filtered struct {
+		Repos []struct {
+			Name, Team string
+			Offerings  []struct{ Offering string }
+		}
+		Summary []struct{ Team string }
+	}
+	must(t, json.Unmarshal([]byte(b), &filtered))
+	if len(filtered.Repos) != 1 || filtered.Repos[0].Name != "pay-api" || len(filtered.Repos[0].Offerings) != 1 {
+		t.Fatalf("filtered snapshot repos = %+v", filtered.Repos)
+	}
+	for _, c := range filtered.Summary {
+		if c.Team != "payments" {
+			t.Fatalf("filtered summary has team %q", c.Team)
+		}
+	}
+	if _, b := get("GET", "/api/v1/snapshot?team=nobody", true); strings.Contains(b, "pay-api") {
+		t.Fatal("a team filter matching nothing still lists repos")
+	}
+
 	// A valid change that reads no new file applies at once, without a scan.
 	must(t, os.WriteFile(cfgPath, []byte(fmt.Sprintf(serveConfig, "platform-core")), 0o644))
 	if code, body := get("GET", "/-/reload", true); code != http.StatusMethodNotAllowed {
