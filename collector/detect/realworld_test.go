@@ -240,6 +240,16 @@ var realworldCases = []rwCase{
 		{"ui/package.json", 64, "redoc", "2.0.0-rc.40", nil},
 	}},
 
+	// package-lock.json (v2, cut to its first entries): locked versions with
+	// the line of their "version", a nested node_modules/x/node_modules/semver,
+	// devDependencies the cut lock no longer holds at their floor, a "*" optional.
+	{kind: "npm", repo: "actions-hello-world-javascript-action", count: 17, want: []rw{
+		{"package.json", 41, "@actions/core", "1.11.1", kv("lockfile", "package-lock.json:39", "section", "dependencies")},
+		{"package.json", 42, "@actions/github", "6.0.1", kv("lockfile", "package-lock.json:56")},
+		{"package.json", 49, "eslint", "9.29.0", kv("section", "devDependencies", "declared", "^9.29.0")},
+		{"package.json", 61, "@rollup/rollup-linux-x64-gnu", "unknown", kv("section", "optionalDependencies", "declared", "*")},
+	}, absent: []string{"semver", "@babel/core", "hello-world-javascript-action"}},
+
 	// --- python ---
 	{kind: "python", repo: "home-assistant-core", count: 49, want: []rw{
 		{"requirements_test.txt", 11, "ast-serialize", "0.3.0", kv("declared", "==0.3.0")},
