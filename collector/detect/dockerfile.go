@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/uptake-dev/uptake/collector/version"
@@ -100,7 +101,13 @@ func parseDockerfile(path string, data []byte) ([]Component, error) {
 			if stage != "" {
 				stages[strings.ToLower(stage)] = true
 			}
-		case "RUN", "COPY", "ADD":
+		case "RUN", "COPY":
+			if c := p.fromFlag(in, ws, args, stages); c != nil {
+				c.Path = path
+				out = append(out, *c)
+			}
+			p.skipHeredocs(ws[1:])
+		case "ADD":
 			p.skipHeredocs(ws[1:])
 		}
 	}
@@ -155,6 +162,54 @@ func (p *dockerParser) from(in instruction, ws []word, args map[string]string, s
 		c.Attrs = attrs
 	}
 	return c, stage, nil
+}
+
+// fromFlag reads the image a COPY --from=… or RUN --mount=…,from=… takes
+// files from (`COPY --from=ghcr.io/astral-sh/uv:0.4 /uv /bin/`). An earlier
+// stage, a stage index and a name that depends on an unset variable are not
+// images; nor is a bare word (`--from=assets`), which BuildKit also resolves
+// as a named build context: only a reference with a registry, a path, a tag
+// or a digest counts.
+func (p *dockerParser) fromFlag(in instruction, ws []word, args map[string]string, stages map[string]bool) *Component {
+	keyword := strings.ToUpper(ws[0].raw)
+	for _, w := range ws[1:] {
+		if !strings.HasPrefix(w.raw, "--") {
+			return nil // flags come first
+		}
+		var raw string
+		switch {
+		case keyword == "COPY" && strings.HasPrefix(w.raw, "--from="):
+			raw = strings.TrimPrefix(w.raw, "--from=")
+		case keyword == "RUN" && strings.HasPrefix(w.raw, "--mount="):
+			for _, kv := range strings.Split(strings.TrimPrefix(w.raw, "--mount="), ",") {
+				if v, ok := strings.CutPrefix(kv, "from="); ok {
+					raw = v
+				}
+			}
+		}
+		if raw == "" {
+			continue
+		}
+		ref := p.expand(raw, args, 0)
+		lower := strings.ToLower(ref)
+		if stages[lower] || strings.Contains(ref, unresolved) || !strings.ContainsAny(ref, "/:@") {
+			continue
+		}
+		if _, err := strconv.Atoi(ref); err == nil {
+			continue
+		}
+		parsed, ok := ParseImage(ref)
+		if !ok {
+			continue
+		}
+		c := &Component{Kind: "dockerfile", Name: parsed.Name, Version: parsed.Tag, Line: in.lineAt(w.off),
+			Attrs: map[string]string{"instruction": keyword}}
+		if parsed.Digest != "" {
+			c.Attrs["digest"] = parsed.Digest
+		}
+		return c
+	}
+	return nil
 }
 
 type dockerParser struct {

@@ -58,6 +58,23 @@ func TestDockerfileDetectForms(t *testing.T) {
 		want: []detect.Component{{Kind: "dockerfile", Name: "localhost:5000/team/app", Version: "2.1.0", Path: "Dockerfile", Line: 1,
 			Attrs: map[string]string{"stage": "app"}}},
 	}, {
+		// uv's documented install, tools copied out of a pinned image, a
+		// cache mount from an image; stages, stage indexes, unset variables
+		// and bare words (named build contexts) are not images.
+		name: "COPY --from and RUN --mount from an image",
+		dockerfile: "ARG UV=0.4.18\nFROM python:3.12-slim AS Build\n" +
+			"COPY --from=ghcr.io/astral-sh/uv:${UV} /uv /uvx /bin/\n" +
+			"COPY --chown=app --from=composer:2 /usr/bin/composer /usr/bin/\n" +
+			"RUN --mount=type=cache,target=/root/.cache --mount=type=bind,from=registry.acme.io/tools@sha256:abc,target=/t true\n" +
+			"COPY --from=build /a /b\nCOPY --from=0 /a /b\nCOPY --from=$UNSET/x:1 /a /b\nCOPY --from=assets /a /b\n" +
+			"COPY --link src/ /app/ --from=notaflag:1\nADD --from=x/y:1 a b\n",
+		want: []detect.Component{
+			{Kind: "dockerfile", Name: "docker.io/library/python", Version: "3.12-slim", Path: "Dockerfile", Line: 2, Attrs: map[string]string{"stage": "Build"}},
+			{Kind: "dockerfile", Name: "ghcr.io/astral-sh/uv", Version: "0.4.18", Path: "Dockerfile", Line: 3, Attrs: map[string]string{"instruction": "COPY"}},
+			{Kind: "dockerfile", Name: "docker.io/library/composer", Version: "2", Path: "Dockerfile", Line: 4, Attrs: map[string]string{"instruction": "COPY"}},
+			{Kind: "dockerfile", Name: "registry.acme.io/tools", Path: "Dockerfile", Line: 5, Attrs: map[string]string{"instruction": "RUN", "digest": "sha256:abc"}},
+		},
+	}, {
 		name:       "stage names are case-insensitive",
 		dockerfile: "FROM alpine:3.19 AS Base\nFROM base\nFROM BASE AS again\n",
 		want:       []detect.Component{{Kind: "dockerfile", Name: "docker.io/library/alpine", Version: "3.19", Path: "Dockerfile", Line: 1, Attrs: map[string]string{"stage": "Base"}}},

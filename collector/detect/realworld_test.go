@@ -64,11 +64,13 @@ var realworldCases = []rwCase{
 		{"Dockerfile", 156, "docker.io/library/docker", "27.5.0", kv("stage", "dockerd-release")},
 		{"Dockerfile", 157, "docker.io/library/alpine", "3.21", kv("stage", "shell")},
 	}},
-	{kind: "dockerfile", repo: "docker-library-golang", count: 3, want: []rw{
+	{kind: "dockerfile", repo: "docker-library-golang", count: 4, want: []rw{
 		{"1.24/bookworm/Dockerfile", 7, "docker.io/library/buildpack-deps", "bookworm-scm", kv("stage", "build")},
 		// The final FROM follows a RUN continued over comment lines.
 		{"1.24/bookworm/Dockerfile", 105, "docker.io/library/buildpack-deps", "bookworm-scm", nil},
 		{"1.24/windows/nanoserver-ltsc2022/Dockerfile", 7, "mcr.microsoft.com/windows/nanoserver", "ltsc2022", nil},
+		// Go itself comes from another image: COPY --from=golang:….
+		{"1.24/windows/nanoserver-ltsc2022/Dockerfile", 27, "docker.io/library/golang", "1.24.0-windowsservercore-ltsc2022", kv("instruction", "COPY")},
 	}},
 	{kind: "dockerfile", repo: "prometheus-node_exporter", count: 1, want: []rw{
 		// Quoted ARG defaults: ARG ARCH="amd64".
@@ -87,13 +89,15 @@ var realworldCases = []rwCase{
 	// a tag plus digest, stage names built from variables (alpine-$TARGETARCH,
 	// buildkit-$TARGETOS${BUILDKIT_DEBUG:+-debug}: stages, not images),
 	// RUN/COPY heredocs, an ARG re-declared inside a stage before a FROM.
-	{kind: "dockerfile", repo: "moby-buildkit", count: 14, want: []rw{
+	{kind: "dockerfile", repo: "moby-buildkit", count: 15, want: []rw{
 		{"Dockerfile", 26, "docker.io/minio/minio", "RELEASE.2022-05-03T20-36-08Z", kv("stage", "minio")},
 		{"Dockerfile", 36, "docker.io/library/alpine", "edge", kv("digest", "sha256:2d01a16bab53a8405876cec4c27235d47455a7b72b75334c614f2fb0968b3f90")},
 		{"Dockerfile", 40, "docker.io/tonistiigi/xx", "1.3.0", kv("platform", "$BUILDPLATFORM")},
 		{"Dockerfile", 43, "docker.io/library/golang", "1.21-alpine3.18", kv("stage", "golatest")},
 		{"Dockerfile", 261, "docker.io/library/registry", "2.8.3", kv("stage", "registry")},
-	}, absent: []string{"docker.io/library/alpine-$TARGETARCH", "docker.io/library/scratch", "docker.io/library/golatest", "docker.io/library/binaries"}},
+		// COPY --from=<image> pinned by tag and digest; COPY --from=<stage> is no image.
+		{"Dockerfile", 192, "docker.io/tonistiigi/binfmt", "buildkit-v7.1.0-30", kv("instruction", "COPY", "digest", "sha256:45dd57b4ba2f24e2354f71f1e4e51f073cb7a28fd848ce6f5f2a7701142a6bf0")},
+	}, absent: []string{"docker.io/library/alpine-$TARGETARCH", "docker.io/library/scratch", "docker.io/library/golatest", "docker.io/library/binaries", "docker.io/library/xx", "docker.io/library/runc"}},
 
 	// --- github_actions ---
 	{kind: "github_actions", repo: "prometheus-prometheus", count: 27, want: []rw{
