@@ -18,8 +18,12 @@ func init() { Register(containerImage{}) }
 // overrides (newName, newTag). A value holding a template ({{ }}) or a
 // variable (${VAR}, $(VAR)) is skipped: its image is decided elsewhere.
 //
-// YAML is everywhere, so only paths where deployment files conventionally
-// live are read (see Patterns). A chart's templates/ are Go templates, not
+// CI configuration runs images too: GitLab CI's `image:` (also
+// `image: {name}`) and `services:`, and a GitHub workflow job's `container:`,
+// `services.*.image` and `uses: docker://…` steps.
+//
+// YAML is everywhere, so only paths where deployment and CI files
+// conventionally live are read (see Patterns). A chart's templates/ are Go templates, not
 // YAML, and are left out; a file that does not parse but holds template
 // markers is one too, and is skipped without an error.
 type containerImage struct{}
@@ -31,7 +35,17 @@ func (containerImage) Patterns() []string {
 		"**/docker-compose*.y*ml", "**/compose*.y*ml", // compose.yaml, docker-compose.override.yml
 		"**/values*.y*ml", // Helm values, also under charts/
 		"**/k8s/**/*.y*ml", "**/kubernetes/**/*.y*ml", "**/manifests/**/*.y*ml", "**/deploy/**/*.y*ml",
+		"**/.gitlab-ci.yml", "**/*.gitlab-ci.yml", // GitLab CI, and files named for inclusion
+		".github/workflows/*.y*ml",
 	}
+}
+
+func isGitHubWorkflow(p string) bool {
+	return path.Dir(p) == ".github/workflows"
+}
+
+func isGitLabCI(p string) bool {
+	return strings.HasSuffix(path.Base(p), ".gitlab-ci.yml")
 }
 
 func (d containerImage) Detect(f Files) ([]Component, []error) {
@@ -66,19 +80,67 @@ func parseImageYAML(p string, data []byte) ([]Component, error) {
 		}
 		return nil, err
 	}
-	w := &imageWalker{path: p}
+	w := &imageWalker{path: p, gitlab: isGitLabCI(p)}
 	for _, d := range docs {
-		w.walk(d, "", 0)
+		if isGitHubWorkflow(p) {
+			w.workflow(d)
+		} else {
+			w.walk(d, "", 0)
+		}
 	}
 	return w.out, nil
+}
+
+// workflow reads the images a GitHub Actions workflow runs: only these
+// fields, as `with:` inputs named image often name one the job builds.
+func (w *imageWalker) workflow(doc *yaml.Node) {
+	field := func(m *yaml.Node, k string) *yaml.Node {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == k {
+				return m.Content[i+1]
+			}
+		}
+		return nil
+	}
+	scalar := func(n *yaml.Node) bool { return n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!str" }
+	jobs := field(doc, "jobs")
+	if jobs == nil || jobs.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 1; i < len(jobs.Content); i += 2 {
+		job := jobs.Content[i]
+		if c := field(job, "container"); scalar(c) {
+			w.add(c, c.Value)
+		} else if img := field(c, "image"); scalar(img) {
+			w.add(img, img.Value)
+		}
+		if svcs := field(job, "services"); svcs != nil && svcs.Kind == yaml.MappingNode {
+			for j := 1; j < len(svcs.Content); j += 2 {
+				if img := field(svcs.Content[j], "image"); scalar(img) {
+					w.add(img, img.Value)
+				}
+			}
+		}
+		if steps := field(job, "steps"); steps != nil && steps.Kind == yaml.SequenceNode {
+			for _, step := range steps.Content {
+				if u := field(step, "uses"); scalar(u) && strings.HasPrefix(u.Value, "docker://") {
+					w.add(u, strings.TrimPrefix(u.Value, "docker://"))
+				}
+			}
+		}
+	}
 }
 
 // maxImageDepth bounds the walk; real manifests nest a dozen levels.
 const maxImageDepth = 64
 
 type imageWalker struct {
-	path string
-	out  []Component
+	path   string
+	gitlab bool // GitLab CI: `image: {name}` and `services:` lists too
+	out    []Component
 }
 
 // walk visits every mapping below n. Aliases are not followed: what they
@@ -90,9 +152,21 @@ func (w *imageWalker) walk(n *yaml.Node, key string, depth int) {
 	switch n.Kind {
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
+			if w.gitlab && key == "services" && c.Kind == yaml.ScalarNode && c.Tag == "!!str" {
+				w.add(c, c.Value) // services: [postgres:16]
+				continue
+			}
 			w.walk(c, key, depth+1)
 		}
 	case yaml.MappingNode:
+		if w.gitlab && (key == "image" || key == "services") {
+			// image: {name: …, entrypoint: […]}; services: [{name: …, alias: …}]
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if v := n.Content[i+1]; n.Content[i].Value == "name" && v.Kind == yaml.ScalarNode && v.Tag == "!!str" {
+					w.add(v, v.Value)
+				}
+			}
+		}
 		split := w.pair(n, key)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]

@@ -54,7 +54,8 @@ func TestContainerImagePatterns(t *testing.T) {
 		"docker-compose.yml", "docker-compose.override.yaml", "compose.yaml", "svc/compose.prod.yml",
 		"values.yaml", "charts/api/values-staging.yml", "k8s/deploy.yaml", "infra/kubernetes/base/svc.yml",
 		"manifests/a.yaml", "deploy/overlays/prod/patch.yaml",
-		".github/workflows/ci.yml", "ops/random.yaml", "mkdocs.yml", "k8s/README.md",
+		".gitlab-ci.yml", "ci/test.gitlab-ci.yml",
+		".github/workflows/ci.yml", "ops/random.yaml", "mkdocs.yml", "k8s/README.md", "ci/.github/workflows/x.yml",
 	} {
 		files[p] = "image: acme/x:1.0\n"
 	}
@@ -63,13 +64,14 @@ func TestContainerImagePatterns(t *testing.T) {
 	for _, c := range got {
 		read[c.Path] = true
 	}
-	for _, p := range []string{".github/workflows/ci.yml", "ops/random.yaml", "mkdocs.yml", "k8s/README.md"} {
+	// A workflow is read, but only for its jobs' images: a top-level image: is none.
+	for _, p := range []string{".github/workflows/ci.yml", "ops/random.yaml", "mkdocs.yml", "k8s/README.md", "ci/.github/workflows/x.yml"} {
 		if read[p] {
 			t.Errorf("%s is read; it is not a deployment file", p)
 		}
 	}
-	if len(read) != 10 {
-		t.Errorf("read %d files, want 10: %v", len(read), read)
+	if len(read) != 12 {
+		t.Errorf("read %d files, want 12: %v", len(read), read)
 	}
 }
 
@@ -122,6 +124,44 @@ func TestContainerImageDetectForms(t *testing.T) {
 			} else {
 				assertFileErrors(t, errs)
 			}
+		})
+	}
+}
+
+// CI configuration runs images: GitLab CI jobs and services, GitHub workflow
+// job containers, services and docker:// steps (gitlab-org/cli, prometheus).
+func TestContainerImageCI(t *testing.T) {
+	files := detecttest.Files{
+		".gitlab-ci.yml": "image: registry.acme.io/ci/go:1.22\n" +
+			"test:\n  image:\n    name: registry.acme.io/ci/node:20\n    entrypoint: [\"\"]\n" +
+			"  services:\n    - postgres:16\n    - name: docker:28-dind\n      alias: docker\n" +
+			"  variables:\n    IMAGE: acme/not-read:1\n" +
+			"build:\n  image: $CI_REGISTRY_IMAGE/builder:latest\n",
+		".github/workflows/ci.yml": "on: push\njobs:\n  a:\n    container: quay.io/prometheus/golang-builder:1.22-base\n" +
+			"    services:\n      db:\n        image: postgres:16\n" +
+			"    steps:\n      - uses: actions/checkout@v4\n      - uses: docker://rhysd/actionlint:1.6.26\n" +
+			"      - uses: aquasecurity/trivy-action@0.24.0\n        with:\n          image: acme/app:built-here\n" +
+			"  b:\n    container:\n      image: ghcr.io/acme/ci:2\n      credentials: {username: x}\n" +
+			"  c:\n    container: ${{ matrix.image }}\n",
+	}
+	img := func(path string, line int, name, tag string) detect.Component {
+		return detect.Component{Kind: "container_image", Name: name, Version: tag, Path: path, Line: line}
+	}
+	want := []detect.Component{
+		img(".gitlab-ci.yml", 1, "registry.acme.io/ci/go", "1.22"),
+		img(".gitlab-ci.yml", 4, "registry.acme.io/ci/node", "20"),
+		img(".gitlab-ci.yml", 7, "docker.io/library/postgres", "16"),
+		img(".gitlab-ci.yml", 8, "docker.io/library/docker", "28-dind"),
+		img(".github/workflows/ci.yml", 4, "quay.io/prometheus/golang-builder", "1.22-base"),
+		img(".github/workflows/ci.yml", 7, "docker.io/library/postgres", "16"),
+		img(".github/workflows/ci.yml", 10, "docker.io/rhysd/actionlint", "1.6.26"),
+		img(".github/workflows/ci.yml", 16, "ghcr.io/acme/ci", "2"),
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "container_image").Detect(files)
+			assertFileErrors(t, errs)
+			assertInventory(t, got, want)
 		})
 	}
 }

@@ -30,6 +30,9 @@ type rw struct {
 // rwCase is one fixture repository and what a detector must find in it.
 type rwCase struct {
 	kind, repo string
+	// dir is the kind whose fixture directory is read, when it is not kind:
+	// CI files hold container images too.
+	dir string
 	// want are components that must be found, each exactly once at its line.
 	want []rw
 	// count is the exact number of components the repo yields: it catches
@@ -458,6 +461,26 @@ var realworldCases = []rwCase{
 		{"charts/ingress-nginx/values.yaml", 758, "k8s.gcr.io/defaultbackend-amd64", "1.5", nil},
 	}, absent: []string{"docker.io/ingress-nginx/controller", "docker.io/library/busybox", "docker.io/lemonldapng/lemonldap-ng-controller"}},
 
+	// The CI fixtures of other kinds, read for the images their jobs run.
+	{kind: "container_image", dir: "gitlab_ci", repo: "gitlabhq-cli", count: 8, want: []rw{
+		{".gitlab-ci.yml", 212, "docker.io/library/ruby", "3.4-alpine3.23", nil},
+		// services: [{name: docker:28-dind}]; the job image ${GITLAB_DEPENDENCY_PROXY}docker:stable is a variable.
+		{".gitlab-ci.yml", 395, "docker.io/library/docker", "28-dind", nil},
+		{".gitlab-ci.yml", 501, "registry.gitlab.com/gitlab-org/cli", "latest", nil},
+	}},
+	{kind: "container_image", dir: "gitlab_ci", repo: "wayland-project-libinput", count: 3, want: []rw{
+		{".gitlab-ci.yml", 78, "docker.io/library/docker", "dind", nil},
+	}},
+	{kind: "container_image", dir: "gitlab_ci", repo: "gitlabhq-gitlab-runner", count: 6, want: []rw{
+		{".gitlab/ci/test.gitlab-ci.yml", 142, "registry.gitlab.com/gitlab-org/ci-cd/runner-tools/runner-linters", "1.43.0-go1.17", nil},
+		{".gitlab/ci/test.gitlab-ci.yml", 238, "docker.io/library/golang", "1.17.7", nil},
+	}},
+	{kind: "container_image", dir: "github_actions", repo: "prometheus-prometheus", count: 5, want: []rw{
+		{".github/workflows/ci.yml", 14, "quay.io/prometheus/golang-builder", "1.22-base", nil},
+		{".github/workflows/ci.yml", 44, "quay.io/prometheus/golang-builder", "1.21-base", nil},
+	}},
+	{kind: "container_image", dir: "github_actions", repo: "argoproj-argo-cd", count: 0},
+
 	// --- cargo ---
 	// A workspace whose member inherits with `x.workspace = true` and path
 	// crates; read without its Cargo.lock.
@@ -483,7 +506,11 @@ var realworldCases = []rwCase{
 func TestRealWorld(t *testing.T) {
 	for _, tc := range realworldCases {
 		t.Run(tc.kind+"/"+tc.repo, func(t *testing.T) {
-			repo := detecttest.Dir(t, path.Join("testdata/realworld", tc.kind, tc.repo))
+			dir := tc.kind
+			if tc.dir != "" {
+				dir = tc.dir
+			}
+			repo := detecttest.Dir(t, path.Join("testdata/realworld", dir, tc.repo))
 			if len(repo) == 0 {
 				t.Fatal("no fixture files")
 			}
@@ -545,12 +572,18 @@ func checkRealWorld(t *testing.T, variant string, got []detect.Component, tc rwC
 // Every fixture repository has its case, every case its fixture, and every
 // kind directory says where its files come from.
 func TestRealWorldFixturesAreCovered(t *testing.T) {
-	cases := map[string]bool{}
+	cases := map[string]bool{} // fixture directory: kind/repo
+	detectors := map[string]bool{}
 	for _, tc := range realworldCases {
-		key := tc.kind + "/" + tc.repo
-		if cases[key] {
-			t.Errorf("%s: two cases", key)
+		dir := tc.kind
+		if tc.dir != "" {
+			dir = tc.dir
 		}
+		key := dir + "/" + tc.repo
+		if detectors[tc.kind+" "+key] {
+			t.Errorf("%s: two %s cases", key, tc.kind)
+		}
+		detectors[tc.kind+" "+key] = true
 		cases[key] = true
 		if tc.count > 0 && len(tc.want) == 0 {
 			t.Errorf("%s: a count without a single checked component", key)
