@@ -122,9 +122,10 @@ func isRegistrySource(src string) bool {
 }
 
 // terraformName drops the public registry's host, which Terraform assumes
-// when a source has none.
+// when a source has none, as Terragrunt does for tfr:/// with an empty host
+// (tfr:///terraform-aws-modules/vpc/aws?version=5.1.0).
 func terraformName(name string) string {
-	return strings.TrimPrefix(name, "registry.terraform.io/")
+	return strings.TrimPrefix(strings.TrimPrefix(name, "/"), "registry.terraform.io/")
 }
 
 // literalString reads an attribute holding a plain string (quoted or a

@@ -72,6 +72,17 @@ func TestTerraformDetectForms(t *testing.T) {
 		want: []detect.Component{{Kind: "terraform", Name: "github.com/acme/modules", Version: "v1.4.0", Path: "x.tf", Line: 2,
 			Attrs: map[string]string{"source": "https://github.com/acme/modules/archive/v1.4.0.tar.gz//vpc", "subdir": "vpc"}}},
 	}, {
+		// Terragrunt's registry protocol: tfr:/// is the public registry.
+		name: "tfr:// sources name the registry module, ?version= its version",
+		tf: "module \"a\" {\n  source = \"tfr:///terraform-aws-modules/vpc/aws?version=5.1.0\"\n}\n" +
+			"module \"b\" {\n  source = \"tfr://registry.acme.io/acme/vpc/aws?version=1.2.0\"\n}\n",
+		want: []detect.Component{
+			{Kind: "terraform", Name: "terraform-aws-modules/vpc/aws", Version: "5.1.0", Path: "x.tf", Line: 2,
+				Attrs: map[string]string{"source": "tfr:///terraform-aws-modules/vpc/aws?version=5.1.0"}},
+			{Kind: "terraform", Name: "registry.acme.io/acme/vpc/aws", Version: "1.2.0", Path: "x.tf", Line: 5,
+				Attrs: map[string]string{"source": "tfr://registry.acme.io/acme/vpc/aws?version=1.2.0"}},
+		},
+	}, {
 		name: "github shorthand with a version argument is still git",
 		tf:   "module \"a\" {\n  source = \"github.com/acme/tf/aws\"\n  version = \"1.0.0\"\n}\n",
 		want: []detect.Component{{Kind: "terraform", Name: "github.com/acme/tf/aws", Version: "unknown", Path: "x.tf", Line: 2,
