@@ -75,12 +75,19 @@ func TestTerraformDetectForms(t *testing.T) {
 		// Terragrunt's registry protocol: tfr:/// is the public registry.
 		name: "tfr:// sources name the registry module, ?version= its version",
 		tf: "module \"a\" {\n  source = \"tfr:///terraform-aws-modules/vpc/aws?version=5.1.0\"\n}\n" +
-			"module \"b\" {\n  source = \"tfr://registry.acme.io/acme/vpc/aws?version=1.2.0\"\n}\n",
+			"module \"b\" {\n  source = \"tfr://registry.acme.io/acme/vpc/aws?version=1.2.0\"\n}\n" +
+			"module \"c\" {\n  source = \"tfr:///terraform-aws-modules/security-group/aws//?version=5.1.2\"\n}\n" +
+			"module \"d\" {\n  source = \"tfr:///terraform-aws-modules/eks/aws//modules/karpenter//?version=19.10.0\"\n}\n",
 		want: []detect.Component{
 			{Kind: "terraform", Name: "terraform-aws-modules/vpc/aws", Version: "5.1.0", Path: "x.tf", Line: 2,
 				Attrs: map[string]string{"source": "tfr:///terraform-aws-modules/vpc/aws?version=5.1.0"}},
 			{Kind: "terraform", Name: "registry.acme.io/acme/vpc/aws", Version: "1.2.0", Path: "x.tf", Line: 5,
 				Attrs: map[string]string{"source": "tfr://registry.acme.io/acme/vpc/aws?version=1.2.0"}},
+			// Terragrunt configurations commonly end the address in // before the query.
+			{Kind: "terraform", Name: "terraform-aws-modules/security-group/aws", Version: "5.1.2", Path: "x.tf", Line: 8,
+				Attrs: map[string]string{"source": "tfr:///terraform-aws-modules/security-group/aws//?version=5.1.2"}},
+			{Kind: "terraform", Name: "terraform-aws-modules/eks/aws", Version: "19.10.0", Path: "x.tf", Line: 11,
+				Attrs: map[string]string{"source": "tfr:///terraform-aws-modules/eks/aws//modules/karpenter//?version=19.10.0", "subdir": "modules/karpenter"}},
 		},
 	}, {
 		name: "github shorthand with a version argument is still git",
