@@ -57,7 +57,8 @@ func parseTerraform(p string, data []byte) ([]Component, error) {
 				out = append(out, c)
 			}
 		case b.Type == "terraform" && path.Base(p) == "terragrunt.hcl":
-			if c, ok := moduleComponent(p, b.Body, nil); ok {
+			// Terragrunt takes a version constraint beside a tfr:// source.
+			if c, ok := moduleComponent(p, b.Body, b.Body.Attributes["version"]); ok {
 				out = append(out, c)
 			}
 		}
@@ -106,7 +107,7 @@ func moduleComponent(p string, body *hclsyntax.Body, versionAttr *hclsyntax.Attr
 	}
 	declared, hasVersion := literalString(versionAttr)
 	switch {
-	case hasVersion && isRegistrySource(src):
+	case hasVersion && ref.Ref == "" && (isRegistrySource(src) || strings.HasPrefix(src, "tfr://")):
 		c.Version = version.Clean(declared)
 		c.Attrs["declared"] = declared
 	default:

@@ -131,6 +131,27 @@ func TestTerraformDetectForms(t *testing.T) {
 	}
 }
 
+// Terragrunt takes a registry version constraint beside a tfr:// source
+// (gruntwork-io/terragrunt's test/fixtures/tfr/version-constraint); a
+// ?version= in the address wins, and a git source has no registry version.
+func TestTerragruntVersionAttribute(t *testing.T) {
+	files := detecttest.Files{
+		"a/terragrunt.hcl": "terraform {\n  source  = \"tfr:///acme/vpc/aws\"\n  version = \"~> 1.4\"\n}\n",
+		"b/terragrunt.hcl": "terraform {\n  source  = \"tfr:///acme/vpc/aws?version=1.2.0\"\n  version = \"~> 1.4\"\n}\n",
+		"c/terragrunt.hcl": "terraform {\n  source  = \"git::https://github.com/acme/m.git?ref=v2.0.0\"\n  version = \"~> 1.4\"\n}\n",
+	}
+	got, errs := mustDetector(t, "terraform").Detect(files)
+	assertFileErrors(t, errs)
+	assertInventory(t, got, []detect.Component{
+		{Kind: "terraform", Name: "acme/vpc/aws", Version: "1.4", Path: "a/terragrunt.hcl", Line: 2,
+			Attrs: map[string]string{"source": "tfr:///acme/vpc/aws", "declared": "~> 1.4"}},
+		{Kind: "terraform", Name: "acme/vpc/aws", Version: "1.2.0", Path: "b/terragrunt.hcl", Line: 2,
+			Attrs: map[string]string{"source": "tfr:///acme/vpc/aws?version=1.2.0"}},
+		{Kind: "terraform", Name: "github.com/acme/m", Version: "v2.0.0", Path: "c/terragrunt.hcl", Line: 2,
+			Attrs: map[string]string{"source": "git::https://github.com/acme/m.git?ref=v2.0.0"}},
+	})
+}
+
 func TestTerraformCompile(t *testing.T) {
 	for _, tc := range []struct {
 		params  map[string]string
