@@ -414,6 +414,15 @@ var realworldCases = []rwCase{
 			kv("subdir", "asg-elb-service")},
 	}},
 
+	// Terragrunt's registry protocol: tfr://registry.terraform.io/ (the public
+	// registry's host dropped), a //subdir, a version attribute beside the
+	// source, and a source built from locals (skipped: not literal).
+	{kind: "terraform", repo: "gruntwork-io-terragrunt", count: 3, want: []rw{
+		{"test/fixtures/tfr/root/terragrunt.hcl", 3, "yorinasub17/terragrunt-registry-test/null", "0.0.2", nil},
+		{"test/fixtures/tfr/subdir/terragrunt.hcl", 3, "yorinasub17/terragrunt-registry-test/null", "0.0.2", kv("subdir", "modules/one")},
+		{"test/fixtures/tfr/version-constraint/terragrunt.hcl", 4, "registry.opentofu.org/yorinasub17/terragrunt-registry-test/null", "0.0.1", kv("declared", "~> 0.0.1")},
+	}, absent: []string{"terraform-aws-modules/iam/aws"}},
+
 	// --- kustomize ---
 	// Local resources; Argo CD from a raw file on master; a component by URL.
 	{kind: "kustomize", repo: "argoproj-argoproj-deployments", count: 2, want: []rw{
