@@ -207,6 +207,8 @@ func (s *pyScan) requirements(p string, depth int, included bool) {
 			// pip expands ${VAR} from the environment, which a scan has not.
 		case strings.HasPrefix(l, "-"):
 			s.reqOption(p, start, l, depth)
+		case isVCSURL(l):
+			s.egg(p, start, l) // git+https://host/repo.git@v1.2.0#egg=name, not editable
 		default:
 			if name, declared, ok := requirement(l); ok {
 				s.add(p, start, name, declared, "", nil, "")
@@ -236,11 +238,28 @@ func (s *pyScan) reqOption(p string, line int, l string, depth int) {
 		}
 		s.requirements(target, depth+1, true)
 	case "-e", "--editable":
-		_, frag, _ := strings.Cut(value, "#")
-		for _, kv := range strings.Split(frag, "&") {
-			if egg, ok := strings.CutPrefix(kv, "egg="); ok && egg != "" {
-				s.add(p, line, egg, vcsRef(value), "", nil, "")
-			}
+		s.egg(p, line, value)
+	}
+}
+
+// isVCSURL reports a requirement written as a pip VCS URL.
+func isVCSURL(l string) bool {
+	for _, vcs := range []string{"git+", "hg+", "svn+", "bzr+"} {
+		if strings.HasPrefix(l, vcs) {
+			return true
+		}
+	}
+	return false
+}
+
+// egg adds the project a VCS URL names with #egg= (a URL without one names
+// none a scan can tell), at the ref the URL pins.
+func (s *pyScan) egg(p string, line int, url string) {
+	url, _, _ = strings.Cut(url, " ") // options after the URL
+	_, frag, _ := strings.Cut(url, "#")
+	for _, kv := range strings.Split(frag, "&") {
+		if egg, ok := strings.CutPrefix(kv, "egg="); ok && egg != "" {
+			s.add(p, line, egg, vcsRef(url), "", nil, "")
 		}
 	}
 }

@@ -93,6 +93,18 @@ func TestPythonDetectForms(t *testing.T) {
 			{Kind: "python", Name: "numpy", Version: "1.26", Path: "common.txt", Line: 1, Attrs: map[string]string{"declared": ">=1.26"}},
 		},
 	}, {
+		// pip reads a VCS URL with #egg= as a requirement, editable or not.
+		name: "VCS URL lines",
+		files: detecttest.Files{"requirements.txt": "git+https://github.com/acme/other.git@2.0.1#egg=acme-other\n" +
+			"hg+https://hg.acme.io/tool@v3#egg=acme-tool\n" +
+			"git+https://github.com/acme/noegg.git@v1\n" +
+			"-e git+ssh://git@github.com/acme/third.git@main#egg=third\n"},
+		want: []detect.Component{
+			{Kind: "python", Name: "acme-other", Version: "2.0.1", Path: "requirements.txt", Line: 1, Attrs: map[string]string{"declared": "2.0.1"}},
+			{Kind: "python", Name: "acme-tool", Version: "v3", Path: "requirements.txt", Line: 2, Attrs: map[string]string{"declared": "v3"}},
+			{Kind: "python", Name: "third", Version: "unknown", Path: "requirements.txt", Line: 4, Attrs: map[string]string{"declared": "main"}},
+		},
+	}, {
 		name:  "an include outside the repo or absolute is not followed",
 		files: detecttest.Files{"requirements.txt": "-r ../../etc/requirements.txt\n-r /etc/requirements.txt\nsix\n"},
 		want:  []detect.Component{{Kind: "python", Name: "six", Version: "unknown", Path: "requirements.txt", Line: 3}},
