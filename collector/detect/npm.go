@@ -123,6 +123,11 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 				Line:    dep.line,
 				Attrs:   attrs("section", dep.section, "declared", dep.spec),
 			}
+			if real, rng, ok := npmAlias(dep.spec); ok {
+				// "ui": "npm:@acme/ui-next@^2.0.0" installs @acme/ui-next
+				// under the name ui; lockfiles still key it by ui.
+				c.Name, c.Version = real, version.Clean(rng)
+			}
 			if lockPath != "" {
 				if v, line, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
 					resolveFromLock(&c, v, evidence(lockPath, line))
@@ -132,6 +137,18 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 		}
 	}
 	return out, errs
+}
+
+// npmAlias reads an npm alias spec, "npm:<package>[@<range>]".
+func npmAlias(spec string) (name, rng string, ok bool) {
+	rest, ok := strings.CutPrefix(spec, "npm:")
+	if !ok || rest == "" {
+		return "", "", false
+	}
+	if i := strings.LastIndex(rest, "@"); i > 0 {
+		return rest[:i], rest[i+1:], true
+	}
+	return rest, "", true
 }
 
 // npmLockFor finds the lockfile installing the project in dir: its own, or
@@ -395,6 +412,9 @@ func pnpmDeps(importer *yaml.Node) map[string]pin {
 			// Peer suffixes: "1.2.5(react@18.2.0)" (v6+), "1.2.5_react@18.2.0" (v5).
 			ver, _, _ := strings.Cut(v.Value, "(")
 			ver, _, _ = strings.Cut(ver, "_")
+			if i := strings.LastIndex(ver, "@"); i > 0 {
+				ver = ver[i+1:] // an alias: "@acme/ui-next@2.1.0"
+			}
 			out[k.Value] = pin{version: ver, line: v.Line}
 		})
 	}

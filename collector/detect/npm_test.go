@@ -66,6 +66,32 @@ func TestNpmDetectLockfiles(t *testing.T) {
 			{Kind: "npm", Name: "fsevents", Version: "2.3.2", Path: "package.json", Line: 3, Attrs: map[string]string{"section": "optionalDependencies", "declared": ">=2.3.2 <3"}},
 		},
 	}, {
+		// An alias installs another package under the key: it is that package
+		// that is used, at the version the lockfile pins under the key.
+		name: "npm: aliases",
+		files: detecttest.Files{
+			"package.json": "{\n  \"dependencies\": {\n    \"ui\": \"npm:@acme/ui-next@^2.0.0\",\n    \"react18\": \"npm:react@18.2.0\",\n    \"bare\": \"npm:left-pad\"\n  }\n}\n",
+			"package-lock.json": `{
+  "lockfileVersion": 3,
+  "packages": {
+    "": {"dependencies": {"ui": "npm:@acme/ui-next@^2.0.0"}},
+    "node_modules/ui": {
+      "name": "@acme/ui-next",
+      "version": "2.3.1"
+    }
+  }
+}
+`,
+			"web/package.json": "{\n  \"dependencies\": {\n    \"ui\": \"npm:@acme/ui-next@^2.0.0\"\n  }\n}\n",
+			"web/pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      ui:\n        specifier: npm:@acme/ui-next@^2.0.0\n        version: '@acme/ui-next@2.4.0'\n",
+		},
+		want: []detect.Component{
+			{Kind: "npm", Name: "@acme/ui-next", Version: "2.3.1", Path: "package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "package-lock.json:7"}},
+			{Kind: "npm", Name: "react", Version: "18.2.0", Path: "package.json", Line: 4, Attrs: map[string]string{"section": "dependencies", "declared": "npm:react@18.2.0"}},
+			{Kind: "npm", Name: "left-pad", Version: "unknown", Path: "package.json", Line: 5, Attrs: map[string]string{"section": "dependencies", "declared": "npm:left-pad"}},
+			{Kind: "npm", Name: "@acme/ui-next", Version: "2.4.0", Path: "web/package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "web/pnpm-lock.yaml:7"}},
+		},
+	}, {
 		name: "yarn classic",
 		files: detecttest.Files{
 			"package.json": "{\n  \"dependencies\": {\n    \"@acme/logger\": \"^3.2.0\",\n    \"chalk\": \"^4.1.0\"\n  }\n}\n",
