@@ -82,7 +82,7 @@ func TestNpmDetectLockfiles(t *testing.T) {
   }
 }
 `,
-			"web/package.json": "{\n  \"dependencies\": {\n    \"ui\": \"npm:@acme/ui-next@^2.0.0\"\n  }\n}\n",
+			"web/package.json":   "{\n  \"dependencies\": {\n    \"ui\": \"npm:@acme/ui-next@^2.0.0\"\n  }\n}\n",
 			"web/pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      ui:\n        specifier: npm:@acme/ui-next@^2.0.0\n        version: '@acme/ui-next@2.4.0'\n",
 		},
 		want: []detect.Component{
