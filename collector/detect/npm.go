@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -127,6 +128,8 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 				// "ui": "npm:@acme/ui-next@^2.0.0" installs @acme/ui-next
 				// under the name ui; lockfiles still key it by ui.
 				c.Name, c.Version = real, version.Clean(rng)
+			} else if ref, ok := npmGitRef(dep.spec); ok {
+				c.Version = ref
 			}
 			if lockPath != "" {
 				if v, line, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
@@ -149,6 +152,27 @@ func npmAlias(spec string) (name, rng string, ok bool) {
 		return rest[:i], rest[i+1:], true
 	}
 	return rest, "", true
+}
+
+// npmGitShorthandRE is GitHub's "owner/repo#ref" shorthand.
+var npmGitShorthandRE = regexp.MustCompile(`^[A-Za-z0-9][\w.-]*/[\w.-]+#`)
+
+// npmGitRef reads the version a git dependency pins after its #:
+// "github:acme/lib#v1.2.0" and "git+ssh://git@host/acme/lib.git#v1.2.0" a
+// tag, "#semver:^1.2.0" the range's floor; a branch or commit is unknown.
+func npmGitRef(spec string) (string, bool) {
+	git := npmGitShorthandRE.MatchString(spec)
+	for _, p := range []string{"git+", "git://", "github:", "gitlab:", "bitbucket:"} {
+		git = git || strings.HasPrefix(spec, p)
+	}
+	_, ref, ok := strings.Cut(spec, "#")
+	if !git || !ok {
+		return "", false
+	}
+	if rng, ok := strings.CutPrefix(ref, "semver:"); ok {
+		return version.Clean(rng), true
+	}
+	return version.Clean(ref), true
 }
 
 // npmLockFor finds the lockfile installing the project in dir: its own, or

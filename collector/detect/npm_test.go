@@ -29,7 +29,8 @@ func TestNpmDetectWorkspaces(t *testing.T) {
 		// Not hoisted: the member's own node_modules wins over the root's.
 		{Kind: "npm", Name: "react", Version: "17.0.2", Path: "packages/web/package.json", Line: 6,
 			Attrs: map[string]string{"section": "dependencies", "declared": "^17.0.2", "lockfile": "package-lock.json:62"}},
-		{Kind: "npm", Name: "left-pad", Version: "unknown", Path: "packages/web/package.json", Line: 7,
+		// A git dependency at a tag, which no lockfile entry pins: the tag.
+		{Kind: "npm", Name: "left-pad", Version: "v1.3.0", Path: "packages/web/package.json", Line: 7,
 			Attrs: map[string]string{"section": "dependencies", "declared": "github:stevemao/left-pad#v1.3.0"}},
 		// Lockfile v1: top-level entries only; the nested semver 7 is @acme/changelog's.
 		{Kind: "npm", Name: "@acme/changelog", Version: "1.9.3", Path: "tools/release/package.json", Line: 5,
@@ -90,6 +91,27 @@ func TestNpmDetectLockfiles(t *testing.T) {
 			{Kind: "npm", Name: "react", Version: "18.2.0", Path: "package.json", Line: 4, Attrs: map[string]string{"section": "dependencies", "declared": "npm:react@18.2.0"}},
 			{Kind: "npm", Name: "left-pad", Version: "unknown", Path: "package.json", Line: 5, Attrs: map[string]string{"section": "dependencies", "declared": "npm:left-pad"}},
 			{Kind: "npm", Name: "@acme/ui-next", Version: "2.4.0", Path: "web/package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "web/pnpm-lock.yaml:7"}},
+		},
+	}, {
+		// Internal libraries are often installed from git at a tag.
+		name: "git dependencies pinned by tag or semver range",
+		files: detecttest.Files{"package.json": `{
+  "dependencies": {
+    "a": "github:acme/a#v1.2.0",
+    "b": "git+https://github.com/acme/b.git#semver:^2.1.0",
+    "c": "acme/c#main",
+    "d": "git+ssh://git@gitlab.acme.io/platform/d.git#3.0.1",
+    "e": "github:acme/e",
+    "f": "file:../f#notgit"
+  }
+}`},
+		want: []detect.Component{
+			{Kind: "npm", Name: "a", Version: "v1.2.0", Path: "package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "github:acme/a#v1.2.0"}},
+			{Kind: "npm", Name: "b", Version: "2.1.0", Path: "package.json", Line: 4, Attrs: map[string]string{"section": "dependencies", "declared": "git+https://github.com/acme/b.git#semver:^2.1.0"}},
+			{Kind: "npm", Name: "c", Version: "unknown", Path: "package.json", Line: 5, Attrs: map[string]string{"section": "dependencies", "declared": "acme/c#main"}},
+			{Kind: "npm", Name: "d", Version: "3.0.1", Path: "package.json", Line: 6, Attrs: map[string]string{"section": "dependencies", "declared": "git+ssh://git@gitlab.acme.io/platform/d.git#3.0.1"}},
+			{Kind: "npm", Name: "e", Version: "unknown", Path: "package.json", Line: 7, Attrs: map[string]string{"section": "dependencies", "declared": "github:acme/e"}},
+			{Kind: "npm", Name: "f", Version: "unknown", Path: "package.json", Line: 8, Attrs: map[string]string{"section": "dependencies", "declared": "file:../f#notgit"}},
 		},
 	}, {
 		name: "yarn classic",
