@@ -21,12 +21,21 @@ func init() { Register(helm{}) }
 // business, not the repo's, and is left out; so are file:// dependencies,
 // which are the repo's own charts, and dependencies without a repository,
 // which Helm takes from the chart's charts/ directory.
+//
+// A kustomization's `helmCharts:` (name, repo, version) inflates a chart
+// too, and counts the same way.
 type helm struct{}
 
 func (helm) Kind() string { return "helm" }
 
 func (helm) Patterns() []string {
-	return []string{"**/Chart.yaml", "**/requirements.yaml", "**/Chart.lock", "**/requirements.lock"}
+	return []string{"**/Chart.yaml", "**/requirements.yaml", "**/Chart.lock", "**/requirements.lock",
+		"**/kustomization.yaml", "**/kustomization.yml", "**/Kustomization"}
+}
+
+func isKustomization(p string) bool {
+	b := path.Base(p)
+	return b == "kustomization.yaml" || b == "kustomization.yml" || b == "Kustomization"
 }
 
 // helmLocks maps a manifest to its lockfile.
@@ -59,8 +68,15 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 			errs = append(errs, err)
 			continue
 		}
-		deps, err := parseHelmDeps(data)
+		parse := parseHelmDeps
+		if isKustomization(p) {
+			parse = parseKustomizeHelmCharts
+		}
+		deps, err := parse(data)
 		if err != nil {
+			if isKustomization(p) {
+				continue // the kustomize kind reports a kustomization that does not parse
+			}
 			errs = append(errs, &FileError{Path: p, Err: err})
 			continue
 		}
@@ -132,6 +148,37 @@ func parseHelmDeps(data []byte) ([]helmDep, error) {
 			version:    scalar(mapGet(n, "version")),
 			repository: scalar(mapGet(n, "repository")),
 			alias:      scalar(mapGet(n, "alias")),
+			line:       name.Line,
+		})
+	}
+	return out, nil
+}
+
+// parseKustomizeHelmCharts reads a kustomization's `helmCharts` list
+// (name, repo, version): the charts `kustomize build --enable-helm`
+// inflates. An entry without a repo is a chart in the chartHome directory.
+func parseKustomizeHelmCharts(data []byte) ([]helmDep, error) {
+	docs, err := yamlDocs(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 || docs[0].Kind != yaml.MappingNode {
+		return nil, nil
+	}
+	charts := mapGet(docs[0], "helmCharts")
+	if charts == nil || charts.Kind != yaml.SequenceNode {
+		return nil, nil
+	}
+	var out []helmDep
+	for _, n := range charts.Content {
+		name := mapGet(n, "name")
+		if name == nil || name.Kind != yaml.ScalarNode || name.Value == "" {
+			continue
+		}
+		out = append(out, helmDep{
+			name:       name.Value,
+			version:    scalar(mapGet(n, "version")),
+			repository: scalar(mapGet(n, "repo")),
 			line:       name.Line,
 		})
 	}

@@ -58,6 +58,28 @@ func TestHelmDetectMalformed(t *testing.T) {
 	assertFileErrors(t, errs, "a/Chart.yaml", "b/Chart.yaml", "c/Chart.yaml", "d/Chart.lock", "e/Chart.yaml", "g/Chart.yaml")
 }
 
+// A kustomization's helmCharts inflate charts as a Chart.yaml dependency
+// does; one without a repo is a local chart; a broken kustomization is the
+// kustomize kind's to report.
+func TestHelmKustomizeHelmCharts(t *testing.T) {
+	files := detecttest.Files{
+		"apps/ingress/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" +
+			"helmCharts:\n- name: ingress-nginx\n  repo: https://kubernetes.github.io/ingress-nginx\n  version: 4.10.0\n  releaseName: ingress\n" +
+			"- name: podinfo\n  repo: oci://ghcr.io/stefanprodan/charts\n  version: 6.5.4\n" +
+			"- name: local-chart\n  releaseName: x\n",
+		"apps/other/kustomization.yml": "resources:\n- deploy.yaml\n",
+		"apps/broken/Kustomization":    "helmCharts: [\n",
+	}
+	got, errs := mustDetector(t, "helm").Detect(files)
+	assertFileErrors(t, errs)
+	assertInventory(t, got, []detect.Component{
+		{Kind: "helm", Name: "ingress-nginx", Version: "4.10.0", Path: "apps/ingress/kustomization.yaml", Line: 4,
+			Attrs: map[string]string{"repository": "https://kubernetes.github.io/ingress-nginx", "declared": "4.10.0"}},
+		{Kind: "helm", Name: "podinfo", Version: "6.5.4", Path: "apps/ingress/kustomization.yaml", Line: 8,
+			Attrs: map[string]string{"repository": "oci://ghcr.io/stefanprodan/charts", "declared": "6.5.4"}},
+	})
+}
+
 func TestHelmCompile(t *testing.T) {
 	for _, tc := range []struct {
 		params  map[string]string
