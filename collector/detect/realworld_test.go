@@ -443,6 +443,9 @@ var realworldCases = []rwCase{
 	{kind: "jenkins", repo: "harisekhon-jenkins", count: 1, want: []rw{
 		{"Jenkinsfile", 40, "harisekhon", "unknown", kv("declared", "master")},
 	}, absent: []string{"namedlibrary", "name"}},
+	// A scripted pipeline loading no library: nothing to report, and the
+	// ''' shell script with \\; and $( ) and the URLs in comments are no error.
+	{kind: "jenkins", repo: "jenkins-infra-jenkins.io", count: 0},
 	// A scripted pipeline: @Library on an import (no `_`), two libraries with
 	// host-qualified names; triple-quoted JSON and escaped shell quoting later.
 	{kind: "jenkins", repo: "cloudogu-usermgt", count: 2, want: []rw{
