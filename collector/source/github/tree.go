@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/google/go-github/v89/github"
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // Open lists the files at head with one recursive Git Trees request (more
@@ -209,13 +209,5 @@ func (t *tree) FileURL(path string, line int) string {
 	if t.repo.WebURL == "" {
 		return ""
 	}
-	parts := strings.Split(path, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	u := t.repo.WebURL + "/blob/" + t.head + "/" + strings.Join(parts, "/")
-	if line > 0 {
-		u += "#L" + strconv.Itoa(line)
-	}
-	return u
+	return remote.FileURL(t.repo.WebURL+"/blob/"+t.head, path, line)
 }

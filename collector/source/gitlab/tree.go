@@ -5,14 +5,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
-	"strconv"
 	"strings"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // tree is one project's files at one commit.
@@ -76,13 +75,5 @@ func (t *tree) FileURL(path string, line int) string {
 	if t.repo.WebURL == "" {
 		return ""
 	}
-	segs := strings.Split(path, "/")
-	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
-	}
-	u := strings.TrimSuffix(t.repo.WebURL, "/") + "/-/blob/" + t.head + "/" + strings.Join(segs, "/")
-	if line > 0 {
-		u += "#L" + strconv.Itoa(line)
-	}
-	return u
+	return remote.FileURL(strings.TrimSuffix(t.repo.WebURL, "/")+"/-/blob/"+t.head, path, line)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -185,4 +186,18 @@ func Redact(err error, secret string) error {
 		return err
 	}
 	return errors.New(strings.ReplaceAll(err.Error(), secret, "[REDACTED]"))
+}
+
+// FileURL links to a file under base (a repo's web view at one commit),
+// each path segment escaped, with a #L<line> anchor when line > 0.
+func FileURL(base, path string, line int) string {
+	segs := strings.Split(path, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	u := strings.TrimSuffix(base, "/") + "/" + strings.Join(segs, "/")
+	if line > 0 {
+		u += "#L" + strconv.Itoa(line)
+	}
+	return u
 }
