@@ -189,19 +189,13 @@ func resolveCargo(c *Component, lock map[string][]pin, lockPath string) {
 }
 
 func parseCargoLock(data []byte) (map[string][]pin, error) {
-	var lock struct {
-		Package []struct {
-			Name    string `toml:"name"`
-			Version string `toml:"version"`
-		} `toml:"package"`
-	}
-	if _, err := toml.Decode(string(data), &lock); err != nil {
+	pkgs, err := parseTOMLPackages(data)
+	if err != nil {
 		return nil, err
 	}
-	t := newTOMLText(data)
 	out := map[string][]pin{}
-	for i, p := range lock.Package {
-		out[p.Name] = append(out[p.Name], pin{version: p.Version, line: t.keyLine("package", "name", i)})
+	for _, p := range pkgs {
+		out[p.name] = append(out[p.name], p.pin)
 	}
 	return out, nil
 }

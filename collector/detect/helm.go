@@ -137,21 +137,31 @@ func parseHelmDeps(data []byte) ([]helmDep, error) {
 	if deps.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("line %d: dependencies is not a list", deps.Line)
 	}
+	return helmDepList(deps, "repository", "alias"), nil
+}
+
+// helmDepList reads a list of chart entries (name, version, the repository
+// under repoKey, an alias under aliasKey when there is one); entries
+// without a name are skipped.
+func helmDepList(list *yaml.Node, repoKey, aliasKey string) []helmDep {
 	var out []helmDep
-	for _, n := range deps.Content {
+	for _, n := range list.Content {
 		name := mapGet(n, "name")
 		if name == nil || name.Kind != yaml.ScalarNode || name.Value == "" {
 			continue
 		}
-		out = append(out, helmDep{
+		d := helmDep{
 			name:       name.Value,
 			version:    scalar(mapGet(n, "version")),
-			repository: scalar(mapGet(n, "repository")),
-			alias:      scalar(mapGet(n, "alias")),
+			repository: scalar(mapGet(n, repoKey)),
 			line:       name.Line,
-		})
+		}
+		if aliasKey != "" {
+			d.alias = scalar(mapGet(n, aliasKey))
+		}
+		out = append(out, d)
 	}
-	return out, nil
+	return out
 }
 
 // parseKustomizeHelmCharts reads a kustomization's `helmCharts` list
@@ -169,20 +179,7 @@ func parseKustomizeHelmCharts(data []byte) ([]helmDep, error) {
 	if charts == nil || charts.Kind != yaml.SequenceNode {
 		return nil, nil
 	}
-	var out []helmDep
-	for _, n := range charts.Content {
-		name := mapGet(n, "name")
-		if name == nil || name.Kind != yaml.ScalarNode || name.Value == "" {
-			continue
-		}
-		out = append(out, helmDep{
-			name:       name.Value,
-			version:    scalar(mapGet(n, "version")),
-			repository: scalar(mapGet(n, "repo")),
-			line:       name.Line,
-		})
-	}
-	return out, nil
+	return helmDepList(charts, "repo", ""), nil
 }
 
 // scalar is a scalar node's value, "" for anything else.

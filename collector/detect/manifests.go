@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"github.com/BurntSushi/toml"
 	"path"
 	"sort"
 	"strings"
@@ -16,6 +17,33 @@ import (
 type pin struct {
 	version string
 	line    int
+}
+
+// tomlPackage is one [[package]] table of a TOML lockfile: Cargo.lock,
+// poetry.lock, uv.lock and pdm.lock agree on its name and version.
+type tomlPackage struct {
+	name string
+	pin
+}
+
+// parseTOMLPackages reads a TOML lockfile's [[package]] tables, each with
+// the line of its name.
+func parseTOMLPackages(data []byte) ([]tomlPackage, error) {
+	var lock struct {
+		Package []struct {
+			Name    string `toml:"name"`
+			Version string `toml:"version"`
+		} `toml:"package"`
+	}
+	if _, err := toml.Decode(string(data), &lock); err != nil {
+		return nil, err
+	}
+	t := newTOMLText(data)
+	out := make([]tomlPackage, len(lock.Package))
+	for i, p := range lock.Package {
+		out[i] = tomlPackage{name: p.Name, pin: pin{version: p.Version, line: t.keyLine("package", "name", i)}}
+	}
+	return out, nil
 }
 
 // patternPaths returns the paths matching any of patterns, sorted, once each.

@@ -468,24 +468,18 @@ func (s *pyScan) pipfile(p string, data []byte) error {
 // parsePyLock reads the [[package]] tables of poetry.lock, uv.lock and
 // pdm.lock, which agree on name and version.
 func parsePyLock(data []byte) (map[string]*pin, error) {
-	var lock struct {
-		Package []struct {
-			Name    string `toml:"name"`
-			Version string `toml:"version"`
-		} `toml:"package"`
-	}
-	if _, err := toml.Decode(string(data), &lock); err != nil {
+	pkgs, err := parseTOMLPackages(data)
+	if err != nil {
 		return nil, err
 	}
-	t := newTOMLText(data)
 	out := map[string]*pin{}
-	for i, pkg := range lock.Package {
-		if pkg.Name == "" {
+	for _, p := range pkgs {
+		if p.name == "" {
 			continue
 		}
-		name := pep503(pkg.Name)
+		name := pep503(p.name)
 		if out[name] == nil {
-			out[name] = &pin{version: pkg.Version, line: t.keyLine("package", "name", i)}
+			out[name] = &pin{version: p.version, line: p.line}
 		}
 	}
 	return out, nil
