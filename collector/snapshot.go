@@ -157,11 +157,8 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 	teamRepos := map[string]int{}
 	for _, r := range res.Repos {
 		if r.Err != "" && !r.Stale {
+			// No data: reported with its error, counted nowhere.
 			snap.Repos = append(snap.Repos, RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Offerings: []RepoOffering{}})
-		}
-	}
-	for _, r := range res.Repos {
-		if r.Err != "" && !r.Stale {
 			continue
 		}
 		team, via := attr.Team(r.Repo, r.Inventory.Owners)
