@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/source"
 )
 
@@ -37,7 +38,7 @@ func BenchmarkInventoryLargeTree(b *testing.B) {
 	tree, _ := src.Open(context.Background(), repo, "h")
 	e := NewEngine(Options{})
 	b.ResetTimer()
-	var inv Inventory
+	var inv inventory.Inventory
 	for i := 0; i < b.N; i++ {
 		inv = e.inventory(context.Background(), cfg, cat, repo, tree)
 	}

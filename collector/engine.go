@@ -25,7 +25,10 @@ import (
 
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/collector/teams"
 	"github.com/uptake-dev/uptake/config"
@@ -34,56 +37,6 @@ import (
 // inventoryVersion is part of the rule-set hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
 const inventoryVersion = "1"
-
-// Inventory is what a scan learns from one repo at one commit. It is what
-// the cache keeps: offerings, teams and eligibility are evaluated from it,
-// so a catalog change that needs no new file re-evaluates without reading.
-type Inventory struct {
-	Components []detect.Component `json:"components,omitempty"`
-	Languages  []string           `json:"languages,omitempty"`
-	// Owners are the CODEOWNERS owners of the repo root.
-	Owners     []string `json:"owners,omitempty"`
-	FileErrors int      `json:"file_errors,omitempty"`
-	FilesRead  int      `json:"files_read"`
-	Empty      bool     `json:"empty,omitempty"`
-}
-
-// RepoScan is one repo's outcome in a scan.
-type RepoScan struct {
-	Repo      source.Repo `json:"repo"`
-	Head      string      `json:"head"`
-	Inventory Inventory   `json:"inventory"`
-	// Cached marks a repo served from the scan cache without reading files.
-	Cached bool `json:"-"`
-	// Stale marks last good data kept because this scan failed for the repo.
-	Stale bool `json:"-"`
-	// Err is why this scan failed for the repo ("" when it did not). A repo
-	// with Err and not Stale has no data: it is reported, never counted.
-	Err string `json:"-"`
-}
-
-// SourceScan is one source's outcome in a scan.
-type SourceScan struct {
-	Name     string        `json:"name"`
-	Duration time.Duration `json:"duration_ns"`
-	// OK is false when the source could not be listed; its repos are then
-	// the last good ones.
-	OK          bool      `json:"ok"`
-	Error       string    `json:"error,omitempty"`
-	LastSuccess time.Time `json:"last_success"`
-	Repos       int       `json:"repos"`
-	RepoErrors  int       `json:"repo_errors"`
-	Cached      int       `json:"cached_repos"`
-	FilesRead   int       `json:"files_read"`
-}
-
-// Result is a complete scan: every source, every repo.
-type Result struct {
-	Repos    []RepoScan
-	Sources  []SourceScan
-	RuleHash string
-	Time     time.Time
-}
 
 // Progress reports a scan's advance.
 type Progress struct {
@@ -109,7 +62,7 @@ type Engine struct {
 	log  *zap.Logger
 
 	mu          sync.Mutex
-	last        map[string]map[string]RepoScan
+	last        map[string]map[string]evaluate.RepoScan
 	lastSuccess map[string]time.Time
 }
 
@@ -118,7 +71,7 @@ func NewEngine(opts Options) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Engine{opts: opts, log: opts.Logger, last: map[string]map[string]RepoScan{}, lastSuccess: map[string]time.Time{}}
+	return &Engine{opts: opts, log: opts.Logger, last: map[string]map[string]evaluate.RepoScan{}, lastSuccess: map[string]time.Time{}}
 }
 
 // RuleHash identifies what a scan reads and how: detector kinds in use,
@@ -165,9 +118,9 @@ func InShard(repo source.Repo, i, n int) bool {
 
 // Scan scans every source. It never fails as a whole: a source that cannot
 // be listed and a repo that cannot be read keep their last good data and
-// are reported in the SourceScan.
-func (e *Engine) Scan(ctx context.Context, cfg *config.Config, cat *match.Catalog, sources []source.Source) *Result {
-	res := &Result{RuleHash: RuleHash(cfg, cat), Time: time.Now()}
+// are reported in the snapshot.SourceScan.
+func (e *Engine) Scan(ctx context.Context, cfg *config.Config, cat *match.Catalog, sources []source.Source) *evaluate.Result {
+	res := &evaluate.Result{RuleHash: RuleHash(cfg, cat), Time: time.Now()}
 	for _, src := range sources {
 		repos, status := e.scanSource(ctx, cfg, cat, src, res.RuleHash)
 		res.Repos = append(res.Repos, repos...)
@@ -176,11 +129,11 @@ func (e *Engine) Scan(ctx context.Context, cfg *config.Config, cat *match.Catalo
 	return res
 }
 
-func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, hash string) ([]RepoScan, SourceScan) {
+func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, hash string) ([]evaluate.RepoScan, snapshot.SourceScan) {
 	start := time.Now()
 	name := src.Name()
 	log := e.log.With(zap.String("source", name))
-	status := SourceScan{Name: name}
+	status := snapshot.SourceScan{Name: name}
 	listed, err := src.List(ctx)
 	if err != nil {
 		status.Error = err.Error()
@@ -199,7 +152,7 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 	}
 	log.Info("scanning source", zap.Int("repos", len(repos)), zap.Int("listed", len(listed)))
 
-	out := make([]RepoScan, len(repos))
+	out := make([]evaluate.RepoScan, len(repos))
 	var done atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, cfg.Scan.Concurrency))
@@ -214,8 +167,8 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 	}
 	_ = g.Wait()
 
-	kept := make([]RepoScan, 0, len(out))
-	var failed []RepoScan
+	kept := make([]evaluate.RepoScan, 0, len(out))
+	var failed []evaluate.RepoScan
 	keep := map[string]bool{}
 	for _, r := range out {
 		keep[r.Repo.Name] = true
@@ -241,7 +194,7 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 	e.mu.Lock()
 	if status.OK {
 		e.lastSuccess[name] = time.Now()
-		m := map[string]RepoScan{}
+		m := map[string]evaluate.RepoScan{}
 		for _, r := range kept {
 			m[r.Repo.Name] = r
 		}
@@ -270,11 +223,11 @@ func (e *Engine) getLastSuccess(name string) time.Time {
 
 // lastGood returns a source's last good repos: from memory, else from the
 // cache (a restart followed by a failing source still shows the old data).
-func (e *Engine) lastGood(name string) []RepoScan {
+func (e *Engine) lastGood(name string) []evaluate.RepoScan {
 	e.mu.Lock()
 	m := e.last[name]
 	e.mu.Unlock()
-	var out []RepoScan
+	var out []evaluate.RepoScan
 	if len(m) > 0 {
 		for _, r := range m {
 			r.Stale, r.Cached = true, false
@@ -282,7 +235,7 @@ func (e *Engine) lastGood(name string) []RepoScan {
 		}
 	} else if e.opts.Store != nil {
 		for _, entry := range e.opts.Store.All(name) {
-			var r RepoScan
+			var r evaluate.RepoScan
 			if json.Unmarshal(entry.Data, &r) == nil && InShard(r.Repo, e.opts.Shard, e.opts.Shards) {
 				r.Stale = true
 				out = append(out, r)
@@ -294,7 +247,7 @@ func (e *Engine) lastGood(name string) []RepoScan {
 }
 
 // lastGoodRepo returns one repo's last good result, if any.
-func (e *Engine) lastGoodRepo(srcName, repo string) (RepoScan, bool) {
+func (e *Engine) lastGoodRepo(srcName, repo string) (evaluate.RepoScan, bool) {
 	e.mu.Lock()
 	r, ok := e.last[srcName][repo]
 	e.mu.Unlock()
@@ -306,14 +259,14 @@ func (e *Engine) lastGoodRepo(srcName, repo string) (RepoScan, bool) {
 	return r, ok
 }
 
-func (e *Engine) scanRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) RepoScan {
+func (e *Engine) scanRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) evaluate.RepoScan {
 	ctx, cancel := context.WithTimeout(ctx, cfg.Scan.RepoTimeout)
 	defer cancel()
 	r, err := e.readRepo(ctx, cfg, cat, src, repo, hash)
 	if err == nil {
 		return r
 	}
-	failed := RepoScan{Repo: repo, Err: err.Error()}
+	failed := evaluate.RepoScan{Repo: repo, Err: err.Error()}
 	if prev, ok := e.lastGoodRepo(src.Name(), repo.Name); ok {
 		prev.Repo, prev.Stale, prev.Cached, prev.Err = repo, true, false, err.Error()
 		return prev
@@ -321,22 +274,22 @@ func (e *Engine) scanRepo(ctx context.Context, cfg *config.Config, cat *match.Ca
 	return failed
 }
 
-func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) (RepoScan, error) {
+func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) (evaluate.RepoScan, error) {
 	head := repo.Head
 	if head == "" {
 		var err error
 		head, err = src.Head(ctx, repo)
 		if errors.Is(err, source.ErrEmpty) {
-			return RepoScan{Repo: repo, Inventory: Inventory{Empty: true}}, nil
+			return evaluate.RepoScan{Repo: repo, Inventory: inventory.Inventory{Empty: true}}, nil
 		}
 		if err != nil {
-			return RepoScan{}, err
+			return evaluate.RepoScan{}, err
 		}
 	}
 	store := e.opts.Store
 	if store != nil {
 		if data, ok := store.Lookup(src.Name(), repo.Name, head, hash); ok {
-			var cached RepoScan
+			var cached evaluate.RepoScan
 			if err := json.Unmarshal(data, &cached); err == nil {
 				// Listing metadata (topics, teams) may change without a commit.
 				cached.Repo, cached.Cached = repo, true
@@ -346,16 +299,16 @@ func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Ca
 	}
 	tree, err := src.Open(ctx, repo, head)
 	if errors.Is(err, source.ErrEmpty) {
-		return RepoScan{Repo: repo, Head: head, Inventory: Inventory{Empty: true}}, nil
+		return evaluate.RepoScan{Repo: repo, Head: head, Inventory: inventory.Inventory{Empty: true}}, nil
 	}
 	if err != nil {
-		return RepoScan{}, err
+		return evaluate.RepoScan{}, err
 	}
 	inv := e.inventory(ctx, cfg, cat, repo, tree)
 	if ctx.Err() != nil {
-		return RepoScan{}, fmt.Errorf("scan of %s interrupted: %w", repo.Name, ctx.Err())
+		return evaluate.RepoScan{}, fmt.Errorf("scan of %s interrupted: %w", repo.Name, ctx.Err())
 	}
-	r := RepoScan{Repo: repo, Head: head, Inventory: inv}
+	r := evaluate.RepoScan{Repo: repo, Head: head, Inventory: inv}
 	if store != nil {
 		data, err := json.Marshal(r)
 		if err == nil {
@@ -370,9 +323,9 @@ func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Ca
 
 // inventory reads only the files some detector, probe or the CODEOWNERS
 // lookup wants; which ones is decided from paths before any read.
-func (e *Engine) inventory(ctx context.Context, cfg *config.Config, cat *match.Catalog, repo source.Repo, tree source.Tree) Inventory {
+func (e *Engine) inventory(ctx context.Context, cfg *config.Config, cat *match.Catalog, repo source.Repo, tree source.Tree) inventory.Inventory {
 	files := newTreeFiles(ctx, tree, cfg.Scan.Exclude, cfg.Scan.MaxFileBytes)
-	inv := Inventory{Languages: match.Languages(files.paths)}
+	inv := inventory.Inventory{Languages: match.Languages(files.paths)}
 	var comps []detect.Component
 	for _, kind := range cat.Kinds() {
 		d, _ := detect.Get(kind)

@@ -14,7 +14,9 @@ import (
 
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/config"
 )
@@ -223,8 +225,8 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 	if got := res2.Sources[0]; got.Cached != 3 || got.FilesRead != 0 {
 		t.Fatalf("second scan status = %+v, want 3 cached and 0 files read", got)
 	}
-	snap1 := Build(cfg, cat, res, time.Now(), nil)
-	snap2 := Build(cfg, cat, res2, time.Now(), nil)
+	snap1 := evaluate.Build(cfg, cat, res, time.Now(), nil)
+	snap2 := evaluate.Build(cfg, cat, res2, time.Now(), nil)
 	j1, _ := json.Marshal(snap1.Summary)
 	j2, _ := json.Marshal(snap2.Summary)
 	if string(j1) != string(j2) {
@@ -257,9 +259,9 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 func TestScanEvaluation(t *testing.T) {
 	cfg, cat := loadTest(t, testConfig)
 	res := NewEngine(Options{}).Scan(context.Background(), cfg, cat, []source.Source{newFake()})
-	snap := Build(cfg, cat, res, time.Now(), nil)
+	snap := evaluate.Build(cfg, cat, res, time.Now(), nil)
 
-	repos := map[string]RepoReport{}
+	repos := map[string]snapshot.RepoReport{}
 	for _, r := range snap.Repos {
 		repos[r.Name] = r
 	}
@@ -290,14 +292,14 @@ func TestScanEvaluation(t *testing.T) {
 		t.Errorf("broken-files offerings = %+v, want service-kit from svc/go.mod", broken.Offerings)
 	}
 
-	cell := func(o, team string) Cell {
+	cell := func(o, team string) snapshot.Cell {
 		for _, c := range snap.Summary {
 			if c.Offering == o && c.Team == team {
 				return c
 			}
 		}
 		t.Fatalf("no cell %s/%s", o, team)
-		return Cell{}
+		return snapshot.Cell{}
 	}
 	if c := cell("service-kit", "payments"); c.Adopted != 2 || c.Total != 2 || c.Outdated != 1 || *c.Ratio != 1 {
 		t.Errorf("service-kit/payments = %+v", c)
@@ -320,7 +322,7 @@ func TestScanKeepsLastGoodData(t *testing.T) {
 	if st.RepoErrors != 1 || st.Repos != 3 || !st.OK {
 		t.Fatalf("status = %+v, want 1 repo error and 3 repos kept", st)
 	}
-	snap := Build(cfg, cat, res, time.Now(), nil)
+	snap := evaluate.Build(cfg, cat, res, time.Now(), nil)
 	for _, r := range snap.Repos {
 		if r.Name == "pay-api" && (!r.Stale || len(r.Offerings) != 2) {
 			t.Fatalf("pay-api = %+v, want its last good adoption, marked stale", r)
@@ -347,12 +349,12 @@ func TestScanRepoErrorWithoutHistory(t *testing.T) {
 	if st.RepoErrors != 1 || st.Repos != 4 {
 		t.Fatalf("status = %+v, want the empty repo counted and the unreadable one an error", st)
 	}
-	snap := Build(cfg, cat, res, time.Now(), nil)
+	snap := evaluate.Build(cfg, cat, res, time.Now(), nil)
 	teamRepos := 0
 	for _, tr := range snap.Teams {
 		teamRepos += tr.Repos
 	}
-	var gone *RepoReport
+	var gone *snapshot.RepoReport
 	for i := range snap.Repos {
 		if snap.Repos[i].Name == "gone" {
 			gone = &snap.Repos[i]

@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
 const fromScan = " From the last completed scan."
@@ -86,13 +86,13 @@ var allDescs = []*prometheus.Desc{
 // Collector emits const metrics from the current snapshot: a scrape costs
 // the series it emits, never a scan.
 type Collector struct {
-	snapshot     func() *collector.Snapshot
+	snapshot     func() *snapshot.Snapshot
 	scanInterval time.Duration
 }
 
 // NewCollector returns a collector over the snapshot get returns (nil
 // before the first scan completes). scanInterval 0 leaves out the interval gauge.
-func NewCollector(get func() *collector.Snapshot, scanInterval time.Duration) *Collector {
+func NewCollector(get func() *snapshot.Snapshot, scanInterval time.Duration) *Collector {
 	return &Collector{snapshot: get, scanInterval: scanInterval}
 }
 
@@ -119,7 +119,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	for _, t := range s.Teams {
 		gauge(ch, teamReposDesc, float64(t.Repos), t.Name)
 	}
-	offerings := map[string]collector.OfferingReport{}
+	offerings := map[string]snapshot.OfferingReport{}
 	for _, o := range s.Offerings {
 		offerings[o.Name] = o
 		gauge(ch, offeringInfoDesc, 1, o.Name, o.Owner, o.Lifecycle, o.Latest)

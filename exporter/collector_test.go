@@ -8,9 +8,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/uptake-dev/uptake/collector"
 	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/config"
 )
@@ -56,7 +58,7 @@ func kit(v string) detect.Component {
 
 // semanticsSnapshot is a hand-made org whose figures are computed by hand
 // in TestSemanticsMetrics.
-func semanticsSnapshot(t *testing.T) *collector.Snapshot {
+func semanticsSnapshot(t *testing.T) *snapshot.Snapshot {
 	t.Helper()
 	cfg, err := config.Parse("test.yml", []byte(semanticsConfig))
 	if err != nil {
@@ -72,27 +74,27 @@ func semanticsSnapshot(t *testing.T) *collector.Snapshot {
 			mkdocs = p.Scan("mkdocs.yml", nil)[0]
 		}
 	}
-	goRepo := func(name string, comps ...detect.Component) collector.RepoScan {
-		return collector.RepoScan{Repo: source.Repo{Source: "s", Name: name}, Head: "h",
-			Inventory: collector.Inventory{Languages: []string{"go"}, Components: comps}}
+	goRepo := func(name string, comps ...detect.Component) evaluate.RepoScan {
+		return evaluate.RepoScan{Repo: source.Repo{Source: "s", Name: name}, Head: "h",
+			Inventory: inventory.Inventory{Languages: []string{"go"}, Components: comps}}
 	}
-	res := &collector.Result{Time: time.Unix(1700000000, 0), Repos: []collector.RepoScan{
+	res := &evaluate.Result{Time: time.Unix(1700000000, 0), Repos: []evaluate.RepoScan{
 		goRepo("pay-a", kit("v1.2.0")),
 		goRepo("pay-b"),
 		goRepo("pay-waived-adopter", kit("v1.4.0")),
 		goRepo("legacy-pay"),
-		{Repo: source.Repo{Source: "s", Name: "pay-js"}, Inventory: collector.Inventory{Languages: []string{"node"}}},
+		{Repo: source.Repo{Source: "s", Name: "pay-js"}, Inventory: inventory.Inventory{Languages: []string{"node"}}},
 		goRepo("search-a", mkdocs),
 		goRepo("old-search"),
-	}, Sources: []collector.SourceScan{{Name: "s", OK: true, Repos: 7, Cached: 2, RepoErrors: 1,
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true, Repos: 7, Cached: 2, RepoErrors: 1,
 		Duration: 1500 * time.Millisecond, LastSuccess: time.Unix(1700000000, 0)}}}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	return collector.Build(cfg, cat, res, now, nil)
+	return evaluate.Build(cfg, cat, res, now, nil)
 }
 
 func TestSemanticsMetrics(t *testing.T) {
 	snap := semanticsSnapshot(t)
-	c := NewCollector(func() *collector.Snapshot { return snap }, time.Hour)
+	c := NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour)
 	// payments: pay-a (v1.2.0) and pay-waived-adopter (v1.4.0, waived but
 	// adopting) adopt; pay-b is eligible; legacy-pay is waived; pay-js has no
 	// Go, so is not eligible. search: search-a and old-search (its waiver
@@ -180,7 +182,7 @@ uptake_team_repos{team="search"} 2
 
 func TestCollectorLintAndPedantic(t *testing.T) {
 	snap := semanticsSnapshot(t)
-	c := NewCollector(func() *collector.Snapshot { return snap }, time.Hour)
+	c := NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour)
 	problems, err := testutil.CollectAndLint(c)
 	if err != nil {
 		t.Fatal(err)
@@ -199,7 +201,7 @@ func TestCollectorLintAndPedantic(t *testing.T) {
 }
 
 func TestCollectorBeforeFirstScan(t *testing.T) {
-	c := NewCollector(func() *collector.Snapshot { return nil }, 90*time.Second)
+	c := NewCollector(func() *snapshot.Snapshot { return nil }, 90*time.Second)
 	want := `
 # HELP uptake_scan_interval_seconds The configured interval between scan starts, in seconds.
 # TYPE uptake_scan_interval_seconds gauge
@@ -212,7 +214,7 @@ uptake_scan_interval_seconds 90
 
 func TestScanHealthMetrics(t *testing.T) {
 	snap := semanticsSnapshot(t)
-	c := NewCollector(func() *collector.Snapshot { return snap }, 0)
+	c := NewCollector(func() *snapshot.Snapshot { return snap }, 0)
 	want := `
 # HELP uptake_scan_cached_repos Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.
 # TYPE uptake_scan_cached_repos gauge

@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
-	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
 // WebOptions wire the handlers to the running process.
@@ -24,7 +24,7 @@ type WebOptions struct {
 	// Reload applies the config file anew; its error is shown to the caller.
 	Reload func() error
 	// Snapshot returns the current snapshot, nil before the first scan.
-	Snapshot func() *collector.Snapshot
+	Snapshot func() *snapshot.Snapshot
 }
 
 // NewMux returns uptake's HTTP routes: /metrics, the health and reload
@@ -90,7 +90,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 // filterSnapshot narrows the snapshot to one team's and/or one repo's
 // entries (a repo-name glob), the question a user asks of a large
 // organisation. The snapshot itself is shared and never modified.
-func filterSnapshot(s *collector.Snapshot, team, repo string) *collector.Snapshot {
+func filterSnapshot(s *snapshot.Snapshot, team, repo string) *snapshot.Snapshot {
 	if team == "" && repo == "" {
 		return s
 	}

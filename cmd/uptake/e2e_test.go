@@ -18,6 +18,8 @@ import (
 
 	"github.com/uptake-dev/uptake/collector"
 	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/exporter"
 	"github.com/uptake-dev/uptake/internal/demo"
@@ -89,9 +91,9 @@ func TestDemoGolden(t *testing.T) {
 		}
 	}
 
-	snap := collector.Build(l.cfg, l.cat, second, time.Now(), nil)
+	snap := evaluate.Build(l.cfg, l.cat, second, time.Now(), nil)
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(exporter.NewCollector(func() *collector.Snapshot { return snap }, time.Hour))
+	reg.MustRegister(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour))
 	got := volatile.ReplaceAll(gatherText(t, reg), []byte("$1$2 VOLATILE"))
 	golden := filepath.Join("testdata", "e2e-output.txt")
 	if *update {
@@ -108,7 +110,7 @@ func TestDemoGolden(t *testing.T) {
 	}
 
 	// The whole /metrics, as serve registers it, passes promtool.
-	full, err := newRegistry(exporter.NewCollector(func() *collector.Snapshot { return snap }, time.Hour), remote.NewMetrics())
+	full, err := newRegistry(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour), remote.NewMetrics())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,9 +203,9 @@ func TestShardsAggregateToUnsharded(t *testing.T) {
 	now := time.Now()
 	series := func(shard, shards int) map[string]float64 {
 		e := collector.NewEngine(collector.Options{Shard: shard, Shards: shards})
-		snap := collector.Build(l.cfg, l.cat, e.Scan(context.Background(), l.cfg, l.cat, sources), now, nil)
+		snap := evaluate.Build(l.cfg, l.cat, e.Scan(context.Background(), l.cfg, l.cat, sources), now, nil)
 		reg := prometheus.NewRegistry()
-		reg.MustRegister(exporter.NewCollector(func() *collector.Snapshot { return snap }, 0))
+		reg.MustRegister(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, 0))
 		mfs, err := reg.Gather()
 		if err != nil {
 			t.Fatal(err)

@@ -26,6 +26,8 @@ import (
 
 	"github.com/uptake-dev/uptake/collector"
 	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/exporter"
 )
@@ -92,7 +94,7 @@ func (c *scanCmd) run(log *zap.Logger) int {
 		log.Error("scan interrupted; nothing written")
 		return 1
 	}
-	snap := collector.Build(l.cfg, l.cat, res, time.Now(), log)
+	snap := evaluate.Build(l.cfg, l.cat, res, time.Now(), log)
 
 	var buf bytes.Buffer
 	switch *c.format {
@@ -121,15 +123,15 @@ func (c *scanCmd) run(log *zap.Logger) int {
 
 // jsonReport is the scan command's JSON document.
 type jsonReport struct {
-	Time      time.Time                  `json:"time"`
-	Repos     []collector.RepoReport     `json:"repos"`
-	Summary   []collector.Cell           `json:"summary"`
-	Offerings []collector.OfferingReport `json:"offerings"`
-	Teams     []collector.TeamReport     `json:"teams"`
-	Sources   []collector.SourceScan     `json:"sources"`
+	Time      time.Time                 `json:"time"`
+	Repos     []snapshot.RepoReport     `json:"repos"`
+	Summary   []snapshot.Cell           `json:"summary"`
+	Offerings []snapshot.OfferingReport `json:"offerings"`
+	Teams     []snapshot.TeamReport     `json:"teams"`
+	Sources   []snapshot.SourceScan     `json:"sources"`
 }
 
-func writeJSON(w io.Writer, s *collector.Snapshot) error {
+func writeJSON(w io.Writer, s *snapshot.Snapshot) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources})
@@ -138,9 +140,9 @@ func writeJSON(w io.Writer, s *collector.Snapshot) error {
 // writeProm writes the uptake_* series only (the snapshot's gauges and the
 // API totals of remote sources): no go_ or process_ series, which belong to
 // the process that serves them.
-func writeProm(w io.Writer, s *collector.Snapshot, api *remote.Metrics) error {
+func writeProm(w io.Writer, s *snapshot.Snapshot, api *remote.Metrics) error {
 	reg := prometheus.NewPedanticRegistry()
-	if err := reg.Register(exporter.NewCollector(func() *collector.Snapshot { return s }, 0)); err != nil {
+	if err := reg.Register(exporter.NewCollector(func() *snapshot.Snapshot { return s }, 0)); err != nil {
 		return err
 	}
 	if err := api.Register(reg); err != nil {
@@ -159,10 +161,10 @@ func writeProm(w io.Writer, s *collector.Snapshot, api *remote.Metrics) error {
 	return nil
 }
 
-func writeTable(w io.Writer, s *collector.Snapshot) {
+func writeTable(w io.Writer, s *snapshot.Snapshot) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "OFFERING\tTEAM\tADOPTED\tELIGIBLE\tRATIO\tOUTDATED")
-	cells := append([]collector.Cell(nil), s.Summary...)
+	cells := append([]snapshot.Cell(nil), s.Summary...)
 	sort.SliceStable(cells, func(i, j int) bool {
 		if cells[i].Offering != cells[j].Offering {
 			return cells[i].Offering < cells[j].Offering

@@ -23,6 +23,8 @@ import (
 
 	"github.com/uptake-dev/uptake/collector"
 	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/config"
@@ -64,12 +66,12 @@ type server struct {
 	current    *loaded
 	sources    []source.Source
 	sourcesKey string
-	last       *collector.Result
+	last       *evaluate.Result
 	lastKey    string // sourcesKey of the config last scanned
 	scanning   bool
 	rescan     bool
 
-	snapshot atomic.Pointer[collector.Snapshot]
+	snapshot atomic.Pointer[snapshot.Snapshot]
 	kick     chan struct{}
 	scans    sync.WaitGroup
 
@@ -258,7 +260,7 @@ func (s *server) scanOnce(ctx context.Context) bool {
 			again = true
 		}
 	}
-	s.snapshot.Store(collector.Build(l.cfg, l.cat, res, time.Now(), s.log))
+	s.snapshot.Store(evaluate.Build(l.cfg, l.cat, res, time.Now(), s.log))
 	s.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
 	return again
 }
@@ -313,7 +315,7 @@ func (s *server) reload() error {
 	s.reloadTime.SetToCurrentTime()
 	switch {
 	case s.last != nil && collector.RuleHash(l.cfg, l.cat) == s.last.RuleHash && key == s.lastKey:
-		s.snapshot.Store(collector.Build(l.cfg, l.cat, s.last, time.Now(), s.log))
+		s.snapshot.Store(evaluate.Build(l.cfg, l.cat, s.last, time.Now(), s.log))
 		s.log.Info("config reloaded; re-evaluated the last scan without reading repos")
 	case s.scanning:
 		s.rescan = true

@@ -201,6 +201,48 @@ func (o *Offering) EligibleByRules(f Facts) bool {
 	return true
 }
 
+// Status is where a repo stands with one offering.
+type Status int
+
+const (
+	// Adopted: the repo uses the offering; an adopter always counts as
+	// eligible, waived or not.
+	Adopted Status = iota
+	// Ineligible: the offering's eligible rules leave the repo out.
+	Ineligible
+	// Waived: eligible, not adopting, excused by a waiver in force.
+	Waived
+	// Eligible: eligible, not adopting, not waived: a repo to onboard.
+	Eligible
+)
+
+// Status decides a repo's standing with the offering, in the one order of
+// precedence uptake has: adoption, then the eligible rules, then waivers.
+// The waiver is returned when the status is Waived.
+func (o *Offering) Status(f Facts, adopted bool, now time.Time) (Status, *config.Waiver) {
+	switch {
+	case adopted:
+		return Adopted, nil
+	case !o.EligibleByRules(f):
+		return Ineligible, nil
+	}
+	if w := o.Waiver(f.Repo, now); w != nil {
+		return Waived, w
+	}
+	return Eligible, nil
+}
+
+// ExpiredWaivers are the offering's waivers no longer in force at now.
+func (o *Offering) ExpiredWaivers(now time.Time) []config.Waiver {
+	var out []config.Waiver
+	for _, w := range o.Waivers {
+		if !now.Before(w.ExpiresAt) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
 // Waiver returns the waiver in force for a repo at time now, if any.
 func (o *Offering) Waiver(repo source.Repo, now time.Time) *config.Waiver {
 	for i := range o.Waivers {

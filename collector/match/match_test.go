@@ -133,3 +133,52 @@ func TestLanguages(t *testing.T) {
 		t.Fatalf("Languages = %v, want %v", got, want)
 	}
 }
+
+func TestStatusPrecedence(t *testing.T) {
+	cfg := parse(t, `  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: gomod, module: github.com/acme/kit}
+    eligible: {languages: [go], exclude_repos: ["sandbox-*"]}
+    waivers:
+      - {repo: "legacy-*", reason: sunset, expires: "2026-12-02"}
+      - {repo: "sandbox-*", reason: never counted anyway, expires: "2099-01-01"}
+`)
+	cat, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := cat.Offerings[0]
+	lastDay := time.Date(2026, 12, 2, 23, 59, 59, 0, time.UTC)
+	dayAfter := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	goFacts := func(name string) Facts {
+		return Facts{Repo: source.Repo{Name: name}, Languages: []string{"go"}}
+	}
+	for _, tc := range []struct {
+		name    string
+		facts   Facts
+		adopted bool
+		now     time.Time
+		want    Status
+	}{
+		{"adopter waived", goFacts("legacy-a"), true, lastDay, Adopted},
+		{"adopter outside the eligible rules", Facts{Repo: source.Repo{Name: "sandbox-x"}}, true, lastDay, Adopted},
+		{"wrong language", Facts{Repo: source.Repo{Name: "legacy-a"}, Languages: []string{"node"}}, false, lastDay, Ineligible},
+		{"excluded beats waived", goFacts("sandbox-x"), false, lastDay, Ineligible},
+		{"waiver on its expiry day", goFacts("legacy-a"), false, lastDay, Waived},
+		{"waiver the day after", goFacts("legacy-a"), false, dayAfter, Eligible},
+		{"no waiver", goFacts("pay-api"), false, lastDay, Eligible},
+	} {
+		got, w := o.Status(tc.facts, tc.adopted, tc.now)
+		if got != tc.want || (got == Waived) != (w != nil) {
+			t.Errorf("%s: status %v (waiver %v), want %v", tc.name, got, w, tc.want)
+		}
+	}
+	if exp := o.ExpiredWaivers(dayAfter); len(exp) != 1 || exp[0].Repo != "legacy-*" {
+		t.Errorf("expired waivers the day after = %+v", exp)
+	}
+	if exp := o.ExpiredWaivers(lastDay); len(exp) != 0 {
+		t.Errorf("expired waivers on the last day = %+v", exp)
+	}
+}

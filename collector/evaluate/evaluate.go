@@ -1,0 +1,280 @@
+// Package evaluate turns a scan's inventories into the immutable Snapshot:
+// each repo evaluated against the catalog and attributed to a team, then
+// tallied per offering × team with drift, version buckets and ROI. It reads
+// no repo, so a reload that changes only offerings, teams or ROI builds a
+// new snapshot from the last scan.
+package evaluate
+
+import (
+	"sort"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/uptake-dev/uptake/collector/inventory"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/snapshot"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/teams"
+	"github.com/uptake-dev/uptake/collector/version"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// RepoScan is one repo's outcome in a scan.
+type RepoScan struct {
+	Repo      source.Repo         `json:"repo"`
+	Head      string              `json:"head"`
+	Inventory inventory.Inventory `json:"inventory"`
+	// Cached marks a repo served from the scan cache without reading files.
+	Cached bool `json:"-"`
+	// Stale marks last good data kept because this scan failed for the repo.
+	Stale bool `json:"-"`
+	// Err is why this scan failed for the repo ("" when it did not). A repo
+	// with Err and not Stale has no data: it is reported, never counted.
+	Err string `json:"-"`
+}
+
+// Counted reports whether the repo has data to count: it was read, or its
+// last good data stands in for a failed read.
+func (r RepoScan) Counted() bool { return r.Err == "" || r.Stale }
+
+// Result is a complete scan: every source, every repo.
+type Result struct {
+	Repos    []RepoScan
+	Sources  []snapshot.SourceScan
+	RuleHash string
+	Time     time.Time
+}
+
+// repoEval is one counted repo's standing with every offering.
+type repoEval struct {
+	team     string
+	adoption map[string]match.Adoption
+	status   map[string]match.Status
+}
+
+// Build evaluates a scan result against the catalog at time now (waivers
+// expire by it).
+func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, log *zap.Logger) *snapshot.Snapshot {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	attr := teams.New(cfg.Teams)
+	snap := &snapshot.Snapshot{Time: res.Time, Sources: res.Sources, Currency: cfg.ROI.Currency}
+	var evals []repoEval
+	for _, r := range res.Repos {
+		ev, rep := evaluateRepo(cat, attr, r, now)
+		snap.Repos = append(snap.Repos, rep)
+		if r.Counted() {
+			evals = append(evals, ev)
+		}
+	}
+	logExpiredWaivers(cat, now, log)
+	sort.SliceStable(snap.Repos, func(i, j int) bool {
+		a, b := snap.Repos[i], snap.Repos[j]
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.Name < b.Name
+	})
+	snap.Teams = teamReports(evals)
+	for _, o := range cat.Offerings {
+		latest := resolveLatest(o, evals)
+		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
+		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle,
+			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions)}
+		if t := o.Target; t != nil {
+			rep.Target = &snapshot.TargetReport{Ratio: t.Ratio, Deadline: t.Deadline}
+		}
+		if o.ROI != nil {
+			snap.ROI = true
+			rep.ROI = applyROI(o.ROI, cfg.ROI.HourlyRate, cells)
+		}
+		for _, c := range cells {
+			rep.Adopted += c.Adopted
+			rep.Eligible += c.Total
+		}
+		snap.Summary = append(snap.Summary, cells...)
+		snap.Offerings = append(snap.Offerings, rep)
+	}
+	return snap
+}
+
+// evaluateRepo reports one repo: its team, what it adopts with evidence, and
+// where it is waived or ineligible. A repo without data (failed, nothing
+// kept) is reported with its error and no team: it is counted nowhere.
+func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
+	if !r.Counted() {
+		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Offerings: []snapshot.RepoOffering{}}
+	}
+	team, via := attr.Team(r.Repo, r.Inventory.Owners)
+	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
+	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
+		Empty: r.Inventory.Empty, Stale: r.Stale, Error: r.Err, Cached: r.Cached,
+		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, Offerings: []snapshot.RepoOffering{}}
+	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
+	for _, o := range cat.Offerings {
+		a, adopted := ev.adoption[o.Name]
+		status, waiver := o.Status(facts, adopted, now)
+		ev.status[o.Name] = status
+		switch status {
+		case match.Adopted:
+			rep.Offerings = append(rep.Offerings, repoOffering(o.Name, a))
+		case match.Ineligible:
+			rep.Ineligible = append(rep.Ineligible, o.Name)
+		case match.Waived:
+			rep.Waived = append(rep.Waived, snapshot.RepoWaiver{Offering: o.Name, Reason: waiver.Reason, Expires: waiver.Expires})
+		}
+	}
+	return ev, rep
+}
+
+func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
+	ro := snapshot.RepoOffering{Offering: name, Version: a.Version}
+	for _, c := range a.Evidence {
+		ro.Evidence = append(ro.Evidence, snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version})
+	}
+	return ro
+}
+
+// logExpiredWaivers says, every evaluation, which waivers no longer excuse
+// their repos, so the catalog's owner knows to renew or remove them.
+func logExpiredWaivers(cat *match.Catalog, now time.Time, log *zap.Logger) {
+	for _, o := range cat.Offerings {
+		for _, w := range o.ExpiredWaivers(now) {
+			log.Info("waiver expired; the repo counts as eligible again", zap.String("offering", o.Name),
+				zap.String("repo", w.Repo), zap.String("expires", w.Expires))
+		}
+	}
+}
+
+// teamReports counts the counted repos of each team, sorted by team.
+func teamReports(evals []repoEval) []snapshot.TeamReport {
+	n := map[string]int{}
+	for _, ev := range evals {
+		n[ev.team]++
+	}
+	out := make([]snapshot.TeamReport, 0, len(n))
+	for t, c := range n {
+		out = append(out, snapshot.TeamReport{Name: t, Repos: c})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// resolveLatest is the offering's latest version: as configured, or for
+// "auto" the newest known version any repo adopts ("" when none).
+func resolveLatest(o *match.Offering, evals []repoEval) string {
+	if o.Latest != "auto" {
+		return o.Latest
+	}
+	latest := ""
+	for _, ev := range evals {
+		if a, ok := ev.adoption[o.Name]; ok && version.Known(a.Version) && (latest == "" || version.Compare(a.Version, latest) > 0) {
+			latest = a.Version
+		}
+	}
+	return latest
+}
+
+// tallyCells counts one offering per team (every team gets a cell, zeros
+// included) and the adopters per version. Drift is measured against latest;
+// an unknown version is never outdated.
+func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals []repoEval) ([]snapshot.Cell, map[string]int) {
+	latestMajor, latestKnown := version.Major(latest)
+	cells := make([]snapshot.Cell, len(teamList))
+	index := map[string]*snapshot.Cell{}
+	for i, t := range teamList {
+		cells[i] = snapshot.Cell{Offering: offering, Team: t.Name, TeamRepos: t.Repos}
+		index[t.Name] = &cells[i]
+	}
+	versions := map[string]int{}
+	for _, ev := range evals {
+		c := index[ev.team]
+		switch ev.status[offering] {
+		case match.Adopted, match.Eligible:
+			c.Total++
+		case match.Waived:
+			c.Waived++
+		}
+		a, adopted := ev.adoption[offering]
+		if !adopted {
+			continue
+		}
+		c.Adopted++
+		versions[a.Version]++
+		if !version.Known(a.Version) {
+			c.UnknownVersion++
+			continue
+		}
+		if latestKnown && version.Compare(a.Version, latest) < 0 {
+			c.Outdated++
+			if m, _ := version.Major(a.Version); m < latestMajor {
+				c.OutdatedMajor++
+			}
+		}
+	}
+	for i := range cells {
+		if c := &cells[i]; c.Total > 0 {
+			r := float64(c.Adopted) / float64(c.Total)
+			c.Ratio = &r
+		}
+	}
+	return cells, versions
+}
+
+// applyROI fills each cell's ROI figures and returns the offering's: hours
+// per adopting repo plus hours per adopting team, valued at the hourly
+// rate; ROI ratio (value − cost) / cost, absent when the cost is 0.
+func applyROI(roi *config.OfferingROI, hourlyRate float64, cells []snapshot.Cell) *snapshot.ROIReport {
+	rep := &snapshot.ROIReport{CostPerMonth: roi.CostPerMonth}
+	for i := range cells {
+		c := &cells[i]
+		c.HoursSaved = float64(c.Adopted) * roi.HoursSavedPerRepoMonth
+		if c.Adopted > 0 {
+			c.HoursSaved += roi.HoursSavedPerTeamMonth
+		}
+		c.Value = c.HoursSaved * hourlyRate
+		c.OnboardingRemaining = float64(c.Total-c.Adopted) * roi.OnboardingHoursPerRepo
+		rep.HoursPerMonth += c.HoursSaved
+		rep.ValuePerMonth += c.Value
+	}
+	if roi.CostPerMonth > 0 {
+		r := (rep.ValuePerMonth - roi.CostPerMonth) / roi.CostPerMonth
+		rep.Ratio = &r
+	}
+	return rep
+}
+
+// bucketVersions keeps the newest n known versions, sums older ones into
+// "other" and keeps "unknown" apart, so the label stays bounded.
+func bucketVersions(counts map[string]int, n int) []snapshot.VersionCount {
+	var known []string
+	out := []snapshot.VersionCount{}
+	for v := range counts {
+		if version.Known(v) {
+			known = append(known, v)
+		}
+	}
+	sort.Slice(known, func(i, j int) bool {
+		if c := version.Compare(known[i], known[j]); c != 0 {
+			return c > 0
+		}
+		return known[i] < known[j]
+	})
+	other := 0
+	for i, v := range known {
+		if i < n {
+			out = append(out, snapshot.VersionCount{Version: v, Repos: counts[v]})
+		} else {
+			other += counts[v]
+		}
+	}
+	if other > 0 {
+		out = append(out, snapshot.VersionCount{Version: snapshot.OtherVersion, Repos: other})
+	}
+	if u := counts[version.Unknown]; u > 0 {
+		out = append(out, snapshot.VersionCount{Version: version.Unknown, Repos: u})
+	}
+	return out
+}

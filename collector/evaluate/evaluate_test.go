@@ -1,0 +1,196 @@
+package evaluate
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/inventory"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/snapshot"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/config"
+)
+
+func compile(t *testing.T, yml string) (*config.Config, *match.Catalog) {
+	t.Helper()
+	cfg, err := config.Parse("test.yml", []byte("sources: [{name: s, type: local, path: /x}]\n"+yml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, cat
+}
+
+func kit(v string) detect.Component {
+	return detect.Component{Kind: "gomod", Name: "github.com/acme/kit", Version: v, Path: "go.mod", Line: 3}
+}
+
+func adopts(team, v string) repoEval {
+	return repoEval{team: team, adoption: map[string]match.Adoption{"kit": {Version: v}}, status: map[string]match.Status{"kit": match.Adopted}}
+}
+
+func standing(team string, s match.Status) repoEval {
+	return repoEval{team: team, status: map[string]match.Status{"kit": s}}
+}
+
+func TestResolveLatest(t *testing.T) {
+	for _, tc := range []struct {
+		latest string
+		evals  []repoEval
+		want   string
+	}{
+		{"v2.0.0", []repoEval{adopts("a", "v3.0.0")}, "v2.0.0"},
+		{"", []repoEval{adopts("a", "v3.0.0")}, ""},
+		{"auto", []repoEval{adopts("a", "v1.2.0"), adopts("b", "v1.10.0"), adopts("c", "unknown")}, "v1.10.0"},
+		{"auto", []repoEval{adopts("a", "unknown")}, ""},
+		{"auto", []repoEval{standing("a", match.Eligible)}, ""},
+	} {
+		o := &match.Offering{Offering: &config.Offering{Name: "kit", Latest: tc.latest}}
+		if got := resolveLatest(o, tc.evals); got != tc.want {
+			t.Errorf("latest %q over %d repos = %q, want %q", tc.latest, len(tc.evals), got, tc.want)
+		}
+	}
+}
+
+func TestTallyCells(t *testing.T) {
+	teams := []snapshot.TeamReport{{Name: "a", Repos: 5}, {Name: "b", Repos: 1}, {Name: "idle", Repos: 1}}
+	evals := []repoEval{
+		adopts("a", "v2.1.0"),  // current
+		adopts("a", "v2.0.0"),  // outdated, same major
+		adopts("a", "v1.9.0"),  // outdated, a major behind
+		adopts("a", "unknown"), // never outdated
+		standing("a", match.Waived),
+		standing("b", match.Eligible),
+		standing("idle", match.Ineligible),
+	}
+	cells, versions := tallyCells("kit", "v2.1.0", teams, evals)
+	one, zero := 1.0, 0.0
+	want := []snapshot.Cell{
+		{Offering: "kit", Team: "a", TeamRepos: 5, Adopted: 4, Total: 4, Waived: 1, Ratio: &one, Outdated: 2, OutdatedMajor: 1, UnknownVersion: 1},
+		{Offering: "kit", Team: "b", TeamRepos: 1, Total: 1, Ratio: &zero},
+		{Offering: "kit", Team: "idle", TeamRepos: 1},
+	}
+	if !reflect.DeepEqual(cells, want) {
+		t.Errorf("cells =\n%+v\nwant\n%+v", cells, want)
+	}
+	if want := map[string]int{"v2.1.0": 1, "v2.0.0": 1, "v1.9.0": 1, "unknown": 1}; !reflect.DeepEqual(versions, want) {
+		t.Errorf("versions = %v", versions)
+	}
+	// Without a latest, nothing is outdated.
+	cells, _ = tallyCells("kit", "", teams, evals)
+	if cells[0].Outdated != 0 || cells[0].OutdatedMajor != 0 || cells[0].UnknownVersion != 1 {
+		t.Errorf("no latest: %+v", cells[0])
+	}
+}
+
+func TestBucketVersions(t *testing.T) {
+	counts := map[string]int{"v1.0.0": 1, "v1.2.0": 2, "v1.10.0": 3, "v0.9.0": 4, "unknown": 5}
+	for _, tc := range []struct {
+		n    int
+		want []snapshot.VersionCount
+	}{
+		{10, []snapshot.VersionCount{{"v1.10.0", 3}, {"v1.2.0", 2}, {"v1.0.0", 1}, {"v0.9.0", 4}, {"unknown", 5}}},
+		{2, []snapshot.VersionCount{{"v1.10.0", 3}, {"v1.2.0", 2}, {"other", 5}, {"unknown", 5}}},
+		{0, []snapshot.VersionCount{{"other", 10}, {"unknown", 5}}},
+	} {
+		if got := bucketVersions(counts, tc.n); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("n=%d: %v, want %v", tc.n, got, tc.want)
+		}
+	}
+	if got := bucketVersions(map[string]int{}, 3); got == nil || len(got) != 0 {
+		t.Errorf("no adopters: %#v, want an empty list (JSON [])", got)
+	}
+}
+
+func TestApplyROI(t *testing.T) {
+	roi := &config.OfferingROI{HoursSavedPerRepoMonth: 4, HoursSavedPerTeamMonth: 10, CostPerMonth: 2000, OnboardingHoursPerRepo: 8}
+	cells := []snapshot.Cell{{Team: "a", Adopted: 2, Total: 3}, {Team: "b", Adopted: 0, Total: 2}}
+	rep := applyROI(roi, 100, cells)
+	// a: 2×4 + 10 = 18 h, 1,800; b: no adopter, no team hours; onboarding 8 and 16.
+	if cells[0].HoursSaved != 18 || cells[0].Value != 1800 || cells[0].OnboardingRemaining != 8 {
+		t.Errorf("cell a = %+v", cells[0])
+	}
+	if cells[1].HoursSaved != 0 || cells[1].Value != 0 || cells[1].OnboardingRemaining != 16 {
+		t.Errorf("cell b = %+v", cells[1])
+	}
+	if rep.HoursPerMonth != 18 || rep.ValuePerMonth != 1800 || rep.Ratio == nil || *rep.Ratio != -0.1 {
+		t.Errorf("offering ROI = %+v", rep)
+	}
+	free := applyROI(&config.OfferingROI{HoursSavedPerRepoMonth: 1}, 100, []snapshot.Cell{{Adopted: 1, Total: 1}})
+	if free.Ratio != nil {
+		t.Errorf("cost 0: ratio %v, want none", *free.Ratio)
+	}
+}
+
+func TestBuild(t *testing.T) {
+	cfg, cat := compile(t, `teams:
+  from: [map]
+  map: {pay: ["pay-*"]}
+offerings:
+  - name: kit
+    owner: o
+    lifecycle: ga
+    latest: auto
+    detect: [{kind: gomod, module: github.com/acme/kit}]
+    waivers:
+      - {repo: pay-old, reason: gone soon, expires: "2026-01-31"}
+`)
+	repo := func(name string) source.Repo { return source.Repo{Source: "s", Name: name} }
+	res := &Result{Time: time.Unix(1700000000, 0), Repos: []RepoScan{
+		{Repo: repo("pay-b"), Head: "h2", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.3.0")}}},
+		{Repo: repo("pay-a"), Head: "h1", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.2.0")}}},
+		// A failed read whose last good data is kept still counts, marked stale.
+		{Repo: repo("pay-stale"), Stale: true, Err: "timeout", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0")}}},
+		// A failed repo without data is reported, never counted.
+		{Repo: repo("pay-gone"), Err: "404 Not Found"},
+		{Repo: repo("pay-old")},
+		{Repo: repo("misc")},
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	core, logs := observer.New(zap.InfoLevel)
+	snap := Build(cfg, cat, res, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), zap.New(core))
+
+	var names []string
+	for _, r := range snap.Repos {
+		names = append(names, r.Name)
+	}
+	if want := []string{"misc", "pay-a", "pay-b", "pay-gone", "pay-old", "pay-stale"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("repos = %v, want sorted %v", names, want)
+	}
+	byName := map[string]snapshot.RepoReport{}
+	for _, r := range snap.Repos {
+		byName[r.Name] = r
+	}
+	if g := byName["pay-gone"]; g.Team != "" || g.Error == "" || g.Offerings == nil {
+		t.Errorf("failed repo = %+v, want its error, no team, an empty offering list", g)
+	}
+	if s := byName["pay-stale"]; !s.Stale || len(s.Offerings) != 1 {
+		t.Errorf("stale repo = %+v", s)
+	}
+	if o := byName["pay-old"]; len(o.Waived) != 0 {
+		t.Errorf("expired waiver still excuses pay-old: %+v", o.Waived)
+	}
+	if want := []snapshot.TeamReport{{Name: "pay", Repos: 4}, {Name: "unowned", Repos: 1}}; !reflect.DeepEqual(snap.Teams, want) {
+		t.Errorf("teams = %+v, want %+v", snap.Teams, want)
+	}
+	o := snap.Offerings[0]
+	if o.Latest != "v1.3.0" || o.Adopted != 3 || o.Eligible != 5 {
+		t.Errorf("offering = %+v, want latest auto → v1.3.0, 3 adopted of 5 eligible", o)
+	}
+	if c := snap.Summary[0]; c.Team != "pay" || c.Adopted != 3 || c.Total != 4 || c.Outdated != 2 || c.OutdatedMajor != 0 {
+		t.Errorf("pay cell = %+v", c)
+	}
+	if logs.FilterMessage("waiver expired; the repo counts as eligible again").Len() != 1 {
+		t.Errorf("expired waiver not logged: %v", logs.All())
+	}
+	if snap.ROI || snap.Offerings[0].ROI != nil {
+		t.Errorf("no offering has roi, but the snapshot says ROI")
+	}
+}

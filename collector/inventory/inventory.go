@@ -1,0 +1,19 @@
+// Package inventory is the stage between a source's tree and the catalog:
+// it reads the files some detector, probe or built-in reader needs from one
+// repo at one commit and returns what the repo uses, with evidence.
+package inventory
+
+import "github.com/uptake-dev/uptake/collector/detect"
+
+// Inventory is what a scan learns from one repo at one commit. It is what
+// the cache keeps: offerings, teams and eligibility are evaluated from it,
+// so a catalog change that needs no new file re-evaluates without reading.
+type Inventory struct {
+	Components []detect.Component `json:"components,omitempty"`
+	Languages  []string           `json:"languages,omitempty"`
+	// Owners are the CODEOWNERS owners of the repo root.
+	Owners     []string `json:"owners,omitempty"`
+	FileErrors int      `json:"file_errors,omitempty"`
+	FilesRead  int      `json:"files_read"`
+	Empty      bool     `json:"empty,omitempty"`
+}

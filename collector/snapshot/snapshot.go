@@ -1,0 +1,147 @@
+// Package snapshot holds the immutable evaluated scan the exporter and the
+// pages read: per-repo reports, offering × team cells, offerings, teams and
+// per-source scan status. It holds types only, so its readers depend on
+// nothing of sources, detectors, matching or attribution.
+package snapshot
+
+import "time"
+
+// Snapshot is one complete, evaluated scan. It is never modified after
+// it is built: scrapes and pages read it concurrently.
+type Snapshot struct {
+	// Time is when the scan behind it completed.
+	Time      time.Time        `json:"time"`
+	Repos     []RepoReport     `json:"repos"`
+	Summary   []Cell           `json:"summary"`
+	Offerings []OfferingReport `json:"offerings"`
+	Teams     []TeamReport     `json:"teams"`
+	Sources   []SourceScan     `json:"sources"`
+	// Currency is the ROI currency; ROI is set when any offering has roi.
+	Currency string `json:"currency,omitempty"`
+	ROI      bool   `json:"-"`
+}
+
+// RepoReport is one repo and what it adopts: the answer to "why is team X
+// (not) counted?".
+type RepoReport struct {
+	Source     string         `json:"source"`
+	Name       string         `json:"name"`
+	Team       string         `json:"team"`
+	TeamVia    string         `json:"team_via"`
+	Head       string         `json:"head,omitempty"`
+	Empty      bool           `json:"empty,omitempty"`
+	Stale      bool           `json:"stale,omitempty"`
+	Error      string         `json:"error,omitempty"`
+	Cached     bool           `json:"cached"`
+	Languages  []string       `json:"languages,omitempty"`
+	Offerings  []RepoOffering `json:"offerings"`
+	Waived     []RepoWaiver   `json:"waived,omitempty"`
+	Ineligible []string       `json:"ineligible,omitempty"`
+	FileErrors int            `json:"file_errors,omitempty"`
+}
+
+// RepoOffering is an offering a repo adopts.
+type RepoOffering struct {
+	Offering string     `json:"offering"`
+	Version  string     `json:"version"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence locates a detection.
+type Evidence struct {
+	Path string `json:"path"`
+	Line int    `json:"line"`
+	URL  string `json:"url,omitempty"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Version is as the file writes it.
+	Version string `json:"version,omitempty"`
+}
+
+// RepoWaiver is a waiver in force for a repo that does not adopt.
+type RepoWaiver struct {
+	Offering string `json:"offering"`
+	Reason   string `json:"reason"`
+	Expires  string `json:"expires"`
+}
+
+// Cell is one offering × team: every pair exists, zeros included.
+type Cell struct {
+	Offering string `json:"offering"`
+	Team     string `json:"team"`
+	Adopted  int    `json:"adopted"`
+	// Total is the denominator: eligible repos (all team repos unless the
+	// offering narrows eligibility or repos are waived).
+	Total     int `json:"total"`
+	TeamRepos int `json:"team_repos"`
+	Waived    int `json:"waived"`
+	// Ratio is Adopted/Total; nil when Total is 0.
+	Ratio          *float64 `json:"ratio"`
+	Outdated       int      `json:"outdated"`
+	OutdatedMajor  int      `json:"outdated_major"`
+	UnknownVersion int      `json:"unknown_version"`
+	// ROI figures, per month; set only for offerings with roi.
+	HoursSaved          float64 `json:"hours_saved_per_month,omitempty"`
+	Value               float64 `json:"value_per_month,omitempty"`
+	OnboardingRemaining float64 `json:"onboarding_hours_remaining,omitempty"`
+}
+
+// OfferingReport is the offering-level view.
+type OfferingReport struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Owner       string `json:"owner"`
+	Lifecycle   string `json:"lifecycle"`
+	// Latest is the resolved latest version ("auto" resolved), "" when unset.
+	Latest   string         `json:"latest,omitempty"`
+	Adopted  int            `json:"adopted"`
+	Eligible int            `json:"eligible"`
+	Versions []VersionCount `json:"versions"`
+	Target   *TargetReport  `json:"target,omitempty"`
+	ROI      *ROIReport     `json:"roi,omitempty"`
+}
+
+// VersionCount is how many repos use one version bucket.
+type VersionCount struct {
+	Version string `json:"version"`
+	Repos   int    `json:"repos"`
+}
+
+// TargetReport is an offering's adoption target.
+type TargetReport struct {
+	Ratio    float64   `json:"ratio"`
+	Deadline time.Time `json:"deadline"`
+}
+
+// ROIReport is an offering's ROI.
+type ROIReport struct {
+	CostPerMonth  float64 `json:"cost_per_month"`
+	ValuePerMonth float64 `json:"value_per_month"`
+	HoursPerMonth float64 `json:"hours_saved_per_month"`
+	// Ratio is (value − cost) / cost; nil when cost is 0.
+	Ratio *float64 `json:"roi_ratio"`
+}
+
+// TeamReport is one team with at least one repo.
+type TeamReport struct {
+	Name  string `json:"name"`
+	Repos int    `json:"repos"`
+}
+
+// OtherVersion and the newest-N rule keep the version label bounded.
+const OtherVersion = "other"
+
+// SourceScan is one source's outcome in a scan.
+type SourceScan struct {
+	Name     string        `json:"name"`
+	Duration time.Duration `json:"duration_ns"`
+	// OK is false when the source could not be listed; its repos are then
+	// the last good ones.
+	OK          bool      `json:"ok"`
+	Error       string    `json:"error,omitempty"`
+	LastSuccess time.Time `json:"last_success"`
+	Repos       int       `json:"repos"`
+	RepoErrors  int       `json:"repo_errors"`
+	Cached      int       `json:"cached_repos"`
+	FilesRead   int       `json:"files_read"`
+}
