@@ -91,15 +91,17 @@ func TestTallyCells(t *testing.T) {
 	}
 }
 
+func vc(v string, n int) snapshot.VersionCount { return snapshot.VersionCount{Version: v, Repos: n} }
+
 func TestBucketVersions(t *testing.T) {
 	counts := map[string]int{"v1.0.0": 1, "v1.2.0": 2, "v1.10.0": 3, "v0.9.0": 4, "unknown": 5}
 	for _, tc := range []struct {
 		n    int
 		want []snapshot.VersionCount
 	}{
-		{10, []snapshot.VersionCount{{"v1.10.0", 3}, {"v1.2.0", 2}, {"v1.0.0", 1}, {"v0.9.0", 4}, {"unknown", 5}}},
-		{2, []snapshot.VersionCount{{"v1.10.0", 3}, {"v1.2.0", 2}, {"other", 5}, {"unknown", 5}}},
-		{0, []snapshot.VersionCount{{"other", 10}, {"unknown", 5}}},
+		{10, []snapshot.VersionCount{vc("v1.10.0", 3), vc("v1.2.0", 2), vc("v1.0.0", 1), vc("v0.9.0", 4), vc("unknown", 5)}},
+		{2, []snapshot.VersionCount{vc("v1.10.0", 3), vc("v1.2.0", 2), vc("other", 5), vc("unknown", 5)}},
+		{0, []snapshot.VersionCount{vc("other", 10), vc("unknown", 5)}},
 	} {
 		if got := bucketVersions(counts, tc.n); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("n=%d: %v, want %v", tc.n, got, tc.want)
