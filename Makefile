@@ -47,7 +47,7 @@ bench:
 ## fuzz: run every fuzz target for FUZZTIME each (local use, not CI).
 FUZZTIME ?= 60s
 fuzz:
-	@for pkg in ./collector/detect ./collector/version ./collector/teams ./config; do \
+	@for pkg in ./collector/detect ./collector/inventory ./collector/version ./config; do \
 		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 		done; \

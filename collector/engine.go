@@ -6,37 +6,26 @@ package collector
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/common/version"
 	"go.uber.org/zap"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/uptake-dev/uptake/collector/cache"
-	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
-	"github.com/uptake-dev/uptake/collector/teams"
 	"github.com/uptake-dev/uptake/config"
 )
-
-// inventoryVersion is part of the rule-set hash: bump it when a detector's
-// output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "1"
 
 // Progress reports a scan's advance.
 type Progress struct {
@@ -74,38 +63,6 @@ func NewEngine(opts Options) *Engine {
 	return &Engine{opts: opts, log: opts.Logger, last: map[string]map[string]evaluate.RepoScan{}, lastSuccess: map[string]time.Time{}}
 }
 
-// RuleHash identifies what a scan reads and how: detector kinds in use,
-// raw-file probes, excludes and size limit, and the detectors' code. Equal
-// hashes mean a cached inventory is still valid for the same HEAD.
-func RuleHash(cfg *config.Config, cat *match.Catalog) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "inventory=%s\nbuild=%s\n", inventoryVersion, buildID())
-	fmt.Fprintf(h, "kinds=%s\n", strings.Join(cat.Kinds(), ","))
-	for _, p := range cat.Probes() {
-		fmt.Fprintf(h, "probe=%s\n", p.Key())
-	}
-	excl := append([]string(nil), cfg.Scan.Exclude...)
-	sort.Strings(excl)
-	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(excl, ","), cfg.Scan.MaxFileBytes)
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// buildID identifies the binary's code, so an upgrade re-reads repos with
-// the new detectors: the release version when linked in, else what the Go
-// toolchain recorded (module version, VCS revision).
-func buildID() string {
-	id := version.Version + " " + version.Revision
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		id += " " + bi.Main.Version
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
-				id += " " + s.Value
-			}
-		}
-	}
-	return id
-}
-
 // InShard reports whether a repo belongs to shard i of n.
 func InShard(repo source.Repo, i, n int) bool {
 	if n <= 1 {
@@ -116,20 +73,51 @@ func InShard(repo source.Repo, i, n int) bool {
 	return int(h.Sum32()%uint32(n)) == i
 }
 
-// Scan scans every source. It never fails as a whole: a source that cannot
-// be listed and a repo that cannot be read keep their last good data and
-// are reported in the snapshot.SourceScan.
-func (e *Engine) Scan(ctx context.Context, cfg *config.Config, cat *match.Catalog, sources []source.Source) *evaluate.Result {
-	res := &evaluate.Result{RuleHash: RuleHash(cfg, cat), Time: time.Now()}
+// Loaded is a validated config with what is compiled from it once: the
+// catalog's matchers and the plan of what a scan reads.
+type Loaded struct {
+	Config  *config.Config
+	Catalog *match.Catalog
+	Plan    *inventory.Plan
+}
+
+// Compile compiles cfg's catalog and scan plan.
+func Compile(cfg *config.Config) (*Loaded, error) {
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := cat.Plan(cfg.Scan)
+	if err != nil {
+		return nil, err
+	}
+	return &Loaded{Config: cfg, Catalog: cat, Plan: plan}, nil
+}
+
+// scanJob is one source's scan: what it reads, how, and where from.
+type scanJob struct {
+	plan        *inventory.Plan
+	concurrency int
+	repoTimeout time.Duration
+	src         source.Source
+}
+
+// Scan scans every source with l's plan. It never fails as a whole: a
+// source that cannot be listed and a repo that cannot be read keep their
+// last good data and are reported in the source's status.
+func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *evaluate.Result {
+	res := &evaluate.Result{RuleHash: l.Plan.Hash(), Readers: l.Plan.Readers(), Time: time.Now()}
 	for _, src := range sources {
-		repos, status := e.scanSource(ctx, cfg, cat, src, res.RuleHash)
+		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout, src: src}
+		repos, status := e.scanSource(ctx, job)
 		res.Repos = append(res.Repos, repos...)
 		res.Sources = append(res.Sources, status)
 	}
 	return res
 }
 
-func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, hash string) ([]evaluate.RepoScan, snapshot.SourceScan) {
+func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoScan, snapshot.SourceScan) {
+	src := job.src
 	start := time.Now()
 	name := src.Name()
 	log := e.log.With(zap.String("source", name))
@@ -155,10 +143,10 @@ func (e *Engine) scanSource(ctx context.Context, cfg *config.Config, cat *match.
 	out := make([]evaluate.RepoScan, len(repos))
 	var done atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, cfg.Scan.Concurrency))
+	g.SetLimit(max(1, job.concurrency))
 	for i, repo := range repos {
 		g.Go(func() error {
-			out[i] = e.scanRepo(gctx, cfg, cat, src, repo, hash)
+			out[i] = e.scanRepo(gctx, job, repo)
 			if e.opts.OnProgress != nil {
 				e.opts.OnProgress(Progress{Source: name, Done: int(done.Add(1)), Total: len(repos)})
 			}
@@ -259,22 +247,23 @@ func (e *Engine) lastGoodRepo(srcName, repo string) (evaluate.RepoScan, bool) {
 	return r, ok
 }
 
-func (e *Engine) scanRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) evaluate.RepoScan {
-	ctx, cancel := context.WithTimeout(ctx, cfg.Scan.RepoTimeout)
+func (e *Engine) scanRepo(ctx context.Context, job scanJob, repo source.Repo) evaluate.RepoScan {
+	ctx, cancel := context.WithTimeout(ctx, job.repoTimeout)
 	defer cancel()
-	r, err := e.readRepo(ctx, cfg, cat, src, repo, hash)
+	r, err := e.readRepo(ctx, job, repo)
 	if err == nil {
 		return r
 	}
 	failed := evaluate.RepoScan{Repo: repo, Err: err.Error()}
-	if prev, ok := e.lastGoodRepo(src.Name(), repo.Name); ok {
+	if prev, ok := e.lastGoodRepo(job.src.Name(), repo.Name); ok {
 		prev.Repo, prev.Stale, prev.Cached, prev.Err = repo, true, false, err.Error()
 		return prev
 	}
 	return failed
 }
 
-func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Catalog, src source.Source, repo source.Repo, hash string) (evaluate.RepoScan, error) {
+func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (evaluate.RepoScan, error) {
+	src, hash := job.src, job.plan.Hash()
 	head := repo.Head
 	if head == "" {
 		var err error
@@ -304,9 +293,15 @@ func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Ca
 	if err != nil {
 		return evaluate.RepoScan{}, err
 	}
-	inv := e.inventory(ctx, cfg, cat, repo, tree)
+	inv, failures, err := job.plan.Read(ctx, tree)
 	if ctx.Err() != nil {
 		return evaluate.RepoScan{}, fmt.Errorf("scan of %s interrupted: %w", repo.Name, ctx.Err())
+	}
+	if err != nil {
+		return evaluate.RepoScan{}, fmt.Errorf("%s: %w", repo.Name, err)
+	}
+	for _, f := range failures {
+		e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", f.Path), zap.Error(f.Err))
 	}
 	r := evaluate.RepoScan{Repo: repo, Head: head, Inventory: inv}
 	if store != nil {
@@ -319,98 +314,4 @@ func (e *Engine) readRepo(ctx context.Context, cfg *config.Config, cat *match.Ca
 		}
 	}
 	return r, nil
-}
-
-// inventory reads only the files some detector, probe or the CODEOWNERS
-// lookup wants; which ones is decided from paths before any read.
-func (e *Engine) inventory(ctx context.Context, cfg *config.Config, cat *match.Catalog, repo source.Repo, tree source.Tree) inventory.Inventory {
-	files := newTreeFiles(ctx, tree, cfg.Scan.Exclude, cfg.Scan.MaxFileBytes)
-	inv := inventory.Inventory{Languages: match.Languages(files.paths)}
-	var comps []detect.Component
-	for _, kind := range cat.Kinds() {
-		d, _ := detect.Get(kind)
-		found, errs := runDetector(d, files)
-		comps = append(comps, found...)
-		for _, err := range errs {
-			files.fail(err)
-		}
-	}
-	for _, p := range cat.Probes() {
-		for _, pattern := range p.Patterns() {
-			for _, path := range files.Glob(pattern) {
-				var data []byte
-				if p.NeedsContent() {
-					var err error
-					if data, err = files.Read(path); err != nil {
-						files.fail(err)
-						continue
-					}
-				}
-				comps = append(comps, p.Scan(path, data)...)
-			}
-		}
-	}
-	for _, path := range teams.CodeownersPaths {
-		if !files.has(path) {
-			continue
-		}
-		data, err := files.Read(path)
-		if err != nil {
-			files.fail(err)
-			break
-		}
-		inv.Owners = teams.RootOwners(data)
-		break
-	}
-	for i := range comps {
-		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
-	}
-	sort.SliceStable(comps, func(i, j int) bool {
-		a, b := comps[i], comps[j]
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Version < b.Version
-	})
-	inv.Components = dedupe(comps)
-	inv.FilesRead = files.reads
-	inv.FileErrors = len(files.failed)
-	for path, err := range files.failed {
-		e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", path), zap.Error(err))
-	}
-	return inv
-}
-
-// runDetector isolates a detector: hostile input that makes a parser panic
-// costs that detector's findings in this repo, not the scan.
-func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
-	defer func() {
-		if p := recover(); p != nil {
-			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
-		}
-	}()
-	return d.Detect(files)
-}
-
-func dedupe(comps []detect.Component) []detect.Component {
-	out := comps[:0]
-	for i, c := range comps {
-		if i > 0 {
-			p := comps[i-1]
-			if p.Kind == c.Kind && p.Name == c.Name && p.Path == c.Path && p.Line == c.Line && p.Version == c.Version {
-				continue
-			}
-		}
-		out = append(out, c)
-	}
-	return out
 }

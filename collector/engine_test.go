@@ -15,7 +15,6 @@ import (
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/evaluate"
-	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/config"
@@ -154,17 +153,17 @@ offerings:
       - kind: test_panicky
 `
 
-func loadTest(t testing.TB, yml string) (*config.Config, *match.Catalog) {
+func loadTest(t testing.TB, yml string) *Loaded {
 	t.Helper()
 	cfg, err := config.Parse("test.yml", []byte(yml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := match.Compile(cfg)
+	l, err := Compile(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cfg, cat
+	return l
 }
 
 func goMod(v string) string {
@@ -195,7 +194,7 @@ func newFake() *fakeSource {
 }
 
 func TestScanCachesUnchangedRepos(t *testing.T) {
-	cfg, cat := loadTest(t, testConfig)
+	l := loadTest(t, testConfig)
 	store, err := cache.Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +203,7 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 	src := newFake()
 	e := NewEngine(Options{Store: store})
 
-	res := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	res := e.Scan(context.Background(), l, []source.Source{src})
 	if src.reads.Load() == 0 {
 		t.Fatal("first scan read no file")
 	}
@@ -218,15 +217,15 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 	}
 
 	firstReads, firstOpens := src.reads.Load(), src.opens.Load()
-	res2 := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	res2 := e.Scan(context.Background(), l, []source.Source{src})
 	if src.reads.Load() != firstReads || src.opens.Load() != firstOpens {
 		t.Fatalf("second scan of an unchanged org read %d files and opened %d trees", src.reads.Load()-firstReads, src.opens.Load()-firstOpens)
 	}
 	if got := res2.Sources[0]; got.Cached != 3 || got.FilesRead != 0 {
 		t.Fatalf("second scan status = %+v, want 3 cached and 0 files read", got)
 	}
-	snap1 := evaluate.Build(cfg, cat, res, time.Now(), nil)
-	snap2 := evaluate.Build(cfg, cat, res2, time.Now(), nil)
+	snap1 := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
+	snap2 := evaluate.Build(l.Config, l.Catalog, res2, time.Now(), nil)
 	j1, _ := json.Marshal(snap1.Summary)
 	j2, _ := json.Marshal(snap2.Summary)
 	if string(j1) != string(j2) {
@@ -235,13 +234,13 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 
 	// A new commit in one repo: only that repo is read again.
 	src.repos["pay-api"] = fakeRepo{head: "h1b", files: src.repos["pay-api"].files}
-	res3 := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	res3 := e.Scan(context.Background(), l, []source.Source{src})
 	if got := res3.Sources[0]; got.Cached != 2 {
 		t.Fatalf("after one commit: %d cached, want 2", got.Cached)
 	}
 
 	// A rule that reads other files invalidates the cache.
-	cfg2, cat2 := loadTest(t, testConfig+`
+	l2 := loadTest(t, testConfig+`
   - name: regex-rule
     owner: platform
     lifecycle: beta
@@ -250,16 +249,16 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
         path: README.md
         pattern: not read
 `)
-	res4 := e.Scan(context.Background(), cfg2, cat2, []source.Source{src})
+	res4 := e.Scan(context.Background(), l2, []source.Source{src})
 	if got := res4.Sources[0]; got.Cached != 0 {
 		t.Fatalf("rule set changed but %d repos came from the cache", got.Cached)
 	}
 }
 
 func TestScanEvaluation(t *testing.T) {
-	cfg, cat := loadTest(t, testConfig)
-	res := NewEngine(Options{}).Scan(context.Background(), cfg, cat, []source.Source{newFake()})
-	snap := evaluate.Build(cfg, cat, res, time.Now(), nil)
+	l := loadTest(t, testConfig)
+	res := NewEngine(Options{}).Scan(context.Background(), l, []source.Source{newFake()})
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
 
 	repos := map[string]snapshot.RepoReport{}
 	for _, r := range snap.Repos {
@@ -310,19 +309,19 @@ func TestScanEvaluation(t *testing.T) {
 }
 
 func TestScanKeepsLastGoodData(t *testing.T) {
-	cfg, cat := loadTest(t, testConfig)
+	l := loadTest(t, testConfig)
 	src := newFake()
 	e := NewEngine(Options{})
-	e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	e.Scan(context.Background(), l, []source.Source{src})
 
 	// One repo becomes unreadable: its last good data stays, the error shows.
 	src.repos["pay-api"] = fakeRepo{headErr: errors.New("permission denied")}
-	res := e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	res := e.Scan(context.Background(), l, []source.Source{src})
 	st := res.Sources[0]
 	if st.RepoErrors != 1 || st.Repos != 3 || !st.OK {
 		t.Fatalf("status = %+v, want 1 repo error and 3 repos kept", st)
 	}
-	snap := evaluate.Build(cfg, cat, res, time.Now(), nil)
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
 	for _, r := range snap.Repos {
 		if r.Name == "pay-api" && (!r.Stale || len(r.Offerings) != 2) {
 			t.Fatalf("pay-api = %+v, want its last good adoption, marked stale", r)
@@ -332,7 +331,7 @@ func TestScanKeepsLastGoodData(t *testing.T) {
 	// The listing fails: every repo keeps its last good data, no success.
 	before := res.Sources[0].LastSuccess
 	src.listErr = errors.New("connection refused")
-	res = e.Scan(context.Background(), cfg, cat, []source.Source{src})
+	res = e.Scan(context.Background(), l, []source.Source{src})
 	st = res.Sources[0]
 	if st.OK || st.Repos != 3 || !st.LastSuccess.Equal(before) || st.Error == "" {
 		t.Fatalf("status after a failed listing = %+v", st)
@@ -340,16 +339,16 @@ func TestScanKeepsLastGoodData(t *testing.T) {
 }
 
 func TestScanRepoErrorWithoutHistory(t *testing.T) {
-	cfg, cat := loadTest(t, testConfig)
+	l := loadTest(t, testConfig)
 	src := newFake()
 	src.repos["gone"] = fakeRepo{headErr: errors.New("404 Not Found")}
 	src.repos["empty"] = fakeRepo{headErr: source.ErrEmpty}
-	res := NewEngine(Options{}).Scan(context.Background(), cfg, cat, []source.Source{src})
+	res := NewEngine(Options{}).Scan(context.Background(), l, []source.Source{src})
 	st := res.Sources[0]
 	if st.RepoErrors != 1 || st.Repos != 4 {
 		t.Fatalf("status = %+v, want the empty repo counted and the unreadable one an error", st)
 	}
-	snap := evaluate.Build(cfg, cat, res, time.Now(), nil)
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
 	teamRepos := 0
 	for _, tr := range snap.Teams {
 		teamRepos += tr.Repos

@@ -126,8 +126,8 @@ type Offering struct {
 	lines map[string]int
 }
 
-// lineOf is the line of one of the offering's keys, else the offering's.
-func (o *Offering) lineOf(key string) int {
+// LineOf is the line of one of the offering's keys, else the offering's.
+func (o *Offering) LineOf(key string) int {
 	if l := o.lines[key]; l > 0 {
 		return l
 	}
@@ -527,7 +527,7 @@ func (c *Config) validate() Errors {
 	}
 	for _, o := range c.Offerings {
 		if o.ROI != nil && c.ROI.Currency == "" {
-			v.add(o.lineOf("roi"), "offering %q: roi needs the top-level roi.currency (and roi.hourly_rate) its value is in", o.Name)
+			v.add(o.LineOf("roi"), "offering %q: roi needs the top-level roi.currency (and roi.hourly_rate) its value is in", o.Name)
 			break
 		}
 	}
@@ -633,16 +633,11 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 		}
 	}
 	if e := o.Eligible; e != nil {
-		for _, l := range e.Languages {
-			if !contains(Languages, l) {
-				v.add(o.lineOf("eligible"), "%s: eligible.languages: unknown language %q (want one of %s)", where, l, strings.Join(Languages, ", "))
-			}
-		}
 		for _, g := range e.Paths {
-			v.glob(o.lineOf("eligible"), where+" eligible.paths", g)
+			v.glob(o.LineOf("eligible"), where+" eligible.paths", g)
 		}
 		for _, g := range e.ExcludeRepos {
-			v.glob(o.lineOf("eligible"), where+" eligible.exclude_repos", g)
+			v.glob(o.LineOf("eligible"), where+" eligible.exclude_repos", g)
 		}
 	}
 	for i := range o.Waivers {
@@ -663,20 +658,17 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 	}
 	if t := o.Target; t != nil {
 		if t.Ratio <= 0 || t.Ratio > 1 {
-			v.add(o.lineOf("target"), "%s: target.ratio must be in (0, 1], got %g", where, t.Ratio)
+			v.add(o.LineOf("target"), "%s: target.ratio must be in (0, 1], got %g", where, t.Ratio)
 		}
 		d, err := time.Parse(time.DateOnly, t.By)
 		if err != nil {
-			v.add(o.lineOf("target"), "%s: target.by must be a date YYYY-MM-DD, got %q", where, t.By)
+			v.add(o.LineOf("target"), "%s: target.by must be a date YYYY-MM-DD, got %q", where, t.By)
 		}
 		t.Deadline = d
 	}
 	if r := o.ROI; r != nil {
 		if r.HoursSavedPerRepoMonth < 0 || r.HoursSavedPerTeamMonth < 0 || r.CostPerMonth < 0 || r.OnboardingHoursPerRepo < 0 {
-			v.add(o.lineOf("roi"), "%s: roi values must not be negative", where)
+			v.add(o.LineOf("roi"), "%s: roi values must not be negative", where)
 		}
 	}
 }
-
-// Languages are the accepted eligible.languages values.
-var Languages = []string{"go", "java", "kotlin", "node", "python", "ruby", "rust", "dotnet", "terraform", "docker"}

@@ -47,7 +47,7 @@ func gatherText(t *testing.T, g prometheus.Gatherer) []byte {
 }
 
 // demoOrg generates the demo organisation and loads its config.
-func demoOrg(tb testing.TB) (string, *loaded) {
+func demoOrg(tb testing.TB) (string, *collector.Loaded) {
 	tb.Helper()
 	dir := tb.TempDir()
 	res, err := demo.Generate(dir, false)
@@ -71,13 +71,13 @@ func TestDemoGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	sources, err := collector.NewSources(l.cfg, collector.SourceOptions{Store: store})
+	sources, err := collector.NewSources(l.Config, collector.SourceOptions{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
 	engine := collector.NewEngine(collector.Options{Store: store})
-	first := engine.Scan(context.Background(), l.cfg, l.cat, sources)
-	second := engine.Scan(context.Background(), l.cfg, l.cat, sources)
+	first := engine.Scan(context.Background(), l, sources)
+	second := engine.Scan(context.Background(), l, sources)
 	empty := 0
 	for _, r := range second.Repos {
 		if r.Inventory.Empty {
@@ -91,7 +91,7 @@ func TestDemoGolden(t *testing.T) {
 		}
 	}
 
-	snap := evaluate.Build(l.cfg, l.cat, second, time.Now(), nil)
+	snap := evaluate.Build(l.Config, l.Catalog, second, time.Now(), nil)
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour))
 	got := volatile.ReplaceAll(gatherText(t, reg), []byte("$1$2 VOLATILE"))
@@ -196,14 +196,14 @@ var shardAggregation = map[string]string{
 // unsharded ones.
 func TestShardsAggregateToUnsharded(t *testing.T) {
 	_, l := demoOrg(t)
-	sources, err := collector.NewSources(l.cfg, collector.SourceOptions{})
+	sources, err := collector.NewSources(l.Config, collector.SourceOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	series := func(shard, shards int) map[string]float64 {
 		e := collector.NewEngine(collector.Options{Shard: shard, Shards: shards})
-		snap := evaluate.Build(l.cfg, l.cat, e.Scan(context.Background(), l.cfg, l.cat, sources), now, nil)
+		snap := evaluate.Build(l.Config, l.Catalog, e.Scan(context.Background(), l, sources), now, nil)
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, 0))
 		mfs, err := reg.Gather()
@@ -229,7 +229,7 @@ func TestShardsAggregateToUnsharded(t *testing.T) {
 	// drift of such offerings is left out of the comparison.
 	drift := regexp.MustCompile(`^uptake_offering_(outdated|outdated_major|unknown_version)_repos,offering=([^,]+),`)
 	auto := map[string]bool{}
-	for _, o := range l.cfg.Offerings {
+	for _, o := range l.Config.Offerings {
 		auto[o.Name] = o.Latest == "auto"
 	}
 	whole := series(0, 1)
@@ -272,7 +272,7 @@ func TestShardsAggregateToUnsharded(t *testing.T) {
 // organisation through the local source.
 func BenchmarkDemoScan(b *testing.B) {
 	dir, l := demoOrg(b)
-	sources, err := collector.NewSources(l.cfg, collector.SourceOptions{})
+	sources, err := collector.NewSources(l.Config, collector.SourceOptions{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -285,10 +285,10 @@ func BenchmarkDemoScan(b *testing.B) {
 		}
 		e := collector.NewEngine(collector.Options{Store: store})
 		start := time.Now()
-		r := e.Scan(context.Background(), l.cfg, l.cat, sources)
+		r := e.Scan(context.Background(), l, sources)
 		first += time.Since(start)
 		start = time.Now()
-		e.Scan(context.Background(), l.cfg, l.cat, sources)
+		e.Scan(context.Background(), l, sources)
 		rescan += time.Since(start)
 		store.Close()
 		repos, files = r.Sources[0].Repos, r.Sources[0].FilesRead

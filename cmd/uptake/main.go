@@ -84,16 +84,10 @@ func slogger(log *zap.Logger) *slog.Logger {
 	return slog.New(zapslog.NewHandler(log.Core()))
 }
 
-// loaded is a validated config and its compiled catalog.
-type loaded struct {
-	cfg *config.Config
-	cat *match.Catalog
-}
-
 // load reads and validates the config and compiles its rules. The
 // config's own errors and the detectors' rule errors come in one report,
 // sorted by line, so a user fixes everything in one round.
-func load(path string) (*loaded, error) {
+func load(path string) (*collector.Loaded, error) {
 	cfg, err := config.Load(path)
 	var cfgErrs config.Errors
 	if err != nil && (cfg == nil || !errors.As(err, &cfgErrs)) {
@@ -108,7 +102,11 @@ func load(path string) (*loaded, error) {
 		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
 		return nil, all
 	}
-	return &loaded{cfg: cfg, cat: cat}, nil
+	plan, err := cat.Plan(cfg.Scan)
+	if err != nil {
+		return nil, err
+	}
+	return &collector.Loaded{Config: cfg, Catalog: cat, Plan: plan}, nil
 }
 
 type checkCmd struct {
@@ -129,6 +127,6 @@ func (c *checkCmd) run() int {
 		return 1
 	}
 	fmt.Printf("%s: OK: %d sources, %d offerings, detectors in use: %v; rule set %s\n",
-		*c.config, len(l.cfg.Sources), len(l.cfg.Offerings), l.cat.Kinds(), collector.RuleHash(l.cfg, l.cat))
+		*c.config, len(l.Config.Sources), len(l.Config.Offerings), l.Catalog.Kinds(), l.Plan.Hash())
 	return 0
 }

@@ -77,7 +77,7 @@ func (c *scanCmd) run(log *zap.Logger) int {
 	if store != nil {
 		sourceOpts.Store = store
 	}
-	sources, err := collector.NewSources(l.cfg, sourceOpts)
+	sources, err := collector.NewSources(l.Config, sourceOpts)
 	if err != nil {
 		log.Error("cannot set up sources", zap.Error(err))
 		return 1
@@ -87,14 +87,14 @@ func (c *scanCmd) run(log *zap.Logger) int {
 
 	progress := newProgress(log, true)
 	engine := collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards, OnProgress: progress.update})
-	res := engine.Scan(ctx, l.cfg, l.cat, sources)
+	res := engine.Scan(ctx, l, sources)
 	progress.finish()
 	if ctx.Err() != nil {
 		// A partial result would read as a drop in adoption: write nothing.
 		log.Error("scan interrupted; nothing written")
 		return 1
 	}
-	snap := evaluate.Build(l.cfg, l.cat, res, time.Now(), log)
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), log)
 
 	var buf bytes.Buffer
 	switch *c.format {

@@ -63,7 +63,7 @@ type server struct {
 	reloadMu sync.Mutex // serialises reloads: the newest file wins
 
 	mu         sync.Mutex // guards every field below it
-	current    *loaded
+	current    *collector.Loaded
 	sources    []source.Source
 	sourcesKey string
 	last       *evaluate.Result
@@ -120,7 +120,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	// A server logs progress as lines: a bar would tangle with its logs.
 	s.engine = collector.NewEngine(collector.Options{Logger: log, Store: store, Shard: shard, Shards: shards,
 		OnProgress: newProgress(log, false).update})
-	if s.sources, err = collector.NewSources(l.cfg, s.sourceOptions()); err != nil {
+	if s.sources, err = collector.NewSources(l.Config, s.sourceOptions()); err != nil {
 		log.Error("cannot set up sources", zap.Error(err))
 		return 1
 	}
@@ -242,7 +242,7 @@ func (s *server) scanOnce(ctx context.Context) bool {
 	s.mu.Unlock()
 
 	start := time.Now()
-	res := s.engine.Scan(ctx, l.cfg, l.cat, sources)
+	res := s.engine.Scan(ctx, l, sources)
 	if ctx.Err() != nil {
 		return false
 	}
@@ -254,13 +254,13 @@ func (s *server) scanOnce(ctx context.Context) bool {
 	// the newest config when it reads the same files, else scan again.
 	again := s.rescan
 	if cur := s.current; cur != l {
-		if collector.RuleHash(cur.cfg, cur.cat) == res.RuleHash && s.sourcesKey == key {
+		if cur.Plan.Hash() == res.RuleHash && s.sourcesKey == key {
 			l = cur
 		} else {
 			again = true
 		}
 	}
-	s.snapshot.Store(evaluate.Build(l.cfg, l.cat, res, time.Now(), s.log))
+	s.snapshot.Store(evaluate.Build(l.Config, l.Catalog, res, time.Now(), s.log))
 	s.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
 	return again
 }
@@ -302,7 +302,7 @@ func (s *server) reload() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != s.sourcesKey {
-		sources, err := collector.NewSources(l.cfg, s.sourceOptions())
+		sources, err := collector.NewSources(l.Config, s.sourceOptions())
 		if err != nil {
 			s.reloadOK.Set(0)
 			s.log.Error("config reload rejected; keeping the running config", zap.Error(err))
@@ -314,8 +314,8 @@ func (s *server) reload() error {
 	s.reloadOK.Set(1)
 	s.reloadTime.SetToCurrentTime()
 	switch {
-	case s.last != nil && collector.RuleHash(l.cfg, l.cat) == s.last.RuleHash && key == s.lastKey:
-		s.snapshot.Store(evaluate.Build(l.cfg, l.cat, s.last, time.Now(), s.log))
+	case s.last != nil && l.Plan.Hash() == s.last.RuleHash && key == s.lastKey:
+		s.snapshot.Store(evaluate.Build(l.Config, l.Catalog, s.last, time.Now(), s.log))
 		s.log.Info("config reloaded; re-evaluated the last scan without reading repos")
 	case s.scanning:
 		s.rescan = true
@@ -329,18 +329,18 @@ func (s *server) reload() error {
 
 // sourcesKey identifies what the sources are built from, file positions
 // aside: equal keys mean the running sources serve the new config as is.
-func sourcesKey(l *loaded) string {
+func sourcesKey(l *collector.Loaded) string {
 	type key struct {
 		Sources     []config.Source
 		GitHubTeams bool
 		Concurrency int
 	}
-	k := key{Concurrency: l.cfg.Scan.Concurrency}
-	for _, src := range l.cfg.Sources {
+	k := key{Concurrency: l.Config.Scan.Concurrency}
+	for _, src := range l.Config.Sources {
 		src.Line = 0
 		k.Sources = append(k.Sources, src)
 	}
-	for _, f := range l.cfg.Teams.From {
+	for _, f := range l.Config.Teams.From {
 		k.GitHubTeams = k.GitHubTeams || f == "github_teams"
 	}
 	b, _ := json.Marshal(k)

@@ -39,8 +39,12 @@ type Files interface {
 	// repo root, sorted; excluded paths never appear.
 	Glob(pattern string) []string
 	// Read returns a file's content. Reading a path that does not exist, is
-	// excluded, or is over the size limit returns an error.
+	// excluded, or is over the size limit returns an error; so does, in a
+	// detector's Scope, a path its Patterns do not match.
 	Read(path string) ([]byte, error)
+	// Follow reads a file that another file names (an include), which the
+	// detector's Patterns need not match; a Scope bounds how many.
+	Follow(path string) ([]byte, error)
 }
 
 // Matcher decides whether a component satisfies one compiled rule.
@@ -58,9 +62,9 @@ func (f MatcherFunc) Match(c Component) bool { return f(c) }
 type Detector interface {
 	// Kind is the name rules use (`kind: gomod`).
 	Kind() string
-	// Patterns are the doublestar globs of the files Detect reads first; the
-	// scan fetches no other file for this detector except the ones Detect
-	// itself asks for (includes a parsed file names).
+	// Patterns are the doublestar globs of the files Detect reads. Scope
+	// enforces them: any other file is read only through Follow, when a
+	// parsed file names it (an include).
 	Patterns() []string
 	// Detect parses the files and returns their components. A file that
 	// cannot be parsed is reported in errs and skipped; the others still count.
@@ -75,6 +79,8 @@ type Detector interface {
 // Kind = the rule's kind and Name = Key(), so they are cached like any other.
 type Probe interface {
 	Matcher
+	// Kind is the rule's kind (file, regex).
+	Kind() string
 	// Key identifies the probe's parameters; equal keys share one scan.
 	Key() string
 	// Patterns are the globs of files the probe looks at.

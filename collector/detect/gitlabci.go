@@ -67,7 +67,11 @@ func (w *ciWalker) file(p string, depth int, from *includer) {
 		return
 	}
 	w.read[p] = true
-	data, err := readText(w.f, p)
+	read := readText
+	if from != nil {
+		read = followText
+	}
+	data, err := read(w.f, p)
 	if err != nil {
 		if from != nil {
 			// The cause alone: err already names p, twice when the

@@ -169,6 +169,16 @@ func scanPatterns(f Files, patterns []string, parse func(path string, data []byt
 // CRLF endings are cleaned. Errors are FileErrors.
 func readText(f Files, path string) ([]byte, error) {
 	data, err := f.Read(path)
+	return text(path, data, err)
+}
+
+// followText is readText for a file another file names (an include).
+func followText(f Files, path string) ([]byte, error) {
+	data, err := f.Follow(path)
+	return text(path, data, err)
+}
+
+func text(path string, data []byte, err error) ([]byte, error) {
 	if err != nil {
 		return nil, &FileError{Path: path, Err: err}
 	}

@@ -142,7 +142,15 @@ func mustDetector(t testing.TB, kind string) detect.Detector {
 	if !ok {
 		t.Fatalf("kind %q not registered", kind)
 	}
-	return d
+	return scopedDetector{d}
+}
+
+// scopedDetector runs a detector as a scan does: in its Scope, so a test
+// fails when the detector reads a file its Patterns do not declare.
+type scopedDetector struct{ detect.Detector }
+
+func (s scopedDetector) Detect(f detect.Files) ([]detect.Component, []error) {
+	return s.Detector.Detect(detect.Scope(s.Detector, f))
 }
 
 // variants gives a fixture as written, with CRLF endings, and with a BOM

@@ -71,6 +71,8 @@ type probe struct {
 
 func (p *probe) Match(c Component) bool { return c.Kind == p.kind && c.Name == p.key }
 
+func (p *probe) Kind() string { return p.kind }
+
 func (p *probe) Key() string { return p.key }
 
 func (p *probe) Patterns() []string { return []string{p.path} }

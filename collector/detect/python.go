@@ -183,7 +183,11 @@ func (s *pyScan) requirements(p string, depth int, included bool) {
 		return
 	}
 	s.read[p] = true
-	data, err := s.f.Read(p)
+	read := s.f.Read
+	if included {
+		read = s.f.Follow
+	}
+	data, err := read(p)
 	switch {
 	case err != nil && included:
 		return

@@ -43,7 +43,10 @@ type Result struct {
 	Repos    []RepoScan
 	Sources  []snapshot.SourceScan
 	RuleHash string
-	Time     time.Time
+	// Readers are the plan's readers (detectors, probe kinds, CODEOWNERS)
+	// whose file errors are reported, zeros included.
+	Readers []string
+	Time    time.Time
 }
 
 // repoEval is one counted repo's standing with every offering.

@@ -14,6 +14,9 @@ type Inventory struct {
 	// Owners are the CODEOWNERS owners of the repo root.
 	Owners     []string `json:"owners,omitempty"`
 	FileErrors int      `json:"file_errors,omitempty"`
-	FilesRead  int      `json:"files_read"`
-	Empty      bool     `json:"empty,omitempty"`
+	// ReaderErrors splits FileErrors by the detector or reader that
+	// skipped each file; they sum to FileErrors.
+	ReaderErrors map[string]int `json:"reader_errors,omitempty"`
+	FilesRead    int            `json:"files_read"`
+	Empty        bool           `json:"empty,omitempty"`
 }

@@ -6,11 +6,13 @@ package match
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/collector/version"
 	"github.com/uptake-dev/uptake/config"
@@ -43,6 +45,7 @@ type Adoption struct {
 func Compile(cfg *config.Config) (*Catalog, error) {
 	c := &Catalog{}
 	var errs config.Errors
+	languages := inventory.LanguageNames()
 	kinds := map[string]bool{}
 	probes := map[string]detect.Probe{}
 	addProbe := func(m detect.Matcher) {
@@ -73,6 +76,14 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 				addProbe(m)
 			} else {
 				kinds[r.Kind] = true
+			}
+		}
+		if o.Eligible != nil {
+			for _, l := range o.Eligible.Languages {
+				if !slices.Contains(languages, l) {
+					errs = append(errs, config.Error{File: cfg.File, Line: o.LineOf("eligible"), Msg: fmt.Sprintf(
+						"offering %q: eligible.languages: unknown language %q (want one of %s)", o.Name, l, strings.Join(languages, ", "))})
+				}
 			}
 		}
 		if o.Eligible != nil && len(o.Eligible.Paths) > 0 {
@@ -122,6 +133,12 @@ func ruleLine(r config.Rule, err error) int {
 		}
 	}
 	return best
+}
+
+// Plan compiles what a scan with this catalog reads: the detectors some
+// rule uses, the probes, and scan's excludes and size limit.
+func (c *Catalog) Plan(scan config.Scan) (*inventory.Plan, error) {
+	return inventory.NewPlan(c.kinds, c.probes, scan)
 }
 
 // Kinds are the detector kinds some rule uses; only these run in a scan.
@@ -255,12 +272,5 @@ func (o *Offering) Waiver(repo source.Repo, now time.Time) *config.Waiver {
 }
 
 func intersects(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(a, func(x string) bool { return slices.Contains(b, x) })
 }

@@ -125,15 +125,6 @@ func TestEligibility(t *testing.T) {
 	}
 }
 
-func TestLanguages(t *testing.T) {
-	got := Languages([]string{"go.mod", "web/package.json", "svc/build.gradle.kts", "infra/main.tf", "Dockerfile.prod",
-		"tools/requirements-dev.txt", "x.csproj", "Gemfile", "Cargo.toml", "README.md"})
-	want := []string{"docker", "dotnet", "go", "java", "kotlin", "node", "python", "ruby", "rust", "terraform"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Languages = %v, want %v", got, want)
-	}
-}
-
 func TestStatusPrecedence(t *testing.T) {
 	cfg := parse(t, `  - name: kit
     owner: o
@@ -180,5 +171,20 @@ func TestStatusPrecedence(t *testing.T) {
 	}
 	if exp := o.ExpiredWaivers(lastDay); len(exp) != 0 {
 		t.Errorf("expired waivers on the last day = %+v", exp)
+	}
+}
+
+func TestCompileRejectsUnknownLanguage(t *testing.T) {
+	cfg := parse(t, `  - name: a
+    owner: o
+    lifecycle: ga
+    detect: [{kind: gomod, module: x}]
+    eligible:
+      languages: [go, cobol]
+`)
+	_, err := Compile(cfg)
+	want := `c.yml:8: offering "a": eligible.languages: unknown language "cobol" (want one of go, java, kotlin, node, python, ruby, rust, dotnet, terraform, docker)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
 	}
 }

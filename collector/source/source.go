@@ -55,6 +55,12 @@ func (r Repo) MatchName(glob string) bool {
 	return ok
 }
 
+// MaxTreeEntries bounds the files of one tree a scan takes: a hostile or
+// generated repo cannot make it hold millions of paths. The inventory stage
+// refuses a larger tree from any source; a source that walks a tree itself
+// stops there, so it never holds more.
+const MaxTreeEntries = 500_000
+
 // Entry is one file in a repo tree.
 type Entry struct {
 	Path string

@@ -37,6 +37,9 @@ func (f Files) Read(path string) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// Follow returns a file's content, as Read.
+func (f Files) Follow(path string) ([]byte, error) { return f.Read(path) }
+
 // Dir loads every file below dir (relative, slash-separated paths).
 func Dir(t testing.TB, dir string) Files {
 	t.Helper()

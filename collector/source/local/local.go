@@ -22,10 +22,6 @@ import (
 	"github.com/uptake-dev/uptake/config"
 )
 
-// maxEntries bounds the files listed in one tree: a hostile or generated
-// repo cannot make a scan hold millions of paths.
-const maxEntries = 500_000
-
 // Source is a directory whose immediate subdirectories are git repos.
 type Source struct {
 	name string
@@ -147,8 +143,8 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 				return nil, err
 			}
 		}
-		if len(t.entries) >= maxEntries {
-			return nil, fmt.Errorf("tree of %s has more than %d files", repo.Name, maxEntries)
+		if len(t.entries) >= source.MaxTreeEntries {
+			return nil, fmt.Errorf("tree of %s has more than %d files", repo.Name, source.MaxTreeEntries)
 		}
 		// Symlinks and submodules are not followed: a link could point
 		// outside the repo, a submodule is another repo.

@@ -1,4 +1,4 @@
-package collector
+package inventory
 
 import (
 	"context"
@@ -33,7 +33,7 @@ type treeFiles struct {
 	globs  map[string][]string
 	memo   map[string]readResult
 	reads  int
-	failed map[string]error
+	failed map[string]FileFailure
 }
 
 type readResult struct {
@@ -41,13 +41,9 @@ type readResult struct {
 	err  error
 }
 
-func newTreeFiles(ctx context.Context, tree source.Tree, exclude []string, limit int64) *treeFiles {
+func newTreeFiles(ctx context.Context, tree source.Tree, excluders []func(string) bool, limit int64) *treeFiles {
 	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, index: map[string]bool{}, globs: map[string][]string{},
-		memo: map[string]readResult{}, failed: map[string]error{}}
-	excluders := make([]func(string) bool, len(exclude))
-	for i, g := range exclude {
-		excluders[i] = compileGlob(g)
-	}
+		memo: map[string]readResult{}, failed: map[string]FileFailure{}}
 	for _, e := range tree.Entries() {
 		if anyMatch(excluders, e.Path) {
 			continue
@@ -150,8 +146,13 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 	return data, err
 }
 
-// fail records a file the scan had to skip, once per path.
-func (f *treeFiles) fail(err error) {
+// Follow implements detect.Files: the tree serves an included file as any
+// other; a detector's Scope bounds how many it follows.
+func (f *treeFiles) Follow(path string) ([]byte, error) { return f.Read(path) }
+
+// fail records a file the reader named could not use, once per path: the
+// first reader to fail on it is the one counted.
+func (f *treeFiles) fail(reader string, err error) {
 	// Detectors wrap the read error they got: keep the innermost path and
 	// cause so the log says it once.
 	path := "?"
@@ -161,7 +162,7 @@ func (f *treeFiles) fail(err error) {
 	}
 	f.mu.Lock()
 	if _, seen := f.failed[path]; !seen {
-		f.failed[path] = err
+		f.failed[path] = FileFailure{Path: path, Reader: reader, Err: err}
 	}
 	f.mu.Unlock()
 }

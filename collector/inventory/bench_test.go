@@ -1,4 +1,4 @@
-package collector
+package inventory_test
 
 import (
 	"context"
@@ -6,7 +6,9 @@ import (
 	"testing"
 
 	"github.com/uptake-dev/uptake/collector/inventory"
-	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/source/sourcetest"
+	"github.com/uptake-dev/uptake/config"
 )
 
 // BenchmarkInventoryLargeTree reads a monorepo-sized tree (50,000 files,
@@ -18,12 +20,16 @@ func BenchmarkInventoryLargeTree(b *testing.B) {
 		dir := fmt.Sprintf("services/svc%03d/pkg/mod%02d", i/500, (i/10)%50)
 		files[fmt.Sprintf("%s/file%d.go", dir, i)] = "package x\n"
 		if i%500 == 0 {
-			files[fmt.Sprintf("services/svc%03d/go.mod", i/500)] = goMod("v1.2.0")
+			files[fmt.Sprintf("services/svc%03d/go.mod", i/500)] = "module example.com/x\n\ngo 1.22\n\nrequire github.com/acme/service-kit v1.2.0\n"
 			files[fmt.Sprintf("services/svc%03d/Dockerfile", i/500)] = "FROM registry.acme.io/base/golang:1.22\n"
 			files[fmt.Sprintf("services/svc%03d/package.json", i/500)] = `{"dependencies":{"@acme/web-sdk":"^3.4.0"}}`
 		}
 	}
-	cfg, cat := loadTest(b, testConfig+`
+	cfg, err := config.Parse("bench.yml", []byte(`sources: [{name: s, type: local, path: /x}]
+offerings:
+  - {name: kit, owner: o, lifecycle: ga, detect: [{kind: gomod, module: github.com/acme/service-kit}]}
+  - {name: base, owner: o, lifecycle: ga, detect: [{kind: dockerfile, image: registry.acme.io/base}]}
+  - {name: marker, owner: o, lifecycle: ga, detect: [{kind: file, path: .platform/marker.yaml}]}
   - {name: web, owner: o, lifecycle: ga, detect: [{kind: npm, package: "@acme/web-sdk"}]}
   - {name: chart, owner: o, lifecycle: ga, detect: [{kind: helm, chart: service}]}
   - {name: tf, owner: o, lifecycle: ga, detect: [{kind: terraform, source: acme/svc/aws}]}
@@ -32,15 +38,25 @@ func BenchmarkInventoryLargeTree(b *testing.B) {
   - {name: mvn, owner: o, lifecycle: ga, detect: [{kind: maven, group: com.acme, artifact: bom}]}
   - {name: gh, owner: o, lifecycle: ga, detect: [{kind: github_actions, uses: acme/wf}]}
   - {name: gl, owner: o, lifecycle: ga, detect: [{kind: gitlab_ci, project: acme/ci}]}
-`)
-	src := &fakeSource{name: "fake", repos: map[string]fakeRepo{"mono": {head: "h", files: files}}}
-	repo := source.Repo{Source: "fake", Name: "mono"}
-	tree, _ := src.Open(context.Background(), repo, "h")
-	e := NewEngine(Options{})
+`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := cat.Plan(cfg.Scan)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tree := sourcetest.NewTree(files)
 	b.ResetTimer()
 	var inv inventory.Inventory
 	for i := 0; i < b.N; i++ {
-		inv = e.inventory(context.Background(), cfg, cat, repo, tree)
+		if inv, _, err = p.Read(context.Background(), tree); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportMetric(float64(inv.FilesRead), "files-read")
 	b.ReportMetric(float64(len(inv.Components)), "components")

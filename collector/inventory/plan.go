@@ -1,0 +1,248 @@
+package inventory
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/prometheus/common/version"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// inventoryVersion is part of the plan hash: bump it when a detector's
+// output changes for the same files, so cached inventories are rebuilt.
+const inventoryVersion = "1"
+
+// CodeownersReader is the reader name CODEOWNERS failures are counted under.
+const CodeownersReader = "codeowners"
+
+// Plan is what a scan reads and how, compiled once from the catalog: the
+// detectors some rule uses, the raw-file probes, excludes and the size
+// limit. Which files it reads is decided from paths alone, before any
+// content is fetched, plus the includes a detector follows.
+type Plan struct {
+	detectors []detect.Detector
+	probes    []detect.Probe
+	exclude   []string
+	excluders []func(string) bool
+	maxBytes  int64
+	hash      string
+}
+
+// NewPlan compiles a plan for the detector kinds and probes in use.
+func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, error) {
+	p := &Plan{probes: probes, maxBytes: scan.MaxFileBytes}
+	for _, k := range kinds {
+		d, ok := detect.Get(k)
+		if !ok {
+			return nil, fmt.Errorf("detector kind %q is not registered", k)
+		}
+		p.detectors = append(p.detectors, d)
+	}
+	p.exclude = append([]string(nil), scan.Exclude...)
+	sort.Strings(p.exclude)
+	for _, g := range scan.Exclude {
+		p.excluders = append(p.excluders, compileGlob(g))
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "inventory=%s\nbuild=%s\n", inventoryVersion, buildID())
+	fmt.Fprintf(h, "kinds=%s\n", strings.Join(kinds, ","))
+	for _, pr := range probes {
+		fmt.Fprintf(h, "probe=%s\n", pr.Key())
+	}
+	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(p.exclude, ","), scan.MaxFileBytes)
+	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
+	return p, nil
+}
+
+// Hash identifies the plan: equal hashes mean a cached inventory is still
+// valid for the same commit. It covers the detectors' code (the build), so
+// an upgrade reads repos again with the new detectors.
+func (p *Plan) Hash() string { return p.hash }
+
+// Kinds are the detector kinds the plan runs, sorted.
+func (p *Plan) Kinds() []string {
+	out := make([]string, len(p.detectors))
+	for i, d := range p.detectors {
+		out[i] = d.Kind()
+	}
+	return out
+}
+
+// Readers names everything that may count a file error: the detectors in
+// use, the probe kinds that read content, and the CODEOWNERS reader.
+func (p *Plan) Readers() []string {
+	set := map[string]bool{CodeownersReader: true}
+	for _, k := range p.Kinds() {
+		set[k] = true
+	}
+	for _, pr := range p.probes {
+		if pr.NeedsContent() {
+			set[pr.Kind()] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// buildID identifies the binary's code: the release version when linked
+// in, else what the Go toolchain recorded (module version, VCS revision).
+func buildID() string {
+	id := version.Version + " " + version.Revision
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		id += " " + bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				id += " " + s.Value
+			}
+		}
+	}
+	return id
+}
+
+// FileFailure is a file a reader skipped: unreadable, binary, over the size
+// limit, or not parseable.
+type FileFailure struct {
+	Path string
+	// Reader is the detector kind, probe kind or built-in reader that
+	// could not use the file.
+	Reader string
+	Err    error
+}
+
+// Read builds the inventory of one tree: languages from its paths, each
+// detector over the files its patterns match (and the includes it
+// follows), each probe, and the root owners from CODEOWNERS. Components
+// get their evidence URL and are sorted and deduplicated. It fails only
+// when the tree is over source.MaxTreeEntries or ctx ends; a file that cannot be
+// read or parsed is a FileFailure and the rest still count.
+func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFailure, error) {
+	if n := len(tree.Entries()); n > source.MaxTreeEntries {
+		return Inventory{}, nil, fmt.Errorf("tree has %d files, more than the %d a scan reads", n, source.MaxTreeEntries)
+	}
+	files := newTreeFiles(ctx, tree, p.excluders, p.maxBytes)
+	inv := Inventory{Languages: Languages(files.paths)}
+	var comps []detect.Component
+	for _, d := range p.detectors {
+		found, errs := runDetector(d, detect.Scope(d, files))
+		comps = append(comps, found...)
+		for _, err := range errs {
+			files.fail(d.Kind(), err)
+		}
+	}
+	for _, pr := range p.probes {
+		comps = append(comps, runProbe(pr, files)...)
+	}
+	inv.Owners = readOwners(files)
+	for i := range comps {
+		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
+	}
+	sortComponents(comps)
+	inv.Components = dedupe(comps)
+	inv.FilesRead = files.reads
+	failures := make([]FileFailure, 0, len(files.failed))
+	for _, f := range files.failed {
+		failures = append(failures, f)
+	}
+	sort.Slice(failures, func(i, j int) bool { return failures[i].Path < failures[j].Path })
+	inv.FileErrors = len(failures)
+	for _, f := range failures {
+		if inv.ReaderErrors == nil {
+			inv.ReaderErrors = map[string]int{}
+		}
+		inv.ReaderErrors[f.Reader]++
+	}
+	if err := ctx.Err(); err != nil {
+		return Inventory{}, nil, err
+	}
+	return inv, failures, nil
+}
+
+func runProbe(pr detect.Probe, files *treeFiles) []detect.Component {
+	var out []detect.Component
+	for _, pattern := range pr.Patterns() {
+		for _, path := range files.Glob(pattern) {
+			var data []byte
+			if pr.NeedsContent() {
+				var err error
+				if data, err = files.Read(path); err != nil {
+					files.fail(pr.Kind(), err)
+					continue
+				}
+			}
+			out = append(out, pr.Scan(path, data)...)
+		}
+	}
+	return out
+}
+
+// readOwners reads the first CODEOWNERS file GitHub or GitLab would use.
+func readOwners(files *treeFiles) []string {
+	for _, path := range CodeownersPaths {
+		if !files.has(path) {
+			continue
+		}
+		data, err := files.Read(path)
+		if err != nil {
+			files.fail(CodeownersReader, err)
+			return nil
+		}
+		return RootOwners(data)
+	}
+	return nil
+}
+
+// runDetector isolates a detector: hostile input that makes a parser panic
+// costs that detector's findings in this repo, not the scan.
+func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
+	defer func() {
+		if p := recover(); p != nil {
+			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
+		}
+	}()
+	return d.Detect(files)
+}
+
+func sortComponents(comps []detect.Component) {
+	sort.SliceStable(comps, func(i, j int) bool {
+		a, b := comps[i], comps[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.Version < b.Version
+	})
+}
+
+func dedupe(comps []detect.Component) []detect.Component {
+	out := comps[:0]
+	for i, c := range comps {
+		if i > 0 {
+			p := comps[i-1]
+			if p.Kind == c.Kind && p.Name == c.Name && p.Path == c.Path && p.Line == c.Line && p.Version == c.Version {
+				continue
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}

@@ -1,0 +1,129 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/sourcetest"
+	"github.com/uptake-dev/uptake/config"
+)
+
+// markerDetector is a whole detector in a few lines: a kind, the files it
+// reads, a parser and a rule compiler, registered from init. It also tries
+// to read a file it did not declare, which its Scope refuses.
+type markerDetector struct{}
+
+func (markerDetector) Kind() string       { return "test_marker" }
+func (markerDetector) Patterns() []string { return []string{"**/marker.txt"} }
+func (markerDetector) Detect(f detect.Files) ([]detect.Component, []error) {
+	var out []detect.Component
+	var errs []error
+	for _, p := range f.Glob("**/marker.txt") {
+		data, err := f.Read(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		name, ver, _ := strings.Cut(strings.TrimSpace(string(data)), "@")
+		out = append(out, detect.Component{Kind: "test_marker", Name: name, Version: ver, Path: p, Line: 1})
+		if _, err := f.Read("README.md"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errs
+}
+func (markerDetector) Compile(params map[string]string) (detect.Matcher, error) {
+	if err := detect.Params(params, []string{"name"}, nil); err != nil {
+		return nil, err
+	}
+	return detect.MatcherFunc(func(c detect.Component) bool { return c.Kind == "test_marker" && c.Name == params["name"] }), nil
+}
+
+func init() { detect.Register(markerDetector{}) }
+
+func plan(t testing.TB, kinds ...string) *Plan {
+	t.Helper()
+	p, err := NewPlan(kinds, nil, config.Scan{Exclude: config.DefaultExclude, MaxFileBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadRunsDetectorsInTheirScope(t *testing.T) {
+	tree := sourcetest.NewTree(map[string]string{
+		"svc/marker.txt":        "acme-kit@1.2.0\n",
+		"vendor/x/marker.txt":   "vendored@9.9.9\n",
+		"README.md":             "not declared by test_marker\n",
+		".github/CODEOWNERS":    "* @acme/payments\n",
+		"go.mod":                "module x\n\nrequire github.com/acme/kit v1.0.0\n",
+		"bad/go.mod":            "module !!! (((\n",
+		"cmd/main.go":           "package main\n",
+		"deploy/Dockerfile.app": "FROM scratch\n",
+	})
+	inv, failures, err := plan(t, "gomod", "test_marker").Read(context.Background(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range inv.Components {
+		got = append(got, fmt.Sprintf("%s %s %s %s:%d %s", c.Kind, c.Name, c.Version, c.Path, c.Line, c.URL))
+	}
+	want := []string{
+		"gomod github.com/acme/kit v1.0.0 go.mod:3 https://git.example/go.mod#L3",
+		"test_marker acme-kit 1.2.0 svc/marker.txt:1 https://git.example/svc/marker.txt#L1",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("components:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if reads := tree.Reads(); slices.Contains(reads, "README.md") || slices.Contains(reads, "vendor/x/marker.txt") {
+		t.Errorf("read %v: an undeclared or excluded file was fetched", reads)
+	}
+	if !reflect.DeepEqual(inv.Owners, []string{"@acme/payments"}) {
+		t.Errorf("owners = %v", inv.Owners)
+	}
+	if !reflect.DeepEqual(inv.Languages, []string{"docker", "go"}) {
+		t.Errorf("languages = %v", inv.Languages)
+	}
+	if inv.FileErrors != 2 || !reflect.DeepEqual(inv.ReaderErrors, map[string]int{"gomod": 1, "test_marker": 1}) {
+		t.Errorf("file errors %d by reader %v, want bad/go.mod for gomod and README.md for test_marker", inv.FileErrors, inv.ReaderErrors)
+	}
+	if len(failures) != 2 || failures[0].Path != "README.md" || !errors.Is(failures[0].Err, detect.ErrUndeclared) || failures[1].Path != "bad/go.mod" {
+		t.Errorf("failures = %+v", failures)
+	}
+	if inv.FilesRead != 4 {
+		t.Errorf("files read = %d, want go.mod, bad/go.mod, svc/marker.txt and CODEOWNERS", inv.FilesRead)
+	}
+}
+
+// oversized is a tree one entry over the cap, from any source.
+type oversized struct{ *sourcetest.Tree }
+
+func (oversized) Entries() []source.Entry { return make([]source.Entry, source.MaxTreeEntries+1) }
+
+func TestReadRefusesATreeOverTheCap(t *testing.T) {
+	_, _, err := plan(t, "gomod").Read(context.Background(), oversized{sourcetest.NewTree(nil)})
+	if err == nil || !strings.Contains(err.Error(), "more than the 500000") {
+		t.Fatalf("err = %v, want the tree refused", err)
+	}
+}
+
+func TestReadersAndHash(t *testing.T) {
+	p := plan(t, "gomod", "test_marker")
+	if want := []string{"codeowners", "gomod", "test_marker"}; !reflect.DeepEqual(p.Readers(), want) {
+		t.Errorf("readers = %v, want %v", p.Readers(), want)
+	}
+	if p.Hash() == plan(t, "gomod").Hash() || p.Hash() != plan(t, "gomod", "test_marker").Hash() {
+		t.Error("hash must change with the kinds and only with them")
+	}
+	if _, err := NewPlan([]string{"nope"}, nil, config.Scan{}); err == nil {
+		t.Error("a plan with an unregistered kind compiled")
+	}
+}

@@ -1,0 +1,61 @@
+// Package sourcetest provides an in-memory source.Tree for tests of the
+// stages that read trees.
+package sourcetest
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+
+	"github.com/uptake-dev/uptake/collector/source"
+)
+
+// Tree is a repo tree held in memory; it records the paths read.
+type Tree struct {
+	Files map[string]string
+
+	mu    sync.Mutex
+	reads []string
+}
+
+// NewTree returns a tree of files (path → content).
+func NewTree(files map[string]string) *Tree { return &Tree{Files: files} }
+
+// Entries lists the files, sorted.
+func (t *Tree) Entries() []source.Entry {
+	out := make([]source.Entry, 0, len(t.Files))
+	for p, c := range t.Files {
+		out = append(out, source.Entry{Path: p, Size: int64(len(c))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// Read returns a file's content, size-capped as a real source does.
+func (t *Tree) Read(_ context.Context, path string, limit int64) ([]byte, error) {
+	t.mu.Lock()
+	t.reads = append(t.reads, path)
+	t.mu.Unlock()
+	c, ok := t.Files[path]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
+	}
+	if limit > 0 && int64(len(c)) > limit {
+		return nil, source.TooLarge(path, int64(len(c)), limit)
+	}
+	return []byte(c), nil
+}
+
+// FileURL links to a made-up host.
+func (t *Tree) FileURL(path string, line int) string {
+	return fmt.Sprintf("https://git.example/%s#L%d", path, line)
+}
+
+// Reads are the paths read so far, in order.
+func (t *Tree) Reads() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.reads...)
+}
