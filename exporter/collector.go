@@ -60,6 +60,8 @@ var (
 		"Repos of the source that could not be read in the last scan (their last good data, if any, is kept).", []string{"source"}, nil)
 	scanFileErrorsDesc = prometheus.NewDesc("uptake_scan_file_errors",
 		"Files skipped in the source's repos because they could not be parsed or read (malformed, binary, over the size limit).", []string{"source"}, nil)
+	scanDetectorFileErrorsDesc = prometheus.NewDesc("uptake_scan_detector_file_errors",
+		"Files skipped in the source's repos, by the detector or built-in reader (codeowners) that could not read or parse them; they sum to uptake_scan_file_errors.", []string{"source", "detector"}, nil)
 	scanCachedDesc = prometheus.NewDesc("uptake_scan_cached_repos",
 		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
 	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
@@ -79,7 +81,7 @@ var allDescs = []*prometheus.Desc{
 	teamReposDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
 	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
-	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanCachedDesc,
+	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
 	scanIntervalDesc,
 }
 
@@ -175,5 +177,8 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, scanRepoErrorsDesc, float64(src.RepoErrors), src.Name)
 		gauge(ch, scanFileErrorsDesc, float64(fileErrors[src.Name]), src.Name)
 		gauge(ch, scanCachedDesc, float64(src.Cached), src.Name)
+		for detector, n := range src.DetectorFileErrors {
+			gauge(ch, scanDetectorFileErrorsDesc, float64(n), src.Name, detector)
+		}
 	}
 }

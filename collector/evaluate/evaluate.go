@@ -63,7 +63,7 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		log = zap.NewNop()
 	}
 	attr := teams.New(cfg.Teams)
-	snap := &snapshot.Snapshot{Time: res.Time, Sources: res.Sources, Currency: cfg.ROI.Currency}
+	snap := &snapshot.Snapshot{Time: res.Time, Sources: sourceReports(res), Currency: cfg.ROI.Currency}
 	var evals []repoEval
 	for _, r := range res.Repos {
 		ev, rep := evaluateRepo(cat, attr, r, now)
@@ -149,6 +149,30 @@ func logExpiredWaivers(cat *match.Catalog, now time.Time, log *zap.Logger) {
 				zap.String("repo", w.Repo), zap.String("expires", w.Expires))
 		}
 	}
+}
+
+// sourceReports copies the scan's source statuses (the result is shared by
+// every re-evaluation) with each source's file errors split by reader.
+func sourceReports(res *Result) []snapshot.SourceScan {
+	out := make([]snapshot.SourceScan, len(res.Sources))
+	index := map[string]map[string]int{}
+	for i, s := range res.Sources {
+		out[i] = s
+		byReader := make(map[string]int, len(res.Readers))
+		for _, r := range res.Readers {
+			byReader[r] = 0
+		}
+		out[i].DetectorFileErrors = byReader
+		index[s.Name] = byReader
+	}
+	for _, r := range res.Repos {
+		if byReader := index[r.Repo.Source]; byReader != nil && r.Counted() {
+			for reader, n := range r.Inventory.ReaderErrors {
+				byReader[reader] += n
+			}
+		}
+	}
+	return out
 }
 
 // teamReports counts the counted repos of each team, sorted by team.

@@ -150,12 +150,13 @@ offerings:
 		{Repo: repo("pay-b"), Head: "h2", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.3.0")}}},
 		{Repo: repo("pay-a"), Head: "h1", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.2.0")}}},
 		// A failed read whose last good data is kept still counts, marked stale.
-		{Repo: repo("pay-stale"), Stale: true, Err: "timeout", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0")}}},
+		{Repo: repo("pay-stale"), Stale: true, Err: "timeout", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0")},
+			FileErrors: 3, ReaderErrors: map[string]int{"gomod": 2, "codeowners": 1}}},
 		// A failed repo without data is reported, never counted.
 		{Repo: repo("pay-gone"), Err: "404 Not Found"},
 		{Repo: repo("pay-old")},
 		{Repo: repo("misc")},
-	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}, Readers: []string{"codeowners", "gomod", "npm"}}
 	core, logs := observer.New(zap.InfoLevel)
 	snap := Build(cfg, cat, res, time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), zap.New(core))
 
@@ -191,6 +192,12 @@ offerings:
 	}
 	if logs.FilterMessage("waiver expired; the repo counts as eligible again").Len() != 1 {
 		t.Errorf("expired waiver not logged: %v", logs.All())
+	}
+	if want := map[string]int{"codeowners": 1, "gomod": 2, "npm": 0}; !reflect.DeepEqual(snap.Sources[0].DetectorFileErrors, want) {
+		t.Errorf("detector file errors = %v, want %v", snap.Sources[0].DetectorFileErrors, want)
+	}
+	if res.Sources[0].DetectorFileErrors != nil {
+		t.Error("Build wrote into the shared scan result")
 	}
 	if snap.ROI || snap.Offerings[0].ROI != nil {
 		t.Errorf("no offering has roi, but the snapshot says ROI")

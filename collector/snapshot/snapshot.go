@@ -144,4 +144,8 @@ type SourceScan struct {
 	RepoErrors  int       `json:"repo_errors"`
 	Cached      int       `json:"cached_repos"`
 	FilesRead   int       `json:"files_read"`
+	// DetectorFileErrors splits the file errors of the source's repos by
+	// the detector or built-in reader (codeowners) that skipped each file,
+	// every reader of the scan listed, zeros included.
+	DetectorFileErrors map[string]int `json:"detector_file_errors,omitempty"`
 }
