@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -234,9 +235,6 @@ var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
 // TeamSources are the accepted teams.from entries.
 var TeamSources = []string{"codeowners", "map", "topics", "github_teams", "namespace"}
 
-// SourceTypes are the accepted source types.
-var SourceTypes = []string{"local", "github", "gitlab"}
-
 var labelValueRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // Error is one problem in the file, at a line.
@@ -414,13 +412,6 @@ func (c *Config) applyDefaults() {
 	if c.Exporter.MaxVersions == 0 {
 		c.Exporter.MaxVersions = 10
 	}
-	for i := range c.Sources {
-		s := &c.Sources[i]
-		if s.Type == "gitlab" && s.IncludeSubgroups == nil {
-			t := true
-			s.IncludeSubgroups = &t
-		}
-	}
 }
 
 // resolvePaths makes file paths relative to the config file's directory, so
@@ -535,76 +526,29 @@ func (c *Config) validate() Errors {
 	return v.errs
 }
 
+// validateSource checks what every source has: a name. Its type and the
+// keys that type takes are checked by the type (source.Validate).
 func (c *Config) validateSource(v *validator, s Source) {
-	where := fmt.Sprintf("source %q", s.Name)
 	if s.Name == "" {
-		where = "source"
 		v.add(s.Line, "source: name is required")
 	} else if !labelValueRE.MatchString(s.Name) {
-		v.add(s.Line, "%s: name must match [a-z0-9_-]+", where)
+		v.add(s.Line, "source %q: name must match [a-z0-9_-]+", s.Name)
 	}
-	if !contains(SourceTypes, s.Type) {
-		v.add(s.Line, "%s: type must be one of %s, got %q", where, strings.Join(SourceTypes, ", "), s.Type)
-		return
+}
+
+// SetKeys are the config keys set on the source (non-zero), name and type
+// aside, in the order the Source type declares them.
+func (s Source) SetKeys() []string {
+	v := reflect.ValueOf(s)
+	var out []string
+	for i := 0; i < v.NumField(); i++ {
+		key, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		if key == "" || key == "-" || key == "name" || key == "type" || v.Field(i).IsZero() {
+			continue
+		}
+		out = append(out, key)
 	}
-	remote := s.Type != "local"
-	set := func(key string, isSet bool, allowed bool) {
-		if isSet && !allowed {
-			v.add(s.Line, "%s: %s does not apply to type %s", where, key, s.Type)
-		}
-	}
-	set("path", s.Path != "", s.Type == "local")
-	set("org", s.Org != "", s.Type == "github")
-	set("user", s.User != "", s.Type == "github")
-	set("app_id", s.AppID != 0, s.Type == "github")
-	set("installation_id", s.InstallationID != 0, s.Type == "github")
-	set("private_key_file", s.PrivateKeyFile != "", s.Type == "github")
-	set("forks", s.Forks, s.Type == "github")
-	set("graphql", s.GraphQL != nil, s.Type == "github")
-	set("group", s.Group != "", s.Type == "gitlab")
-	set("include_subgroups", s.IncludeSubgroups != nil, s.Type == "gitlab")
-	set("base_url", s.BaseURL != "", remote)
-	set("token_env", s.TokenEnv != "", remote)
-	set("token_file", s.TokenFile != "", remote)
-	set("include", len(s.Include) > 0, remote)
-	set("exclude", len(s.Exclude) > 0, remote)
-	set("topics", len(s.Topics) > 0, remote)
-	set("archived", s.Archived, remote)
-	set("visibility", s.Visibility != "", remote)
-	set("tls", s.TLS != (TLS{}), remote)
-	for _, g := range append(append([]string(nil), s.Include...), s.Exclude...) {
-		v.glob(s.Line, where+" include/exclude", g)
-	}
-	switch s.Type {
-	case "local":
-		if s.Path == "" {
-			v.add(s.Line, "%s: path is required for type local", where)
-		}
-	case "github":
-		if (s.Org == "") == (s.User == "") {
-			v.add(s.Line, "%s: exactly one of org or user is required", where)
-		}
-		app := s.AppID != 0 || s.InstallationID != 0 || s.PrivateKeyFile != ""
-		if app && (s.AppID == 0 || s.InstallationID == 0 || s.PrivateKeyFile == "") {
-			v.add(s.Line, "%s: a GitHub App needs app_id, installation_id and private_key_file", where)
-		}
-		if app && (s.TokenEnv != "" || s.TokenFile != "") {
-			v.add(s.Line, "%s: use either a token or a GitHub App, not both", where)
-		}
-		if s.Visibility != "" && !contains([]string{"all", "public", "private", "internal"}, s.Visibility) {
-			v.add(s.Line, "%s: visibility must be all, public, private or internal", where)
-		}
-	case "gitlab":
-		if s.Group == "" {
-			v.add(s.Line, "%s: group is required for type gitlab", where)
-		}
-		if s.Visibility != "" && !contains([]string{"public", "private", "internal"}, s.Visibility) {
-			v.add(s.Line, "%s: visibility must be public, private or internal", where)
-		}
-	}
-	if s.TokenEnv != "" && s.TokenFile != "" {
-		v.add(s.Line, "%s: use either token_env or token_file, not both", where)
-	}
+	return out
 }
 
 func (c *Config) validateOffering(v *validator, o *Offering) {

@@ -41,8 +41,6 @@ var badConfigs = map[string][]string{
 	"bad-lifecycle-bad.yml":      {`bad-lifecycle-bad.yml:4: offering "a": lifecycle must be one of experimental, beta, ga, deprecated, got "stable"`},
 	"bad-name-bad.yml":           {`bad-name-bad.yml:4: offering "Service Kit": name must match [a-z0-9_-]+`},
 	"bad-map-glob-bad.yml":       {`bad-map-glob-bad.yml:5: teams.map.payments: bad glob "pay-[*"`},
-	"source-type-bad.yml":        {`source-type-bad.yml:2: source "mirror": type must be one of local, github, gitlab, got "svn"`},
-	"github-both-bad.yml":        {`github-both-bad.yml:2: source "gh": path does not apply to type github`, `exactly one of org or user is required`},
 	"waiver-date-bad.yml":        {`waiver-date-bad.yml:9: offering "a": waiver: expires must be a date YYYY-MM-DD, got "31/12/2027"`, `target.ratio must be in (0, 1], got 1.5`},
 	"rule-not-map-bad.yml":       {`rule-not-map-bad.yml:8: a detect rule must be a mapping with a kind`},
 	"empty-bad.yml":              {"empty-bad.yml: empty configuration"},

@@ -20,7 +20,7 @@ import (
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/snapshot"
-	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/exporter"
 	"github.com/uptake-dev/uptake/internal/demo"
 )
@@ -71,7 +71,7 @@ func TestDemoGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	sources, err := collector.NewSources(l.Config, collector.SourceOptions{Store: store})
+	sources, err := collector.NewSources(l.Config, source.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestDemoGolden(t *testing.T) {
 	}
 
 	// The whole /metrics, as serve registers it, passes promtool.
-	full, err := newRegistry(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour), remote.NewMetrics())
+	full, err := newRegistry(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour), source.NewMetrics())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ var shardAggregation = map[string]string{
 // unsharded ones.
 func TestShardsAggregateToUnsharded(t *testing.T) {
 	_, l := demoOrg(t)
-	sources, err := collector.NewSources(l.Config, collector.SourceOptions{})
+	sources, err := collector.NewSources(l.Config, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestShardsAggregateToUnsharded(t *testing.T) {
 // organisation through the local source.
 func BenchmarkDemoScan(b *testing.B) {
 	dir, l := demoOrg(b)
-	sources, err := collector.NewSources(l.Config, collector.SourceOptions{})
+	sources, err := collector.NewSources(l.Config, source.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

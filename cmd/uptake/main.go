@@ -16,6 +16,11 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/source"
+	// The source types uptake is built with; each registers itself.
+	_ "github.com/uptake-dev/uptake/collector/source/github"
+	_ "github.com/uptake-dev/uptake/collector/source/gitlab"
+	_ "github.com/uptake-dev/uptake/collector/source/local"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/config"
 )
@@ -93,12 +98,13 @@ func load(path string) (*collector.Loaded, error) {
 	if err != nil && (cfg == nil || !errors.As(err, &cfgErrs)) {
 		return nil, err
 	}
+	srcErrs := source.Validate(cfg)
 	cat, compileErr := match.Compile(cfg)
 	var ruleErrs config.Errors
 	if compileErr != nil && !errors.As(compileErr, &ruleErrs) {
 		return nil, compileErr
 	}
-	if all := append(cfgErrs, ruleErrs...); len(all) > 0 {
+	if all := append(append(cfgErrs, srcErrs...), ruleErrs...); len(all) > 0 {
 		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
 		return nil, all
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/snapshot"
-	"github.com/uptake-dev/uptake/collector/source/remote"
+	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/exporter"
 )
 
@@ -72,8 +72,8 @@ func (c *scanCmd) run(log *zap.Logger) int {
 		}
 		defer store.Close()
 	}
-	apiMetrics := remote.NewMetrics()
-	sourceOpts := collector.SourceOptions{Logger: log, Metrics: apiMetrics}
+	apiMetrics := source.NewMetrics()
+	sourceOpts := source.Options{Logger: log, Metrics: apiMetrics}
 	if store != nil {
 		sourceOpts.Store = store
 	}
@@ -140,7 +140,7 @@ func writeJSON(w io.Writer, s *snapshot.Snapshot) error {
 // writeProm writes the uptake_* series only (the snapshot's gauges and the
 // API totals of remote sources): no go_ or process_ series, which belong to
 // the process that serves them.
-func writeProm(w io.Writer, s *snapshot.Snapshot, api *remote.Metrics) error {
+func writeProm(w io.Writer, s *snapshot.Snapshot, api *source.Metrics) error {
 	reg := prometheus.NewPedanticRegistry()
 	if err := reg.Register(exporter.NewCollector(func() *snapshot.Snapshot { return s }, 0)); err != nil {
 		return err

@@ -26,7 +26,6 @@ import (
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
-	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/config"
 	"github.com/uptake-dev/uptake/exporter"
 )
@@ -57,7 +56,7 @@ type server struct {
 	path     string
 	interval time.Duration
 	store    *cache.Store
-	metrics  *remote.Metrics
+	metrics  *source.Metrics
 	engine   *collector.Engine
 
 	reloadMu sync.Mutex // serialises reloads: the newest file wins
@@ -110,7 +109,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	defer store.Close()
 
 	s := &server{
-		log: log, path: *c.config, interval: *c.interval, store: store, metrics: remote.NewMetrics(),
+		log: log, path: *c.config, interval: *c.interval, store: store, metrics: source.NewMetrics(),
 		current: l, kick: make(chan struct{}, 1),
 		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{Name: "uptake_config_last_reload_successful",
 			Help: "Whether the last config load or reload succeeded (1) or was rejected (0, the previous config is kept)."}),
@@ -168,7 +167,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 
 // newRegistry holds every metric /metrics serves: the snapshot's const
 // metrics, build info, Go and process metrics, and the running totals.
-func newRegistry(snapshot prometheus.Collector, metrics *remote.Metrics, extra ...prometheus.Collector) (*prometheus.Registry, error) {
+func newRegistry(snapshot prometheus.Collector, metrics *source.Metrics, extra ...prometheus.Collector) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	cs := append([]prometheus.Collector{
 		snapshot,
@@ -184,8 +183,8 @@ func newRegistry(snapshot prometheus.Collector, metrics *remote.Metrics, extra .
 	return reg, metrics.Register(reg)
 }
 
-func (s *server) sourceOptions() collector.SourceOptions {
-	return collector.SourceOptions{Logger: s.log, Metrics: s.metrics, Store: s.store}
+func (s *server) sourceOptions() source.Options {
+	return source.Options{Logger: s.log, Metrics: s.metrics, Store: s.store}
 }
 
 // loop scans at start, then every interval, and when a reload asks for it.

@@ -2,10 +2,11 @@ package detect
 
 import (
 	"fmt"
-	"github.com/BurntSushi/toml"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/uptake-dev/uptake/collector/version"
 )

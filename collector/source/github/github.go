@@ -37,7 +37,7 @@ type Options struct {
 	// Teams fills Repo.Teams from the org's teams (teams.from has github_teams).
 	Teams bool
 	// Metrics counts requests and tracks the rate limit; nil counts nothing.
-	Metrics *remote.Metrics
+	Metrics *source.Metrics
 	// Logger defaults to a no-op logger; the caller names the source in it.
 	Logger *zap.Logger
 	// Store keeps blob contents and ETags across scans; nil keeps nothing,
@@ -56,6 +56,7 @@ type Options struct {
 // Source is one configured GitHub org or user.
 type Source struct {
 	cfg    config.Source
+	filter remote.Filter
 	client *github.Client
 	log    *zap.Logger
 	store  source.Store
@@ -90,10 +91,39 @@ type Source struct {
 
 var _ source.Source = (*Source)(nil)
 
+func init() {
+	source.Register("github", source.Type{
+		Keys:     append([]string{"org", "user", "app_id", "installation_id", "private_key_file", "forks", "graphql"}, remote.Keys...),
+		Validate: validate,
+		New: func(cfg config.Source, o source.Options) (source.Source, error) {
+			return New(cfg, Options{Teams: o.HostTeams, Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
+		},
+	})
+}
+
+// validate checks what a github source needs beyond the shared keys.
+func validate(s config.Source) []string {
+	out := remote.Validate(s)
+	if (s.Org == "") == (s.User == "") {
+		out = append(out, "exactly one of org or user is required")
+	}
+	app := s.AppID != 0 || s.InstallationID != 0 || s.PrivateKeyFile != ""
+	if app && (s.AppID == 0 || s.InstallationID == 0 || s.PrivateKeyFile == "") {
+		out = append(out, "a GitHub App needs app_id, installation_id and private_key_file")
+	}
+	if app && (s.TokenEnv != "" || s.TokenFile != "") {
+		out = append(out, "use either a token or a GitHub App, not both")
+	}
+	if s.Visibility != "" && !slices.Contains([]string{"all", "public", "private", "internal"}, s.Visibility) {
+		out = append(out, "visibility must be all, public, private or internal")
+	}
+	return out
+}
+
 // New builds the source; it makes no request.
 func New(cfg config.Source, opts Options) (*Source, error) {
 	if cfg.Type != "github" {
-		return nil, fmt.Errorf("source %q: type %q is not github", cfg.Name, cfg.Type)
+		return nil, fmt.Errorf("type %q is not github", cfg.Type)
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
@@ -148,7 +178,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	case cfg.AppID != 0:
 		installation, err = ghinstallation.NewKeyFromFile(rt, cfg.AppID, cfg.InstallationID, cfg.PrivateKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("source %q: GitHub App: %w", cfg.Name, err)
+			return nil, fmt.Errorf("GitHub App: %w", err)
 		}
 		rt = installation
 	case token != "":
@@ -159,14 +189,14 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	for _, root := range apiRoots {
 		c, err := github.NewClient(append(clientOpts, root)...)
 		if err != nil {
-			return nil, remote.Redact(fmt.Errorf("source %q: base_url: %w", cfg.Name, err), token)
+			return nil, remote.Redact(fmt.Errorf("base_url: %w", err), token)
 		}
 		clients = append(clients, c)
 	}
 	if len(clients) == 0 {
 		c, err := github.NewClient(clientOpts...)
 		if err != nil {
-			return nil, remote.Redact(fmt.Errorf("source %q: %w", cfg.Name, err), token)
+			return nil, remote.Redact(err, token)
 		}
 		clients = append(clients, c)
 	}
@@ -181,6 +211,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	}
 	return &Source{
 		cfg:         cfg,
+		filter:      remote.NewFilter(cfg),
 		client:      client,
 		log:         log,
 		store:       opts.Store,
@@ -336,8 +367,8 @@ func (s *Source) orgType() string {
 	return "all"
 }
 
-// keep applies the config's filters; name globs match as everywhere else
-// (Repo.MatchName: "api-*" or "octo-org/api-*").
+// keep applies the config's filters: ownership, state and visibility here,
+// include/exclude/topics as every remote source does.
 func (s *Source) keep(r *github.Repository, repo source.Repo) bool {
 	owner := s.cfg.Org
 	if owner == "" {
@@ -353,16 +384,7 @@ func (s *Source) keep(r *github.Repository, repo source.Repo) bool {
 	if v := s.cfg.Visibility; v != "" && v != "all" && visibility(r) != v {
 		return false
 	}
-	if len(s.cfg.Include) > 0 && !slices.ContainsFunc(s.cfg.Include, repo.MatchName) {
-		return false
-	}
-	if slices.ContainsFunc(s.cfg.Exclude, repo.MatchName) {
-		return false
-	}
-	if len(s.cfg.Topics) > 0 && !slices.ContainsFunc(r.Topics, func(t string) bool { return slices.Contains(s.cfg.Topics, t) }) {
-		return false
-	}
-	return true
+	return s.filter.Keep(repo)
 }
 
 // visibility falls back on the private flag for servers that predate the field.

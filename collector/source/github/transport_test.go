@@ -18,7 +18,6 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/uptake-dev/uptake/collector/source"
-	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/config"
 )
 
@@ -288,7 +287,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	f := newFake(t, org()...)
-	m := remote.NewMetrics()
+	m := source.NewMetrics()
 	s := f.source(t, config.Source{}, Options{Metrics: m, Store: newStore()})
 	ctx := context.Background()
 	for range 2 {

@@ -12,14 +12,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/bmatcuk/doublestar/v4"
-	"github.com/prometheus/common/version"
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
@@ -32,10 +31,32 @@ import (
 // perPage is the largest page GitLab serves.
 const perPage = 100
 
+func init() {
+	source.Register("gitlab", source.Type{
+		Keys:     append([]string{"group", "include_subgroups"}, remote.Keys...),
+		Validate: validate,
+		New: func(cfg config.Source, o source.Options) (source.Source, error) {
+			return New(cfg, Options{Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
+		},
+	})
+}
+
+// validate checks what a gitlab source needs beyond the shared keys.
+func validate(s config.Source) []string {
+	out := remote.Validate(s)
+	if s.Group == "" {
+		out = append(out, "group is required for type gitlab")
+	}
+	if s.Visibility != "" && !slices.Contains([]string{"public", "private", "internal"}, s.Visibility) {
+		out = append(out, "visibility must be public, private or internal")
+	}
+	return out
+}
+
 // Options are the collaborators of a Source.
 type Options struct {
 	// Metrics counts requests and records the rate-limit budget; may be nil.
-	Metrics *remote.Metrics
+	Metrics *source.Metrics
 	// Logger receives retries and listing summaries; nil discards them.
 	Logger *zap.Logger
 	// Store caches blob contents by blob id across scans; may be nil.
@@ -54,6 +75,7 @@ type Source struct {
 	name   string
 	group  string
 	cfg    config.Source
+	filter remote.Filter
 	token  string
 	client *gitlab.Client
 	store  source.Store
@@ -69,7 +91,7 @@ type Source struct {
 func New(cfg config.Source, opts Options) (*Source, error) {
 	group := strings.Trim(cfg.Group, "/")
 	if group == "" {
-		return nil, fmt.Errorf("source %q: group is required", cfg.Name)
+		return nil, errors.New("group is required")
 	}
 	token, err := remote.Token(cfg)
 	if err != nil {
@@ -79,7 +101,6 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	log = log.With(zap.String("source", cfg.Name))
 
 	t, err := remote.Transport(cfg)
 	if err != nil {
@@ -109,7 +130,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		}),
 		gitlab.WithCustomLeveledLogger(retryLog{slogger}),
 		gitlab.WithURLWarningLogger(slogger),
-		gitlab.WithUserAgent(userAgent()),
+		gitlab.WithUserAgent(remote.UserAgent()),
 	}
 	if cfg.BaseURL != "" {
 		options = append(options, gitlab.WithBaseURL(cfg.BaseURL))
@@ -121,9 +142,9 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		client, err = gitlab.NewClient(token, options...)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("source %q: %w", cfg.Name, remote.Redact(err, token))
+		return nil, remote.Redact(err, token)
 	}
-	s := &Source{name: cfg.Name, group: group, cfg: cfg, token: token, client: client, store: opts.Store, log: log}
+	s := &Source{name: cfg.Name, group: group, cfg: cfg, filter: remote.NewFilter(cfg), token: token, client: client, store: opts.Store, log: log}
 	if !isID(group) {
 		s.groupPath = group
 	}
@@ -139,13 +160,6 @@ func (r retryLog) Error(msg string, kv ...any) { r.l.Debug(msg, kv...) }
 func (r retryLog) Warn(msg string, kv ...any)  { r.l.Debug(msg, kv...) }
 func (r retryLog) Info(msg string, kv ...any)  { r.l.Debug(msg, kv...) }
 func (r retryLog) Debug(msg string, kv ...any) { r.l.Debug(msg, kv...) }
-
-func userAgent() string {
-	if version.Version == "" {
-		return "uptake"
-	}
-	return "uptake/" + version.Version
-}
 
 func isID(s string) bool {
 	_, err := strconv.ParseUint(s, 10, 64)
@@ -250,8 +264,8 @@ func (s *Source) root(ctx context.Context) (string, error) {
 	return s.groupPath, nil
 }
 
-// keep applies the filters GitLab cannot: path globs and any-of topics, and
-// again archived and visibility, which a GitLab that predates them ignores
+// keep applies the filters GitLab cannot: include/exclude/topics as every
+// remote source does, and again archived and visibility, which a GitLab that predates them ignores
 // like any unknown parameter. Projects pending deletion or without a
 // repository (issues only) are not code that could adopt anything.
 func (s *Source) keep(p *gitlab.Project) bool {
@@ -265,33 +279,7 @@ func (s *Source) keep(p *gitlab.Project) bool {
 	if v := s.cfg.Visibility; v != "" && p.Visibility != "" && p.Visibility != gitlab.VisibilityValue(v) {
 		return false
 	}
-	if len(s.cfg.Include) > 0 && !matchAny(s.cfg.Include, p.PathWithNamespace) {
-		return false
-	}
-	if matchAny(s.cfg.Exclude, p.PathWithNamespace) {
-		return false
-	}
-	if len(s.cfg.Topics) == 0 {
-		return true
-	}
-	for _, want := range s.cfg.Topics {
-		for _, t := range p.Topics {
-			// GitLab topic names are unique case-insensitively.
-			if strings.EqualFold(t, want) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func matchAny(globs []string, name string) bool {
-	for _, g := range globs {
-		if ok, _ := doublestar.Match(g, name); ok {
-			return true
-		}
-	}
-	return false
+	return s.filter.Keep(source.Repo{Name: p.PathWithNamespace, Topics: p.Topics})
 }
 
 // relative is p's namespace below root: "" for a project directly in the

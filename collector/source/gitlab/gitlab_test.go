@@ -23,7 +23,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/uptake-dev/uptake/collector/source"
-	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/config"
 )
 
@@ -542,7 +541,7 @@ func TestRateLimitedWaitsRetryAfter(t *testing.T) {
 		return true
 	}
 	rec := &waits{}
-	m := remote.NewMetrics()
+	m := source.NewMetrics()
 	s := newTestSource(t, testConfig(t, f), Options{Backoff: rec.backoff, Metrics: m})
 	repos, err := s.List(t.Context())
 	if err != nil {
@@ -656,7 +655,7 @@ func TestMetrics(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, loadFixtures(t))
 	f.rateLimit = 120000
-	m := remote.NewMetrics()
+	m := source.NewMetrics()
 	s := newTestSource(t, testConfig(t, f), Options{Metrics: m})
 	if _, err := scan(t.Context(), s, map[string]string{}, 2); err != nil {
 		t.Fatal(err)

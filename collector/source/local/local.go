@@ -22,6 +22,19 @@ import (
 	"github.com/uptake-dev/uptake/config"
 )
 
+func init() {
+	source.Register("local", source.Type{
+		Keys: []string{"path"},
+		Validate: func(s config.Source) []string {
+			if s.Path == "" {
+				return []string{"path is required for type local"}
+			}
+			return nil
+		},
+		New: func(cfg config.Source, o source.Options) (source.Source, error) { return New(cfg, o.Logger), nil },
+	})
+}
+
 // Source is a directory whose immediate subdirectories are git repos.
 type Source struct {
 	name string

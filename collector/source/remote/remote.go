@@ -1,6 +1,7 @@
 // Package remote holds what the GitHub and GitLab sources share: the HTTP
 // client (TLS, proxy, request accounting, rate-limit gauges), token loading
-// that never lets a secret reach a log line, and the API metrics.
+// that never lets a secret reach a log line, the repo filter and the config
+// keys both take.
 package remote
 
 import (
@@ -15,47 +16,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 
+	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/config"
 )
-
-// Metrics are the running API totals of every remote source. They are
-// direct instrumentation (not snapshot data): they count requests as made.
-type Metrics struct {
-	Requests           *prometheus.CounterVec
-	RateLimitRemaining *prometheus.GaugeVec
-	RateLimitLimit     *prometheus.GaugeVec
-}
-
-// NewMetrics creates the API metrics; register them with Register.
-func NewMetrics() *Metrics {
-	return &Metrics{
-		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "uptake_source_requests_total",
-			Help: "API requests a remote source made, by HTTP status code (code=\"error\" when no response came back).",
-		}, []string{"source", "code"}),
-		RateLimitRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "uptake_source_rate_limit_remaining",
-			Help: "API requests left in the current rate-limit window, as the host last reported it.",
-		}, []string{"source"}),
-		RateLimitLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "uptake_source_rate_limit_limit",
-			Help: "API requests allowed per rate-limit window, as the host last reported it.",
-		}, []string{"source"}),
-	}
-}
-
-// Register adds the metrics to r.
-func (m *Metrics) Register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.Requests, m.RateLimitRemaining, m.RateLimitLimit} {
-		if err := r.Register(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // Token reads a source's token from token_env or token_file. An empty
 // result with no error means the source is anonymous.
@@ -64,18 +29,18 @@ func Token(s config.Source) (string, error) {
 	case s.TokenEnv != "":
 		t := strings.TrimSpace(os.Getenv(s.TokenEnv))
 		if t == "" {
-			return "", fmt.Errorf("source %q: environment variable %s is empty or unset", s.Name, s.TokenEnv)
+			return "", fmt.Errorf("environment variable %s is empty or unset", s.TokenEnv)
 		}
 		return t, nil
 	case s.TokenFile != "":
 		b, err := os.ReadFile(s.TokenFile)
 		if err != nil {
 			// The path is not secret; the content never reaches here.
-			return "", fmt.Errorf("source %q: reading token_file: %w", s.Name, err)
+			return "", fmt.Errorf("reading token_file: %w", err)
 		}
 		t := strings.TrimSpace(string(b))
 		if t == "" {
-			return "", fmt.Errorf("source %q: token_file %s is empty", s.Name, s.TokenFile)
+			return "", fmt.Errorf("token_file %s is empty", s.TokenFile)
 		}
 		return t, nil
 	}
@@ -103,14 +68,14 @@ func Transport(s config.Source) (*http.Transport, error) {
 		if s.TLS.CAFile != "" {
 			pem, err := os.ReadFile(s.TLS.CAFile)
 			if err != nil {
-				return nil, fmt.Errorf("source %q: tls.ca_file: %w", s.Name, err)
+				return nil, fmt.Errorf("tls.ca_file: %w", err)
 			}
 			pool, err := x509.SystemCertPool()
 			if err != nil || pool == nil {
 				pool = x509.NewCertPool()
 			}
 			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("source %q: tls.ca_file %s holds no PEM certificate", s.Name, s.TLS.CAFile)
+				return nil, fmt.Errorf("tls.ca_file %s holds no PEM certificate", s.TLS.CAFile)
 			}
 			tc.RootCAs = pool
 		}
@@ -122,7 +87,7 @@ func Transport(s config.Source) (*http.Transport, error) {
 // Instrument wraps next so that every request is counted by status code and
 // the rate-limit headers (GitHub's X-RateLimit-*, GitLab's RateLimit-*) feed
 // the gauges.
-func Instrument(next http.RoundTripper, source string, m *Metrics) http.RoundTripper {
+func Instrument(next http.RoundTripper, source string, m *source.Metrics) http.RoundTripper {
 	return roundTripper(func(req *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(req)
 		if m == nil {
