@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -431,15 +432,6 @@ func (c *Config) resolvePaths(dir string) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 type validator struct {
 	file string
 	errs Errors
@@ -474,7 +466,7 @@ func (c *Config) validate() Errors {
 		names[s.Name] = true
 	}
 	for _, f := range c.Teams.From {
-		if !contains(TeamSources, f) {
+		if !slices.Contains(TeamSources, f) {
 			v.add(c.lines["teams.from"], "teams.from: unknown entry %q (want one of %s)", f, strings.Join(TeamSources, ", "))
 		}
 	}
@@ -565,7 +557,7 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 	}
 	if o.Lifecycle == "" {
 		v.add(o.Line, "%s: lifecycle is required", where)
-	} else if !contains(Lifecycles, o.Lifecycle) {
+	} else if !slices.Contains(Lifecycles, o.Lifecycle) {
 		v.add(o.Line, "%s: lifecycle must be one of %s, got %q", where, strings.Join(Lifecycles, ", "), o.Lifecycle)
 	}
 	if len(o.Detect) == 0 {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // limiter paces requests from the RateLimit-Limit header (requests per
@@ -31,7 +33,7 @@ func (l *limiter) Wait(ctx context.Context) error { return l.cur.Load().Wait(ctx
 
 // observe wraps next so that every response tunes the pace.
 func (l *limiter) observe(next http.RoundTripper) http.RoundTripper {
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
+	return remote.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(req)
 		if err == nil {
 			l.update(resp.Header)
@@ -52,10 +54,6 @@ func (l *limiter) update(h http.Header) {
 	}
 	l.cur.Store(rate.NewLimiter(limit, max(1, int(perSecond*0.33))))
 }
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // backoff is the wait before a retry. A 429 (or a 503 that says) waits as
 // long as GitLab asks: Retry-After (seconds or a date), else until

@@ -88,7 +88,7 @@ func Transport(s config.Source) (*http.Transport, error) {
 // the rate-limit headers (GitHub's X-RateLimit-*, GitLab's RateLimit-*) feed
 // the gauges.
 func Instrument(next http.RoundTripper, source string, m *source.Metrics) http.RoundTripper {
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
+	return RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(req)
 		if m == nil {
 			return resp, err
@@ -129,7 +129,7 @@ func header(h http.Header, names ...string) (float64, bool) {
 // go-github and client-go read only the first field, and would miss a
 // rel="next" in a later one and stop paginating early.
 func JoinLinks(next http.RoundTripper) http.RoundTripper {
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
+	return RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(req)
 		if err == nil {
 			if links := resp.Header.Values("Link"); len(links) > 1 {
@@ -140,9 +140,11 @@ func JoinLinks(next http.RoundTripper) http.RoundTripper {
 	})
 }
 
-type roundTripper func(*http.Request) (*http.Response, error)
+// RoundTripperFunc adapts a function to http.RoundTripper.
+type RoundTripperFunc func(*http.Request) (*http.Response, error)
 
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+// RoundTrip calls f.
+func (f RoundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // Redact removes every occurrence of secret from err's text, so an error
 // that echoes a request (a URL with a token, an auth header) is safe to log.
