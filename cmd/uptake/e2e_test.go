@@ -16,9 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
-	"github.com/uptake-dev/uptake/collector"
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/exporter"
@@ -47,14 +47,14 @@ func gatherText(t *testing.T, g prometheus.Gatherer) []byte {
 }
 
 // demoOrg generates the demo organisation and loads its config.
-func demoOrg(tb testing.TB) (string, *collector.Loaded) {
+func demoOrg(tb testing.TB) (string, *runner.Loaded) {
 	tb.Helper()
 	dir := tb.TempDir()
 	res, err := demo.Generate(dir, false)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l, err := load(res.Config)
+	l, err := runner.Load(res.Config)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -71,11 +71,11 @@ func TestDemoGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	sources, err := collector.NewSources(l.Config, source.Options{Store: store})
+	sources, err := runner.NewSources(l.Config, source.Options{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine := collector.NewEngine(collector.Options{Store: store})
+	engine := runner.NewEngine(runner.Options{Store: store})
 	first := engine.Scan(context.Background(), l, sources)
 	second := engine.Scan(context.Background(), l, sources)
 	empty := 0
@@ -110,7 +110,7 @@ func TestDemoGolden(t *testing.T) {
 	}
 
 	// The whole /metrics, as serve registers it, passes promtool.
-	full, err := newRegistry(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour), source.NewMetrics())
+	full, err := exporter.NewRegistry(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour), source.NewMetrics().Collectors()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,13 +196,13 @@ var shardAggregation = map[string]string{
 // unsharded ones.
 func TestShardsAggregateToUnsharded(t *testing.T) {
 	_, l := demoOrg(t)
-	sources, err := collector.NewSources(l.Config, source.Options{})
+	sources, err := runner.NewSources(l.Config, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
 	series := func(shard, shards int) map[string]float64 {
-		e := collector.NewEngine(collector.Options{Shard: shard, Shards: shards})
+		e := runner.NewEngine(runner.Options{Shard: shard, Shards: shards})
 		snap := evaluate.Build(l.Config, l.Catalog, e.Scan(context.Background(), l, sources), now, nil)
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, 0))
@@ -272,7 +272,7 @@ func TestShardsAggregateToUnsharded(t *testing.T) {
 // organisation through the local source.
 func BenchmarkDemoScan(b *testing.B) {
 	dir, l := demoOrg(b)
-	sources, err := collector.NewSources(l.Config, source.Options{})
+	sources, err := runner.NewSources(l.Config, source.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func BenchmarkDemoScan(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e := collector.NewEngine(collector.Options{Store: store})
+		e := runner.NewEngine(runner.Options{Store: store})
 		start := time.Now()
 		r := e.Scan(context.Background(), l, sources)
 		first += time.Since(start)

@@ -3,11 +3,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"sort"
+	"regexp"
+	"strconv"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/common/version"
@@ -15,14 +16,14 @@ import (
 	"go.uber.org/zap/exp/zapslog"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/uptake-dev/uptake/collector"
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/source"
+
 	// The source types uptake is built with; each registers itself.
 	_ "github.com/uptake-dev/uptake/collector/source/github"
 	_ "github.com/uptake-dev/uptake/collector/source/gitlab"
 	_ "github.com/uptake-dev/uptake/collector/source/local"
-	"github.com/uptake-dev/uptake/collector/match"
-	"github.com/uptake-dev/uptake/config"
 )
 
 // defaultAddress is uptake's port in the exporter range.
@@ -89,30 +90,73 @@ func slogger(log *zap.Logger) *slog.Logger {
 	return slog.New(zapslog.NewHandler(log.Core()))
 }
 
-// load reads and validates the config and compiles its rules. The
-// config's own errors and the detectors' rule errors come in one report,
-// sorted by line, so a user fixes everything in one round.
-func load(path string) (*collector.Loaded, error) {
-	cfg, err := config.Load(path)
-	var cfgErrs config.Errors
-	if err != nil && (cfg == nil || !errors.As(err, &cfgErrs)) {
-		return nil, err
+// scanFlags are the flags scan and serve share.
+type scanFlags struct {
+	config  *string
+	storage *string
+	shard   *string
+}
+
+// prepared is what scan and serve start from.
+type prepared struct {
+	store   *cache.Store // nil without a cache
+	metrics *source.Metrics
+	runner  *runner.Runner
+}
+
+func (p *prepared) close() {
+	if p.store != nil {
+		p.store.Close()
 	}
-	srcErrs := source.Validate(cfg)
-	cat, compileErr := match.Compile(cfg)
-	var ruleErrs config.Errors
-	if compileErr != nil && !errors.As(compileErr, &ruleErrs) {
-		return nil, compileErr
-	}
-	if all := append(append(cfgErrs, srcErrs...), ruleErrs...); len(all) > 0 {
-		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
-		return nil, all
-	}
-	plan, err := cat.Plan(cfg.Scan)
+}
+
+// prepare is the preamble scan and serve share: load the config, parse the
+// shard, open the cache (unless noCache) and build the runner. On failure
+// it has said why and returns the exit code: 1 for the config or the
+// cache, 2 for a bad flag.
+func prepare(log *zap.Logger, f scanFlags, noCache bool, interval time.Duration, progress func(runner.Progress)) (*prepared, int) {
+	l, err := runner.Load(*f.config)
 	if err != nil {
-		return nil, err
+		fmt.Fprintln(os.Stderr, err)
+		return nil, 1
 	}
-	return &collector.Loaded{Config: cfg, Catalog: cat, Plan: plan}, nil
+	shard, shards, err := parseShard(*f.shard)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return nil, 2
+	}
+	p := &prepared{metrics: source.NewMetrics()}
+	if !noCache {
+		if p.store, err = cache.Open(*f.storage); err != nil {
+			log.Error("cannot open the scan cache", zap.Error(err))
+			return nil, 1
+		}
+	}
+	p.runner, err = runner.New(l, runner.Config{File: *f.config, Interval: interval, Store: p.store, Metrics: p.metrics,
+		Shard: shard, Shards: shards, Logger: log, OnProgress: progress})
+	if err != nil {
+		p.close()
+		log.Error("cannot set up sources", zap.Error(err))
+		return nil, 1
+	}
+	return p, 0
+}
+
+// shardRE accepts "i/n" and a StatefulSet pod name's ordinal "name-i/n".
+var shardRE = regexp.MustCompile(`^(?:[A-Za-z0-9][A-Za-z0-9.-]*-)?(\d+)/(\d+)$`)
+
+// parseShard parses "i/n" (0-based). A StatefulSet pod name such as
+// "uptake-2" may stand for i: its trailing ordinal is used.
+func parseShard(s string) (int, int, error) {
+	m := shardRE.FindStringSubmatch(s)
+	if m != nil {
+		i, err1 := strconv.Atoi(m[1])
+		n, err2 := strconv.Atoi(m[2])
+		if err1 == nil && err2 == nil && n >= 1 && i < n {
+			return i, n, nil
+		}
+	}
+	return 0, 0, fmt.Errorf("--shard %q: want i/n with 0 <= i < n (or POD-NAME-i/n)", s)
 }
 
 type checkCmd struct {
@@ -127,12 +171,12 @@ func newCheckCmd(app *kingpin.Application) *checkCmd {
 }
 
 func (c *checkCmd) run() int {
-	l, err := load(*c.config)
+	l, err := runner.Load(*c.config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	fmt.Printf("%s: OK: %d sources, %d offerings, detectors in use: %v; rule set %s\n",
-		*c.config, len(l.Config.Sources), len(l.Config.Offerings), l.Catalog.Kinds(), l.Plan.Hash())
+		*c.config, len(l.Config.Sources), len(l.Config.Offerings), l.Plan.Kinds(), l.Plan.Hash())
 	return 0
 }

@@ -10,7 +10,7 @@ type Metrics struct {
 	RateLimitLimit     *prometheus.GaugeVec
 }
 
-// NewMetrics creates the API metrics; register them with Register.
+// NewMetrics creates the API metrics; register its Collectors.
 func NewMetrics() *Metrics {
 	return &Metrics{
 		Requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -28,12 +28,7 @@ func NewMetrics() *Metrics {
 	}
 }
 
-// Register adds the metrics to r.
-func (m *Metrics) Register(r prometheus.Registerer) error {
-	for _, c := range []prometheus.Collector{m.Requests, m.RateLimitRemaining, m.RateLimitLimit} {
-		if err := r.Register(c); err != nil {
-			return err
-		}
-	}
-	return nil
+// Collectors are the metrics, to register.
+func (m *Metrics) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.Requests, m.RateLimitRemaining, m.RateLimitLimit}
 }

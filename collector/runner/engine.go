@@ -1,8 +1,4 @@
-// Package collector is the scan engine: it lists each source's repos,
-// serves unchanged ones from the scan cache, reads only the files some rule
-// needs from the others, and builds the immutable Snapshot the exporter
-// publishes.
-package collector
+package runner
 
 import (
 	"context"
@@ -21,10 +17,8 @@ import (
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/inventory"
-	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
-	"github.com/uptake-dev/uptake/config"
 )
 
 // Progress reports a scan's advance.
@@ -71,27 +65,6 @@ func InShard(repo source.Repo, i, n int) bool {
 	h := fnv.New32a()
 	h.Write([]byte(repo.Source + "/" + repo.Name))
 	return int(h.Sum32()%uint32(n)) == i
-}
-
-// Loaded is a validated config with what is compiled from it once: the
-// catalog's matchers and the plan of what a scan reads.
-type Loaded struct {
-	Config  *config.Config
-	Catalog *match.Catalog
-	Plan    *inventory.Plan
-}
-
-// Compile compiles cfg's catalog and scan plan.
-func Compile(cfg *config.Config) (*Loaded, error) {
-	cat, err := match.Compile(cfg)
-	if err != nil {
-		return nil, err
-	}
-	plan, err := cat.Plan(cfg.Scan)
-	if err != nil {
-		return nil, err
-	}
-	return &Loaded{Config: cfg, Catalog: cat, Plan: plan}, nil
 }
 
 // scanJob is one source's scan: what it reads, how, and where from.

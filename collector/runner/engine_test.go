@@ -1,4 +1,4 @@
-package collector
+package runner
 
 import (
 	"context"
@@ -120,7 +120,7 @@ func init() { detect.Register(panicky{}) }
 const testConfig = `
 sources:
   - name: fake
-    type: local
+    type: fake
     path: /nonexistent
 teams:
   from: [codeowners, map]

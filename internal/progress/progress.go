@@ -1,0 +1,66 @@
+// Package progress reports a scan's advance: a bar on a terminal, a log
+// line every 10 s otherwise.
+package progress
+
+import (
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"go.uber.org/zap"
+	"golang.org/x/term"
+
+	"github.com/uptake-dev/uptake/collector/runner"
+)
+
+// Progress shows a bar on a terminal (when bars are allowed) and a log
+// line every 10 s otherwise.
+type Progress struct {
+	log *zap.Logger
+	tty bool
+
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	source  string
+	lastLog time.Time
+}
+
+func New(log *zap.Logger, bar bool) *Progress {
+	return &Progress{log: log, tty: bar && term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
+}
+
+// Update reports one repo done.
+func (p *Progress) Update(pr runner.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		if p.bar == nil || p.source != pr.Source {
+			p.finishLocked()
+			p.source = pr.Source
+			p.bar = progressbar.NewOptions(pr.Total, progressbar.OptionSetWriter(os.Stderr),
+				progressbar.OptionSetDescription("scanning "+pr.Source), progressbar.OptionShowCount(),
+				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		}
+		_ = p.bar.Set(pr.Done)
+		return
+	}
+	if time.Since(p.lastLog) >= 10*time.Second || pr.Done == pr.Total {
+		p.lastLog = time.Now()
+		p.log.Info("scan progress", zap.String("source", pr.Source), zap.Int("done", pr.Done), zap.Int("total", pr.Total))
+	}
+}
+
+// Finish clears the bar.
+func (p *Progress) Finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.finishLocked()
+}
+
+func (p *Progress) finishLocked() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+}
