@@ -9,15 +9,20 @@ LDFLAGS   := -X github.com/prometheus/common/version.Version=$(VERSION) \
              -X github.com/prometheus/common/version.Revision=$(REVISION) \
              -X github.com/prometheus/common/version.Branch=main
 
-.PHONY: all build test fmt-check vet unit demo demo-data bench fuzz generate golden clean
+# golangci-lint is pinned here; `make tools` installs it with the Go toolchain.
+GOLANGCI_LINT_VERSION := v2.15.0
+GOBIN     ?= $(shell $(GO) env GOPATH)/bin
+GOLANGCI_LINT ?= $(GOBIN)/golangci-lint
+
+.PHONY: all build test fmt-check vet lint tidy-check tools unit demo demo-data bench fuzz generate golden clean
 
 all: build
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/uptake
 
-## test: formatting, vet, and every test with the race detector (what CI runs).
-test: fmt-check vet unit
+## test: formatting, vet, lint, a tidy go.mod, and every test with the race detector (what CI runs).
+test: fmt-check vet lint tidy-check unit
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -25,6 +30,21 @@ fmt-check:
 
 vet:
 	$(GO) vet $(PKGS)
+
+## lint: golangci-lint with .golangci.yml (the import flow, promlinter, revive, staticcheck...).
+lint:
+	@test -x $(GOLANGCI_LINT) || { echo "golangci-lint not found at $(GOLANGCI_LINT): run make tools"; exit 1; }
+	@$(GOLANGCI_LINT) version --short | grep -qx '$(patsubst v%,%,$(GOLANGCI_LINT_VERSION))' || \
+		{ echo "golangci-lint $$($(GOLANGCI_LINT) version --short) found, $(GOLANGCI_LINT_VERSION) pinned: run make tools"; exit 1; }
+	$(GOLANGCI_LINT) run $(PKGS)
+
+## tidy-check: go.mod and go.sum are what go mod tidy makes them.
+tidy-check:
+	$(GO) mod tidy -diff
+
+## tools: install the pinned golangci-lint as a Go module.
+tools:
+	$(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 unit:
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -313,8 +314,7 @@ func yamlErrors(file string, err error) Errors {
 	var out Errors
 	for _, m := range msgs {
 		if g := yamlLineRE.FindStringSubmatch(strings.TrimPrefix(m, "yaml: ")); g != nil {
-			var line int
-			fmt.Sscan(g[1], &line)
+			line, _ := strconv.Atoi(g[1]) // the regexp matched digits
 			out = append(out, Error{File: file, Line: line, Msg: g[2]})
 			continue
 		}

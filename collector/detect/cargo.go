@@ -103,8 +103,8 @@ func parseCargoWorkspace(p string, data []byte) (map[string]cargoDep, bool) {
 		d := cargoDep{name: key, declared: declaredSpec(v), at: evidence(p, t.keyLine("workspace.dependencies", key, 0))}
 		if spec, ok := v.(map[string]any); ok {
 			_, d.local = spec["path"]
-			if real, ok := spec["package"].(string); ok && real != "" {
-				d.name = real
+			if actual, ok := spec["package"].(string); ok && actual != "" {
+				d.name = actual
 			}
 		}
 		out[key] = d
@@ -142,8 +142,8 @@ func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Compon
 				if _, local := spec["path"]; local {
 					continue
 				}
-				if real, ok := spec["package"].(string); ok && real != "" {
-					name = real // renamed: `json = { package = "serde_json", ... }`
+				if actual, ok := spec["package"].(string); ok && actual != "" {
+					name = actual // renamed: `json = { package = "serde_json", ... }`
 				}
 				if w, ok := ws[key]; ok && spec["workspace"] == true && table != "workspace.dependencies" {
 					if w.local {

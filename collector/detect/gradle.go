@@ -169,10 +169,10 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 		if len(blocks) > 0 {
 			inner = blocks[len(blocks)-1]
 		}
-		switch {
-		case inner == "dependencies" || inner == "constraints":
+		switch inner {
+		case "dependencies", "constraints":
 			s.dependency(i)
-		case inner == "plugins":
+		case "plugins":
 			s.plugin(i)
 		}
 		if t.is(tokIdent, "apply") {

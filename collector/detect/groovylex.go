@@ -55,36 +55,12 @@ func lexGroovy(src string) ([]groovyTok, error) {
 			line += strings.Count(src[i:i+2+end], "\n")
 			i += end + 4
 		case c == '"' || c == '\'':
-			start := line
-			quote := src[i : i+1]
-			if strings.HasPrefix(src[i:], strings.Repeat(quote, 3)) {
-				quote = strings.Repeat(quote, 3)
+			tok, next, lines, err := lexGroovyString(src, i, line)
+			if err != nil {
+				return nil, err
 			}
-			j := i + len(quote)
-			var b strings.Builder
-			for {
-				if j >= len(src) || len(quote) == 1 && src[j] == '\n' {
-					return nil, fmt.Errorf("line %d: unterminated string", start)
-				}
-				if strings.HasPrefix(src[j:], quote) {
-					break
-				}
-				if src[j] == '\\' && j+1 < len(src) {
-					if src[j+1] == '\n' {
-						line++
-					}
-					b.WriteByte(src[j+1])
-					j += 2
-					continue
-				}
-				if src[j] == '\n' {
-					line++
-				}
-				b.WriteByte(src[j])
-				j++
-			}
-			toks = append(toks, groovyTok{kind: tokString, text: b.String(), line: start, interpolated: quote[0] == '"'})
-			i = j + len(quote)
+			toks = append(toks, tok)
+			i, line = next, line+lines
 		case c == '`':
 			end := strings.IndexAny(src[i+1:], "`\n")
 			if end < 0 || src[i+1+end] != '`' {
@@ -105,6 +81,41 @@ func lexGroovy(src string) ([]groovyTok, error) {
 		}
 	}
 	return toks, nil
+}
+
+// lexGroovyString reads the quoted string at src[i] ('…', "…", or
+// tripled), returning its token, the index after it and the newlines it
+// spans.
+func lexGroovyString(src string, i, line int) (groovyTok, int, int, error) {
+	quote := src[i : i+1]
+	if strings.HasPrefix(src[i:], strings.Repeat(quote, 3)) {
+		quote = strings.Repeat(quote, 3)
+	}
+	j, lines := i+len(quote), 0
+	var b strings.Builder
+	for {
+		if j >= len(src) || len(quote) == 1 && src[j] == '\n' {
+			return groovyTok{}, 0, 0, fmt.Errorf("line %d: unterminated string", line)
+		}
+		if strings.HasPrefix(src[j:], quote) {
+			break
+		}
+		if src[j] == '\\' && j+1 < len(src) {
+			if src[j+1] == '\n' {
+				lines++
+			}
+			b.WriteByte(src[j+1])
+			j += 2
+			continue
+		}
+		if src[j] == '\n' {
+			lines++
+		}
+		b.WriteByte(src[j])
+		j++
+	}
+	tok := groovyTok{kind: tokString, text: b.String(), line: line, interpolated: quote[0] == '"'}
+	return tok, j + len(quote), lines, nil
 }
 
 func isIdentStart(c byte) bool {

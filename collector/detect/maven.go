@@ -85,17 +85,7 @@ func pomSection(stack []string) (string, bool) {
 func parsePom(p string, data []byte) ([]Component, error) {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.CharsetReader = latin1Reader
-	var (
-		stack []string
-		text  strings.Builder
-		// open holds the coordinates being read, innermost last: a
-		// plugin's own <dependencies> nest inside it.
-		open    []openCoord
-		coords  []*pomCoord
-		props   = map[string]string{}
-		project = map[string]string{} // groupId, artifactId, version; parent.*
-		seenTop bool
-	)
+	r := &pomReader{dec: dec, props: map[string]string{}, project: map[string]string{}}
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -106,71 +96,111 @@ func parsePom(p string, data []byte) ([]Component, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if len(stack) == 0 {
-				if seenTop || t.Name.Local != "project" {
-					return nil, fmt.Errorf("root element is <%s>, not <project>", t.Name.Local)
-				}
-				seenTop = true
-			}
-			stack = append(stack, t.Name.Local)
-			text.Reset()
-			line, _ := dec.InputPos()
-			if len(open) == 0 {
-				if sec, ok := pomSection(stack); ok {
-					open = append(open, openCoord{&pomCoord{section: sec, line: line}, len(stack)})
-				}
-			} else if top := open[len(open)-1]; isPluginSection(top.c.section) && len(stack) == top.depth+2 &&
-				stack[top.depth] == "dependencies" && t.Name.Local == "dependency" {
-				// <plugin><dependencies><dependency>: what the plugin runs with.
-				open = append(open, openCoord{&pomCoord{section: "pluginDependencies", line: line}, len(stack)})
-			} else if isPluginSection(top.c.section) && t.Name.Local == "path" && stack[len(stack)-2] == "annotationProcessorPaths" {
-				// maven-compiler-plugin's <annotationProcessorPaths><path>:
-				// processors (Lombok, MapStruct) resolved like dependencies.
-				open = append(open, openCoord{&pomCoord{section: "annotationProcessorPaths", line: line}, len(stack)})
-			}
-			if n := len(open); n > 0 && len(stack) == open[n-1].depth+1 && t.Name.Local == "artifactId" {
-				open[n-1].c.line = line
+			if err := r.start(t); err != nil {
+				return nil, err
 			}
 		case xml.CharData:
-			text.Write(t)
+			r.text.Write(t)
 		case xml.EndElement:
-			name, value := t.Name.Local, strings.TrimSpace(text.String())
-			text.Reset()
-			var cur *pomCoord
-			depth := -1
-			if n := len(open); n > 0 {
-				cur, depth = open[n-1].c, open[n-1].depth
-			}
-			switch {
-			case cur != nil && len(stack) == depth+1:
-				switch name {
-				case "groupId":
-					cur.group = value
-				case "artifactId":
-					cur.artifact = value
-				case "version":
-					cur.version = value
-				case "scope":
-					cur.scope = value
-				}
-			case cur != nil && len(stack) == depth:
-				coords = append(coords, cur)
-				if cur.section == "parent" && len(stack) == 2 {
-					project["parent.groupId"], project["parent.version"] = cur.group, cur.version
-				}
-				open = open[:len(open)-1]
-			case len(stack) == 3 && stack[1] == "properties":
-				props[name] = value
-			case len(stack) == 2:
-				project[name] = value
-			}
-			stack = stack[:len(stack)-1]
+			r.end(t)
 		}
 	}
-	if !seenTop {
+	if !r.seenTop {
 		return nil, errors.New("no <project> element")
 	}
-	ex := &pomExpander{props: props, project: project}
+	return r.components(p), nil
+}
+
+// pomReader walks one pom's elements, collecting the coordinates of its
+// sections, its properties and the project's own coordinates.
+type pomReader struct {
+	dec   *xml.Decoder
+	stack []string
+	text  strings.Builder
+	// open holds the coordinates being read, innermost last: a plugin's
+	// own <dependencies> nest inside it.
+	open    []openCoord
+	coords  []*pomCoord
+	props   map[string]string
+	project map[string]string // groupId, artifactId, version; parent.*
+	seenTop bool
+}
+
+func (r *pomReader) start(t xml.StartElement) error {
+	if len(r.stack) == 0 {
+		if r.seenTop || t.Name.Local != "project" {
+			return fmt.Errorf("root element is <%s>, not <project>", t.Name.Local)
+		}
+		r.seenTop = true
+	}
+	r.stack = append(r.stack, t.Name.Local)
+	r.text.Reset()
+	line, _ := r.dec.InputPos()
+	stack := r.stack
+	if len(r.open) == 0 {
+		if sec, ok := pomSection(stack); ok {
+			r.open = append(r.open, openCoord{&pomCoord{section: sec, line: line}, len(stack)})
+		}
+	} else if top := r.open[len(r.open)-1]; isPluginSection(top.c.section) && len(stack) == top.depth+2 &&
+		stack[top.depth] == "dependencies" && t.Name.Local == "dependency" {
+		// <plugin><dependencies><dependency>: what the plugin runs with.
+		r.open = append(r.open, openCoord{&pomCoord{section: "pluginDependencies", line: line}, len(stack)})
+	} else if isPluginSection(top.c.section) && t.Name.Local == "path" && stack[len(stack)-2] == "annotationProcessorPaths" {
+		// maven-compiler-plugin's <annotationProcessorPaths><path>:
+		// processors (Lombok, MapStruct) resolved like dependencies.
+		r.open = append(r.open, openCoord{&pomCoord{section: "annotationProcessorPaths", line: line}, len(stack)})
+	}
+	if n := len(r.open); n > 0 && len(stack) == r.open[n-1].depth+1 && t.Name.Local == "artifactId" {
+		r.open[n-1].c.line = line
+	}
+	return nil
+}
+
+func (r *pomReader) end(t xml.EndElement) {
+	name, value := t.Name.Local, strings.TrimSpace(r.text.String())
+	r.text.Reset()
+	var cur *pomCoord
+	depth := -1
+	if n := len(r.open); n > 0 {
+		cur, depth = r.open[n-1].c, r.open[n-1].depth
+	}
+	stack := r.stack
+	switch {
+	case cur != nil && len(stack) == depth+1:
+		cur.set(name, value)
+	case cur != nil && len(stack) == depth:
+		r.coords = append(r.coords, cur)
+		if cur.section == "parent" && len(stack) == 2 {
+			r.project["parent.groupId"], r.project["parent.version"] = cur.group, cur.version
+		}
+		r.open = r.open[:len(r.open)-1]
+	case len(stack) == 3 && stack[1] == "properties":
+		r.props[name] = value
+	case len(stack) == 2:
+		r.project[name] = value
+	}
+	r.stack = stack[:len(stack)-1]
+}
+
+// set records one of a coordinate's child elements.
+func (c *pomCoord) set(name, value string) {
+	switch name {
+	case "groupId":
+		c.group = value
+	case "artifactId":
+		c.artifact = value
+	case "version":
+		c.version = value
+	case "scope":
+		c.scope = value
+	}
+}
+
+// components resolves the coordinates read: properties expanded, the
+// default plugin group filled in, a missing version taken from the pom's
+// dependencyManagement or pluginManagement.
+func (r *pomReader) components(p string) []Component {
+	ex := &pomExpander{props: r.props, project: r.project}
 	coordinates := func(c *pomCoord) (string, string) {
 		group, artifact := ex.expand(c.group), ex.expand(c.artifact)
 		if group == "" && (c.section == "plugins" || c.section == "pluginManagement") {
@@ -179,14 +209,14 @@ func parsePom(p string, data []byte) ([]Component, error) {
 		return group, artifact
 	}
 	managed := map[string]string{}
-	for _, c := range coords {
+	for _, c := range r.coords {
 		if c.section == "dependencyManagement" || c.section == "pluginManagement" {
 			group, artifact := coordinates(c)
 			managed[c.section+" "+group+":"+artifact] = c.version
 		}
 	}
 	var out []Component
-	for _, c := range coords {
+	for _, c := range r.coords {
 		group, artifact := coordinates(c)
 		if group == "" || artifact == "" || strings.Contains(group+artifact, "${") {
 			continue
@@ -209,7 +239,7 @@ func parsePom(p string, data []byte) ([]Component, error) {
 			Attrs:   attrs("section", c.section, "declared", c.version, "scope", c.scope),
 		})
 	}
-	return out, nil
+	return out
 }
 
 // pomExpander substitutes ${...} references as Maven does for one pom:

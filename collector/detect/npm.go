@@ -124,10 +124,10 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 				Line:    dep.line,
 				Attrs:   attrs("section", dep.section, "declared", dep.spec),
 			}
-			if real, rng, ok := npmAlias(dep.spec); ok {
+			if actual, rng, ok := npmAlias(dep.spec); ok {
 				// "ui": "npm:@acme/ui-next@^2.0.0" installs @acme/ui-next
 				// under the name ui; lockfiles still key it by ui.
-				c.Name, c.Version = real, version.Clean(rng)
+				c.Name, c.Version = actual, version.Clean(rng)
 			} else if ref, ok := npmGitRef(dep.spec); ok {
 				c.Version = ref
 			}

@@ -222,14 +222,16 @@ func (o *Offering) EligibleByRules(f Facts) bool {
 type Status int
 
 const (
-	// Adopted: the repo uses the offering; an adopter always counts as
-	// eligible, waived or not.
+	// Adopted is a repo that uses the offering; an adopter always counts
+	// as eligible, waived or not.
 	Adopted Status = iota
-	// Ineligible: the offering's eligible rules leave the repo out.
+	// Ineligible is a repo the offering's eligible rules leave out.
 	Ineligible
-	// Waived: eligible, not adopting, excused by a waiver in force.
+	// Waived is an eligible repo that does not adopt and is excused by a
+	// waiver in force.
 	Waived
-	// Eligible: eligible, not adopting, not waived: a repo to onboard.
+	// Eligible is an eligible repo that does not adopt and is not waived:
+	// a repo to onboard.
 	Eligible
 )
 

@@ -60,7 +60,7 @@ func (s *fakeSource) Head(_ context.Context, r source.Repo) (string, error) {
 	return fr.head, fr.headErr
 }
 
-func (s *fakeSource) Open(_ context.Context, r source.Repo, head string) (source.Tree, error) {
+func (s *fakeSource) Open(_ context.Context, r source.Repo, _ string) (source.Tree, error) {
 	s.opens.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -112,7 +112,7 @@ func (panicky) Detect(f detect.Files) ([]detect.Component, []error) {
 	return nil, nil
 }
 func (panicky) Compile(map[string]string) (detect.Matcher, error) {
-	return detect.MatcherFunc(func(c detect.Component) bool { return false }), nil
+	return detect.MatcherFunc(func(_ detect.Component) bool { return false }), nil
 }
 
 func init() { detect.Register(panicky{}) }

@@ -26,6 +26,7 @@ type Progress struct {
 	lastLog time.Time
 }
 
+// New returns a display; bar allows a bar when stderr is a terminal.
 func New(log *zap.Logger, bar bool) *Progress {
 	return &Progress{log: log, tty: bar && term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
 }

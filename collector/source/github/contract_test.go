@@ -307,7 +307,7 @@ func ctJSON(w http.ResponseWriter, code int, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(code)
-	w.Write(b)
+	_, _ = w.Write(b)
 }
 
 // ctConditional writes body with an ETag, or 304 when If-None-Match has it.
@@ -322,7 +322,7 @@ func ctConditional(w http.ResponseWriter, r *http.Request, contentType string, b
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	_, _ = w.Write(body)
 }
 
 func (f *ctGitHub) notFound(w http.ResponseWriter) {
@@ -587,7 +587,7 @@ func (f *ctGitHub) blob(w http.ResponseWriter, r *http.Request) {
 	}
 	if mt := mediaType(r); !f.rawIgnored && (mt == "application/vnd.github.raw+json" || mt == "application/vnd.github.raw") {
 		w.Header().Set("Content-Type", "application/vnd.github.raw")
-		w.Write([]byte(content))
+		_, _ = w.Write([]byte(content))
 		return
 	}
 	enc := base64.StdEncoding.EncodeToString([]byte(content))

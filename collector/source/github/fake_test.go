@@ -351,7 +351,7 @@ func writeETagged(w http.ResponseWriter, r *http.Request, contentType string, bo
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(http.StatusOK)
-	w.Write(body)
+	_, _ = w.Write(body)
 }
 
 func weakETag(body []byte) string {
@@ -498,7 +498,7 @@ func (f *fakeGitHub) self(w http.ResponseWriter, r *http.Request) {
 	writeETagged(w, r, "application/json; charset=utf-8", b, weakETag(b))
 }
 
-func (f *fakeGitHub) token(w http.ResponseWriter, r *http.Request) {
+func (f *fakeGitHub) token(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusCreated, fmt.Sprintf(`{"token":"ghs_installation","expires_at":%q,"permissions":{"contents":"read","metadata":"read"},"repository_selection":"all"}`,
 		time.Now().Add(time.Hour).UTC().Format(time.RFC3339)))
 }
@@ -602,7 +602,7 @@ func (f *fakeGitHub) blob(w http.ResponseWriter, r *http.Request) {
 	for _, content := range repo.Files {
 		if blobSHA(content) == r.PathValue("sha") {
 			w.Header().Set("Content-Type", "application/vnd.github.raw")
-			w.Write([]byte(content))
+			_, _ = w.Write([]byte(content))
 			return
 		}
 	}
@@ -638,7 +638,10 @@ func (f *fakeGitHub) teams(w http.ResponseWriter, r *http.Request) {
 	items := []any{}
 	for i, slug := range f.teamSlugs() {
 		var m map[string]any
-		json.Unmarshal([]byte(strings.ReplaceAll(string(f.teamTemplate), "justice-league", slug)), &m)
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(string(f.teamTemplate), "justice-league", slug)), &m); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		m["id"], m["name"] = i+1, slug
 		items = append(items, m)
 	}

@@ -41,18 +41,18 @@ func TestRateLimitsAreWaitedOut(t *testing.T) {
 		fails   bool
 		commits int
 	}{
-		{"secondary, 403 with Retry-After", func(f *fakeGitHub, w http.ResponseWriter) {
+		{"secondary, 403 with Retry-After", func(_ *fakeGitHub, w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "30")
 			writeJSON(w, http.StatusForbidden, string(fixture(t, "secondary-rate-limit.json")))
 		}, []time.Duration{30 * time.Second}, false, 2},
-		{"secondary, 429 with Retry-After", func(f *fakeGitHub, w http.ResponseWriter) {
+		{"secondary, 429 with Retry-After", func(_ *fakeGitHub, w http.ResponseWriter) {
 			w.Header().Set("Retry-After", "7")
 			writeJSON(w, http.StatusTooManyRequests, string(fixture(t, "secondary-rate-limit.json")))
 		}, []time.Duration{7 * time.Second}, false, 2},
-		{"secondary, 403 naming no wait", func(f *fakeGitHub, w http.ResponseWriter) {
+		{"secondary, 403 naming no wait", func(_ *fakeGitHub, w http.ResponseWriter) {
 			writeJSON(w, http.StatusForbidden, string(fixture(t, "secondary-rate-limit.json")))
 		}, []time.Duration{time.Minute}, false, 2},
-		{"429 alone", func(f *fakeGitHub, w http.ResponseWriter) {
+		{"429 alone", func(_ *fakeGitHub, w http.ResponseWriter) {
 			w.WriteHeader(http.StatusTooManyRequests)
 		}, []time.Duration{time.Minute}, false, 2},
 		{"primary exhausted", func(f *fakeGitHub, w http.ResponseWriter) {
@@ -60,7 +60,7 @@ func TestRateLimitsAreWaitedOut(t *testing.T) {
 			w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(f.clock.Now().Add(2*time.Minute).Unix(), 10))
 			writeJSON(w, http.StatusForbidden, string(fixture(t, "rate-limit.json")))
 		}, []time.Duration{2*time.Minute + time.Second}, false, 2},
-		{"403 for missing rights is no limit", func(f *fakeGitHub, w http.ResponseWriter) {
+		{"403 for missing rights is no limit", func(_ *fakeGitHub, w http.ResponseWriter) {
 			writeJSON(w, http.StatusForbidden, `{"message":"Resource not accessible by personal access token","status":"403"}`)
 		}, nil, true, 1},
 	} {
@@ -113,7 +113,7 @@ func TestRepeatedSecondaryLimitBacksOff(t *testing.T) {
 func TestExhaustedBudgetHoldsTheNextRequest(t *testing.T) {
 	f := newFake(t, org()...)
 	first := true
-	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
+	f.hook = func(w http.ResponseWriter, _ *http.Request) bool {
 		if first {
 			// The last request of the window succeeds and says so.
 			first = false
@@ -362,7 +362,7 @@ func TestRevalidatorKeys(t *testing.T) {
 
 func TestCancelledWaitEndsTheRequest(t *testing.T) {
 	f := newFake(t, org()...)
-	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
+	f.hook = func(w http.ResponseWriter, _ *http.Request) bool {
 		w.Header().Set("Retry-After", "3600")
 		writeJSON(w, http.StatusForbidden, string(fixture(t, "secondary-rate-limit.json")))
 		return true

@@ -183,7 +183,7 @@ func ctJSON(w http.ResponseWriter, code int, v any) {
 		w.Header().Set("ETag", fmt.Sprintf(`W/"%x"`, sha1.Sum(b)))
 	}
 	w.WriteHeader(code)
-	w.Write(b)
+	_, _ = w.Write(b)
 }
 
 func (f *ctGitLab) groupByID(id string) (ctGroup, bool) {
@@ -540,7 +540,7 @@ func (f *ctGitLab) raw(w http.ResponseWriter, name, content, blob, ref string) {
 	hdr.Set("X-Gitlab-Size", strconv.Itoa(len(content)))
 	hdr.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s"; filename*=UTF-8''%s`, path.Base(name), url.PathEscape(path.Base(name))))
 	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(content))
+	_, _ = w.Write([]byte(content))
 }
 
 func (f *ctGitLab) rawFile(w http.ResponseWriter, r *http.Request) {
@@ -720,7 +720,7 @@ func ctRepoNamed(t *testing.T, repos []source.Repo, name string) source.Repo {
 	return source.Repo{}
 }
 
-func ctNoWait(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration {
+func ctNoWait(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
 	return 0
 }
 
@@ -937,7 +937,7 @@ func TestContractRateLimited(t *testing.T) {
 				}
 				hdr.Set("Content-Type", "text/plain")
 				w.WriteHeader(http.StatusTooManyRequests)
-				w.Write([]byte("Retry later\n"))
+				_, _ = w.Write([]byte("Retry later\n"))
 				return true
 			}
 			var mu sync.Mutex

@@ -290,7 +290,7 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(p.raw)
+		_, _ = w.Write(p.raw)
 	case epBranch:
 		p := f.byID[id]
 		if p == nil || p.branchRaw == nil || unescape(segs[4]) != p.branch {
@@ -298,7 +298,7 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(p.branchRaw)
+		_, _ = w.Write(p.branchRaw)
 	case epTree:
 		p := f.byID[id]
 		if p == nil || p.head == "" || q.Get("ref") != p.head {
@@ -320,7 +320,7 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write(b)
+		_, _ = w.Write(b)
 	}
 }
 
@@ -402,7 +402,7 @@ func (f *fakeGitLab) serveProjects(w http.ResponseWriter, r *http.Request, group
 	if !f.noLink {
 		h.Set("Link", strings.Join(links, ", "))
 	}
-	w.Write(joinJSON(sel[start:end]))
+	_, _ = w.Write(joinJSON(sel[start:end]))
 }
 
 // serveTree answers a recursive tree with keyset pagination: the next
@@ -419,7 +419,7 @@ func (f *fakeGitLab) serveTree(w http.ResponseWriter, r *http.Request, p *fakePr
 			w.Header().Set("X-Next-Page", strconv.Itoa(page+1))
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(p.tree[start:end])
+		_ = json.NewEncoder(w).Encode(p.tree[start:end])
 		return
 	}
 	start := 0
@@ -447,7 +447,7 @@ func (f *fakeGitLab) serveTree(w http.ResponseWriter, r *http.Request, p *fakePr
 		w.Header().Set("Link", fmt.Sprintf(`<%s%s>; rel="next"`, f.srv.URL, u.RequestURI()))
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(page)
+	_ = json.NewEncoder(w).Encode(page)
 }
 
 func joinJSON(items []json.RawMessage) []byte {

@@ -258,7 +258,7 @@ func TestHead(t *testing.T) {
 
 	// The project still names a branch GitLab cannot find: an error, not empty.
 	ledger := repoNamed(t, repos, "acme/payments/api-team/ledger")
-	f.fault = func(w http.ResponseWriter, ep string, id int64, n int) bool {
+	f.fault = func(w http.ResponseWriter, ep string, id int64, _ int) bool {
 		if ep == epBranch && id == parseRef(t, ledger) {
 			message(w, http.StatusNotFound, "404 Branch Not Found")
 			return true
@@ -600,7 +600,7 @@ func TestServerErrors(t *testing.T) {
 func TestTokenNeverLeaks(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, loadFixtures(t))
-	f.fault = func(w http.ResponseWriter, ep string, id int64, n int) bool {
+	f.fault = func(w http.ResponseWriter, ep string, id int64, _ int) bool {
 		switch {
 		case ep == epBranch && id == 103:
 			// A misbehaving proxy echoing the credential back.
