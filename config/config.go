@@ -443,13 +443,21 @@ func (v *validator) add(line int, format string, args ...any) {
 
 // glob reports a malformed doublestar pattern.
 func (v *validator) glob(line int, what, pattern string) {
-	if pattern == "" {
-		v.add(line, "%s: empty glob", what)
-		return
+	if msg := GlobError(what, pattern); msg != "" {
+		v.add(line, "%s", msg)
 	}
-	if !doublestar.ValidatePattern(pattern) {
-		v.add(line, "%s: bad glob %q", what, pattern)
+}
+
+// GlobError says what is wrong with a doublestar pattern given for what
+// ("" when nothing): the one check every glob key of the file gets.
+func GlobError(what, pattern string) string {
+	switch {
+	case pattern == "":
+		return what + ": empty glob"
+	case !doublestar.ValidatePattern(pattern):
+		return fmt.Sprintf("%s: bad glob %q", what, pattern)
 	}
+	return ""
 }
 
 func (c *Config) validate() Errors {

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/config"
 )
@@ -18,11 +16,8 @@ var Keys = []string{"base_url", "token_env", "token_file", "include", "exclude",
 func Validate(s config.Source) []string {
 	var out []string
 	for _, g := range append(append([]string(nil), s.Include...), s.Exclude...) {
-		switch {
-		case g == "":
-			out = append(out, "include/exclude: empty glob")
-		case !doublestar.ValidatePattern(g):
-			out = append(out, "include/exclude: bad glob "+quote(g))
+		if msg := config.GlobError("include/exclude", g); msg != "" {
+			out = append(out, msg)
 		}
 	}
 	if s.TokenEnv != "" && s.TokenFile != "" {
@@ -30,8 +25,6 @@ func Validate(s config.Source) []string {
 	}
 	return out
 }
-
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
 
 // Filter is the include, exclude and topics keys, meaning the same on every
 // host: a name glob matches a repo's last path component or its full path
