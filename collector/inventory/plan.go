@@ -30,7 +30,6 @@ const CodeownersReader = "codeowners"
 type Plan struct {
 	detectors []detect.Detector
 	probes    []detect.Probe
-	exclude   []string
 	excluders []func(string) bool
 	maxBytes  int64
 	hash      string
@@ -46,8 +45,8 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 		}
 		p.detectors = append(p.detectors, d)
 	}
-	p.exclude = append([]string(nil), scan.Exclude...)
-	sort.Strings(p.exclude)
+	exclude := append([]string(nil), scan.Exclude...)
+	sort.Strings(exclude)
 	for _, g := range scan.Exclude {
 		p.excluders = append(p.excluders, compileGlob(g))
 	}
@@ -57,7 +56,7 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 	for _, pr := range probes {
 		fmt.Fprintf(h, "probe=%s\n", pr.Key())
 	}
-	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(p.exclude, ","), scan.MaxFileBytes)
+	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(exclude, ","), scan.MaxFileBytes)
 	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
 	return p, nil
 }
