@@ -34,6 +34,10 @@ type treeFiles struct {
 	memo   map[string]readResult
 	reads  int
 	failed map[string]FileFailure
+	// broken is the first read that failed for a transport reason: the
+	// repo's inventory would be missing that file, so the scan fails for
+	// the repo and no later read is tried.
+	broken error
 }
 
 type readResult struct {
@@ -126,6 +130,10 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 		f.mu.Unlock()
 		return r.data, r.err
 	}
+	if f.broken != nil {
+		f.mu.Unlock()
+		return nil, f.broken
+	}
 	if f.reads >= maxReadsPerRepo {
 		f.mu.Unlock()
 		return nil, &detect.FileError{Path: path, Err: errors.New("too many files read in one repo")}
@@ -134,6 +142,17 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 	f.mu.Unlock()
 
 	data, err := f.tree.Read(f.ctx, path, f.limit)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, source.ErrTooLarge) {
+		// Not a property of the file: a retry may read it. Counting the repo
+		// without it would publish a false drop.
+		f.mu.Lock()
+		if f.broken == nil {
+			f.broken = &TransportError{Path: path, Err: err}
+		}
+		err = f.broken
+		f.mu.Unlock()
+		return nil, err
+	}
 	if err == nil && detect.IsBinary(data) {
 		data, err = nil, &detect.FileError{Path: path, Err: errors.New("binary file")}
 	}
@@ -145,6 +164,18 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 	f.mu.Unlock()
 	return data, err
 }
+
+// TransportError is a file the tree lists that could not be read for a
+// reason other than its content: the repo's scan fails and keeps its last
+// good data.
+type TransportError struct {
+	Path string
+	Err  error
+}
+
+func (e *TransportError) Error() string { return fmt.Sprintf("reading %s: %v", e.Path, e.Err) }
+
+func (e *TransportError) Unwrap() error { return e.Err }
 
 // Follow implements detect.Files: the tree serves an included file as any
 // other; a detector's Scope bounds how many it follows.

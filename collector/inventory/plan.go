@@ -123,9 +123,11 @@ type FileFailure struct {
 // Read builds the inventory of one tree: languages from its paths, each
 // detector over the files its patterns match (and the includes it
 // follows), each probe, and the root owners from CODEOWNERS. Components
-// get their evidence URL and are sorted and deduplicated. It fails only
-// when the tree is over source.MaxTreeEntries or ctx ends; a file that cannot be
-// read or parsed is a FileFailure and the rest still count.
+// get their evidence URL and are sorted and deduplicated. It fails when
+// the tree is over source.MaxTreeEntries, when ctx ends, and with a
+// *TransportError when a listed file could not be read (anything but "not
+// in the tree" or "too large"); a file that was read and cannot be used
+// (binary, unparseable) is a FileFailure and the rest still count.
 func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFailure, error) {
 	if n := len(tree.Entries()); n > source.MaxTreeEntries {
 		return Inventory{}, nil, fmt.Errorf("tree has %d files, more than the %d a scan reads", n, source.MaxTreeEntries)
@@ -164,6 +166,9 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	}
 	if err := ctx.Err(); err != nil {
 		return Inventory{}, nil, err
+	}
+	if files.broken != nil {
+		return Inventory{}, nil, files.broken
 	}
 	return inv, failures, nil
 }

@@ -127,3 +127,33 @@ func TestReadersAndHash(t *testing.T) {
 		t.Error("a plan with an unregistered kind compiled")
 	}
 }
+
+func TestReadFailsTheRepoOnATransportFault(t *testing.T) {
+	files := map[string]string{
+		".github/CODEOWNERS": "* @acme/payments\n",
+		"a/go.mod":           "module a\n\nrequire github.com/acme/kit v1.0.0\n",
+		"b/go.mod":           "module b\n",
+		"big/go.mod":         strings.Repeat("// padding\n", 200),
+	}
+	p, err := NewPlan([]string{"gomod"}, nil, config.Scan{MaxFileBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Too large is a property of the file: it stays a file error.
+	if _, failures, err := p.Read(context.Background(), sourcetest.NewTree(files)); err != nil || len(failures) != 1 || failures[0].Path != "big/go.mod" {
+		t.Fatalf("err %v, failures %+v: want only big/go.mod skipped", err, failures)
+	}
+
+	for _, path := range []string{"a/go.mod", ".github/CODEOWNERS"} {
+		tree := sourcetest.NewTree(files)
+		tree.Fail = map[string]error{path: errors.New("connection reset by peer")}
+		inv, _, err := p.Read(context.Background(), tree)
+		var te *TransportError
+		if !errors.As(err, &te) || te.Path != path || len(inv.Components) != 0 {
+			t.Errorf("%s unreadable: err %v, inventory %+v; want a TransportError and no inventory", path, err, inv)
+		}
+		if reads := tree.Reads(); slices.Contains(reads, "b/go.mod") && path == "a/go.mod" {
+			t.Errorf("read %v after a transport fault; later reads must not be tried", reads)
+		}
+	}
+}

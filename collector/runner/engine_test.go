@@ -35,6 +35,8 @@ type fakeRepo struct {
 	head    string
 	files   map[string]string
 	headErr error
+	// readErr fails reading these listed files, as a transport fault does.
+	readErr map[string]error
 }
 
 func (s *fakeSource) Name() string { return s.name }
@@ -64,12 +66,13 @@ func (s *fakeSource) Open(_ context.Context, r source.Repo, _ string) (source.Tr
 	s.opens.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &fakeTree{src: s, files: s.repos[r.Name].files}, nil
+	return &fakeTree{src: s, files: s.repos[r.Name].files, readErr: s.repos[r.Name].readErr}, nil
 }
 
 type fakeTree struct {
-	src   *fakeSource
-	files map[string]string
+	src     *fakeSource
+	files   map[string]string
+	readErr map[string]error
 }
 
 func (t *fakeTree) Entries() []source.Entry {
@@ -85,6 +88,9 @@ func (t *fakeTree) Read(_ context.Context, path string, limit int64) ([]byte, er
 	t.src.mu.Lock()
 	t.src.readLog = append(t.src.readLog, path)
 	t.src.mu.Unlock()
+	if err := t.readErr[path]; err != nil {
+		return nil, err
+	}
 	c, ok := t.files[path]
 	if !ok {
 		return nil, fs.ErrNotExist
@@ -335,6 +341,45 @@ func TestScanKeepsLastGoodData(t *testing.T) {
 	st = res.Sources[0]
 	if st.OK || st.Repos != 3 || !st.LastSuccess.Equal(before) || st.Error == "" {
 		t.Fatalf("status after a failed listing = %+v", st)
+	}
+}
+
+func TestScanTransportFaultKeepsLastGoodAndCachesNothing(t *testing.T) {
+	l := loadTest(t, testConfig)
+	store, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	src := newFake()
+	e := NewEngine(Options{Store: store})
+	truth := evaluate.Build(l.Config, l.Catalog, e.Scan(context.Background(), l, []source.Source{src}), time.Now(), nil)
+
+	// A new commit whose CODEOWNERS cannot be fetched: the repo must keep its
+	// team and adoption, and the half-read commit must not be cached.
+	pay := src.repos["pay-api"]
+	src.repos["pay-api"] = fakeRepo{head: "h1-new", files: pay.files, readErr: map[string]error{".github/CODEOWNERS": errors.New("unexpected EOF")}}
+	res := e.Scan(context.Background(), l, []source.Source{src})
+	if st := res.Sources[0]; st.RepoErrors != 1 || !st.OK {
+		t.Fatalf("status = %+v, want the fault counted as a repo error", st)
+	}
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
+	j1, _ := json.Marshal(truth.Summary)
+	j2, _ := json.Marshal(snap.Summary)
+	if string(j1) != string(j2) {
+		t.Fatalf("a transport fault changed the cells:\n%s\n%s", j1, j2)
+	}
+	if entry, ok := store.Last("fake", "pay-api"); !ok || entry.Head != "h1" {
+		t.Fatalf("cache holds %+v for pay-api; want the last good commit h1, not the half-read one", entry)
+	}
+
+	// The fault clears: the new commit is read and cached.
+	src.repos["pay-api"] = fakeRepo{head: "h1-new", files: pay.files}
+	if st := e.Scan(context.Background(), l, []source.Source{src}).Sources[0]; st.RepoErrors != 0 {
+		t.Fatalf("status after recovery = %+v", st)
+	}
+	if entry, _ := store.Last("fake", "pay-api"); entry.Head != "h1-new" {
+		t.Fatalf("cache holds head %q after recovery, want h1-new", entry.Head)
 	}
 }
 

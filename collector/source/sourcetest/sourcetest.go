@@ -15,6 +15,9 @@ import (
 // Tree is a repo tree held in memory; it records the paths read.
 type Tree struct {
 	Files map[string]string
+	// Fail makes reading a listed path fail with its error, as a transport
+	// fault would.
+	Fail map[string]error
 
 	mu    sync.Mutex
 	reads []string
@@ -38,6 +41,9 @@ func (t *Tree) Read(_ context.Context, path string, limit int64) ([]byte, error)
 	t.mu.Lock()
 	t.reads = append(t.reads, path)
 	t.mu.Unlock()
+	if err := t.Fail[path]; err != nil {
+		return nil, err
+	}
 	c, ok := t.Files[path]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
