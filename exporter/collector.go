@@ -64,6 +64,10 @@ var (
 		"Files skipped in the source's repos, by the detector or built-in reader (codeowners) that could not read or parse them; they sum to uptake_scan_file_errors.", []string{"source", "detector"}, nil)
 	scanCachedDesc = prometheus.NewDesc("uptake_scan_cached_repos",
 		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
+	scanStaleReposDesc = prometheus.NewDesc("uptake_scan_stale_repos",
+		"Repos of the source counted from the data of an earlier scan, because the last scan could not read them or list the source.", []string{"source"}, nil)
+	scanOldestResultDesc = prometheus.NewDesc("uptake_scan_oldest_result_timestamp_seconds",
+		"The oldest time a scan read or confirmed (HEAD unchanged) the data of one of the source's counted repos, as a Unix timestamp in seconds; absent when the source has none.", []string{"source"}, nil)
 	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
 		"The configured interval between scan starts, in seconds.", nil, nil)
 )
@@ -82,6 +86,7 @@ var allDescs = []*prometheus.Desc{
 	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
 	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
+	scanStaleReposDesc, scanOldestResultDesc,
 	scanIntervalDesc,
 }
 
@@ -177,6 +182,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, scanRepoErrorsDesc, float64(src.RepoErrors), src.Name)
 		gauge(ch, scanFileErrorsDesc, float64(fileErrors[src.Name]), src.Name)
 		gauge(ch, scanCachedDesc, float64(src.Cached), src.Name)
+		gauge(ch, scanStaleReposDesc, float64(src.StaleRepos), src.Name)
+		if !src.OldestResult.IsZero() {
+			gauge(ch, scanOldestResultDesc, float64(src.OldestResult.UnixNano())/1e9, src.Name)
+		}
 		for detector, n := range src.DetectorFileErrors {
 			gauge(ch, scanDetectorFileErrorsDesc, float64(n), src.Name, detector)
 		}

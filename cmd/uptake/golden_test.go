@@ -16,7 +16,7 @@ var scanVolatile = []struct {
 	re   *regexp.Regexp
 	repl string
 }{
-	{regexp.MustCompile(`"(time|last_success)": "[^"]*"`), `"$1": "VOLATILE"`},
+	{regexp.MustCompile(`"(time|last_success|result_time|oldest_result_time)": "[^"]*"`), `"$1": "VOLATILE"`},
 	{regexp.MustCompile(`"duration_ns": \d+`), `"duration_ns": 0`},
 	{regexp.MustCompile(`files read, [0-9.]+[µnm]?s \(`), `files read, VOLATILE (`},
 }

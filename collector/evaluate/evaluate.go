@@ -25,6 +25,9 @@ type RepoScan struct {
 	Repo      source.Repo         `json:"repo"`
 	Head      string              `json:"head"`
 	Inventory inventory.Inventory `json:"inventory"`
+	// ResultTime is when a scan last read or confirmed this data (its HEAD
+	// unchanged); a stale repo keeps the time of its last good scan.
+	ResultTime time.Time `json:"result_time"`
 	// Cached marks a repo served from the scan cache without reading files.
 	Cached bool `json:"-"`
 	// Stale marks last good data kept because this scan failed for the repo.
@@ -113,7 +116,7 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 	team, via := attr.Team(r.Repo, r.Inventory.Owners)
 	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
-		Empty: r.Inventory.Empty, Stale: r.Stale, Error: r.Err, Cached: r.Cached,
+		Empty: r.Inventory.Empty, Stale: r.Stale, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
 		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, Offerings: []snapshot.RepoOffering{}}
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
 	for _, o := range cat.Offerings {

@@ -102,6 +102,7 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 		repos := e.lastGood(name)
 		status.Repos = len(repos)
 		status.LastSuccess = e.getLastSuccess(name)
+		status.StaleRepos, status.OldestResult = staleness(repos)
 		log.Error("listing repos failed; keeping the last good data", zap.Error(err), zap.Int("repos_kept", len(repos)))
 		return repos, status
 	}
@@ -151,6 +152,7 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 	}
 	status.OK = ctx.Err() == nil
 	status.Repos = len(kept)
+	status.StaleRepos, status.OldestResult = staleness(kept)
 	status.Duration = time.Since(start)
 	e.mu.Lock()
 	if status.OK {
@@ -176,6 +178,19 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 	return append(kept, failed...), status
 }
 
+// staleness counts the stale repos and finds the oldest result among them all.
+func staleness(repos []evaluate.RepoScan) (stale int, oldest time.Time) {
+	for _, r := range repos {
+		if r.Stale {
+			stale++
+		}
+		if oldest.IsZero() || r.ResultTime.Before(oldest) {
+			oldest = r.ResultTime
+		}
+	}
+	return stale, oldest
+}
+
 func (e *Engine) getLastSuccess(name string) time.Time {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -199,6 +214,9 @@ func (e *Engine) lastGood(name string) []evaluate.RepoScan {
 			var r evaluate.RepoScan
 			if json.Unmarshal(entry.Data, &r) == nil && InShard(r.Repo, e.opts.Shard, e.opts.Shards) {
 				r.Stale = true
+				if r.ResultTime.IsZero() {
+					r.ResultTime = entry.Time
+				}
 				out = append(out, r)
 			}
 		}
@@ -215,6 +233,9 @@ func (e *Engine) lastGoodRepo(srcName, repo string) (evaluate.RepoScan, bool) {
 	if !ok && e.opts.Store != nil {
 		if entry, found := e.opts.Store.Last(srcName, repo); found {
 			ok = json.Unmarshal(entry.Data, &r) == nil
+			if r.ResultTime.IsZero() {
+				r.ResultTime = entry.Time
+			}
 		}
 	}
 	return r, ok
@@ -242,7 +263,7 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 		var err error
 		head, err = src.Head(ctx, repo)
 		if errors.Is(err, source.ErrEmpty) {
-			return evaluate.RepoScan{Repo: repo, Inventory: inventory.Inventory{Empty: true}}, nil
+			return evaluate.RepoScan{Repo: repo, Inventory: inventory.Inventory{Empty: true}, ResultTime: time.Now()}, nil
 		}
 		if err != nil {
 			return evaluate.RepoScan{}, err
@@ -254,14 +275,14 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 			var cached evaluate.RepoScan
 			if err := json.Unmarshal(data, &cached); err == nil {
 				// Listing metadata (topics, teams) may change without a commit.
-				cached.Repo, cached.Cached = repo, true
+				cached.Repo, cached.Cached, cached.ResultTime = repo, true, time.Now()
 				return cached, nil
 			}
 		}
 	}
 	tree, err := src.Open(ctx, repo, head)
 	if errors.Is(err, source.ErrEmpty) {
-		return evaluate.RepoScan{Repo: repo, Head: head, Inventory: inventory.Inventory{Empty: true}}, nil
+		return evaluate.RepoScan{Repo: repo, Head: head, Inventory: inventory.Inventory{Empty: true}, ResultTime: time.Now()}, nil
 	}
 	if err != nil {
 		return evaluate.RepoScan{}, err
@@ -276,7 +297,7 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 	for _, f := range failures {
 		e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", f.Path), zap.Error(f.Err))
 	}
-	r := evaluate.RepoScan{Repo: repo, Head: head, Inventory: inv}
+	r := evaluate.RepoScan{Repo: repo, Head: head, Inventory: inv, ResultTime: time.Now()}
 	if store != nil {
 		data, err := json.Marshal(r)
 		if err == nil {

@@ -353,15 +353,22 @@ func TestScanTransportFaultKeepsLastGoodAndCachesNothing(t *testing.T) {
 	defer store.Close()
 	src := newFake()
 	e := NewEngine(Options{Store: store})
-	truth := evaluate.Build(l.Config, l.Catalog, e.Scan(context.Background(), l, []source.Source{src}), time.Now(), nil)
+	first := e.Scan(context.Background(), l, []source.Source{src})
+	truth := evaluate.Build(l.Config, l.Catalog, first, time.Now(), nil)
+	var payRead time.Time
+	for _, r := range first.Repos {
+		if r.Repo.Name == "pay-api" {
+			payRead = r.ResultTime
+		}
+	}
 
 	// A new commit whose CODEOWNERS cannot be fetched: the repo must keep its
 	// team and adoption, and the half-read commit must not be cached.
 	pay := src.repos["pay-api"]
 	src.repos["pay-api"] = fakeRepo{head: "h1-new", files: pay.files, readErr: map[string]error{".github/CODEOWNERS": errors.New("unexpected EOF")}}
 	res := e.Scan(context.Background(), l, []source.Source{src})
-	if st := res.Sources[0]; st.RepoErrors != 1 || !st.OK {
-		t.Fatalf("status = %+v, want the fault counted as a repo error", st)
+	if st := res.Sources[0]; st.RepoErrors != 1 || !st.OK || st.StaleRepos != 1 || !st.OldestResult.Equal(payRead) {
+		t.Fatalf("status = %+v, want the fault counted as a repo error, one stale repo, the oldest result pay-api's first read", st)
 	}
 	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
 	j1, _ := json.Marshal(truth.Summary)
@@ -375,7 +382,7 @@ func TestScanTransportFaultKeepsLastGoodAndCachesNothing(t *testing.T) {
 
 	// The fault clears: the new commit is read and cached.
 	src.repos["pay-api"] = fakeRepo{head: "h1-new", files: pay.files}
-	if st := e.Scan(context.Background(), l, []source.Source{src}).Sources[0]; st.RepoErrors != 0 {
+	if st := e.Scan(context.Background(), l, []source.Source{src}).Sources[0]; st.RepoErrors != 0 || st.StaleRepos != 0 || !st.OldestResult.After(payRead) {
 		t.Fatalf("status after recovery = %+v", st)
 	}
 	if entry, _ := store.Last("fake", "pay-api"); entry.Head != "h1-new" {

@@ -24,15 +24,17 @@ type Snapshot struct {
 // RepoReport is one repo and what it adopts: the answer to "why is team X
 // (not) counted?".
 type RepoReport struct {
-	Source     string         `json:"source"`
-	Name       string         `json:"name"`
-	Team       string         `json:"team"`
-	TeamVia    string         `json:"team_via"`
-	Head       string         `json:"head,omitempty"`
-	Empty      bool           `json:"empty,omitempty"`
-	Stale      bool           `json:"stale,omitempty"`
-	Error      string         `json:"error,omitempty"`
-	Cached     bool           `json:"cached"`
+	Source  string `json:"source"`
+	Name    string `json:"name"`
+	Team    string `json:"team"`
+	TeamVia string `json:"team_via"`
+	Head    string `json:"head,omitempty"`
+	Empty   bool   `json:"empty,omitempty"`
+	Stale   bool   `json:"stale,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Cached  bool   `json:"cached"`
+	// ResultTime is when a scan last read or confirmed the data reported.
+	ResultTime time.Time      `json:"result_time,omitzero"`
 	Languages  []string       `json:"languages,omitempty"`
 	Offerings  []RepoOffering `json:"offerings"`
 	Waived     []RepoWaiver   `json:"waived,omitempty"`
@@ -144,6 +146,12 @@ type SourceScan struct {
 	RepoErrors  int       `json:"repo_errors"`
 	Cached      int       `json:"cached_repos"`
 	FilesRead   int       `json:"files_read"`
+	// StaleRepos are counted repos whose data is from an earlier scan,
+	// because this one could not read them (or the source's listing failed).
+	StaleRepos int `json:"stale_repos"`
+	// OldestResult is the oldest ResultTime of the counted repos; zero when
+	// there are none.
+	OldestResult time.Time `json:"oldest_result_time,omitzero"`
 	// DetectorFileErrors splits the file errors of the source's repos by
 	// the detector or built-in reader (codeowners) that skipped each file,
 	// every reader of the scan listed, zeros included.
