@@ -75,16 +75,30 @@ type scanJob struct {
 	src         source.Source
 }
 
-// Scan scans every source with l's plan. It never fails as a whole: a
-// source that cannot be listed and a repo that cannot be read keep their
-// last good data and are reported in the source's status.
+// maxConcurrentSources bounds the sources scanned at once; each also has
+// its own repo concurrency, so a stalled forge holds only its own slots.
+const maxConcurrentSources = 8
+
+// Scan scans every source with l's plan, sources concurrently. It never
+// fails as a whole: a source that cannot be listed and a repo that cannot
+// be read keep their last good data and are reported in the source's
+// status.
 func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *evaluate.Result {
 	res := &evaluate.Result{RuleHash: l.Plan.Hash(), Readers: l.Plan.Readers(), Time: time.Now()}
-	for _, src := range sources {
+	repos := make([][]evaluate.RepoScan, len(sources))
+	res.Sources = make([]snapshot.SourceScan, len(sources))
+	var g errgroup.Group
+	g.SetLimit(maxConcurrentSources)
+	for i, src := range sources {
 		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout, src: src}
-		repos, status := e.scanSource(ctx, job)
-		res.Repos = append(res.Repos, repos...)
-		res.Sources = append(res.Sources, status)
+		g.Go(func() error {
+			repos[i], res.Sources[i] = e.scanSource(ctx, job)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for _, r := range repos {
+		res.Repos = append(res.Repos, r...)
 	}
 	return res
 }

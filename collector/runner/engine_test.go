@@ -26,7 +26,9 @@ type fakeSource struct {
 	mu      sync.Mutex
 	repos   map[string]fakeRepo
 	listErr error
-	reads   atomic.Int64
+	// listWait, when set, holds List until it is closed or ctx ends.
+	listWait chan struct{}
+	reads    atomic.Int64
 	opens   atomic.Int64
 	readLog []string
 }
@@ -41,7 +43,14 @@ type fakeRepo struct {
 
 func (s *fakeSource) Name() string { return s.name }
 
-func (s *fakeSource) List(context.Context) ([]source.Repo, error) {
+func (s *fakeSource) List(ctx context.Context) ([]source.Repo, error) {
+	if s.listWait != nil {
+		select {
+		case <-s.listWait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	if s.listErr != nil {
 		return nil, s.listErr
 	}
@@ -387,6 +396,26 @@ func TestScanTransportFaultKeepsLastGoodAndCachesNothing(t *testing.T) {
 	}
 	if entry, _ := store.Last("fake", "pay-api"); entry.Head != "h1-new" {
 		t.Fatalf("cache holds head %q after recovery, want h1-new", entry.Head)
+	}
+}
+
+func TestScanSourcesConcurrently(t *testing.T) {
+	l := loadTest(t, testConfig)
+	stalled, fast := newFake(), newFake()
+	stalled.name, stalled.listWait = "stalled", make(chan struct{})
+	var once sync.Once
+	e := NewEngine(Options{OnProgress: func(p Progress) {
+		if p.Source == "fake" && p.Done == p.Total {
+			once.Do(func() { close(stalled.listWait) })
+		}
+	}})
+	// The stalled source comes first and lists only once the other is done:
+	// scanned one after another, it would wait for the deadline and fail.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res := e.Scan(ctx, l, []source.Source{stalled, fast})
+	if len(res.Sources) != 2 || res.Sources[0].Name != "stalled" || !res.Sources[0].OK || !res.Sources[1].OK {
+		t.Fatalf("statuses = %+v, want both sources scanned, in config order", res.Sources)
 	}
 }
 

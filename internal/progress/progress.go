@@ -3,6 +3,7 @@
 package progress
 
 import (
+	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -20,9 +21,11 @@ type Progress struct {
 	log *zap.Logger
 	tty bool
 
-	mu      sync.Mutex
-	bar     *progressbar.ProgressBar
-	source  string
+	mu  sync.Mutex
+	bar *progressbar.ProgressBar
+	// sources holds each source's latest report: sources are scanned at
+	// once, so the bar shows their sum.
+	sources map[string]runner.Progress
 	lastLog time.Time
 }
 
@@ -36,14 +39,22 @@ func (p *Progress) Update(pr runner.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.tty {
-		if p.bar == nil || p.source != pr.Source {
-			p.finishLocked()
-			p.source = pr.Source
-			p.bar = progressbar.NewOptions(pr.Total, progressbar.OptionSetWriter(os.Stderr),
-				progressbar.OptionSetDescription("scanning "+pr.Source), progressbar.OptionShowCount(),
+		if p.sources == nil {
+			p.sources = map[string]runner.Progress{}
+		}
+		p.sources[pr.Source] = pr
+		done, total := 0, 0
+		for _, s := range p.sources {
+			done, total = done+s.Done, total+s.Total
+		}
+		if p.bar == nil {
+			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
+				progressbar.OptionSetDescription("scanning"), progressbar.OptionShowCount(),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 		}
-		_ = p.bar.Set(pr.Done)
+		p.bar.ChangeMax(total)
+		p.bar.Describe(fmt.Sprintf("scanning %d source(s)", len(p.sources)))
+		_ = p.bar.Set(done)
 		return
 	}
 	if time.Since(p.lastLog) >= 10*time.Second || pr.Done == pr.Total {
@@ -64,4 +75,5 @@ func (p *Progress) finishLocked() {
 		_ = p.bar.Finish()
 		p.bar = nil
 	}
+	p.sources = nil
 }
