@@ -1,12 +1,9 @@
 package exporter
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
-	"path"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
@@ -23,6 +20,11 @@ type WebOptions struct {
 	Ready func() bool
 	// Reload applies the config file anew; its error is shown to the caller.
 	Reload func() error
+	// Scan starts a scan now; false when one is already running.
+	Scan func() bool
+	// EnableLifecycle opens the write endpoints, /-/reload and /-/scan, as
+	// Prometheus' --web.enable-lifecycle does; off, they answer 403.
+	EnableLifecycle bool
 	// Snapshot returns the current snapshot, nil before the first scan.
 	Snapshot func() *snapshot.Snapshot
 }
@@ -46,29 +48,22 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		}
 		_, _ = w.Write([]byte("Ready.\n"))
 	})
-	mux.HandleFunc("/-/reload", func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost && r.Method != http.MethodPut {
-			w.Header().Set("Allow", "POST, PUT")
-			http.Error(w, "Only POST or PUT reloads the config.", http.StatusMethodNotAllowed)
-			return
-		}
+	mux.HandleFunc("/-/reload", lifecycle(o, func(w http.ResponseWriter) {
 		if err := o.Reload(); err != nil {
 			http.Error(w, "Reload rejected, running config kept:\n"+err.Error(), http.StatusInternalServerError)
 			return
 		}
 		_, _ = w.Write([]byte("Config reloaded.\n"))
-	})
-	mux.HandleFunc("/api/v1/snapshot", func(w http.ResponseWriter, r *http.Request) {
-		s := o.Snapshot()
-		if s == nil {
-			http.Error(w, "No scan has completed yet.", http.StatusServiceUnavailable)
+	}))
+	mux.HandleFunc("/-/scan", lifecycle(o, func(w http.ResponseWriter) {
+		w.WriteHeader(http.StatusAccepted)
+		if !o.Scan() {
+			_, _ = w.Write([]byte("A scan is already running; its result will be published when it ends.\n"))
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(filterSnapshot(s, r.URL.Query().Get("team"), r.URL.Query().Get("repo")))
-	})
+		_, _ = w.Write([]byte("Scan started.\n"))
+	}))
+	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot})
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "uptake",
 		Description: "Adoption of platform offerings across repositories",
@@ -87,35 +82,19 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 	return mux, nil
 }
 
-// filterSnapshot narrows the snapshot to one team's and/or one repo's
-// entries (a repo-name glob), the question a user asks of a large
-// organisation. The snapshot itself is shared and never modified.
-func filterSnapshot(s *snapshot.Snapshot, team, repo string) *snapshot.Snapshot {
-	if team == "" && repo == "" {
-		return s
-	}
-	out := *s
-	out.Repos = nil
-	for _, r := range s.Repos {
-		if (team == "" || r.Team == team) && (repo == "" || matchRepo(repo, r.Name)) {
-			out.Repos = append(out.Repos, r)
+// lifecycle guards a write endpoint: POST or PUT only, and only when the
+// lifecycle endpoints are enabled.
+func lifecycle(o WebOptions, do func(http.ResponseWriter)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !o.EnableLifecycle {
+			http.Error(w, "Lifecycle API is not enabled (start uptake with --web.enable-lifecycle; SIGHUP reloads the config).", http.StatusForbidden)
+			return
 		}
-	}
-	out.Summary = nil
-	for _, c := range s.Summary {
-		if team == "" || c.Team == team {
-			out.Summary = append(out.Summary, c)
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "Only POST or PUT is accepted here.", http.StatusMethodNotAllowed)
+			return
 		}
+		do(w)
 	}
-	return &out
-}
-
-// matchRepo matches a repo-name glob against the full name or its last
-// component, as repo globs do everywhere in the config.
-func matchRepo(glob, name string) bool {
-	if ok, _ := doublestar.Match(glob, name); ok {
-		return true
-	}
-	ok, _ := doublestar.Match(glob, path.Base(name))
-	return ok
 }

@@ -21,15 +21,19 @@ import (
 )
 
 type serveCmd struct {
-	cmd      *kingpin.CmdClause
-	flags    scanFlags
-	interval *time.Duration
-	web      *web.FlagConfig
+	cmd       *kingpin.CmdClause
+	flags     scanFlags
+	interval  *time.Duration
+	poll      *time.Duration
+	lifecycle *bool
+	web       *web.FlagConfig
 }
 
 func newServeCmd(app *kingpin.Application) *serveCmd {
 	c := &serveCmd{cmd: app.Command("serve", "Scan on a schedule and serve the results on /metrics.").Default()}
-	c.flags.config = c.cmd.Flag("config", "Path to the config file; reloaded on SIGHUP and POST /-/reload.").Short('c').Required().String()
+	c.flags.config = c.cmd.Flag("config", "Path to the config file; reloaded on SIGHUP, when its content changes, and on POST /-/reload.").Short('c').Required().String()
+	c.poll = c.cmd.Flag("config.poll-interval", "How often the config file's content is checked for a change, which reloads it (a Kubernetes ConfigMap update swaps a symlink); 0 disables.").Default("30s").Duration()
+	c.lifecycle = c.cmd.Flag("web.enable-lifecycle", "Enable POST /-/reload (reload the config) and POST /-/scan (scan now); off, they answer 403.").Bool()
 	c.interval = c.cmd.Flag("scan.interval", "Time between scan starts; a tick that finds a scan still running is skipped.").Default("1h").Duration()
 	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the scan cache (an embedded database): unchanged repos are not read again, and the last good data survives restarts.").Default("./data").String()
 	c.flags.shard = c.cmd.Flag("shard", "Scan only shard i of n (0-based i/n); a StatefulSet pod name works for i (uptake-2/4).").Envar("UPTAKE_SHARD").Default("0/1").String()
@@ -50,6 +54,10 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		fmt.Fprintln(os.Stderr, "--scan.interval must be positive")
 		return 2
 	}
+	if *c.poll < 0 {
+		fmt.Fprintln(os.Stderr, "--config.poll-interval must not be negative")
+		return 2
+	}
 	// A server logs progress as lines: a bar would tangle with its logs.
 	p, code := prepare(log, c.flags, false, *c.interval, progress.New(log, false).Update)
 	if p == nil {
@@ -68,13 +76,19 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	defer func() { <-ran }()
 	go func() { r.Run(ctx); close(ran) }()
 	go watchSIGHUP(ctx, r)
+	if *c.poll > 0 {
+		go r.WatchConfig(ctx, *c.poll)
+	}
 
 	mux, err := exporter.NewMux(exporter.WebOptions{
 		Gatherer: reg,
 		Logger:   slogger(log),
 		Ready:    func() bool { return r.Snapshot() != nil },
 		Reload:   r.Reload,
+		Scan:     r.ScanNow,
 		Snapshot: r.Snapshot,
+
+		EnableLifecycle: *c.lifecycle,
 	})
 	if err != nil {
 		log.Error("building web handlers", zap.Error(err))

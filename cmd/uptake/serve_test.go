@@ -132,7 +132,7 @@ func TestServeTLSBasicAuthReload(t *testing.T) {
 	app := kingpin.New("uptake", "")
 	c := newServeCmd(app)
 	if _, err := app.Parse([]string{"serve", "--config", cfgPath, "--storage.path", filepath.Join(dir, "data"),
-		"--web.listen-address", addr, "--web.config.file", webCfg}); err != nil {
+		"--web.listen-address", addr, "--web.config.file", webCfg, "--web.enable-lifecycle", "--config.poll-interval=0"}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -29,8 +29,8 @@ type fakeSource struct {
 	// listWait, when set, holds List until it is closed or ctx ends.
 	listWait chan struct{}
 	reads    atomic.Int64
-	opens   atomic.Int64
-	readLog []string
+	opens    atomic.Int64
+	readLog  []string
 }
 
 type fakeRepo struct {

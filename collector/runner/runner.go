@@ -9,8 +9,10 @@ package runner
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,13 +118,16 @@ var ErrInterrupted = errors.New("scan interrupted")
 // ScanOnce scans every source once and returns the evaluated snapshot.
 func (r *Runner) ScanOnce(ctx context.Context) (*snapshot.Snapshot, error) {
 	r.mu.Lock()
-	l, sources := r.current, r.sources
+	l, sources, key := r.current, r.sources, r.sourcesKey
 	r.mu.Unlock()
 	res := r.engine.Scan(ctx, l, sources)
 	if ctx.Err() != nil {
 		return nil, ErrInterrupted
 	}
 	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
+	r.mu.Lock()
+	r.last, r.lastKey = res, key
+	r.mu.Unlock()
 	r.snapshot.Store(snap)
 	return snap, nil
 }
@@ -204,6 +209,57 @@ func (r *Runner) scanOnce(ctx context.Context) bool {
 	r.snapshot.Store(evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log))
 	r.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
 	return again
+}
+
+// ScanNow starts a scan unless one is running; it reports whether it did.
+func (r *Runner) ScanNow() bool {
+	r.mu.Lock()
+	running := r.scanning
+	r.mu.Unlock()
+	if !running {
+		r.requestScan()
+	}
+	return !running
+}
+
+// WatchConfig reloads when the config file's content changes, checked
+// every interval until ctx ends. Content, not mtime: a Kubernetes ConfigMap
+// update swaps a symlink and leaves times as they were.
+func (r *Runner) WatchConfig(ctx context.Context, interval time.Duration) {
+	last, err := fileHash(r.cfg.File)
+	failing := err != nil
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h, err := fileHash(r.cfg.File)
+		if err != nil {
+			if !failing {
+				r.log.Warn("cannot read the config file to check for changes; the running config is kept", zap.Error(err))
+			}
+			failing = true
+			continue
+		}
+		failing = false
+		if h == last {
+			continue
+		}
+		last = h
+		r.log.Info("config file changed; reloading", zap.String("file", r.cfg.File))
+		_ = r.Reload() // a rejected file is logged and counted by Reload
+	}
+}
+
+func fileHash(path string) ([sha256.Size]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return [sha256.Size]byte{}, err
+	}
+	return sha256.Sum256(b), nil
 }
 
 func (r *Runner) requestScan() {

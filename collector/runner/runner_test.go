@@ -128,3 +128,41 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestWatchConfigReloadsOnAContentChange(t *testing.T) {
+	src := newFake()
+	fakes.Store("/watch-test", src)
+	dir := t.TempDir()
+	yml := strings.Replace(testConfig, "/nonexistent", "/watch-test", 1)
+	// A ConfigMap mount: the file is a symlink into a versioned directory,
+	// and an update swaps the link.
+	for _, v := range []string{"v1", "v2"} {
+		must(t, os.MkdirAll(filepath.Join(dir, v), 0o755))
+	}
+	writeConfig(t, filepath.Join(dir, "v1", "uptake.yml"), yml)
+	writeConfig(t, filepath.Join(dir, "v2", "uptake.yml"), strings.Replace(yml, "owner: platform\n", "owner: platform-core\n", 1))
+	file := filepath.Join(dir, "uptake.yml")
+	must(t, os.Symlink(filepath.Join(dir, "v1", "uptake.yml"), file))
+	l, err := Load(file)
+	must(t, err)
+	r, err := New(l, Config{File: file, Interval: time.Hour})
+	must(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.WatchConfig(ctx, 10*time.Millisecond)
+	if _, err := r.ScanOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	tmp := filepath.Join(dir, "uptake.yml.tmp")
+	must(t, os.Symlink(filepath.Join(dir, "v2", "uptake.yml"), tmp))
+	must(t, os.Rename(tmp, file))
+	waitFor(t, func() bool { return r.Snapshot().Offerings[0].Owner == "platform-core" })
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
