@@ -73,7 +73,28 @@ type scanJob struct {
 	concurrency int
 	repoTimeout time.Duration
 	src         source.Source
+	// fileLogs bounds the per-file warnings of this source's scan: a repo
+	// of 100,000 unreadable files must not write 100,000 log lines.
+	fileLogs *logBudget
 }
+
+// Log lines a source's scan writes one by one before it summarises.
+const (
+	maxFileWarnings = 50
+	maxRepoWarnings = 50
+)
+
+// logBudget counts lines past a limit; the caller logs a summary of them.
+type logBudget struct {
+	limit int64
+	n     atomic.Int64
+}
+
+// take reports whether one more line may be logged.
+func (b *logBudget) take() bool { return b.n.Add(1) <= b.limit }
+
+// over is how many lines were not logged.
+func (b *logBudget) over() int { return int(max(0, b.n.Load()-b.limit)) }
 
 // maxConcurrentSources bounds the sources scanned at once; each also has
 // its own repo concurrency, so a stalled forge holds only its own slots.
@@ -90,7 +111,8 @@ func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *
 	var g errgroup.Group
 	g.SetLimit(maxConcurrentSources)
 	for i, src := range sources {
-		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout, src: src}
+		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout, src: src,
+			fileLogs: &logBudget{limit: maxFileWarnings}}
 		g.Go(func() error {
 			repos[i], res.Sources[i] = e.scanSource(ctx, job)
 			return nil
@@ -146,11 +168,16 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 	kept := make([]evaluate.RepoScan, 0, len(out))
 	var failed []evaluate.RepoScan
 	keep := map[string]bool{}
+	repoLogs := logBudget{limit: maxRepoWarnings}
+	interrupted := ctx.Err() != nil
 	for _, r := range out {
 		keep[r.Repo.Name] = true
 		if r.Err != "" {
 			status.RepoErrors++
-			log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
+			// An interrupted scan is published nowhere: one line says so below.
+			if !interrupted && repoLogs.take() {
+				log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
+			}
 			if !r.Stale {
 				// No data to count, but listed so "why is it missing" has an answer.
 				failed = append(failed, r)
@@ -184,8 +211,16 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 			log.Warn("pruning the scan cache failed", zap.Error(err))
 		}
 	}
-	if ctx.Err() != nil {
+	if n := repoLogs.over(); n > 0 && !interrupted {
+		log.Warn("more repo scans failed; not logged one by one", zap.Int("repos", n))
+	}
+	if n := job.fileLogs.over(); n > 0 {
+		log.Warn("more files skipped; not logged one by one (uptake_scan_file_errors counts them all)", zap.Int("files", n))
+	}
+	if interrupted {
 		status.Error = ctx.Err().Error()
+		log.Warn("source scan interrupted; nothing of it is published", zap.Error(ctx.Err()))
+		return append(kept, failed...), status
 	}
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
 		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
@@ -309,7 +344,9 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 		return evaluate.RepoScan{}, fmt.Errorf("%s: %w", repo.Name, err)
 	}
 	for _, f := range failures {
-		e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", f.Path), zap.Error(f.Err))
+		if job.fileLogs.take() {
+			e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", f.Path), zap.Error(f.Err))
+		}
 	}
 	r := evaluate.RepoScan{Repo: repo, Head: head, Inventory: inv, ResultTime: time.Now()}
 	if store != nil {

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/evaluate"
@@ -462,5 +465,42 @@ func TestShardsPartitionRepos(t *testing.T) {
 		if c != 1 {
 			t.Fatalf("%s in %d shards", n, c)
 		}
+	}
+}
+
+func TestScanLogVolumeIsBounded(t *testing.T) {
+	l := loadTest(t, testConfig)
+	files := map[string]string{}
+	for i := range 300 {
+		files[fmt.Sprintf("svc%03d/go.mod", i)] = "module !!! (((\n"
+	}
+	src := &fakeSource{name: "fake", repos: map[string]fakeRepo{"monorepo": {head: "h", files: files}}}
+	for i := range 200 {
+		src.repos[fmt.Sprintf("gone-%03d", i)] = fakeRepo{headErr: errors.New("404 Not Found")}
+	}
+	core, logs := observer.New(zap.InfoLevel)
+	NewEngine(Options{Logger: zap.New(core)}).Scan(context.Background(), l, []source.Source{src})
+	if n := logs.FilterMessage("file skipped").Len(); n != maxFileWarnings {
+		t.Errorf("%d file warnings, want %d then a summary", n, maxFileWarnings)
+	}
+	if n := logs.FilterMessage("repo scan failed").Len(); n != maxRepoWarnings {
+		t.Errorf("%d repo warnings, want %d then a summary", n, maxRepoWarnings)
+	}
+	for msg, field := range map[string]int64{
+		"more files skipped; not logged one by one (uptake_scan_file_errors counts them all)": 300 - maxFileWarnings,
+		"more repo scans failed; not logged one by one":                                       200 - maxRepoWarnings,
+	} {
+		if e := logs.FilterMessage(msg).All(); len(e) != 1 || (e[0].ContextMap()["files"] != field && e[0].ContextMap()["repos"] != field) {
+			t.Errorf("summary %q = %+v, want one line counting %d", msg, e, field)
+		}
+	}
+
+	// An interrupted scan says so once, not once per repo.
+	core, logs = observer.New(zap.InfoLevel)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	NewEngine(Options{Logger: zap.New(core)}).Scan(ctx, l, []source.Source{newFake()})
+	if n := logs.FilterMessage("repo scan failed").Len(); n != 0 || logs.FilterMessage("source scan interrupted; nothing of it is published").Len() != 1 {
+		t.Errorf("interrupted scan logged %d repo failures and %v", n, logs.All())
 	}
 }
