@@ -242,6 +242,9 @@ func checkPod(t *testing.T, m manifests, kind string, pod corev1.PodSpec) *corev
 		t.Errorf("%s: service account %q, want %s", kind, pod.ServiceAccountName, m.accounts[0].Name)
 	}
 
+	if want := "ghcr.io/uptake-dev/uptake:v" + releaseVersion(t); c.Image != want {
+		t.Errorf("%s: image %q, want %s: the release in VERSION, never a moving tag", kind, c.Image, want)
+	}
 	if len(c.Args) == 0 || c.Args[0] != "serve" {
 		t.Fatalf("%s: args %v, want uptake serve", kind, c.Args)
 	}
@@ -356,4 +359,23 @@ func TestKubernetesFilesAllUsed(t *testing.T) {
 	if want := []string{"common", "sharded", "single"}; !slices.Equal(dirs, want) {
 		t.Errorf("kubernetes/ has %v, want %v", dirs, want)
 	}
+}
+
+// releaseVersion is the VERSION file's release, which CHANGELOG.md must
+// have a section for.
+func releaseVersion(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../VERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := strings.TrimSpace(string(b))
+	changelog, err := os.ReadFile("../CHANGELOG.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^## ` + regexp.QuoteMeta(v) + ` / \d{4}-\d{2}-\d{2}$`).Match(changelog) {
+		t.Fatalf("CHANGELOG.md has no \"## %s / YYYY-MM-DD\" section for the VERSION file's release", v)
+	}
+	return v
 }
