@@ -43,7 +43,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 	})
 	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
 		if !o.Ready() {
-			http.Error(w, "Not ready: the first scan has not completed.", http.StatusServiceUnavailable)
+			http.Error(w, "Not ready: no snapshot yet (none kept in the store, and the first scan has not completed).", http.StatusServiceUnavailable)
 			return
 		}
 		_, _ = w.Write([]byte("Ready.\n"))
@@ -72,7 +72,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 			{Address: "metrics", Text: "Metrics", Description: "Adoption, drift, ROI and scan health"},
 			{Address: "api/v1/snapshot", Text: "Snapshot", Description: "The last scan as JSON: every repo, its team and the evidence of each adoption"},
 			{Address: "-/healthy", Text: "Health", Description: "200 while the process is alive"},
-			{Address: "-/ready", Text: "Readiness", Description: "200 once the first scan has completed"},
+			{Address: "-/ready", Text: "Readiness", Description: "200 once a snapshot is served (the last one kept in the store, or the first scan's)"},
 		},
 	})
 	if err != nil {

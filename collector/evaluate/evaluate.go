@@ -50,6 +50,9 @@ type Result struct {
 	// whose file errors are reported, zeros included.
 	Readers []string
 	Time    time.Time
+	// Restored marks the last complete scan read back from the store at
+	// start, published until the first new scan ends.
+	Restored bool
 }
 
 // repoEval is one counted repo's standing with every offering.
@@ -66,7 +69,7 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		log = zap.NewNop()
 	}
 	attr := teams.New(cfg.Teams)
-	snap := &snapshot.Snapshot{Time: res.Time, Sources: sourceReports(res), Currency: cfg.ROI.Currency}
+	snap := &snapshot.Snapshot{Time: res.Time, Restored: res.Restored, Sources: sourceReports(res), Currency: cfg.ROI.Currency}
 	var evals []repoEval
 	for _, r := range res.Repos {
 		ev, rep := evaluateRepo(cat, attr, r, now)

@@ -75,6 +75,18 @@ func (p *Plan) Kinds() []string {
 	return out
 }
 
+// Reads names what the plan reads files for: its detector kinds and its
+// probes, sorted. An inventory read by a plan whose Reads include another's
+// holds everything that other plan would find.
+func (p *Plan) Reads() []string {
+	out := p.Kinds()
+	for _, pr := range p.probes {
+		out = append(out, "probe "+pr.Key())
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Readers names everything that may count a file error: the detectors in
 // use, the probe kinds that read content, and the CODEOWNERS reader.
 func (p *Plan) Readers() []string {

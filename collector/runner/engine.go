@@ -191,7 +191,7 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 		}
 		kept = append(kept, r)
 	}
-	status.OK = ctx.Err() == nil
+	status.OK = !interrupted
 	status.Repos = len(kept)
 	status.StaleRepos, status.OldestResult = staleness(kept)
 	status.Duration = time.Since(start)
@@ -222,6 +222,7 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 		log.Warn("source scan interrupted; nothing of it is published", zap.Error(ctx.Err()))
 		return append(kept, failed...), status
 	}
+	e.saveRun(job.plan, status, append(kept, failed...), log)
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
 		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
 	return append(kept, failed...), status

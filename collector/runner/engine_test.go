@@ -504,3 +504,57 @@ func TestScanLogVolumeIsBounded(t *testing.T) {
 		t.Errorf("interrupted scan logged %d repo failures and %v", n, logs.All())
 	}
 }
+
+func TestRestorePublishesTheLastCompleteScan(t *testing.T) {
+	l := loadTest(t, testConfig)
+	dir := t.TempDir()
+	store, err := cache.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	src := newFake()
+	// gone-soon is scanned and cached, then deleted: the last complete scan
+	// no longer has it, though its cache entry may outlive it.
+	src.repos["gone-soon"] = fakeRepo{head: "g1", files: map[string]string{"go.mod": goMod("v1.0.0")}}
+	e := NewEngine(Options{Store: store})
+	e.Scan(context.Background(), l, []source.Source{src})
+	delete(src.repos, "gone-soon")
+	src.repos["pay-api"] = fakeRepo{headErr: errors.New("502 Bad Gateway")}
+	last := e.Scan(context.Background(), l, []source.Source{src})
+	want := evaluate.Build(l.Config, l.Catalog, last, time.Now(), nil)
+
+	res := NewEngine(Options{Store: store}).Restore(l, []string{"fake"})
+	if res == nil || !res.Restored {
+		t.Fatal("nothing restored")
+	}
+	got := evaluate.Build(l.Config, l.Catalog, res, time.Now(), nil)
+	j1, _ := json.Marshal(want.Summary)
+	j2, _ := json.Marshal(got.Summary)
+	if string(j1) != string(j2) || len(got.Repos) != len(want.Repos) {
+		t.Fatalf("restored\n%s\nwant the last complete scan\n%s", j2, j1)
+	}
+	for _, r := range got.Repos {
+		if r.Name == "gone-soon" {
+			t.Fatal("a deleted repo came back from its cache entry")
+		}
+		if r.Name == "pay-api" && !r.Stale {
+			t.Fatal("pay-api was stale in the last scan and must stay so")
+		}
+	}
+	if !res.Sources[0].LastSuccess.Equal(last.Sources[0].LastSuccess) {
+		t.Fatalf("last success %v, want %v", res.Sources[0].LastSuccess, last.Sources[0].LastSuccess)
+	}
+
+	// A source with no run, or a rule set reading what the run did not, is
+	// not restored: its numbers would read as a drop.
+	if NewEngine(Options{Store: store}).Restore(l, []string{"fake", "other"}) != nil {
+		t.Fatal("restored with a source missing from the store")
+	}
+	l2 := loadTest(t, testConfig+`
+  - {name: readme, owner: o, lifecycle: beta, detect: [{kind: regex, path: README.md, pattern: not}]}
+`)
+	if NewEngine(Options{Store: store}).Restore(l2, []string{"fake"}) != nil {
+		t.Fatal("restored inventories that lack a rule's files")
+	}
+}

@@ -138,6 +138,7 @@ func (r *Runner) Run(ctx context.Context) {
 	defer r.scans.Wait()
 	ticker := time.NewTicker(r.cfg.Interval)
 	defer ticker.Stop()
+	r.restore()
 	r.startScan(ctx)
 	for {
 		select {
@@ -149,6 +150,25 @@ func (r *Runner) Run(ctx context.Context) {
 			r.startScan(ctx)
 		}
 	}
+}
+
+// restore publishes the last complete scan kept in the store, so a restart
+// serves the numbers it served before while the first scan runs.
+func (r *Runner) restore() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, len(r.sources))
+	for i, s := range r.sources {
+		names[i] = s.Name()
+	}
+	res := r.engine.Restore(r.current, names)
+	if res == nil {
+		return
+	}
+	r.last, r.lastKey = res, r.sourcesKey
+	r.snapshot.Store(evaluate.Build(r.current.Config, r.current.Catalog, res, time.Now(), r.log))
+	r.log.Info("published the last complete scan from the store until the first scan ends",
+		zap.Time("scanned", res.Time), zap.Duration("age", time.Since(res.Time).Round(time.Second)), zap.Int("repos", len(res.Repos)))
 }
 
 // startScan runs scans in one goroutine until none is owed: a reload

@@ -10,7 +10,10 @@ import "time"
 // it is built: scrapes and pages read it concurrently.
 type Snapshot struct {
 	// Time is when the scan behind it completed.
-	Time      time.Time        `json:"time"`
+	Time time.Time `json:"time"`
+	// Restored is set on the last complete scan read back from the store at
+	// start, served until the first scan of this process ends.
+	Restored  bool             `json:"restored,omitempty"`
 	Repos     []RepoReport     `json:"repos"`
 	Summary   []Cell           `json:"summary"`
 	Offerings []OfferingReport `json:"offerings"`
