@@ -43,6 +43,9 @@ type Source struct {
 
 	// local
 	Path string `yaml:"path"`
+	// Depth is how many directory levels below Path repos are looked for
+	// (1: its children); 0 means 1.
+	Depth int `yaml:"depth"`
 
 	// github and gitlab
 	Org            string   `yaml:"org"`

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/go-git/go-git/v5"
@@ -22,24 +24,33 @@ import (
 	"github.com/uptake-dev/uptake/config"
 )
 
+// MaxDepth bounds `depth`: ghq's host/owner/repo is 3, a deeper search
+// would walk unrelated trees.
+const MaxDepth = 8
+
 func init() {
 	source.Register("local", source.Type{
-		Keys: []string{"path"},
+		Keys: []string{"path", "depth"},
 		Validate: func(s config.Source) []string {
+			var errs []string
 			if s.Path == "" {
-				return []string{"path is required for type local"}
+				errs = append(errs, "path is required for type local")
 			}
-			return nil
+			if s.Depth < 0 || s.Depth > MaxDepth {
+				errs = append(errs, fmt.Sprintf("depth must be from 1 to %d, got %d", MaxDepth, s.Depth))
+			}
+			return errs
 		},
 		New: func(cfg config.Source, o source.Options) (source.Source, error) { return New(cfg, o.Logger), nil },
 	})
 }
 
-// Source is a directory whose immediate subdirectories are git repos.
+// Source is a directory whose subdirectories, depth levels down, are git repos.
 type Source struct {
-	name string
-	dir  string
-	log  *zap.Logger
+	name  string
+	dir   string
+	depth int
+	log   *zap.Logger
 }
 
 // New returns the local source for cfg.
@@ -47,42 +58,122 @@ func New(cfg config.Source, log *zap.Logger) *Source {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Source{name: cfg.Name, dir: cfg.Path, log: log}
+	return &Source{name: cfg.Name, dir: cfg.Path, depth: max(1, cfg.Depth), log: log}
 }
 
 // Name is the configured source name.
 func (s *Source) Name() string { return s.name }
 
 // List returns every working clone (a directory holding .git) and bare
-// repo (HEAD and objects/ at its top) directly below the directory.
-// Other entries are not repos and are left out.
-func (s *Source) List(context.Context) ([]source.Repo, error) {
-	entries, err := os.ReadDir(s.dir)
-	if err != nil {
+// repo (HEAD and objects/ at its top) up to depth levels below the
+// directory, named by their path below it without ".git". A repo is not
+// searched for repos inside it, and symlinked directories are not followed.
+// Finding none is an error that says what was there instead.
+func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
+	if _, err := os.ReadDir(s.dir); err != nil {
 		return nil, fmt.Errorf("listing %s: %w", s.dir, err)
 	}
 	var repos []source.Repo
+	var skipped []string
 	seen := map[string]string{}
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+	var visit func(rel string, level int) error
+	visit = func(rel string, level int) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		p := filepath.Join(s.dir, e.Name())
-		if !isRepo(p) {
-			continue
+		entries, err := os.ReadDir(filepath.Join(s.dir, rel))
+		if err != nil {
+			if rel == "" {
+				return err
+			}
+			s.log.Warn("directory not readable; repos below it are not scanned", zap.String("dir", rel), zap.Error(err))
+			return nil
 		}
-		name := strings.TrimSuffix(e.Name(), ".git")
-		if first, dup := seen[name]; dup {
-			// A clone "x" and a mirror "x.git" would share one identity.
-			s.log.Warn("two repos with one name; scanning the first only", zap.String("name", name),
-				zap.String("scanned", first), zap.String("skipped", p))
-			continue
+		for _, e := range entries {
+			if !e.IsDir() { // symlinks are not directories here: never followed
+				continue
+			}
+			child := path.Join(rel, e.Name())
+			full := filepath.Join(s.dir, child)
+			if !isRepo(full) {
+				if level < s.depth {
+					if err := visit(child, level+1); err != nil {
+						return err
+					}
+				} else {
+					skipped = append(skipped, child)
+				}
+				continue
+			}
+			name := strings.TrimSuffix(child, ".git")
+			if first, dup := seen[name]; dup {
+				// A clone "x" and a mirror "x.git" would share one identity.
+				s.log.Warn("two repos with one name; scanning the first only", zap.String("name", name),
+					zap.String("scanned", first), zap.String("skipped", full))
+				continue
+			}
+			seen[name] = full
+			repos = append(repos, source.Repo{Source: s.name, Name: name, Ref: full})
 		}
-		seen[name] = p
-		repos = append(repos, source.Repo{Source: s.name, Name: name, Ref: p})
+		return nil
+	}
+	if err := visit("", 1); err != nil {
+		return nil, fmt.Errorf("listing %s: %w", s.dir, err)
+	}
+	if len(repos) == 0 {
+		return nil, s.noRepos(skipped)
 	}
 	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
 	return repos, nil
+}
+
+// noRepos explains an empty listing: what was skipped, and the depth that
+// would find repos when there is one.
+func (s *Source) noRepos(skipped []string) error {
+	if len(skipped) == 0 {
+		return fmt.Errorf("no git repository under %s (depth %d): it holds no directory", s.dir, s.depth)
+	}
+	sort.Strings(skipped)
+	names := strings.Join(skipped[:min(5, len(skipped))], ", ")
+	if len(skipped) > 5 {
+		names += fmt.Sprintf(" and %d more", len(skipped)-5)
+	}
+	msg := fmt.Sprintf("no git repository under %s (depth %d): skipped %s (not git repositories)", s.dir, s.depth, names)
+	if d := repoDepth(s.dir, s.depth+1); d > 0 {
+		msg += fmt.Sprintf("; repos lie %d levels down: set depth: %d", d, d)
+	}
+	return errors.New(msg)
+}
+
+// repoDepth is the shallowest level from `from` to MaxDepth holding a repo
+// below dir, or 0.
+func repoDepth(dir string, from int) int {
+	level := []string{dir}
+	visited := 0
+	for d := 1; d <= MaxDepth && len(level) > 0; d++ {
+		var next []string
+		for _, p := range level {
+			if visited++; visited > 10_000 {
+				return 0 // a home directory, not a layout of clones
+			}
+			entries, _ := os.ReadDir(p)
+			for _, e := range entries {
+				if !e.IsDir() {
+					continue
+				}
+				child := filepath.Join(p, e.Name())
+				if isRepo(child) {
+					if d >= from {
+						return d
+					}
+					continue
+				}
+				next = append(next, child)
+			}
+		}
+		level = next
+	}
+	return 0
 }
 
 func isRepo(dir string) bool {
@@ -114,7 +205,7 @@ func (s *Source) Head(_ context.Context, repo source.Repo) (string, error) {
 		ref, err = r.Head()
 	}
 	if errors.Is(err, plumbing.ErrReferenceNotFound) {
-		return "", source.ErrEmpty
+		return "", unborn(r, repo)
 	}
 	if err != nil {
 		return "", fmt.Errorf("resolving HEAD of %s: %w", repo.Name, err)
@@ -124,6 +215,36 @@ func (s *Source) Head(_ context.Context, repo source.Repo) (string, error) {
 		return "", fmt.Errorf("HEAD of %s (%s): %w", repo.Name, ref.Hash(), err)
 	}
 	return ref.Hash().String(), nil
+}
+
+// unborn explains a HEAD that resolves to nothing: a repo with no ref at
+// all is empty; one whose HEAD names a missing branch while other refs
+// exist is broken, and counting it as empty would drop its adoption.
+func unborn(r *git.Repository, repo source.Repo) error {
+	refs, err := r.References()
+	if err != nil {
+		return fmt.Errorf("listing refs of %s: %w", repo.Name, err)
+	}
+	var names []string
+	_ = refs.ForEach(func(ref *plumbing.Reference) error {
+		if ref.Name() != plumbing.HEAD && ref.Type() == plumbing.HashReference {
+			names = append(names, ref.Name().String())
+		}
+		return nil
+	})
+	if len(names) == 0 {
+		return source.ErrEmpty
+	}
+	target := "a missing ref"
+	if head, err := r.Storer.Reference(plumbing.HEAD); err == nil && head.Type() == plumbing.SymbolicReference {
+		target = head.Target().String()
+	}
+	sort.Strings(names)
+	list := strings.Join(names[:min(3, len(names))], ", ")
+	if len(names) > 3 {
+		list += fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return fmt.Errorf("HEAD of %s names %s, which does not exist; the repo has %s", repo.Name, target, list)
 }
 
 // Open lists the files of the commit's tree without reading any blob.
@@ -141,33 +262,74 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 		return nil, fmt.Errorf("reading tree of %s: %w", repo.Name, err)
 	}
 	t := &tree{repo: r, blobs: map[string]plumbing.Hash{}}
-	walker := object.NewTreeWalker(root, true, nil)
-	defer walker.Close()
-	for {
-		name, entry, err := walker.Next()
-		if errors.Is(err, io.EOF) {
-			break
+	skipped, err := t.walk(ctx, root)
+	if err != nil {
+		return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
+	}
+	if len(skipped) > 0 {
+		s.log.Warn("files with names no checkout would accept are not scanned", zap.String("repo", repo.Name),
+			zap.Int("files", len(skipped)), zap.Strings("examples", skipped[:min(3, len(skipped))]))
+	}
+	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
+	return t, nil
+}
+
+// walk lists the regular files below root with an explicit stack, so a
+// hostile tree nested 100,000 levels deep costs memory, not the goroutine
+// stack. Entries whose name git itself refuses to check out (control
+// characters, "..", "/") are left out and returned, quoted: one bad name
+// costs that file, not the repo.
+func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, err error) {
+	type dir struct {
+		tree   *object.Tree
+		prefix string
+	}
+	stack := []dir{{root, ""}}
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		if err != nil {
-			return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
-		}
-		if len(t.entries)%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+		for _, e := range d.tree.Entries {
+			p := d.prefix + e.Name
+			if !validName(e.Name) {
+				skipped = append(skipped, strconv.Quote(p))
+				continue
+			}
+			switch {
+			case e.Mode == filemode.Dir:
+				sub, err := t.repo.TreeObject(e.Hash)
+				if err != nil {
+					return nil, fmt.Errorf("%s: %w", p, err)
+				}
+				stack = append(stack, dir{sub, p + "/"})
+			// Symlinks and submodules are not followed: a link could point
+			// outside the repo, a submodule is another repo.
+			case e.Mode == filemode.Regular || e.Mode == filemode.Executable || e.Mode == filemode.Deprecated:
+				if len(t.entries) >= source.MaxTreeEntries {
+					return nil, fmt.Errorf("more than %d files", source.MaxTreeEntries)
+				}
+				t.entries = append(t.entries, source.Entry{Path: p, Size: -1, Blob: e.Hash.String()})
+				t.blobs[p] = e.Hash
 			}
 		}
-		if len(t.entries) >= source.MaxTreeEntries {
-			return nil, fmt.Errorf("tree of %s has more than %d files", repo.Name, source.MaxTreeEntries)
-		}
-		// Symlinks and submodules are not followed: a link could point
-		// outside the repo, a submodule is another repo.
-		if entry.Mode != filemode.Regular && entry.Mode != filemode.Executable && entry.Mode != filemode.Deprecated {
-			continue
-		}
-		t.entries = append(t.entries, source.Entry{Path: name, Size: -1, Blob: entry.Hash.String()})
-		t.blobs[name] = entry.Hash
 	}
-	return t, nil
+	return skipped, nil
+}
+
+// validName is a tree entry name a checkout would create: not empty, not
+// "." or "..", no "/" and no control character.
+func validName(name string) bool {
+	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		return false
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 type tree struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/uptake-dev/uptake/collector/source"
@@ -217,5 +218,106 @@ func TestGitCLILayouts(t *testing.T) {
 		if string(b) != "module main\n" {
 			t.Errorf("%s: go.mod = %q, want the default branch's", r.Name, b)
 		}
+	}
+}
+
+func TestListNestedLayoutsAndExplainsAnEmptyOne(t *testing.T) {
+	root := t.TempDir()
+	commitFiles(t, filepath.Join(root, "github.com", "acme", "pay-api"), map[string]string{"go.mod": "module a\n"})
+	commitFiles(t, filepath.Join(root, "gitlab.example", "team", "web"), map[string]string{"go.mod": "module b\n"})
+	must(t, os.MkdirAll(filepath.Join(root, "notes", "2026"), 0o755))
+	// A symlinked directory is never followed, even to a repo.
+	outside := t.TempDir()
+	commitFiles(t, filepath.Join(outside, "secret"), map[string]string{"x": "y"})
+	must(t, os.MkdirAll(filepath.Join(root, "github.com", "links"), 0o755))
+	must(t, os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "github.com", "links", "secret")))
+
+	_, err := New(uconfig.Source{Name: "m", Path: root}, nil).List(context.Background())
+	want := "no git repository under " + root + " (depth 1): skipped github.com, gitlab.example, notes (not git repositories); repos lie 3 levels down: set depth: 3"
+	if err == nil || err.Error() != want {
+		t.Fatalf("depth 1 over a ghq layout: err = %v\nwant %s", err, want)
+	}
+
+	repos, err := New(uconfig.Source{Name: "m", Path: root, Depth: 3}, nil).List(context.Background())
+	must(t, err)
+	var names []string
+	for _, r := range repos {
+		names = append(names, r.Name)
+	}
+	if !equal(names, []string{"github.com/acme/pay-api", "gitlab.example/team/web"}) {
+		t.Fatalf("depth 3 lists %v", names)
+	}
+
+	empty := t.TempDir()
+	if _, err := New(uconfig.Source{Name: "m", Path: empty}, nil).List(context.Background()); err == nil || err.Error() != "no git repository under "+empty+" (depth 1): it holds no directory" {
+		t.Fatalf("empty dir: err = %v", err)
+	}
+
+	errs := source.Validate(&uconfig.Config{File: "u.yml", Sources: []uconfig.Source{{Name: "m", Type: "local", Path: root, Depth: 9}}})
+	if len(errs) != 1 || errs[0].Msg != `source "m": depth must be from 1 to 8, got 9` {
+		t.Fatalf("depth 9: %v", errs)
+	}
+}
+
+func TestUnbornHeadWithOtherRefsIsAnError(t *testing.T) {
+	root := t.TempDir()
+	r, _ := commitFiles(t, filepath.Join(root, "svc"), map[string]string{"go.mod": "module a\n"})
+	// HEAD names a branch that was deleted; master still exists.
+	must(t, r.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, "refs/heads/gone")))
+	_, err := git.PlainInit(filepath.Join(root, "fresh"), false)
+	must(t, err)
+	s := New(uconfig.Source{Name: "m", Path: root}, nil)
+	repos, err := s.List(context.Background())
+	must(t, err)
+	_, err = s.Head(context.Background(), repos[1])
+	if err == nil || errors.Is(err, source.ErrEmpty) || err.Error() != "HEAD of svc names refs/heads/gone, which does not exist; the repo has refs/heads/master" {
+		t.Fatalf("HEAD naming a missing branch: err = %v, want a repo error", err)
+	}
+	if _, err := s.Head(context.Background(), repos[0]); !errors.Is(err, source.ErrEmpty) {
+		t.Fatalf("a repo with no refs: err = %v, want ErrEmpty", err)
+	}
+}
+
+func TestABadFileNameCostsThatFileOnly(t *testing.T) {
+	root := t.TempDir()
+	r, _ := commitFiles(t, filepath.Join(root, "svc"), map[string]string{"go.mod": "module a\n"})
+	// Write a tree git would refuse to check out, with the plumbing.
+	blob := r.Storer.NewEncodedObject()
+	blob.SetType(plumbing.BlobObject)
+	w, _ := blob.Writer()
+	_, _ = w.Write([]byte("module a\n"))
+	must(t, w.Close())
+	bh, err := r.Storer.SetEncodedObject(blob)
+	must(t, err)
+	sub := &object.Tree{Entries: []object.TreeEntry{{Name: "bad\nname", Mode: filemode.Regular, Hash: bh}, {Name: "go.mod", Mode: filemode.Regular, Hash: bh}}}
+	subObj := r.Storer.NewEncodedObject()
+	must(t, sub.Encode(subObj))
+	sh, err := r.Storer.SetEncodedObject(subObj)
+	must(t, err)
+	top := &object.Tree{Entries: []object.TreeEntry{
+		{Name: "..", Mode: filemode.Regular, Hash: bh},
+		{Name: "ctl\x01", Mode: filemode.Regular, Hash: bh},
+		{Name: "go.mod", Mode: filemode.Regular, Hash: bh},
+		{Name: "svc", Mode: filemode.Dir, Hash: sh},
+	}}
+	topObj := r.Storer.NewEncodedObject()
+	must(t, top.Encode(topObj))
+	th, err := r.Storer.SetEncodedObject(topObj)
+	must(t, err)
+	commit := &object.Commit{Author: object.Signature{Name: "t", Email: "t@x", When: time.Unix(0, 0)}, Committer: object.Signature{Name: "t", Email: "t@x", When: time.Unix(0, 0)}, Message: "bad names", TreeHash: th}
+	cObj := r.Storer.NewEncodedObject()
+	must(t, commit.Encode(cObj))
+	ch, err := r.Storer.SetEncodedObject(cObj)
+	must(t, err)
+
+	s := New(uconfig.Source{Name: "m", Path: root}, nil)
+	tr, err := s.Open(context.Background(), source.Repo{Name: "svc", Ref: filepath.Join(root, "svc")}, ch.String())
+	must(t, err)
+	var paths []string
+	for _, e := range tr.Entries() {
+		paths = append(paths, e.Path)
+	}
+	if !equal(paths, []string{"go.mod", "svc/go.mod"}) {
+		t.Fatalf("entries %q, want the well-named files only", paths)
 	}
 }
