@@ -297,8 +297,8 @@ func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, e
 				skipped = append(skipped, strconv.Quote(p))
 				continue
 			}
-			switch {
-			case e.Mode == filemode.Dir:
+			switch e.Mode {
+			case filemode.Dir:
 				sub, err := t.repo.TreeObject(e.Hash)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", p, err)
@@ -306,7 +306,7 @@ func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, e
 				stack = append(stack, dir{sub, p + "/"})
 			// Symlinks and submodules are not followed: a link could point
 			// outside the repo, a submodule is another repo.
-			case e.Mode == filemode.Regular || e.Mode == filemode.Executable || e.Mode == filemode.Deprecated:
+			case filemode.Regular, filemode.Executable, filemode.Deprecated:
 				if len(t.entries) >= source.MaxTreeEntries {
 					return nil, fmt.Errorf("more than %d files", source.MaxTreeEntries)
 				}
