@@ -285,20 +285,29 @@ func Parse(file string, data []byte) (*Config, error) {
 	c := &Config{File: file}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, Errors{{File: file, Msg: "empty configuration"}}
-		}
-		return nil, yamlErrors(file, err)
+	decodeErr := dec.Decode(c)
+	if errors.Is(decodeErr, io.EOF) {
+		return nil, Errors{{File: file, Msg: "empty configuration"}}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(file, err)
+		return nil, yamlErrors(file, err, nil)
 	}
+	var typeErrs Errors
+	if decodeErr != nil {
+		typeErrs = yamlErrors(file, decodeErr, keyIndex(&root))
+		if !errors.As(decodeErr, new(*yaml.TypeError)) {
+			return nil, typeErrs
+		}
+	}
+	// A type error leaves the rest decoded: validate it too, so one bad
+	// value does not hide the file's other problems.
 	c.recordLines(&root)
 	c.applyDefaults()
 	c.resolvePaths(filepath.Dir(file))
-	if errs := c.validate(); len(errs) > 0 {
+	errs := append(typeErrs, withoutLines(c.validate(), typeErrs)...)
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 		// The decoded config comes back too, so callers can add the
 		// detectors' own rule errors to the same report.
 		return c, errs
@@ -306,7 +315,25 @@ func Parse(file string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-func yamlErrors(file string, err error) Errors {
+// withoutLines drops the errors at lines already reported: a value that
+// did not decode is zero, and "is required" about it would be noise.
+func withoutLines(errs, reported Errors) Errors {
+	seen := map[int]bool{}
+	for _, e := range reported {
+		seen[e.Line] = true
+	}
+	var out Errors
+	for _, e := range errs {
+		if e.Line == 0 || !seen[e.Line] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// yamlErrors splits a decoder error into file:line errors, in the file's
+// terms when idx (the file's keys by line) is known.
+func yamlErrors(file string, err error, idx map[int][]keyAt) Errors {
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -318,7 +345,7 @@ func yamlErrors(file string, err error) Errors {
 	for _, m := range msgs {
 		if g := yamlLineRE.FindStringSubmatch(strings.TrimPrefix(m, "yaml: ")); g != nil {
 			line, _ := strconv.Atoi(g[1]) // the regexp matched digits
-			out = append(out, Error{File: file, Line: line, Msg: g[2]})
+			out = append(out, Error{File: file, Line: line, Msg: rewrite(idx, line, g[2])})
 			continue
 		}
 		out = append(out, Error{File: file, Msg: m})

@@ -2,6 +2,7 @@ package config
 
 import (
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,10 @@ func TestGoodConfig(t *testing.T) {
 
 // Each *-bad.yml must be rejected with these messages at these lines.
 var badConfigs = map[string][]string{
-	"unknown-key-bad.yml":        {"unknown-key-bad.yml:5: field colour not found"},
+	"unknown-key-bad.yml": {`unknown-key-bad.yml:5: unknown key "colour" in source "mirror"`},
+	"typo-key-bad.yml":    {`typo-key-bad.yml:9: unknown key "lifecyle" in offering "a"; did you mean "lifecycle"?`, `typo-key-bad.yml:3: unknown key "concurency" in scan; did you mean "concurrency"?`},
+	"type-error-bad.yml": {`type-error-bad.yml:2: scan.concurrency: "lots" is not a whole number`, `type-error-bad.yml:3: scan.repo_timeout: "soon" is not a duration like 30s or 2h`,
+		`type-error-bad.yml:7: offering "a": owner is required`, `type-error-bad.yml:12: offering "b": target: "high" is not a mapping`},
 	"missing-fields-bad.yml":     {`missing-fields-bad.yml:4: offering "a": owner is required`, `offering "a": lifecycle is required`, `offering "a": at least one detect rule is required`},
 	"duplicate-offering-bad.yml": {`duplicate-offering-bad.yml:8: offering "a": duplicate name (first at line 4)`},
 	"bad-lifecycle-bad.yml":      {`bad-lifecycle-bad.yml:4: offering "a": lifecycle must be one of experimental, beta, ga, deprecated, got "stable"`},
@@ -88,4 +92,18 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted a config without sources or offerings")
 		}
 	})
+}
+
+func TestEditDistanceAndNearest(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{{"lifecyle", "lifecycle", 1}, {"ownr", "owner", 1}, {"detcet", "detect", 1}, {"", "abc", 3}, {"same", "same", 0}, {"kitten", "sitting", 3}} {
+		if got := editDistance(c.a, c.b); got != c.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+	if got := nearest("colour", yamlKeys(reflect.TypeOf(Source{}))); got != "" {
+		t.Errorf("nearest(colour) = %q, want no suggestion: nothing is close", got)
+	}
 }
