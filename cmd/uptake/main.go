@@ -160,13 +160,15 @@ func parseShard(s string) (int, int, error) {
 }
 
 type checkCmd struct {
-	cmd    *kingpin.CmdClause
-	config *string
+	cmd        *kingpin.CmdClause
+	config     *string
+	syntaxOnly *bool
 }
 
 func newCheckCmd(app *kingpin.Application) *checkCmd {
-	c := &checkCmd{cmd: app.Command("check", "Validate a config file; print FILE:LINE: message for each problem.")}
+	c := &checkCmd{cmd: app.Command("check", "Validate a config file, and what a scan needs from this machine (source paths, token variables, key and CA files); print FILE:LINE: message for each problem.")}
 	c.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
+	c.syntaxOnly = c.cmd.Flag("syntax-only", "Check the file alone, not the paths, variables and files it names (for CI, away from the machine that scans).").Bool()
 	return c
 }
 
@@ -175,6 +177,12 @@ func (c *checkCmd) run() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if !*c.syntaxOnly {
+		if errs := source.Preflight(l.Config); len(errs) > 0 {
+			fmt.Fprintln(os.Stderr, errs)
+			return 1
+		}
 	}
 	fmt.Printf("%s: OK: %d sources, %d offerings, detectors in use: %v; rule set %s\n",
 		*c.config, len(l.Config.Sources), len(l.Config.Offerings), l.Plan.Kinds(), l.Plan.Hash())

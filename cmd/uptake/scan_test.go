@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,4 +108,48 @@ func TestCheck(t *testing.T) {
 	if code := run([]string{"check", "--config", bad}); code != 1 {
 		t.Fatalf("check of a bad config exited %d", code)
 	}
+
+	// A valid file naming what this machine lacks: the syntax passes, the
+	// preflight does not.
+	dir := t.TempDir()
+	needs := filepath.Join(dir, "needs.yml")
+	must(t, os.WriteFile(needs, []byte(`sources:
+  - {name: mirror, type: local, path: ./missing}
+  - {name: gh, type: github, org: acme, token_env: UPTAKE_TEST_UNSET_TOKEN, tls: {ca_file: ./ca.pem}}
+offerings:
+  - {name: a, owner: o, lifecycle: ga, detect: [{kind: gomod, module: x}]}
+`), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "ca.pem"), []byte("not a certificate"), 0o644))
+	if code := run([]string{"check", "--config", needs, "--syntax-only"}); code != 0 {
+		t.Fatalf("check --syntax-only of a valid file exited %d", code)
+	}
+	out := captureStderr(t, func() {
+		if code := run([]string{"check", "--config", needs}); code != 1 {
+			t.Errorf("check of a file whose paths and token are missing exited %d", code)
+		}
+	})
+	for _, want := range []string{
+		`needs.yml:2: source "mirror": path ` + filepath.Join(dir, "missing") + `: no such file or directory`,
+		`needs.yml:3: source "gh": environment variable UPTAKE_TEST_UNSET_TOKEN is empty or unset`,
+		`needs.yml:3: source "gh": tls.ca_file ` + filepath.Join(dir, "ca.pem") + ` holds no PEM certificate`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// captureStderr returns what f writes to os.Stderr.
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	must(t, err)
+	saved := os.Stderr
+	os.Stderr = w
+	done := make(chan string)
+	go func() { b, _ := io.ReadAll(r); done <- string(b) }()
+	f()
+	os.Stderr = saved
+	must(t, w.Close())
+	return <-done
 }

@@ -22,6 +22,10 @@ type Type struct {
 	// Validate checks a source of this type; each message is reported at
 	// the source's line, after its name. Nil accepts every source.
 	Validate func(config.Source) []string
+	// Preflight checks what a scan of the source needs from this machine —
+	// paths that exist, token variables that are set, files that can be
+	// read — without a request; nil needs nothing. `uptake check` runs it.
+	Preflight func(config.Source) []string
 	// New builds the source; it makes no request. Its errors need not name
 	// the source: New in this package does.
 	New func(config.Source, Options) (Source, error)
@@ -120,6 +124,22 @@ func Validate(cfg *config.Config) config.Errors {
 			for _, msg := range t.Validate(s) {
 				add(msg)
 			}
+		}
+	}
+	return errs
+}
+
+// Preflight runs every source type's Preflight over cfg's sources (which
+// Validate accepted), with errors at each source's line.
+func Preflight(cfg *config.Config) config.Errors {
+	var errs config.Errors
+	for _, s := range cfg.Sources {
+		t, ok := lookup(s.Type)
+		if !ok || t.Preflight == nil {
+			continue
+		}
+		for _, msg := range t.Preflight(s) {
+			errs = append(errs, config.Error{File: cfg.File, Line: s.Line, Msg: fmt.Sprintf("source %q: %s", s.Name, msg)})
 		}
 	}
 	return errs

@@ -93,8 +93,9 @@ var _ source.Source = (*Source)(nil)
 
 func init() {
 	source.Register("github", source.Type{
-		Keys:     append([]string{"org", "user", "app_id", "installation_id", "private_key_file", "forks", "graphql"}, remote.Keys...),
-		Validate: validate,
+		Keys:      append([]string{"org", "user", "app_id", "installation_id", "private_key_file", "forks", "graphql"}, remote.Keys...),
+		Validate:  validate,
+		Preflight: remote.Preflight,
 		New: func(cfg config.Source, o source.Options) (source.Source, error) {
 			return New(cfg, Options{Teams: o.HostTeams, Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
 		},

@@ -33,8 +33,9 @@ const perPage = 100
 
 func init() {
 	source.Register("gitlab", source.Type{
-		Keys:     append([]string{"group", "include_subgroups"}, remote.Keys...),
-		Validate: validate,
+		Keys:      append([]string{"group", "include_subgroups"}, remote.Keys...),
+		Validate:  validate,
+		Preflight: remote.Preflight,
 		New: func(cfg config.Source, o source.Options) (source.Source, error) {
 			return New(cfg, Options{Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
 		},

@@ -41,8 +41,24 @@ func init() {
 			}
 			return errs
 		},
-		New: func(cfg config.Source, o source.Options) (source.Source, error) { return New(cfg, o.Logger), nil },
+		Preflight: preflight,
+		New:       func(cfg config.Source, o source.Options) (source.Source, error) { return New(cfg, o.Logger), nil },
 	})
+}
+
+// preflight checks that path is a directory this user can list.
+func preflight(s config.Source) []string {
+	info, err := os.Stat(s.Path)
+	switch {
+	case err != nil:
+		return []string{fmt.Sprintf("path %s: %v", s.Path, errors.Unwrap(err))}
+	case !info.IsDir():
+		return []string{fmt.Sprintf("path %s is not a directory", s.Path)}
+	}
+	if _, err := os.ReadDir(s.Path); err != nil {
+		return []string{fmt.Sprintf("path %s cannot be listed: %v", s.Path, errors.Unwrap(err))}
+	}
+	return nil
 }
 
 // Source is a directory whose subdirectories, depth levels down, are git repos.
