@@ -41,6 +41,7 @@ type snapshotAPI struct {
 type apiQuery struct {
 	team, repo    string
 	limit, offset int
+	pretty        bool
 }
 
 func (a *snapshotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -54,29 +55,32 @@ func (a *snapshotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var body []byte
 	if q == (apiQuery{}) {
-		body, err = a.whole(s)
-	} else {
-		var out *snapshot.Snapshot
-		var total int
-		if out, total, err = query(r.Context(), s, q); err == nil {
-			w.Header().Set("X-Total-Count", strconv.Itoa(total))
-			body, err = encode(out)
+		body, err := a.whole(s)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
 		}
-	}
-	if r.Context().Err() != nil {
-		return // the client left; nobody reads an answer
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
 		return
 	}
+	out, total, err := query(r.Context(), s, q)
+	if err != nil {
+		return // only the client leaving stops a query; nobody reads an answer
+	}
 	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
+	w.Header().Set("X-Total-Count", strconv.Itoa(total))
+	// Streamed: a filtered or pretty answer is encoded per request, never
+	// held whole.
+	enc := json.NewEncoder(w)
+	if q.pretty {
+		enc.SetIndent("", "  ")
+	}
+	_ = enc.Encode(out)
 }
 
-// whole is the encoded snapshot, encoded once per snapshot.
+// whole is the compact encoded snapshot, encoded once per snapshot.
 func (a *snapshotAPI) whole(s *snapshot.Snapshot) ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -92,15 +96,20 @@ func (a *snapshotAPI) whole(s *snapshot.Snapshot) ([]byte, error) {
 
 func encode(s *snapshot.Snapshot) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	err := enc.Encode(s)
+	err := json.NewEncoder(&buf).Encode(s)
 	return buf.Bytes(), err
 }
 
 func parseAPIQuery(r *http.Request) (apiQuery, error) {
 	v := r.URL.Query()
 	q := apiQuery{team: v.Get("team"), repo: v.Get("repo")}
+	switch v.Get("pretty") {
+	case "", "0", "false":
+	case "1", "true":
+		q.pretty = true
+	default:
+		return q, fmt.Errorf("pretty: %q is not 1 or 0", v.Get("pretty"))
+	}
 	if len(q.team) > maxPatternLength {
 		return q, fmt.Errorf("team: longer than %d bytes", maxPatternLength)
 	}

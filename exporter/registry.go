@@ -9,13 +9,12 @@ import (
 	"github.com/prometheus/common/expfmt"
 )
 
-// NewRegistry holds every metric /metrics serves: the snapshot's const
-// metrics, build info, Go and process metrics, and extra (the running
-// totals and the config gauges).
-func NewRegistry(snapshot *Collector, extra ...prometheus.Collector) (*prometheus.Registry, error) {
+// NewLiveRegistry holds the metrics /metrics gathers at every scrape:
+// build info, Go and process metrics, and extra (the running totals and
+// the config gauges). The snapshot's series are MetricsHandler's.
+func NewLiveRegistry(extra ...prometheus.Collector) (*prometheus.Registry, error) {
 	reg := prometheus.NewRegistry()
 	cs := append([]prometheus.Collector{
-		snapshot,
 		versioncollector.NewCollector("uptake"),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 
@@ -14,8 +13,11 @@ import (
 
 // WebOptions wire the handlers to the running process.
 type WebOptions struct {
-	Gatherer prometheus.Gatherer
-	Logger   *slog.Logger
+	// Snapshots is the snapshot's const-metric collector; Live gathers the
+	// process's own series at every scrape.
+	Snapshots *Collector
+	Live      prometheus.Gatherer
+	Logger    *slog.Logger
 	// Ready reports whether the first scan has completed.
 	Ready func() bool
 	// Reload applies the config file anew; its error is shown to the caller.
@@ -33,10 +35,7 @@ type WebOptions struct {
 // endpoints, the snapshot as JSON and a landing page.
 func NewMux(o WebOptions) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(o.Gatherer, promhttp.HandlerOpts{
-		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelError),
-		EnableOpenMetrics: true,
-	}))
+	mux.Handle("/metrics", NewMetricsHandler(o.Snapshots, o.Live, o.Logger))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("Healthy.\n"))

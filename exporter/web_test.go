@@ -31,7 +31,11 @@ func testSnapshot(repos int) *snapshot.Snapshot {
 
 func testMux(t *testing.T, o WebOptions) *httptest.Server {
 	t.Helper()
-	o.Gatherer = prometheus.NewRegistry()
+	if o.Snapshot == nil {
+		o.Snapshot = func() *snapshot.Snapshot { return nil }
+	}
+	o.Snapshots = NewCollector(o.Snapshot, 0)
+	o.Live = prometheus.NewRegistry()
 	o.Logger = slog.New(slog.DiscardHandler)
 	if o.Ready == nil {
 		o.Ready = func() bool { return true }
@@ -181,5 +185,19 @@ func TestQueryStopsWhenTheClientLeaves(t *testing.T) {
 	cancel()
 	if _, _, err := query(ctx, testSnapshot(5000), apiQuery{repo: "**/repo-1*"}); err == nil {
 		t.Fatal("a query kept running for a request whose context ended")
+	}
+}
+
+func TestSnapshotAPIIsCompactUnlessPretty(t *testing.T) {
+	s := testSnapshot(2)
+	srv := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }})
+	if _, _, body := do(t, "GET", srv.URL+"/api/v1/snapshot"); strings.Count(body, "\n") != 1 {
+		t.Errorf("default answer is not compact:\n%.200s", body)
+	}
+	if _, _, body := do(t, "GET", srv.URL+"/api/v1/snapshot?pretty=1"); !strings.Contains(body, "\n  \"repos\": [") {
+		t.Errorf("?pretty=1 is not indented:\n%.200s", body)
+	}
+	if code, _, _ := do(t, "GET", srv.URL+"/api/v1/snapshot?pretty=yes"); code != http.StatusBadRequest {
+		t.Errorf("?pretty=yes: %d, want 400", code)
 	}
 }

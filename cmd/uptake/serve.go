@@ -66,7 +66,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	defer p.close()
 	r := p.runner
 
-	reg, err := exporter.NewRegistry(exporter.NewCollector(r.Snapshot, *c.interval), append(p.metrics.Collectors(), r.Collectors()...)...)
+	live, err := exporter.NewLiveRegistry(append(p.metrics.Collectors(), r.Collectors()...)...)
 	if err != nil {
 		log.Error("registering metrics", zap.Error(err))
 		return 1
@@ -81,12 +81,13 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	}
 
 	mux, err := exporter.NewMux(exporter.WebOptions{
-		Gatherer: reg,
-		Logger:   slogger(log),
-		Ready:    func() bool { return r.Snapshot() != nil },
-		Reload:   r.Reload,
-		Scan:     r.ScanNow,
-		Snapshot: r.Snapshot,
+		Snapshots: exporter.NewCollector(r.Snapshot, *c.interval),
+		Live:      live,
+		Logger:    slogger(log),
+		Ready:     func() bool { return r.Snapshot() != nil },
+		Reload:    r.Reload,
+		Scan:      r.ScanNow,
+		Snapshot:  r.Snapshot,
 
 		EnableLifecycle: *c.lifecycle,
 	})
