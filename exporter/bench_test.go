@@ -1,0 +1,69 @@
+package exporter
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/uptake-dev/uptake/collector/snapshot"
+)
+
+// estateSnapshot is 10,000 repos × 50 offerings × 300 teams, the estate
+// the /metrics targets are set for (~150k series).
+func estateSnapshot() *snapshot.Snapshot {
+	s := &snapshot.Snapshot{Time: time.Now()}
+	ratio := 0.5
+	for o := range 50 {
+		name := fmt.Sprintf("offering-%02d", o)
+		s.Offerings = append(s.Offerings, snapshot.OfferingReport{Name: name, Owner: "platform", Lifecycle: "ga", Latest: "v1.4.0",
+			Versions: []snapshot.VersionCount{{Version: "v1.4.0", Repos: 10}, {Version: "v1.3.0", Repos: 5}}})
+		for t := range 300 {
+			s.Summary = append(s.Summary, snapshot.Cell{Offering: name, Team: fmt.Sprintf("team-%03d", t), Adopted: 1, Total: 2, TeamRepos: 33, Ratio: &ratio, Outdated: 1})
+		}
+	}
+	for t := range 300 {
+		s.Teams = append(s.Teams, snapshot.TeamReport{Name: fmt.Sprintf("team-%03d", t), Repos: 33})
+	}
+	for r := range 10_000 {
+		s.Repos = append(s.Repos, snapshot.RepoReport{Source: "gh", Name: fmt.Sprintf("acme/repo-%05d", r), Team: fmt.Sprintf("team-%03d", r%300)})
+	}
+	s.Sources = []snapshot.SourceScan{{Name: "gh", OK: true, Repos: 10_000}}
+	return s
+}
+
+// BenchmarkMetricsScrape is one gzip scrape of the estate: the cached
+// handler beside promhttp gathering and encoding the same collectors, its
+// reference measured in the same run.
+func BenchmarkMetricsScrape(b *testing.B) {
+	snap := estateSnapshot()
+	get := func() *snapshot.Snapshot { return snap }
+	live := prometheus.NewRegistry()
+	live.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	whole := prometheus.NewRegistry()
+	whole.MustRegister(NewCollector(get, time.Hour), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, h := range []struct {
+		name    string
+		handler http.Handler
+	}{
+		{"cached", NewMetricsHandler(NewCollector(get, time.Hour), live, slog.New(slog.DiscardHandler))},
+		{"promhttp-reference", promhttp.HandlerFor(whole, promhttp.HandlerOpts{EnableOpenMetrics: true})},
+	} {
+		b.Run(h.name, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest("GET", "/metrics", nil)
+				req.Header.Set("Accept-Encoding", "gzip")
+				rec := httptest.NewRecorder()
+				h.handler.ServeHTTP(rec, req)
+				_, _ = io.Copy(io.Discard, rec.Body)
+			}
+		})
+	}
+}
