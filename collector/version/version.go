@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/Masterminds/semver/v3"
 )
@@ -56,7 +57,9 @@ var releaseWords = map[string]bool{
 // "~=1.4", "==1.2.*"), Ruby and Terraform "~> 1.2", Maven and Gradle
 // ranges ("[1.0,2.0)", "]1.0,2.0[", "[1.5]"), Gradle "1.+" and "1.2!!",
 // calendar versions ("2024.01.15").
-func Clean(raw string) string {
+func Clean(raw string) string { return cleaned.get(raw, clean) }
+
+func clean(raw string) string {
 	s := strings.Trim(strings.TrimSpace(raw), `"'`)
 	// PEP 508 environment markers follow a ';'.
 	if i := strings.IndexByte(s, ';'); i >= 0 {
@@ -193,6 +196,50 @@ type parsed struct {
 }
 
 func parse(label string) (parsed, bool) {
+	p := parsedLabels.get(label, func(l string) parseResult {
+		v, ok := parseLabel(l)
+		return parseResult{v, ok}
+	})
+	return p.v, p.ok
+}
+
+type parseResult struct {
+	v  parsed
+	ok bool
+}
+
+// An estate writes a few hundred distinct versions tens of thousands of
+// times; every evaluation compares them again. Results are memoised, up to
+// a bound a hostile estate cannot grow past.
+var (
+	cleaned      = memo[string]{m: map[string]string{}}
+	parsedLabels = memo[parseResult]{m: map[string]parseResult{}}
+)
+
+const memoEntries = 1 << 16
+
+type memo[V any] struct {
+	mu sync.RWMutex
+	m  map[string]V
+}
+
+func (c *memo[V]) get(key string, compute func(string) V) V {
+	c.mu.RLock()
+	v, ok := c.m[key]
+	c.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = compute(key)
+	c.mu.Lock()
+	if len(c.m) < memoEntries {
+		c.m[key] = v
+	}
+	c.mu.Unlock()
+	return v
+}
+
+func parseLabel(label string) (parsed, bool) {
 	if label == "" || label == Unknown || len(label) > semver.MaxVersionLen {
 		return parsed{}, false
 	}
