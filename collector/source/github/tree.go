@@ -151,7 +151,8 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	}
 	b, err := t.s.blob(ctx, t.owner, t.name, e.Blob)
 	if err != nil {
-		return nil, t.s.errorf("%s: reading %s: %w", t.repo.Name, path, err)
+		// The tree lists the blob: even a 404 is a fault, not a missing file.
+		return nil, source.Fault(t.s.errorf("%s: reading %s: %w", t.repo.Name, path, err))
 	}
 	if t.s.store != nil {
 		if err := t.s.store.Put(key, b); err != nil {

@@ -47,7 +47,8 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	rc, _, err := t.src.client.RepositoryFiles.GetRawFileReader(t.repo.Ref, path,
 		&gitlab.GetRawFileOptions{Ref: gitlab.Ptr(t.head)}, gitlab.WithContext(ctx))
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err))
+		// The tree lists the file: even a 404 is a fault, not a missing file.
+		return nil, source.Fault(fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err)))
 	}
 	defer rc.Close()
 	r := io.Reader(rc)
@@ -56,7 +57,7 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err))
+		return nil, source.Fault(fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err)))
 	}
 	if limit > 0 && int64(len(b)) > limit {
 		// The rest is never downloaded, so the size is only a lower bound.
