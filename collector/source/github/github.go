@@ -162,7 +162,10 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		log:      log,
 	}
 
-	clientOpts := []github.ClientOptionsFunc{github.WithUserAgent(remote.UserAgent()), github.WithDisableRateLimitCheck()}
+	clientOpts := []github.ClientOptionsFunc{
+		github.WithHTTPClient(&http.Client{CheckRedirect: remote.CheckRedirect(log)}),
+		github.WithUserAgent(remote.UserAgent()), github.WithDisableRateLimitCheck(),
+	}
 	// apiRoots are the API roots base_url may mean, most literal first.
 	var apiRoots []github.ClientOptionsFunc
 	if cfg.BaseURL != "" {

@@ -111,7 +111,10 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		t.MaxIdleConnsPerHost = 8
 	}
 	lim := newLimiter()
-	httpClient := &http.Client{Transport: lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics)))}
+	httpClient := &http.Client{
+		Transport:     lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics))),
+		CheckRedirect: remote.CheckRedirect(log),
+	}
 
 	wait := opts.Backoff
 	if wait == nil {
