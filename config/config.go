@@ -233,6 +233,9 @@ type Exporter struct {
 	MaxVersions int `yaml:"max_versions"`
 }
 
+// DefaultHTTPTimeout is scan.http_timeout when the key is absent.
+const DefaultHTTPTimeout = 30 * time.Second
+
 // DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
 var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
 
@@ -419,7 +422,7 @@ func (c *Config) applyDefaults() {
 	// Only an absent key: an explicit 0 would mean no deadline, which a
 	// stalled forge would turn into a hung scan, and is refused.
 	if _, set := c.lines["scan.http_timeout"]; !set {
-		c.Scan.HTTPTimeout = 30 * time.Second
+		c.Scan.HTTPTimeout = DefaultHTTPTimeout
 	}
 	if c.Exporter.MaxVersions == 0 {
 		c.Exporter.MaxVersions = 10

@@ -51,6 +51,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock rate-limit resets are measured against; default time.Now.
 	Now func() time.Time
+	// HTTPTimeout bounds each request attempt, body included, but not the
+	// waits for rate limits and retries; default config.DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
 }
 
 // Source is one configured GitHub org or user.
@@ -96,7 +99,7 @@ func init() {
 		Keys:     append([]string{"org", "user", "app_id", "installation_id", "private_key_file", "forks", "graphql"}, remote.Keys...),
 		Validate: validate,
 		New: func(cfg config.Source, o source.Options) (source.Source, error) {
-			return New(cfg, Options{Teams: o.HostTeams, Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
+			return New(cfg, Options{Teams: o.HostTeams, Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency, HTTPTimeout: o.HTTPTimeout})
 		},
 	})
 }
@@ -137,6 +140,9 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.HTTPTimeout <= 0 {
+		opts.HTTPTimeout = config.DefaultHTTPTimeout
+	}
 	log := opts.Logger
 
 	token, err := remote.Token(cfg)
@@ -156,7 +162,9 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		identity = "token/" + hex.EncodeToString(sum[:])
 	}
 	var rt http.RoundTripper = &revalidator{
-		next:     newLimiter(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.Concurrency, opts.Sleep, opts.Now, log),
+		// The deadline is below the limiter, so that it bounds each attempt
+		// and never a wait.
+		next:     newLimiter(remote.Deadline(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.HTTPTimeout), opts.Concurrency, opts.Sleep, opts.Now, log),
 		store:    opts.Store,
 		identity: identity,
 		log:      log,

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"go.uber.org/zap"
@@ -51,9 +52,10 @@ func TestBlobsAreVerified(t *testing.T) {
 	const content = "module a\n"
 	sha := blobSHA(content)
 	f := newFake(t, &fakeRepo{Name: "api", Files: map[string]string{"go.mod": content}})
-	forge := true
+	var forge atomic.Bool
+	forge.Store(true)
 	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
-		if !forge || !strings.HasSuffix(r.URL.Path, "/git/blobs/"+sha) {
+		if !forge.Load() || !strings.HasSuffix(r.URL.Path, "/git/blobs/"+sha) {
 			return false
 		}
 		w.Header().Set("Content-Type", "application/vnd.github.raw")
@@ -75,7 +77,7 @@ func TestBlobsAreVerified(t *testing.T) {
 		t.Errorf("forged content stored: %q", b)
 	}
 
-	forge = false
+	forge.Store(false)
 	if err := store.Put("github/blob/"+sha, []byte("module c\n")); err != nil {
 		t.Fatal(err)
 	}
