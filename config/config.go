@@ -224,12 +224,20 @@ type Scan struct {
 	RepoTimeout  time.Duration `yaml:"repo_timeout"`
 	Exclude      []string      `yaml:"exclude"`
 	MaxFileBytes int64         `yaml:"max_file_bytes"`
+	// HTTPTimeout bounds each attempt of a remote API request, its body
+	// included; waits for rate limits and retries are not counted.
+	HTTPTimeout time.Duration `yaml:"http_timeout"`
+	// SourceTimeout bounds one source's whole scan; 0 means none.
+	SourceTimeout time.Duration `yaml:"source_timeout"`
 }
 
 // Exporter tunes the metric output.
 type Exporter struct {
 	MaxVersions int `yaml:"max_versions"`
 }
+
+// DefaultHTTPTimeout is scan.http_timeout when the key is absent.
+const DefaultHTTPTimeout = 30 * time.Second
 
 // DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
 var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
@@ -358,6 +366,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 	c.lines = map[string]int{}
 	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
+		{"scan", "http_timeout"}, {"scan", "source_timeout"},
 		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
 		if n := lookup(root, path...); n != nil {
 			c.lines[strings.Join(path, ".")] = n.Line
@@ -439,6 +448,11 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scan.MaxFileBytes == 0 {
 		c.Scan.MaxFileBytes = 1 << 20
+	}
+	// Only an absent key: an explicit 0 would mean no deadline, which a
+	// stalled forge would turn into a hung scan, and is refused.
+	if _, set := c.lines["scan.http_timeout"]; !set {
+		c.Scan.HTTPTimeout = DefaultHTTPTimeout
 	}
 	if c.Exporter.MaxVersions == 0 {
 		c.Exporter.MaxVersions = 10
@@ -536,6 +550,12 @@ func (c *Config) validate() Errors {
 	}
 	if c.Scan.MaxFileBytes < 0 {
 		v.add(c.lines["scan.max_file_bytes"], "scan.max_file_bytes must be positive")
+	}
+	if c.Scan.HTTPTimeout <= 0 {
+		v.add(c.lines["scan.http_timeout"], "scan.http_timeout must be positive")
+	}
+	if c.Scan.SourceTimeout < 0 {
+		v.add(c.lines["scan.source_timeout"], "scan.source_timeout must not be negative (0 means none)")
 	}
 	for _, g := range c.Scan.Exclude {
 		v.glob(c.lines["scan.exclude"], "scan.exclude", g)

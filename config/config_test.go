@@ -19,7 +19,8 @@ func TestGoodConfig(t *testing.T) {
 	if c.Scan.RepoTimeout != 30*time.Second || c.Scan.Concurrency != 4 {
 		t.Errorf("scan = %+v", c.Scan)
 	}
-	if len(c.Scan.Exclude) != len(DefaultExclude) || c.Scan.MaxFileBytes != 1<<20 || c.Exporter.MaxVersions != 10 {
+	if len(c.Scan.Exclude) != len(DefaultExclude) || c.Scan.MaxFileBytes != 1<<20 || c.Exporter.MaxVersions != 10 ||
+		c.Scan.HTTPTimeout != 30*time.Second || c.Scan.SourceTimeout != 0 {
 		t.Errorf("defaults not applied: %+v %+v", c.Scan, c.Exporter)
 	}
 	if len(c.Teams.Map) != 2 || c.Teams.Map[0].Team != "payments" || c.Teams.Map[1].Team != "search" || c.Teams.Map[0].Line != 8 {
@@ -48,6 +49,7 @@ var badConfigs = map[string][]string{
 	"waiver-date-bad.yml":        {`waiver-date-bad.yml:9: offering "a": waiver: expires must be a date YYYY-MM-DD, got "31/12/2027"`, `target.ratio must be in (0, 1], got 1.5`},
 	"rule-not-map-bad.yml":       {`rule-not-map-bad.yml:8: a detect rule must be a mapping with a kind`},
 	"empty-bad.yml":              {"empty-bad.yml: empty configuration"},
+	"timeouts-bad.yml":           {"timeouts-bad.yml:4: scan.http_timeout must be positive", "timeouts-bad.yml:5: scan.source_timeout must not be negative (0 means none)"},
 }
 
 func TestBadConfigs(t *testing.T) {
@@ -105,5 +107,20 @@ func TestEditDistanceAndNearest(t *testing.T) {
 	}
 	if got := nearest("colour", yamlKeys(reflect.TypeOf(Source{}))); got != "" {
 		t.Errorf("nearest(colour) = %q, want no suggestion: nothing is close", got)
+	}
+}
+
+func TestScanTimeouts(t *testing.T) {
+	const base = "sources: [{name: a, type: local, path: x}]\nofferings: [{name: b, owner: c, lifecycle: ga, detect: [{kind: file, path: y}]}]\n"
+	c, err := Parse("t.yml", []byte(base+"scan: {http_timeout: 5s, source_timeout: 10m}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Scan.HTTPTimeout != 5*time.Second || c.Scan.SourceTimeout != 10*time.Minute {
+		t.Errorf("scan = %+v", c.Scan)
+	}
+	if _, err := Parse("t.yml", []byte(base+"scan: {http_timeout: 0s, source_timeout: 0s}\n")); err == nil ||
+		!strings.Contains(err.Error(), "http_timeout must be positive") || strings.Contains(err.Error(), "source_timeout") {
+		t.Errorf("http_timeout 0 and source_timeout 0: %v, want only http_timeout refused", err)
 	}
 }

@@ -339,8 +339,9 @@ func sourcesKey(l *Loaded) string {
 		Sources     []config.Source
 		GitHubTeams bool
 		Concurrency int
+		HTTPTimeout time.Duration
 	}
-	k := key{Concurrency: l.Config.Scan.Concurrency}
+	k := key{Concurrency: l.Config.Scan.Concurrency, HTTPTimeout: l.Config.Scan.HTTPTimeout}
 	for _, src := range l.Config.Sources {
 		src.Line = 0
 		k.Sources = append(k.Sources, src)

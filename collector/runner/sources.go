@@ -12,6 +12,7 @@ import (
 func NewSources(cfg *config.Config, opts source.Options) ([]source.Source, error) {
 	opts.Concurrency = cfg.Scan.Concurrency
 	opts.HostTeams = slices.Contains(cfg.Teams.From, "github_teams")
+	opts.HTTPTimeout = cfg.Scan.HTTPTimeout
 	out := make([]source.Source, 0, len(cfg.Sources))
 	for _, s := range cfg.Sources {
 		src, err := source.New(s, opts)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -43,6 +44,8 @@ type Options struct {
 	Concurrency int
 	// HostTeams asks for Repo.Teams from the host (teams.from has github_teams).
 	HostTeams bool
+	// HTTPTimeout is scan.http_timeout; 0 means config.DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
 }
 
 var (

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -76,7 +77,14 @@ type Entry struct {
 type Tree interface {
 	// Entries lists every regular file; it is cheap (fetched once).
 	Entries() []Entry
-	// Read returns a file's content; it fails with ErrTooLarge past limit bytes.
+	// Read returns a file's content, exactly as committed. Its errors say
+	// what the caller may conclude, as the inventory stage relies on:
+	//   - one matching fs.ErrNotExist only when path is not in Entries;
+	//   - one matching ErrTooLarge past limit bytes;
+	//   - any other is a fault (a listed blob answering 404 or 410, a 5xx
+	//     after retries, a reset or truncated body, content that does not
+	//     match its blob id, a rate limit given up on, a deadline) and never
+	//     matches fs.ErrNotExist: the file exists, its content is unknown.
 	Read(ctx context.Context, path string, limit int64) ([]byte, error)
 	// FileURL links to the file at this commit and line on the host; "" when
 	// there is no web view.
@@ -120,6 +128,22 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 func TooLarge(path string, size, limit int64) error {
 	return &TooLargeError{Path: path, Size: size, Limit: limit}
 }
+
+// Fault makes err, met reading a file the tree lists, safe to return from
+// Tree.Read: an error that matches fs.ErrNotExist (a vanished pack file, an
+// ENOENT from below) would read as "no such file" and drop the file from
+// the scan, so such an error keeps only its text. Others are returned as
+// they are, so that context errors still match.
+func Fault(err error) error {
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return faultError{err.Error()}
+}
+
+type faultError struct{ msg string }
+
+func (e faultError) Error() string { return e.msg }
 
 // Store is durable key-value storage a source may use for immutable blobs
 // (keyed by object id) and conditional-request validators (ETags). Keys are

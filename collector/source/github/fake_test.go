@@ -291,6 +291,9 @@ func (r *recorder) WriteHeader(c int) {
 	r.ResponseWriter.WriteHeader(c)
 }
 
+// Unwrap lets http.ResponseController flush and hijack through the recorder.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 // counted counts, sets rate-limit headers, checks auth and runs the hook.
 func (f *fakeGitHub) counted(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

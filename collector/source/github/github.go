@@ -51,6 +51,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock rate-limit resets are measured against; default time.Now.
 	Now func() time.Time
+	// HTTPTimeout bounds each request attempt, body included, but not the
+	// waits for rate limits and retries; default config.DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
 }
 
 // Source is one configured GitHub org or user.
@@ -97,7 +100,7 @@ func init() {
 		Validate:  validate,
 		Preflight: remote.Preflight,
 		New: func(cfg config.Source, o source.Options) (source.Source, error) {
-			return New(cfg, Options{Teams: o.HostTeams, Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
+			return New(cfg, Options{Teams: o.HostTeams, Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency, HTTPTimeout: o.HTTPTimeout})
 		},
 	})
 }
@@ -138,6 +141,9 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.HTTPTimeout <= 0 {
+		opts.HTTPTimeout = config.DefaultHTTPTimeout
+	}
 	log := opts.Logger
 
 	token, err := remote.Token(cfg)
@@ -157,13 +163,18 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		identity = "token/" + hex.EncodeToString(sum[:])
 	}
 	var rt http.RoundTripper = &revalidator{
-		next:     newLimiter(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.Concurrency, opts.Sleep, opts.Now, log),
+		// The deadline is below the limiter, so that it bounds each attempt
+		// and never a wait.
+		next:     newLimiter(remote.Deadline(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.HTTPTimeout), opts.Concurrency, opts.Sleep, opts.Now, log),
 		store:    opts.Store,
 		identity: identity,
 		log:      log,
 	}
 
-	clientOpts := []github.ClientOptionsFunc{github.WithUserAgent(remote.UserAgent()), github.WithDisableRateLimitCheck()}
+	clientOpts := []github.ClientOptionsFunc{
+		github.WithHTTPClient(&http.Client{CheckRedirect: remote.CheckRedirect(log)}),
+		github.WithUserAgent(remote.UserAgent()), github.WithDisableRateLimitCheck(),
+	}
 	// apiRoots are the API roots base_url may mean, most literal first.
 	var apiRoots []github.ClientOptionsFunc
 	if cfg.BaseURL != "" {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -316,6 +318,11 @@ func (c *revalidator) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		rec := validated{etag: etag, link: resp.Header.Get("Link"), contentType: resp.Header.Get("Content-Type"), body: body}
+		// A truncated body would be served for every 304 after: only a
+		// whole one is kept.
+		if !rec.whole() {
+			break
+		}
 		if err := c.store.Put(key, rec.encode()); err != nil {
 			c.log.Warn("storing ETag", zap.Error(err))
 		}
@@ -337,7 +344,9 @@ func (c *revalidator) load(key string) (validated, bool) {
 	if !ok {
 		return validated{}, false
 	}
-	return decodeValidated(b)
+	v, ok := decodeValidated(b)
+	// A damaged entry is a miss: the full answer replaces it.
+	return v, ok && v.whole()
 }
 
 // validated is a stored response: header lines cannot hold a newline, so
@@ -345,6 +354,19 @@ func (c *revalidator) load(key string) (validated, bool) {
 type validated struct {
 	etag, link, contentType string
 	body                    []byte
+}
+
+// whole says whether the body is complete in its media type: a JSON value,
+// or a bare commit SHA. Other types are not kept, as nothing could tell.
+func (v validated) whole() bool {
+	mt, _, _ := mime.ParseMediaType(v.contentType)
+	switch mt {
+	case "application/json":
+		return json.Valid(v.body)
+	case "application/vnd.github.sha":
+		return isSHA(string(bytes.TrimSpace(v.body)))
+	}
+	return false
 }
 
 func (v validated) encode() []byte {

@@ -131,7 +131,8 @@ func (t *tree) Entries() []source.Entry { return t.entries }
 
 // Read fetches a blob by SHA once ever: contents are kept in the store, so
 // an unchanged file in a changed repo, or the same file in many repos, costs
-// nothing. The size check uses the tree's sizes, before any fetch.
+// nothing. The size check uses the tree's sizes, before any fetch. Content,
+// fetched or stored, is taken only when it hashes to the blob's SHA.
 func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	e, ok := t.files[path]
 	if !ok {
@@ -143,15 +144,23 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	key := "github/blob/" + e.Blob
 	if t.s.store != nil {
 		if b, ok := t.s.store.Get(key); ok {
-			if limit > 0 && int64(len(b)) > limit {
-				return nil, source.TooLarge(path, int64(len(b)), limit)
+			// A corrupted store entry is a miss, fetched again.
+			if err := remote.VerifyBlob(e.Blob, b); err == nil {
+				if limit > 0 && int64(len(b)) > limit {
+					return nil, source.TooLarge(path, int64(len(b)), limit)
+				}
+				return b, nil
 			}
-			return b, nil
+			t.s.log.Warn("stored blob does not match its id, fetching it again", zap.String("repo", t.repo.Name), zap.String("path", path), zap.String("blob", e.Blob))
 		}
 	}
 	b, err := t.s.blob(ctx, t.owner, t.name, e.Blob)
+	if err == nil {
+		err = remote.VerifyBlob(e.Blob, b)
+	}
 	if err != nil {
-		return nil, t.s.errorf("%s: reading %s: %w", t.repo.Name, path, err)
+		// The tree lists the blob: even a 404 is a fault, not a missing file.
+		return nil, source.Fault(t.s.errorf("%s: reading %s: %w", t.repo.Name, path, err))
 	}
 	if t.s.store != nil {
 		if err := t.s.store.Put(key, b); err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	pathpkg "path"
 	"testing"
+
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // groupProjects builds n projects shaped like the ledger fixture, spread
@@ -62,7 +64,7 @@ func groupProjects(b *testing.B, n int) []*fakeProject {
 			p.files[fmt.Sprintf("internal/pkg%d/file%d.go", j%5, j)] = fmt.Appendf(nil, "package pkg // %d %d\n", i, j)
 		}
 		for path, content := range p.files {
-			p.tree = append(p.tree, treeNode{ID: hash(string(content)), Name: pathpkg.Base(path), Type: "blob", Path: path, Mode: "100644"})
+			p.tree = append(p.tree, treeNode{ID: remote.BlobID(content, false), Name: pathpkg.Base(path), Type: "blob", Path: path, Mode: "100644"})
 		}
 		out = append(out, p)
 	}

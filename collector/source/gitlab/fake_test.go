@@ -76,6 +76,9 @@ type fakeGitLab struct {
 	// RateLimit-Remaining, as gitlab.com does.
 	rateLimit int
 	fault     fault
+	// hook sees every request first, with the request; it returns true when
+	// it has answered.
+	hook func(w http.ResponseWriter, r *http.Request, ep string, n int) bool
 
 	mu        sync.Mutex
 	counts    map[string]int
@@ -261,6 +264,9 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 		h.Set("RateLimit-Observed", strconv.Itoa(f.requests()))
 		h.Set("RateLimit-Remaining", strconv.Itoa(max(f.rateLimit-f.requests(), 0)))
 		h.Set("RateLimit-Reset", "1893456000")
+	}
+	if f.hook != nil && f.hook(w, r, ep, n) {
+		return
 	}
 	if f.fault != nil && f.fault(w, ep, id, n) {
 		return

@@ -37,7 +37,7 @@ func init() {
 		Validate:  validate,
 		Preflight: remote.Preflight,
 		New: func(cfg config.Source, o source.Options) (source.Source, error) {
-			return New(cfg, Options{Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency})
+			return New(cfg, Options{Metrics: o.Metrics, Logger: o.Logger, Store: o.Store, Concurrency: o.Concurrency, HTTPTimeout: o.HTTPTimeout})
 		},
 	})
 }
@@ -69,6 +69,10 @@ type Options struct {
 	// Retry-After, then RateLimit-Reset, then backs off linearly. Tests use
 	// it to record the wait instead of sleeping.
 	Backoff func(waitMin, waitMax time.Duration, attempt int, resp *http.Response) time.Duration
+	// HTTPTimeout bounds each request attempt, body included; client-go
+	// paces and backs off between attempts, so no wait is counted. Default
+	// config.DefaultHTTPTimeout.
+	HTTPTimeout time.Duration
 }
 
 // Source is one configured GitLab group.
@@ -112,7 +116,14 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		t.MaxIdleConnsPerHost = 8
 	}
 	lim := newLimiter()
-	httpClient := &http.Client{Transport: lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics)))}
+	timeout := opts.HTTPTimeout
+	if timeout <= 0 {
+		timeout = config.DefaultHTTPTimeout
+	}
+	httpClient := &http.Client{
+		Transport:     remote.Deadline(lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics))), timeout),
+		CheckRedirect: remote.CheckRedirect(log),
+	}
 
 	wait := opts.Backoff
 	if wait == nil {

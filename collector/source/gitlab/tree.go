@@ -29,7 +29,8 @@ func (t *tree) Entries() []source.Entry { return t.entries }
 // Read serves the content from the Store when the blob was read before,
 // else streams the raw file at head and stops after limit+1 bytes. The raw
 // file endpoint is used rather than RawBlobContent because client-go
-// buffers the whole blob there, however large.
+// buffers the whole blob there, however large. Content, fetched or stored,
+// is taken only when it hashes to the tree's blob id.
 func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	blob, ok := t.blobs[path]
 	if !ok {
@@ -38,16 +39,21 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	key := "gitlab/blob/" + blob
 	if t.src.store != nil {
 		if b, ok := t.src.store.Get(key); ok {
-			if limit > 0 && int64(len(b)) > limit {
-				return nil, source.TooLarge(path, int64(len(b)), limit)
+			// A corrupted store entry is a miss, fetched again.
+			if err := remote.VerifyBlob(blob, b); err == nil {
+				if limit > 0 && int64(len(b)) > limit {
+					return nil, source.TooLarge(path, int64(len(b)), limit)
+				}
+				return b, nil
 			}
-			return b, nil
+			t.src.log.Warn("stored blob does not match its id, fetching it again", zap.String("repo", t.repo.Name), zap.String("path", path), zap.String("blob", blob))
 		}
 	}
 	rc, _, err := t.src.client.RepositoryFiles.GetRawFileReader(t.repo.Ref, path,
 		&gitlab.GetRawFileOptions{Ref: gitlab.Ptr(t.head)}, gitlab.WithContext(ctx))
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err))
+		// The tree lists the file: even a 404 is a fault, not a missing file.
+		return nil, source.Fault(fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err)))
 	}
 	defer rc.Close()
 	r := io.Reader(rc)
@@ -56,11 +62,16 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	}
 	b, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err))
+		return nil, source.Fault(fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, t.src.redact(err)))
 	}
 	if limit > 0 && int64(len(b)) > limit {
 		// The rest is never downloaded, so the size is only a lower bound.
 		return nil, fmt.Errorf("%s: %w (over %d bytes)", path, source.ErrTooLarge, limit)
+	}
+	// The file is read by path at head: only its blob id vouches that this
+	// is the listed content, whole.
+	if err := remote.VerifyBlob(blob, b); err != nil {
+		return nil, source.Fault(fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, err))
 	}
 	if t.src.store != nil {
 		if err := t.src.store.Put(key, b); err != nil {

@@ -375,17 +375,23 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	}
 	blob, err := t.repo.BlobObject(h)
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading blob: %w", path, err)
+		// The tree lists the file: a missing object or pack is a broken
+		// clone, not a missing file.
+		return nil, source.Fault(fmt.Errorf("%s: reading blob: %w", path, err))
 	}
 	if limit > 0 && blob.Size > limit {
 		return nil, source.TooLarge(path, blob.Size, limit)
 	}
 	rd, err := blob.Reader()
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading blob: %w", path, err)
+		return nil, source.Fault(fmt.Errorf("%s: reading blob: %w", path, err))
 	}
 	defer rd.Close()
-	return io.ReadAll(rd)
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return nil, source.Fault(fmt.Errorf("%s: reading blob: %w", path, err))
+	}
+	return b, nil
 }
 
 // FileURL is empty: a local clone has no web view.

@@ -321,3 +321,24 @@ func TestABadFileNameCostsThatFileOnly(t *testing.T) {
 		t.Fatalf("entries %q, want the well-named files only", paths)
 	}
 }
+
+// A listed file whose object is gone is a broken clone, not a missing file.
+func TestMissingObjectIsAFault(t *testing.T) {
+	root := t.TempDir()
+	_, _ = commitFiles(t, filepath.Join(root, "svc"), map[string]string{"go.mod": "module a\n"})
+	s := New(uconfig.Source{Name: "m", Path: root}, nil)
+	repos, err := s.List(context.Background())
+	must(t, err)
+	head, err := s.Head(context.Background(), repos[0])
+	must(t, err)
+	tr, err := s.Open(context.Background(), repos[0], head)
+	must(t, err)
+	blob := tr.Entries()[0].Blob
+	must(t, os.Remove(filepath.Join(root, "svc", ".git", "objects", blob[:2], blob[2:])))
+	if _, err := tr.Read(context.Background(), "go.mod", 1<<20); err == nil || errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Read(go.mod) with its object gone = %v, want a fault", err)
+	}
+	if _, err := tr.Read(context.Background(), "nope", 1<<20); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Read(nope) = %v, want fs.ErrNotExist", err)
+	}
+}

@@ -14,7 +14,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/prometheus/common/version"
 
@@ -60,9 +59,7 @@ func UserAgent() string {
 func Transport(s config.Source) (*http.Transport, error) {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.Proxy = http.ProxyFromEnvironment
-	// A stalled API must fail the request, not hang the scan; waits for rate
-	// limits happen between requests, so this does not cut them short.
-	t.ResponseHeaderTimeout = time.Minute
+	// A stalled API is bounded per attempt by Deadline (scan.http_timeout).
 	if s.TLS.CAFile != "" || s.TLS.InsecureSkipVerify {
 		tc := &tls.Config{InsecureSkipVerify: s.TLS.InsecureSkipVerify} //nolint:gosec // opt-in for self-signed GHES/GitLab
 		if s.TLS.CAFile != "" {
