@@ -15,7 +15,7 @@ import (
 // over 40 team subgroups, each with a 40-file tree: a .gitlab-ci.yml in
 // every project, CODEOWNERS in half (.gitlab/ or root), contents unique per
 // project so the blob cache does not flatter the first scan.
-func groupProjects(b *testing.B, n int) []*fakeProject {
+func groupProjects(b testing.TB, n int) []*fakeProject {
 	fixtures := loadFixtures(b)
 	var tmpl, branchTmpl map[string]any
 	for _, p := range fixtures {

@@ -79,6 +79,9 @@ type fakeGitLab struct {
 	// hook sees every request first, with the request; it returns true when
 	// it has answered.
 	hook func(w http.ResponseWriter, r *http.Request, ep string, n int) bool
+	// front, when set before the first request, answers every request
+	// instead of serve (a fault injector around it).
+	front http.Handler
 
 	mu        sync.Mutex
 	counts    map[string]int
@@ -105,7 +108,13 @@ func newFake(t testing.TB, projects []*fakeProject) *fakeGitLab {
 	for _, p := range projects {
 		f.byID[p.id] = p
 	}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.front != nil {
+			f.front.ServeHTTP(w, r)
+			return
+		}
+		f.serve(w, r)
+	}))
 	t.Cleanup(f.srv.Close)
 	return f
 }
