@@ -72,7 +72,9 @@ type scanJob struct {
 	plan        *inventory.Plan
 	concurrency int
 	repoTimeout time.Duration
-	src         source.Source
+	// sourceTimeout bounds the whole source's scan; 0 leaves only ctx.
+	sourceTimeout time.Duration
+	src           source.Source
 	// fileLogs bounds the per-file warnings of this source's scan: a repo
 	// of 100,000 unreadable files must not write 100,000 log lines.
 	fileLogs *logBudget
@@ -111,7 +113,8 @@ func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *
 	var g errgroup.Group
 	g.SetLimit(maxConcurrentSources)
 	for i, src := range sources {
-		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout, src: src,
+		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout,
+			sourceTimeout: l.Config.Scan.SourceTimeout, src: src,
 			fileLogs: &logBudget{limit: maxFileWarnings}}
 		g.Go(func() error {
 			repos[i], res.Sources[i] = e.scanSource(ctx, job)
@@ -125,7 +128,13 @@ func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *
 	return res
 }
 
-func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoScan, snapshot.SourceScan) {
+func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.RepoScan, snapshot.SourceScan) {
+	ctx := parent
+	if job.sourceTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(parent, job.sourceTimeout)
+		defer cancel()
+	}
 	src := job.src
 	start := time.Now()
 	name := src.Name()
@@ -203,6 +212,14 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 			m[r.Repo.Name] = r
 		}
 		e.last[name] = m
+	} else if e.last[name] != nil {
+		// Cut short: what was read is the repos' newest good data, the
+		// rest stays as it was.
+		for _, r := range kept {
+			if !r.Stale {
+				e.last[name][r.Repo.Name] = r
+			}
+		}
 	}
 	status.LastSuccess = e.lastSuccess[name]
 	e.mu.Unlock()
@@ -216,6 +233,12 @@ func (e *Engine) scanSource(ctx context.Context, job scanJob) ([]evaluate.RepoSc
 	}
 	if n := job.fileLogs.over(); n > 0 {
 		log.Warn("more files skipped; not logged one by one (uptake_scan_file_errors counts them all)", zap.Int("files", n))
+	}
+	if interrupted && parent.Err() == nil {
+		status.Error = fmt.Sprintf("source scan stopped after scan.source_timeout (%s); repos not read keep their last good data", job.sourceTimeout)
+		log.Warn("source scan timed out; repos not read keep their last good data", zap.Duration("source_timeout", job.sourceTimeout),
+			zap.Int("repo_errors", status.RepoErrors))
+		return append(kept, failed...), status
 	}
 	if interrupted {
 		status.Error = ctx.Err().Error()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -42,6 +43,8 @@ type fakeRepo struct {
 	headErr error
 	// readErr fails reading these listed files, as a transport fault does.
 	readErr map[string]error
+	// hang makes every read wait for the context's end.
+	hang bool
 }
 
 func (s *fakeSource) Name() string { return s.name }
@@ -78,13 +81,14 @@ func (s *fakeSource) Open(_ context.Context, r source.Repo, _ string) (source.Tr
 	s.opens.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return &fakeTree{src: s, files: s.repos[r.Name].files, readErr: s.repos[r.Name].readErr}, nil
+	return &fakeTree{src: s, files: s.repos[r.Name].files, readErr: s.repos[r.Name].readErr, hang: s.repos[r.Name].hang}, nil
 }
 
 type fakeTree struct {
 	src     *fakeSource
 	files   map[string]string
 	readErr map[string]error
+	hang    bool
 }
 
 func (t *fakeTree) Entries() []source.Entry {
@@ -95,7 +99,11 @@ func (t *fakeTree) Entries() []source.Entry {
 	return out
 }
 
-func (t *fakeTree) Read(_ context.Context, path string, limit int64) ([]byte, error) {
+func (t *fakeTree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	if t.hang {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	t.src.reads.Add(1)
 	t.src.mu.Lock()
 	t.src.readLog = append(t.src.readLog, path)
@@ -556,5 +564,32 @@ func TestRestorePublishesTheLastCompleteScan(t *testing.T) {
 `)
 	if NewEngine(Options{Store: store}).Restore(l2, []string{"fake"}) != nil {
 		t.Fatal("restored inventories that lack a rule's files")
+	}
+}
+
+func TestSourceTimeoutStopsOnlyThatSource(t *testing.T) {
+	l := loadTest(t, testConfig+"scan:\n  source_timeout: 200ms\n")
+	stalled, fast := newFake(), newFake()
+	stalled.name = "stalled"
+	e := NewEngine(Options{})
+	e.Scan(context.Background(), l, []source.Source{stalled, fast})
+	stalled.listWait = make(chan struct{}) // never closed: this forge hangs from now on
+	res := e.Scan(context.Background(), l, []source.Source{stalled, fast})
+	st := res.Sources[0]
+	if st.OK || st.Repos != 3 || st.StaleRepos != 3 || !strings.Contains(st.Error, "deadline exceeded") {
+		t.Fatalf("stalled source = %+v, want it failed with its 3 repos kept stale", st)
+	}
+	if !res.Sources[1].OK || res.Sources[1].StaleRepos != 0 {
+		t.Fatalf("the other source = %+v, want it scanned", res.Sources[1])
+	}
+
+	// A repo that hangs mid-scan: the source stops at its deadline, the
+	// repos read are fresh, the hung one keeps its last good data.
+	pay := fast.repos["pay-api"]
+	fast.repos["pay-api"] = fakeRepo{head: "h1-new", files: pay.files, hang: true}
+	res = e.Scan(context.Background(), l, []source.Source{fast})
+	st = res.Sources[0]
+	if st.OK || st.Repos != 3 || st.StaleRepos != 1 || !strings.Contains(st.Error, "scan.source_timeout (200ms)") {
+		t.Fatalf("source with a hung repo = %+v, want it stopped with one stale repo", st)
 	}
 }
