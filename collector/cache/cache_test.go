@@ -2,6 +2,7 @@ package cache
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,7 @@ func TestCorruptStoreIsReportedNotWiped(t *testing.T) {
 	path := filepath.Join(dir, FileName)
 	must(t, os.WriteFile(path, garbage, 0o600))
 	_, err := Open(dir)
-	if err == nil || !strings.Contains(err.Error(), "cannot be opened") {
+	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "move it aside") {
 		t.Fatalf("Open(corrupt) err = %v", err)
 	}
 	after, _ := os.ReadFile(path)
