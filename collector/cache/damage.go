@@ -91,7 +91,7 @@ func checkFile(path string) error {
 func readMeta(f *os.File, off uint64) (meta, error) {
 	b := make([]byte, pageHeader+metaSize)
 	if _, err := f.ReadAt(b, int64(off)); err != nil {
-		return meta{}, fmt.Errorf("not a bbolt database: %w", err)
+		return meta{}, fmt.Errorf("unreadable: %w", err)
 	}
 	le := binary.NativeEndian
 	m := b[pageHeader:]
