@@ -141,8 +141,14 @@ func openError(path string, err error) error {
 	return fmt.Errorf("storage %s cannot be opened: %w", path, err)
 }
 
-// Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the database. A damaged one stays open until the process
+// exits: bbolt may have panicked holding the locks Close waits for.
+func (s *Store) Close() error {
+	if !s.Healthy() {
+		return nil
+	}
+	return s.db.Close()
+}
 
 // Healthy reports whether no operation has found the file damaged.
 func (s *Store) Healthy() bool { return s.damage.Load() == nil }

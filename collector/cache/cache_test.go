@@ -2,10 +2,6 @@ package cache
 
 import (
 	"encoding/json"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -62,21 +58,6 @@ func TestLookupSaveReopen(t *testing.T) {
 	}
 	if _, ok := s.Get("blob:nope"); ok {
 		t.Fatal("Get of a missing key hit")
-	}
-}
-
-func TestCorruptStoreIsReportedNotWiped(t *testing.T) {
-	dir := t.TempDir()
-	garbage := []byte(strings.Repeat("not a bolt database ", 400))
-	path := filepath.Join(dir, FileName)
-	must(t, os.WriteFile(path, garbage, 0o600))
-	_, err := Open(dir)
-	if !errors.Is(err, ErrDamaged) || !strings.Contains(err.Error(), "move it aside") {
-		t.Fatalf("Open(corrupt) err = %v", err)
-	}
-	after, _ := os.ReadFile(path)
-	if string(after) != string(garbage) {
-		t.Fatal("a corrupt store was modified")
 	}
 }
 

@@ -209,6 +209,11 @@ func TestDamageFoundInUse(t *testing.T) {
 			_, err := f.WriteAt(make([]byte, pageSize), int64(pages["branch"]*pageSize))
 			return err
 		},
+		// bbolt panics starting a transaction, holding its locks.
+		"zeroed metas": func(f *os.File) error {
+			_, err := f.WriteAt(make([]byte, 2*pageSize), 0)
+			return err
+		},
 		// Reads past the end of the file fault (SIGBUS) in the memory map.
 		"truncated": func(f *os.File) error { return f.Truncate(int64(2 * pageSize)) },
 	} {
