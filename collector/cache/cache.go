@@ -71,7 +71,7 @@ func Open(dir string) (*Store, error) {
 	}
 	s := &Store{db: db, path: path}
 	if err := s.createBuckets(); err != nil {
-		_ = db.Close() // the error that matters is err
+		_ = s.Close() // the error that matters is err
 		return nil, openError(path, err)
 	}
 	return s, nil
@@ -95,6 +95,8 @@ func vet(path string) error {
 	if err != nil && !errors.Is(err, ErrDamaged) {
 		err = &damagedError{path: path, cause: err}
 	}
+	// Safe after a panic: with both metas sound, bbolt cannot panic while
+	// holding the locks Close takes.
 	if cerr := db.Close(); err == nil {
 		err = cerr
 	}
@@ -132,11 +134,13 @@ func openError(path string, err error) error {
 		return fmt.Errorf("storage %s is locked by another uptake process", path)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return &damagedError{path: path, cause: err}
-	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+	case errors.Is(err, fs.ErrPermission):
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
 		return fmt.Errorf("storage %s is not writable by this user: %w", path, err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("storage %s is on a read-only file system: %w", path, syscall.EROFS)
 	}
 	return fmt.Errorf("storage %s cannot be opened: %w", path, err)
 }
