@@ -3,7 +3,7 @@
 // rule-set hash, plus a key-value area sources use for blobs and ETags.
 //
 // A store that cannot be opened is reported, never wiped: it may hold the
-// only copy of the last good scan.
+// only copy of the last good scan. A damaged one is never written to.
 package cache
 
 import (
@@ -11,8 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -25,11 +28,16 @@ const FileName = "uptake.db"
 var (
 	scansBucket = []byte("scans")
 	kvBucket    = []byte("kv")
+	runsBucket  = []byte("runs")
+	buckets     = [][]byte{scansBucket, kvBucket, runsBucket}
 )
 
-// Store is an open scan cache.
+// Store is an open scan cache. Once an operation finds the file damaged
+// the store stops using it: writes are refused, reads miss.
 type Store struct {
-	db *bolt.DB
+	db     *bolt.DB
+	path   string
+	damage atomic.Pointer[damagedError] // the first damage found
 }
 
 // Entry is one repo's cached scan result.
@@ -40,36 +48,137 @@ type Entry struct {
 	Data     json.RawMessage `json:"data"`
 }
 
-// Open opens or creates the store in dir.
+// Open opens or creates the store in dir. An existing file is vetted
+// read-only first, so a damaged one is reported before anything writes to it.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("storage path %s: %w", dir, err)
+		return nil, openError(dir, err)
 	}
 	path := filepath.Join(dir, FileName)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, berrors.ErrTimeout) {
-		return nil, fmt.Errorf("storage %s is locked by another uptake process", path)
+	// An empty file holds nothing to lose: bbolt initialises it.
+	if info, err := os.Stat(path); err == nil && info.Size() > 0 {
+		if err := vet(path); err != nil {
+			return nil, openError(path, err)
+		}
 	}
+	var db *bolt.DB
+	err := guarded(path, func() (err error) {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("storage %s cannot be opened (corrupt? move it aside to start with an empty cache; it was left untouched): %w", path, err)
+		return nil, openError(path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{scansBucket, kvBucket} {
+	s := &Store{db: db, path: path}
+	if err := s.createBuckets(); err != nil {
+		_ = s.Close() // the error that matters is err
+		return nil, openError(path, err)
+	}
+	return s, nil
+}
+
+// vet checks an existing file through a read-only handle.
+func vet(path string) error {
+	if err := checkFile(path); err != nil {
+		return err
+	}
+	var db *bolt.DB
+	err := guarded(path, func() (err error) {
+		// The freelist is loaded here, guarded, not later in tx.Check.
+		db, err = bolt.Open(path, 0, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true, PreLoadFreelist: true})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	err = guarded(path, func() error { return db.View(verify) })
+	if err != nil && !errors.Is(err, ErrDamaged) {
+		err = &damagedError{path: path, cause: err}
+	}
+	// Safe after a panic: with both metas sound, bbolt cannot panic while
+	// holding the locks Close takes.
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// createBuckets writes only when a bucket is missing: a new store.
+func (s *Store) createBuckets() error {
+	var missing bool
+	err := s.view(func(tx *bolt.Tx) error {
+		for _, b := range buckets {
+			missing = missing || tx.Bucket(b) == nil
+		}
+		return nil
+	})
+	if err != nil || !missing {
+		return err
+	}
+	return s.update(func(tx *bolt.Tx) error {
+		for _, b := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		_ = db.Close() // the error that matters is err
-		return nil, fmt.Errorf("storage %s: %w", path, err)
-	}
-	return &Store{db: db}, nil
 }
 
-// Close releases the database.
-func (s *Store) Close() error { return s.db.Close() }
+func openError(path string, err error) error {
+	var pe *fs.PathError
+	switch {
+	case errors.Is(err, ErrDamaged):
+		return err
+	case errors.Is(err, berrors.ErrTimeout):
+		return fmt.Errorf("storage %s is locked by another uptake process", path)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
+		return &damagedError{path: path, cause: err}
+	case errors.Is(err, fs.ErrPermission):
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("storage %s is not writable by this user: %w", path, err)
+	case errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("storage %s is on a read-only file system: %w", path, syscall.EROFS)
+	}
+	return fmt.Errorf("storage %s cannot be opened: %w", path, err)
+}
+
+// Close releases the database. A damaged one stays open until the process
+// exits: bbolt may have panicked holding the locks Close waits for.
+func (s *Store) Close() error {
+	if !s.Healthy() {
+		return nil
+	}
+	return s.db.Close()
+}
+
+// Healthy reports whether no operation has found the file damaged.
+func (s *Store) Healthy() bool { return s.damage.Load() == nil }
+
+// Err returns the first damage found, or nil while the store is healthy.
+func (s *Store) Err() error {
+	if d := s.damage.Load(); d != nil {
+		return d
+	}
+	return nil
+}
+
+func (s *Store) view(fn func(*bolt.Tx) error) error   { return s.txn(s.db.View, fn) }
+func (s *Store) update(fn func(*bolt.Tx) error) error { return s.txn(s.db.Update, fn) }
+
+// txn runs every transaction; after damage, none reaches bbolt.
+func (s *Store) txn(run func(func(*bolt.Tx) error) error, fn func(*bolt.Tx) error) error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	err := guarded(s.path, func() error { return run(fn) })
+	if d := (*damagedError)(nil); errors.As(err, &d) {
+		s.damage.CompareAndSwap(nil, d)
+	}
+	return err
+}
 
 func scanKey(source, repo string) []byte { return []byte(source + "\x00" + repo) }
 
@@ -88,7 +197,7 @@ func (s *Store) Lookup(source, repo, head, ruleHash string) (json.RawMessage, bo
 func (s *Store) Last(source, repo string) (Entry, bool) {
 	var e Entry
 	var found bool
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		v := tx.Bucket(scansBucket).Get(scanKey(source, repo))
 		if v == nil {
 			return nil
@@ -96,6 +205,9 @@ func (s *Store) Last(source, repo string) (Entry, bool) {
 		found = json.Unmarshal(v, &e) == nil
 		return nil
 	})
+	if err != nil {
+		return Entry{}, false
+	}
 	return e, found
 }
 
@@ -105,16 +217,17 @@ func (s *Store) Save(source, repo string, e Entry) error {
 	if err != nil {
 		return err
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(scansBucket).Put(scanKey(source, repo), v)
 	})
 }
 
-// All returns every cached repo of a source, by repo name.
+// All returns every cached repo of a source, by repo name; none when the
+// read failed part way, rather than a part of them.
 func (s *Store) All(source string) map[string]Entry {
 	out := map[string]Entry{}
 	prefix := []byte(source + "\x00")
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(scansBucket).Cursor()
 		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 			var e Entry
@@ -124,6 +237,9 @@ func (s *Store) All(source string) map[string]Entry {
 		}
 		return nil
 	})
+	if err != nil {
+		return map[string]Entry{}
+	}
 	return out
 }
 
@@ -131,7 +247,7 @@ func (s *Store) All(source string) map[string]Entry {
 // the source stop taking space.
 func (s *Store) Prune(source string, keep map[string]bool) error {
 	prefix := []byte(source + "\x00")
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		c := tx.Bucket(scansBucket).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			if !keep[string(k[len(prefix):])] {
@@ -148,18 +264,21 @@ func (s *Store) Prune(source string, keep map[string]bool) error {
 func (s *Store) Get(key string) ([]byte, bool) {
 	var out []byte
 	var found bool
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		if v := tx.Bucket(kvBucket).Get([]byte(key)); v != nil {
 			out, found = append([]byte{}, v...), true
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, false
+	}
 	return out, found
 }
 
 // Put writes a key of the key-value area (source.Store).
 func (s *Store) Put(key string, value []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		return tx.Bucket(kvBucket).Put([]byte(key), value)
 	})
 }

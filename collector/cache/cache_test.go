@@ -2,9 +2,6 @@ package cache
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -61,21 +58,6 @@ func TestLookupSaveReopen(t *testing.T) {
 	}
 	if _, ok := s.Get("blob:nope"); ok {
 		t.Fatal("Get of a missing key hit")
-	}
-}
-
-func TestCorruptStoreIsReportedNotWiped(t *testing.T) {
-	dir := t.TempDir()
-	garbage := []byte(strings.Repeat("not a bolt database ", 400))
-	path := filepath.Join(dir, FileName)
-	must(t, os.WriteFile(path, garbage, 0o600))
-	_, err := Open(dir)
-	if err == nil || !strings.Contains(err.Error(), "cannot be opened") {
-		t.Fatalf("Open(corrupt) err = %v", err)
-	}
-	after, _ := os.ReadFile(path)
-	if string(after) != string(garbage) {
-		t.Fatal("a corrupt store was modified")
 	}
 }
 
