@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
@@ -99,9 +101,23 @@ type scanFlags struct {
 
 // prepared is what scan and serve start from.
 type prepared struct {
-	store   *cache.Store // nil without a cache
-	metrics *source.Metrics
-	runner  *runner.Runner
+	store *cache.Store // nil without a cache
+	// storeErr is why serve runs without the cache it was given.
+	storeErr error
+	metrics  *source.Metrics
+	runner   *runner.Runner
+}
+
+// storageHealthy is 1 while the scan cache opened and has found no damage.
+func (p *prepared) storageHealthy() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "uptake_storage_healthy",
+		Help: "Whether the scan cache in --storage.path opened and has found no damage (1); 0 runs without it, rescanning everything and restoring nothing after a restart."},
+		func() float64 {
+			if p.storeErr != nil || (p.store != nil && !p.store.Healthy()) {
+				return 0
+			}
+			return 1
+		})
 }
 
 func (p *prepared) close() {
@@ -113,8 +129,10 @@ func (p *prepared) close() {
 // prepare is the preamble scan and serve share: load the config, parse the
 // shard, open the cache (unless noCache) and build the runner. On failure
 // it has said why and returns the exit code: 1 for the config or the
-// cache, 2 for a bad flag.
-func prepare(log *zap.Logger, f scanFlags, noCache bool, interval time.Duration, progress func(runner.Progress)) (*prepared, int) {
+// cache, 2 for a bad flag. With withoutCache, a cache that cannot be opened
+// (damaged, not writable) is logged and the runner goes on without it: a
+// server must not crash-loop on its volume.
+func prepare(log *zap.Logger, f scanFlags, noCache, withoutCache bool, interval time.Duration, progress func(runner.Progress)) (*prepared, int) {
 	l, err := runner.Load(*f.config)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -128,8 +146,12 @@ func prepare(log *zap.Logger, f scanFlags, noCache bool, interval time.Duration,
 	p := &prepared{metrics: source.NewMetrics()}
 	if !noCache {
 		if p.store, err = cache.Open(*f.storage); err != nil {
-			log.Error("cannot open the scan cache", zap.Error(err))
-			return nil, 1
+			if !withoutCache || errors.Is(err, cache.ErrLocked) {
+				log.Error("cannot open the scan cache", zap.Error(err))
+				return nil, 1
+			}
+			p.storeErr = err
+			log.Error("cannot open the scan cache; running without it (uptake_storage_healthy 0)", zap.Error(err))
 		}
 	}
 	p.runner, err = runner.New(l, runner.Config{File: *f.config, Interval: interval, Store: p.store, Metrics: p.metrics,

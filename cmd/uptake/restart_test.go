@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -119,5 +120,43 @@ func TestRestartServesTheLastSnapshotBeforeTheFirstScan(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), `uptake_offering_adopted_repos{offering="service-kit",team="payments"} 2`) {
 		t.Fatal("/metrics after the restart lacks the restored adoption")
+	}
+}
+
+// TestDamagedStore: scan refuses to run on a damaged cache, serve serves
+// without it and says so, and neither writes a byte to the file.
+func TestDamagedStore(t *testing.T) {
+	dir := t.TempDir()
+	writeRepo(t, filepath.Join(dir, "repos", "pay-api"), map[string]string{
+		".github/CODEOWNERS": "* @acme/payments\n",
+		"go.mod":             "module x\n\nrequire github.com/acme/service-kit v1.2.0\n",
+	})
+	cfg := filepath.Join(dir, "uptake.yml")
+	must(t, os.WriteFile(cfg, []byte(fmt.Sprintf(serveConfig, "runtime")), 0o644))
+	data := filepath.Join(dir, "data")
+	must(t, os.MkdirAll(data, 0o750))
+	damaged := bytes.Repeat([]byte("this is not a bbolt page\n"), 700)
+	db := filepath.Join(data, "uptake.db")
+	must(t, os.WriteFile(db, damaged, 0o600))
+
+	if code := run([]string{"scan", "--config", cfg, "--storage.path", data, "-o", filepath.Join(dir, "out.txt")}); code != 1 {
+		t.Fatalf("scan on a damaged store exited %d, want 1", code)
+	}
+
+	addr := freeAddr(t)
+	startUptake(t, "serve", "--config", cfg, "--storage.path", data, "--web.listen-address", addr)
+	_, adopted := servedSnapshot(t, addr)
+	if adopted["service-kit/payments"] != 1 {
+		t.Fatalf("serve without its cache: adoption %v", adopted)
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	must(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "uptake_storage_healthy 0") {
+		t.Fatal("/metrics lacks uptake_storage_healthy 0")
+	}
+	if got, _ := os.ReadFile(db); !bytes.Equal(got, damaged) {
+		t.Fatal("the damaged store file was changed")
 	}
 }

@@ -43,7 +43,7 @@ func newScanCmd(app *kingpin.Application) *scanCmd {
 
 func (c *scanCmd) run(log *zap.Logger) int {
 	progress := progress.New(log, true)
-	p, code := prepare(log, c.flags, *c.noCache, 0, progress.Update)
+	p, code := prepare(log, c.flags, *c.noCache, false, 0, progress.Update)
 	if p == nil {
 		return code
 	}
@@ -71,6 +71,10 @@ func (c *scanCmd) run(log *zap.Logger) int {
 	}
 	if err != nil {
 		log.Error("writing the result failed", zap.Error(err))
+		return 1
+	}
+	if p.store != nil && !p.store.Healthy() {
+		log.Error("the scan cache is damaged; the result was written from this scan alone", zap.Error(p.store.Err()))
 		return 1
 	}
 	for _, s := range snap.Sources {

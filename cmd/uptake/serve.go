@@ -59,14 +59,14 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		return 2
 	}
 	// A server logs progress as lines: a bar would tangle with its logs.
-	p, code := prepare(log, c.flags, false, *c.interval, progress.New(log, false).Update)
+	p, code := prepare(log, c.flags, false, true, *c.interval, progress.New(log, false).Update)
 	if p == nil {
 		return code
 	}
 	defer p.close()
 	r := p.runner
 
-	live, err := exporter.NewLiveRegistry(append(p.metrics.Collectors(), r.Collectors()...)...)
+	live, err := exporter.NewLiveRegistry(append(p.metrics.Collectors(), append(r.Collectors(), p.storageHealthy())...)...)
 	if err != nil {
 		log.Error("registering metrics", zap.Error(err))
 		return 1

@@ -131,7 +131,7 @@ func openError(path string, err error) error {
 	case errors.Is(err, ErrDamaged):
 		return err
 	case errors.Is(err, berrors.ErrTimeout):
-		return fmt.Errorf("storage %s is locked by another uptake process", path)
+		return fmt.Errorf("storage %s is %w", path, ErrLocked)
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
 		return &damagedError{path: path, cause: err}
 	case errors.Is(err, fs.ErrPermission):

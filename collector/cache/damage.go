@@ -15,6 +15,10 @@ import (
 // ErrDamaged matches (errors.Is) every error reporting a damaged store file.
 var ErrDamaged = errors.New("storage damaged")
 
+// ErrLocked is a store another process holds open: the one case a server
+// should not start without its cache, since two writers share a volume.
+var ErrLocked = errors.New("locked by another uptake process")
+
 type damagedError struct {
 	path  string
 	cause error

@@ -44,6 +44,10 @@ type Engine struct {
 	opts Options
 	log  *zap.Logger
 
+	// damageLogged says the store's damage was logged: it refuses every
+	// write from then on, and one line says so.
+	damageLogged atomic.Bool
+
 	mu          sync.Mutex
 	last        map[string]map[string]evaluate.RepoScan
 	lastSuccess map[string]time.Time
@@ -225,7 +229,7 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 	e.mu.Unlock()
 	if status.OK && e.opts.Store != nil && e.opts.Shards <= 1 {
 		if err := e.opts.Store.Prune(name, keep); err != nil {
-			log.Warn("pruning the scan cache failed", zap.Error(err))
+			e.storeFailed(log, "pruning the scan cache failed", err)
 		}
 	}
 	if n := repoLogs.over(); n > 0 && !interrupted {
@@ -249,6 +253,18 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
 		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
 	return append(kept, failed...), status
+}
+
+// storeFailed logs a failed cache write; a damaged store's refusals are
+// logged once, not once per repo and scan.
+func (e *Engine) storeFailed(log *zap.Logger, msg string, err error) {
+	if !errors.Is(err, cache.ErrDamaged) {
+		log.Warn(msg, zap.Error(err))
+		return
+	}
+	if e.damageLogged.CompareAndSwap(false, true) {
+		e.log.Error("the scan cache is damaged; scanning without it until it is moved aside (uptake_storage_healthy 0)", zap.Error(err))
+	}
 }
 
 // staleness counts the stale repos and finds the oldest result among them all.
@@ -379,7 +395,7 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 			err = store.Save(src.Name(), repo.Name, cache.Entry{Head: head, RuleHash: hash, Time: time.Now(), Data: data})
 		}
 		if err != nil {
-			e.log.Warn("saving to the scan cache failed", zap.String("repo", repo.Name), zap.Error(err))
+			e.storeFailed(e.log.With(zap.String("repo", repo.Name)), "saving to the scan cache failed", err)
 		}
 	}
 	return r, nil

@@ -54,7 +54,7 @@ func (e *Engine) saveRun(plan *inventory.Plan, status snapshot.SourceScan, repos
 		err = e.opts.Store.SaveRun(e.runKey(status.Name), data)
 	}
 	if err != nil {
-		log.Warn("saving the scan result for the next start failed", zap.Error(err))
+		e.storeFailed(log, "saving the scan result for the next start failed", err)
 	}
 }
 
