@@ -67,3 +67,26 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestSaveManyIsOneBatch(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	entries := map[string]Entry{
+		"a": {Head: "h1", RuleHash: "r", Data: []byte(`{"n":1}`)},
+		"b": {Head: "h2", RuleHash: "r", Data: []byte(`{"n":2}`)},
+	}
+	if err := s.SaveMany("src", entries); err != nil {
+		t.Fatal(err)
+	}
+	for repo, want := range entries {
+		if got, ok := s.Lookup("src", repo, want.Head, "r"); !ok || string(got) != string(want.Data) {
+			t.Errorf("%s: %s %v", repo, got, ok)
+		}
+	}
+	if n := len(s.All("src")); n != 2 {
+		t.Errorf("All = %d entries", n)
+	}
+}

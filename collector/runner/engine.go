@@ -82,6 +82,43 @@ type scanJob struct {
 	// fileLogs bounds the per-file warnings of this source's scan: a repo
 	// of 100,000 unreadable files must not write 100,000 log lines.
 	fileLogs *logBudget
+	// saves batches the source's cache writes.
+	saves *saveBatch
+}
+
+// saveBatchSize is how many repos' results go into one cache transaction.
+// A crash loses at most that many cached results, which the next scan
+// reads again; it never loses or damages data.
+const saveBatchSize = 256
+
+// saveBatch collects a source's results for the cache.
+type saveBatch struct {
+	store   *cache.Store
+	source  string
+	mu      sync.Mutex
+	pending map[string]cache.Entry
+}
+
+func (b *saveBatch) add(repo string, e cache.Entry) error {
+	b.mu.Lock()
+	b.pending[repo] = e
+	full := len(b.pending) >= saveBatchSize
+	b.mu.Unlock()
+	if full {
+		return b.flush()
+	}
+	return nil
+}
+
+func (b *saveBatch) flush() error {
+	b.mu.Lock()
+	pending := b.pending
+	b.pending = map[string]cache.Entry{}
+	b.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	return b.store.SaveMany(b.source, pending)
 }
 
 // Log lines a source's scan writes one by one before it summarises.
@@ -120,6 +157,9 @@ func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *
 		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout,
 			sourceTimeout: l.Config.Scan.SourceTimeout, src: src,
 			fileLogs: &logBudget{limit: maxFileWarnings}}
+		if e.opts.Store != nil {
+			job.saves = &saveBatch{store: e.opts.Store, source: src.Name(), pending: map[string]cache.Entry{}}
+		}
 		g.Go(func() error {
 			repos[i], res.Sources[i] = e.scanSource(ctx, job)
 			return nil
@@ -177,6 +217,11 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 		})
 	}
 	_ = g.Wait()
+	if job.saves != nil {
+		if err := job.saves.flush(); err != nil {
+			e.storeFailed(log, "saving to the scan cache failed", err)
+		}
+	}
 
 	kept := make([]evaluate.RepoScan, 0, len(out))
 	var failed []evaluate.RepoScan
@@ -392,7 +437,7 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 	if store != nil {
 		data, err := json.Marshal(r)
 		if err == nil {
-			err = store.Save(src.Name(), repo.Name, cache.Entry{Head: head, RuleHash: hash, Time: time.Now(), Data: data})
+			err = job.saves.add(repo.Name, cache.Entry{Head: head, RuleHash: hash, Time: time.Now(), Data: data})
 		}
 		if err != nil {
 			e.storeFailed(e.log.With(zap.String("repo", repo.Name)), "saving to the scan cache failed", err)
