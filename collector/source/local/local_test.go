@@ -19,7 +19,7 @@ import (
 	uconfig "github.com/uptake-dev/uptake/config"
 )
 
-func commitFiles(t *testing.T, dir string, files map[string]string) (*git.Repository, plumbing.Hash) {
+func commitFiles(t testing.TB, dir string, files map[string]string) (*git.Repository, plumbing.Hash) {
 	t.Helper()
 	r, err := git.PlainInit(dir, false)
 	if err != nil {
