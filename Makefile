@@ -60,9 +60,12 @@ demo: build demo-data
 demo-data:
 	$(GO) run ./cmd/uptake-demo -out $(DEMO_DIR) -force
 
-## bench: benchmarks with figures (request costs of remote scans, scan throughput).
+## bench: benchmarks with figures, one table, each row beside its reference measured in the same run
+## (request costs of remote scans, scan throughput, /metrics, evaluation); raw output on stderr.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x ./collector/... ./cmd/uptake/
+	@mkdir -p bin
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./collector/... ./exporter/ ./cmd/uptake/ > bin/bench.txt
+	$(GO) run ./internal/benchtable < bin/bench.txt
 
 ## fuzz: run every fuzz target for FUZZTIME each (local use, not CI).
 FUZZTIME ?= 60s
