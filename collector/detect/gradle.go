@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -346,7 +344,7 @@ type gradleCatalog struct {
 
 func parseGradleCatalog(p string, data []byte) ([]Component, error) {
 	var cat gradleCatalog
-	if _, err := toml.Decode(string(data), &cat); err != nil {
+	if err := decodeTOML(data, &cat); err != nil {
 		return nil, err
 	}
 	t := newTOMLText(data)
