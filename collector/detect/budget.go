@@ -235,137 +235,173 @@ type hclFrame struct {
 	ops int
 }
 
+// maxHCLTokens bounds an HCL file's size in tokens: hcl/v2 spends some
+// 800 bytes on each (a 1 MiB list of numbers takes 850 MB), while real
+// Terraform runs some 8 bytes a token, so 1 MiB of it passes.
+const maxHCLTokens = 1 << 17
+
 // checkHCL measures an HCL file's nesting without parsing it, as hcl/v2's
 // recursive descent will meet it: brackets, interpolations, nested strings
 // and heredocs, template directives, runs of unary operators and chains of
-// conditionals. Comments are skipped and strings scanned as templates, so
-// neither can make a real file look deep.
+// conditionals; and counts its tokens. Comments are skipped and strings
+// scanned as templates, so neither can make a real file look deep.
 func checkHCL(data []byte) error {
-	stack := []hclFrame{{kind: '{'}} // the file is a body
-	line, ops := 1, 0
-	prev := byte('\n') // the last significant byte of an expression
-	push := func(f hclFrame) error {
-		stack = append(stack, f)
-		if len(stack)-1+ops > maxDepth {
-			return tooDeep(line)
-		}
-		return nil
-	}
-	addOp := func(n int) error {
-		top := &stack[len(stack)-1]
-		n = max(n, -top.ops)
-		top.ops += n
-		if ops += n; len(stack)-1+ops > maxDepth {
-			return tooDeep(line)
-		}
-		return nil
-	}
-	pop := func() {
-		ops -= stack[len(stack)-1].ops
-		stack = stack[:len(stack)-1]
-	}
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		top := &stack[len(stack)-1]
+	s := &hclScan{data: data, stack: []hclFrame{{kind: '{'}}, line: 1, prev: '\n'} // the file is a body
+	for s.i = 0; s.i < len(data); s.i++ {
+		c := data[s.i]
 		if c == '\n' {
-			line++
+			s.line++
 		}
-		switch top.kind {
-		case '"', 'h':
-			switch {
-			case c == '\n' && top.kind == '"':
-				pop() // hcl/v2 reports the unterminated string
-			case c == '\n':
-				if end := bytes.IndexByte(data[i+1:], '\n'); string(bytes.TrimSpace(lineAt(data[i+1:], end))) == top.delim {
-					pop()
-				}
-			case c == '\\' && top.kind == '"':
-				i++
-			case c == '"' && top.kind == '"':
-				pop()
-			case (c == '$' || c == '%') && bytes.HasPrefix(data[i+1:], []byte{c, '{'}):
-				i += 2 // $${ and %%{ are literal
-			case (c == '$' || c == '%') && i+1 < len(data) && data[i+1] == '{':
-				if c == '%' {
-					if err := addOp(directiveNesting(data[i+2:])); err != nil {
-						return err
-					}
-				}
-				i++
-				prev = '('
-				if err := push(hclFrame{kind: '$'}); err != nil {
-					return err
-				}
-			}
-			continue
+		var err error
+		if k := s.top().kind; k == '"' || k == 'h' {
+			err = s.template(c)
+		} else {
+			err = s.expression(c)
 		}
-		switch c {
-		case ' ', '\t', '\r':
-			continue
-		case '\n':
-			if top.kind == '{' {
-				ops -= top.ops // a body or object item ends at a newline
-				top.ops = 0
-			}
-		case '#':
-			i = skipLine(data, i)
-			continue
-		case '/':
-			if bytes.HasPrefix(data[i:], []byte("//")) {
-				i = skipLine(data, i)
-				continue
-			}
-			if bytes.HasPrefix(data[i:], []byte("/*")) {
-				end := bytes.Index(data[i+2:], []byte("*/"))
-				if end < 0 {
-					return nil // hcl/v2 reports the unterminated comment
-				}
-				line += bytes.Count(data[i:i+2+end], []byte("\n"))
-				i += end + 3
-				continue
-			}
-		case '"':
-			if err := push(hclFrame{kind: '"'}); err != nil {
-				return err
-			}
-		case '<':
-			if delim, n := heredocStart(data[i:]); n > 0 {
-				i += n - 1 // up to the newline, which the heredoc frame sees
-				if err := push(hclFrame{kind: 'h', delim: delim}); err != nil {
-					return err
-				}
-				continue
-			}
-		case '(', '[', '{':
-			if err := push(hclFrame{kind: c}); err != nil {
-				return err
-			}
-		case ')', ']', '}':
-			if len(stack) > 1 {
-				pop()
-			}
-		case ',':
-			ops -= top.ops
-			top.ops = 0
-		case '?':
-			if err := addOp(1); err != nil {
-				return err
-			}
-		case '!':
-			if i+1 >= len(data) || data[i+1] != '=' {
-				if err := addOp(1); err != nil {
-					return err
-				}
-			}
-		case '-':
-			if bytes.IndexByte([]byte("\n=([{,?:!-+*/%<>&|"), prev) >= 0 {
-				if err := addOp(1); err != nil {
-					return err
-				}
-			}
+		if err != nil {
+			return err
 		}
-		prev = c
 	}
+	return nil
+}
+
+type hclScan struct {
+	data  []byte
+	i     int
+	stack []hclFrame
+	// ops sums the frames' ops; line, tokens count what their names say.
+	line, ops, tokens int
+	prev              byte // the last significant byte of an expression
+}
+
+func (s *hclScan) top() *hclFrame { return &s.stack[len(s.stack)-1] }
+
+func (s *hclScan) depthError() error {
+	if len(s.stack)-1+s.ops > maxDepth {
+		return tooDeep(s.line)
+	}
+	return nil
+}
+
+func (s *hclScan) push(f hclFrame) error {
+	s.stack = append(s.stack, f)
+	return s.depthError()
+}
+
+func (s *hclScan) pop() {
+	s.ops -= s.top().ops
+	s.stack = s.stack[:len(s.stack)-1]
+}
+
+// addOp adds n pending operators (or directives) to the innermost frame.
+func (s *hclScan) addOp(n int) error {
+	top := s.top()
+	n = max(n, -top.ops)
+	top.ops += n
+	s.ops += n
+	return s.depthError()
+}
+
+// endItem is a comma or a body's newline: the pending operators are done.
+func (s *hclScan) endItem() {
+	s.ops -= s.top().ops
+	s.top().ops = 0
+}
+
+// template scans a byte of a quoted string or a heredoc.
+func (s *hclScan) template(c byte) error {
+	data, i, top := s.data, s.i, s.top()
+	switch {
+	case c == '\n' && top.kind == '"':
+		s.pop() // hcl/v2 reports the unterminated string
+	case c == '\n':
+		if end := bytes.IndexByte(data[i+1:], '\n'); string(bytes.TrimSpace(lineAt(data[i+1:], end))) == top.delim {
+			s.pop()
+		}
+	case c == '\\' && top.kind == '"':
+		s.i++
+	case c == '"' && top.kind == '"':
+		s.pop()
+	case (c == '$' || c == '%') && bytes.HasPrefix(data[i+1:], []byte{c, '{'}):
+		s.i += 2 // $${ and %%{ are literal
+	case (c == '$' || c == '%') && i+1 < len(data) && data[i+1] == '{':
+		if c == '%' {
+			if err := s.addOp(directiveNesting(data[i+2:])); err != nil {
+				return err
+			}
+		}
+		s.i++
+		s.prev = '('
+		return s.push(hclFrame{kind: '$'})
+	}
+	return nil
+}
+
+// expression scans a byte outside strings.
+func (s *hclScan) expression(c byte) error {
+	data, i := s.data, s.i
+	var err error
+	switch c {
+	case ' ', '\t', '\r':
+		return nil
+	case '\n':
+		if s.top().kind == '{' {
+			s.endItem() // a body or object item ends at a newline
+		}
+	case '#':
+		s.i = skipLine(data, i)
+		return nil
+	case '/':
+		if bytes.HasPrefix(data[i:], []byte("//")) {
+			s.i = skipLine(data, i)
+			return nil
+		}
+		if bytes.HasPrefix(data[i:], []byte("/*")) {
+			end := bytes.Index(data[i+2:], []byte("*/"))
+			if end < 0 {
+				s.i = len(data) // hcl/v2 reports the unterminated comment
+				return nil
+			}
+			s.line += bytes.Count(data[i:i+2+end], []byte("\n"))
+			s.i += end + 3
+			return nil
+		}
+	case '"':
+		err = s.push(hclFrame{kind: '"'})
+	case '<':
+		if delim, n := heredocStart(data[i:]); n > 0 {
+			s.i += n - 1 // up to the newline, which the heredoc frame sees
+			return s.push(hclFrame{kind: 'h', delim: delim})
+		}
+	case '(', '[', '{':
+		err = s.push(hclFrame{kind: c})
+	case ')', ']', '}':
+		if len(s.stack) > 1 {
+			s.pop()
+		}
+	case ',':
+		s.endItem()
+	case '?':
+		err = s.addOp(1)
+	case '!':
+		if i+1 >= len(data) || data[i+1] != '=' {
+			err = s.addOp(1)
+		}
+	case '-':
+		if bytes.IndexByte([]byte("\n=([{,?:!-+*/%<>&|"), s.prev) >= 0 {
+			err = s.addOp(1)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	// A name or number is one token, every other byte one more.
+	if !isWordByte(c) || i == 0 || !isWordByte(data[i-1]) {
+		if s.tokens++; s.tokens > maxHCLTokens {
+			return fmt.Errorf("line %d: more than %d tokens", s.line, maxHCLTokens)
+		}
+	}
+	s.prev = c
 	return nil
 }
 
@@ -403,6 +439,8 @@ func heredocStart(data []byte) (delim string, n int) {
 	}
 	return string(rest[:end]), len(data) - len(rest) + end
 }
+
+func isWordByte(c byte) bool { return c == '_' || c == '.' || c == '-' || isAlnum(c) }
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
