@@ -25,14 +25,17 @@ var errTooDeep = fmt.Errorf("nesting deeper than %d levels", maxDepth)
 
 func tooDeep(line int) error { return fmt.Errorf("line %d: %w", line, errTooDeep) }
 
-// tomlFreeLevels and tomlWorkPerByte bound what BurntSushi/toml spends on
-// nesting: each value costs it in proportion to its depth, so the sum of the
-// depths of a file's keys and values may reach tomlWorkPerByte per byte of
-// the file, plus tomlFreeLevels for a small file. Real files sit at a fifth
-// of that (Cargo.lock, poetry.lock: one value at depth 2 or 3 per line).
+// tomlFreeLevels and tomlBytesPerLevel bound what BurntSushi/toml spends on
+// nesting: each key and each array or inline table costs it some 500 bytes
+// per level of its depth, so the sum of those depths may reach one per
+// tomlBytesPerLevel bytes of the file, plus tomlFreeLevels (room for one
+// chain 256 deep). Real files sum to one per 10 bytes or fewer (a
+// Cargo.lock: five keys at depth 2 and a list at 3 per 150-byte package);
+// a file of chains within the budget costs the parser about what a flat
+// file of the same size does (130 times its size).
 const (
-	tomlFreeLevels  = 1 << 14
-	tomlWorkPerByte = 1
+	tomlFreeLevels    = 1 << 16
+	tomlBytesPerLevel = 4
 )
 
 // decodeTOML is toml.Decode after checkTOML.
@@ -56,7 +59,7 @@ func checkTOML(data []byte) error {
 		base, dots, line  = 0, 0, 1
 		header, lineStart = false, true
 		work              = 0
-		budget            = tomlFreeLevels + tomlWorkPerByte*len(data)
+		budget            = tomlFreeLevels + len(data)/tomlBytesPerLevel
 	)
 	depth := func() int {
 		if len(stack) > 0 {
