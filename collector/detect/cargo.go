@@ -4,8 +4,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -91,7 +89,7 @@ type cargoDep struct {
 // is false for a manifest that is no workspace root.
 func parseCargoWorkspace(p string, data []byte) (map[string]cargoDep, bool) {
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	if err := decodeTOML(data, &doc); err != nil {
 		return nil, false
 	}
 	if _, ok := doc["workspace"].(map[string]any); !ok {
@@ -114,7 +112,7 @@ func parseCargoWorkspace(p string, data []byte) (map[string]cargoDep, bool) {
 
 func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Component, error) {
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	if err := decodeTOML(data, &doc); err != nil {
 		return nil, err
 	}
 	t := newTOMLText(data)

@@ -113,8 +113,9 @@ func TestContainerImageDetectForms(t *testing.T) {
 		yaml: "image: acme/a:1\n\x00\x00",
 		bad:  true,
 	}, {
-		name: "deep nesting",
+		name: "nesting past the budget",
 		yaml: strings.Repeat("- ", 5000) + "image: acme/deep:1\n",
+		bad:  true,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, errs := mustDetector(t, "container_image").Detect(detecttest.Files{"k8s/x.yaml": tc.yaml})

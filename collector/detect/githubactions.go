@@ -167,10 +167,15 @@ func commentVersion(comment string) string {
 	return ""
 }
 
-// yamlDocs parses every document of a YAML stream, returning their roots.
+// yamlDocs parses every document of a YAML stream, returning their roots;
+// a stream over the nesting or alias budget (checkYAML) is an error.
 func yamlDocs(data []byte) ([]*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var docs []*yaml.Node
+	var (
+		docs     []*yaml.Node
+		expanded = map[*yaml.Node]int{}
+		aliases  int
+	)
 	for {
 		var n yaml.Node
 		err := dec.Decode(&n)
@@ -178,6 +183,9 @@ func yamlDocs(data []byte) ([]*yaml.Node, error) {
 			return docs, nil
 		}
 		if err != nil {
+			return nil, err
+		}
+		if err := checkYAML(&n, expanded, &aliases); err != nil {
 			return nil, err
 		}
 		if len(n.Content) > 0 {

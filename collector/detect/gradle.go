@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -128,6 +126,10 @@ type gradleScript struct {
 	toks []groovyTok
 	vars map[string]string
 	out  []Component
+	// budget is what interpolations may still write (expansionBudget);
+	// err is the first interpolation past it.
+	budget int
+	err    error
 }
 
 func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Component, error) {
@@ -139,6 +141,7 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 	for k, v := range fileVars {
 		vars[k] = v
 	}
+	budget := expansionBudget(data)
 	// name = "literal" anywhere (val/def/ext. prefixes or inside ext {}).
 	for i := 0; i+2 < len(toks); i++ {
 		if toks[i].kind != tokIdent || !toks[i+1].is(tokPunct, "=") || toks[i+2].kind != tokString {
@@ -147,11 +150,15 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 		if i+3 < len(toks) && (toks[i+3].is(tokPunct, ".") || toks[i+3].is(tokPunct, "+")) {
 			continue // "1.2".trim(), "1." + minor: not a literal
 		}
-		if v, ok := interpolate(toks[i+2].text, toks[i+2].interpolated, vars); ok {
+		v, ok, err := interpolate(toks[i+2].text, toks[i+2].interpolated, vars, &budget)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", toks[i+2].line, err)
+		}
+		if ok {
 			vars[toks[i].text] = v
 		}
 	}
-	s := &gradleScript{path: p, toks: toks, vars: vars}
+	s := &gradleScript{path: p, toks: toks, vars: vars, budget: budget}
 	var blocks []string
 	for i, t := range toks {
 		switch {
@@ -177,6 +184,9 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 		}
 		if t.is(tokIdent, "apply") {
 			s.applyPlugin(i)
+		}
+		if s.err != nil {
+			return nil, s.err
 		}
 	}
 	if len(blocks) > 0 {
@@ -247,7 +257,7 @@ func (s *gradleScript) dependency(i int) {
 		if conf == "" {
 			return
 		}
-		s.add(t.line, m[1]+":"+m[2], m[3], t.interpolated, conf)
+		s.add(int(t.line), m[1]+":"+m[2], m[3], t.interpolated, conf)
 	case t.is(tokIdent, "group") && i+2 < len(s.toks) && isAssign(s.toks[i+1]) && s.toks[i+2].kind == tokString:
 		// Map notation: group: 'g', name: 'a', version: 'v' (Groovy) or
 		// group = "g", name = "a", version = "v" (Kotlin named arguments).
@@ -266,7 +276,7 @@ func (s *gradleScript) dependency(i int) {
 			return // exclude group: "x", module: "y"
 		}
 		v := fields["version"]
-		s.add(name.line, fields["group"].text+":"+name.text, v.text, v.interpolated, s.configuration(i))
+		s.add(int(name.line), fields["group"].text+":"+name.text, v.text, v.interpolated, s.configuration(i))
 	}
 }
 
@@ -305,7 +315,7 @@ func (s *gradleScript) plugin(i int) {
 			v = s.toks[j]
 		}
 	}
-	s.add(idTok.line, id, v.text, v.interpolated, "plugins")
+	s.add(int(idTok.line), id, v.text, v.interpolated, "plugins")
 }
 
 // applyPlugin reads `apply plugin: "x"` and `apply(plugin = "x")`.
@@ -315,7 +325,7 @@ func (s *gradleScript) applyPlugin(i int) {
 		j++
 	}
 	if j+2 < len(s.toks) && s.toks[j].is(tokIdent, "plugin") && isAssign(s.toks[j+1]) && s.toks[j+2].kind == tokString {
-		s.add(s.toks[j+2].line, s.toks[j+2].text, "", false, "apply")
+		s.add(int(s.toks[j+2].line), s.toks[j+2].text, "", false, "apply")
 	}
 }
 
@@ -323,7 +333,11 @@ func (s *gradleScript) add(line int, name, declared string, interpolated bool, s
 	if name == "" || strings.ContainsAny(name, "$ ") {
 		return
 	}
-	v, ok := interpolate(declared, interpolated, s.vars)
+	v, ok, err := interpolate(declared, interpolated, s.vars, &s.budget)
+	if err != nil {
+		s.err = fmt.Errorf("line %d: %w", line, err)
+		return
+	}
 	if !ok {
 		v = version.Unknown
 	}
@@ -346,7 +360,7 @@ type gradleCatalog struct {
 
 func parseGradleCatalog(p string, data []byte) ([]Component, error) {
 	var cat gradleCatalog
-	if _, err := toml.Decode(string(data), &cat); err != nil {
+	if err := decodeTOML(data, &cat); err != nil {
 		return nil, err
 	}
 	t := newTOMLText(data)

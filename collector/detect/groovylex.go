@@ -1,7 +1,9 @@
 package detect
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -12,7 +14,7 @@ import (
 // their lines understood — and read from the token stream. Nothing is
 // evaluated but simple string interpolation.
 
-type groovyTokKind int
+type groovyTokKind uint8
 
 const (
 	tokIdent  groovyTokKind = iota // name, or `backticked` Kotlin name
@@ -20,10 +22,11 @@ const (
 	tokPunct                       // one character: ( ) { } [ ] , : = . @ and the rest
 )
 
+// groovyTok is kept small: a script of punctuation is a token per byte.
 type groovyTok struct {
-	kind groovyTokKind
 	text string
-	line int
+	line int32
+	kind groovyTokKind
 	// interpolated marks a double-quoted string, where $x and ${x} are expanded.
 	interpolated bool
 }
@@ -32,10 +35,18 @@ func (t groovyTok) is(kind groovyTokKind, text string) bool { return t.kind == k
 
 // lexGroovy tokenises Groovy and Kotlin source. Numbers and operators come
 // out as single-character punctuation, which is all the readers need.
+// Brackets nesting past maxDepth are an error: the readers scan back over
+// them.
 func lexGroovy(src string) ([]groovyTok, error) {
-	var toks []groovyTok
-	line := 1
+	// Real scripts run some four bytes a token; a script of punctuation
+	// is one a byte, the most there can be, which one reallocation
+	// reaches (append's own growth would allocate four times the tokens).
+	toks := make([]groovyTok, 0, len(src)/4+1)
+	line, depth := 1, 0
 	for i := 0; i < len(src); {
+		if len(toks) == cap(toks) {
+			toks = slices.Grow(toks, len(src)-len(toks))
+		}
 		c := src[i]
 		switch {
 		case c == '\n':
@@ -66,17 +77,25 @@ func lexGroovy(src string) ([]groovyTok, error) {
 			if end < 0 || src[i+1+end] != '`' {
 				return nil, fmt.Errorf("line %d: unterminated backtick name", line)
 			}
-			toks = append(toks, groovyTok{kind: tokIdent, text: src[i+1 : i+1+end], line: line})
+			toks = append(toks, groovyTok{kind: tokIdent, text: src[i+1 : i+1+end], line: int32(line)})
 			i += end + 2
 		case isIdentStart(c):
 			j := i + 1
 			for j < len(src) && (isIdentStart(src[j]) || src[j] >= '0' && src[j] <= '9') {
 				j++
 			}
-			toks = append(toks, groovyTok{kind: tokIdent, text: src[i:j], line: line})
+			toks = append(toks, groovyTok{kind: tokIdent, text: src[i:j], line: int32(line)})
 			i = j
 		default:
-			toks = append(toks, groovyTok{kind: tokPunct, text: src[i : i+1], line: line})
+			switch c {
+			case '(', '[', '{':
+				if depth++; depth > maxDepth {
+					return nil, tooDeep(line)
+				}
+			case ')', ']', '}':
+				depth = max(depth-1, 0)
+			}
+			toks = append(toks, groovyTok{kind: tokPunct, text: src[i : i+1], line: int32(line)})
 			i++
 		}
 	}
@@ -114,7 +133,7 @@ func lexGroovyString(src string, i, line int) (groovyTok, int, int, error) {
 		b.WriteByte(src[j])
 		j++
 	}
-	tok := groovyTok{kind: tokString, text: b.String(), line: line, interpolated: quote[0] == '"'}
+	tok := groovyTok{kind: tokString, text: b.String(), line: int32(line), interpolated: quote[0] == '"'}
 	return tok, j + len(quote), lines, nil
 }
 
@@ -122,12 +141,23 @@ func isIdentStart(c byte) bool {
 	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
+// errExpansion is a script whose interpolations write more than its
+// budget: `b = "$a$a"; c = "$b$b"`... doubles with each line.
+var errExpansion = errors.New("string interpolation expands past its budget (4 times the file's size, plus 64 KiB)")
+
+// expansionBudget is the bytes a script's interpolations may write.
+func expansionBudget(src []byte) int { return 4*len(src) + 64<<10 }
+
 // interpolate expands $name and ${name} in a double-quoted string from
 // vars; ok is false when a reference is left unresolved. "project.",
 // "rootProject.", "ext." and "extra." prefixes name the same properties.
-func interpolate(s string, interpolated bool, vars map[string]string) (string, bool) {
+// budget is the bytes expansions may still write; past it, errExpansion.
+func interpolate(s string, interpolated bool, vars map[string]string, budget *int) (string, bool, error) {
 	if !interpolated || !strings.Contains(s, "$") {
-		return s, true
+		return s, true, nil
+	}
+	if *budget -= len(s); *budget < 0 {
+		return "", false, errExpansion
 	}
 	var b strings.Builder
 	ok := true
@@ -140,7 +170,7 @@ func interpolate(s string, interpolated bool, vars map[string]string) (string, b
 		if s[i+1] == '{' {
 			end := strings.IndexByte(s[i:], '}')
 			if end < 0 {
-				return s, false
+				return s, false, nil
 			}
 			name, i = strings.TrimSpace(s[i+2:i+end]), i+end
 		} else {
@@ -157,7 +187,10 @@ func interpolate(s string, interpolated bool, vars map[string]string) (string, b
 		if !found {
 			ok = false
 		}
+		if *budget -= len(v); *budget < 0 {
+			return "", false, errExpansion
+		}
 		b.WriteString(v)
 	}
-	return b.String(), ok
+	return b.String(), ok, nil
 }

@@ -46,7 +46,7 @@ func parseJenkinsfile(p string, data []byte) ([]Component, error) {
 			return
 		}
 		out = append(out, Component{
-			Kind: "jenkins", Name: name, Version: version.Clean(ver), Path: p, Line: t.line,
+			Kind: "jenkins", Name: name, Version: version.Clean(ver), Path: p, Line: int(t.line),
 			Attrs: attrs("declared", ver),
 		})
 	}

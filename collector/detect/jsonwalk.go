@@ -16,8 +16,8 @@ const jsonArrayItem = "\xff"
 // walkJSON visits every scalar of a JSON object document (string, json.Number,
 // bool, nil) with its path of object keys and the line it is named on: the
 // key's line inside an object, the value's inside an array. encoding/json
-// keeps no positions, so the walk goes token by token; it is iterative, so
-// hostile nesting costs memory, not stack.
+// keeps no positions, so the walk goes token by token; nesting past
+// maxDepth is an error.
 func walkJSON(data []byte, visit func(path []string, value json.Token, line int)) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -82,6 +82,9 @@ func walkJSON(data []byte, visit func(path []string, value json.Token, line int)
 				path = append(path, jsonArrayItem)
 				line = at
 			}
+		}
+		if (tok == json.Delim('{') || tok == json.Delim('[')) && len(stack) >= maxDepth {
+			return tooDeep(at)
 		}
 		switch tok {
 		case json.Delim('{'):

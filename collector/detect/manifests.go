@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -36,7 +34,7 @@ func parseTOMLPackages(data []byte) ([]tomlPackage, error) {
 			Version string `toml:"version"`
 		} `toml:"package"`
 	}
-	if _, err := toml.Decode(string(data), &lock); err != nil {
+	if err := decodeTOML(data, &lock); err != nil {
 		return nil, err
 	}
 	t := newTOMLText(data)

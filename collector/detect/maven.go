@@ -133,6 +133,12 @@ func (r *pomReader) start(t xml.StartElement) error {
 		}
 		r.seenTop = true
 	}
+	if len(r.stack) >= maxDepth {
+		// pomSection joins the element path at each start: past the
+		// budget, quadratic.
+		line, _ := r.dec.InputPos()
+		return tooDeep(line)
+	}
 	r.stack = append(r.stack, t.Name.Local)
 	r.text.Reset()
 	line, _ := r.dec.InputPos()

@@ -8,8 +8,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -272,7 +270,7 @@ func (s *pyScan) egg(p string, line int, url string) {
 // dependencies.
 func (s *pyScan) pyproject(p string, data []byte) error {
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	if err := decodeTOML(data, &doc); err != nil {
 		return err
 	}
 	t := newTOMLText(data)
@@ -443,7 +441,7 @@ var pipfileCategories = map[string]string{"packages": "default", "dev-packages":
 // pipenv and scripts lists packages.
 func (s *pyScan) pipfile(p string, data []byte) error {
 	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
+	if err := decodeTOML(data, &doc); err != nil {
 		return err
 	}
 	t := newTOMLText(data)

@@ -41,6 +41,9 @@ func (t terraform) Detect(f Files) ([]Component, []error) {
 }
 
 func parseTerraform(p string, data []byte) ([]Component, error) {
+	if err := checkHCL(data); err != nil {
+		return nil, err
+	}
 	file, diags := hclsyntax.ParseConfig(data, p, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, hclError(diags)

@@ -1,0 +1,139 @@
+package detect_test
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/detect/detecttest"
+)
+
+// nested writes open n times, then mid, then end n times.
+func nested(open, mid, end string, n int) string {
+	return strings.Repeat(open, n) + mid + strings.Repeat(end, n)
+}
+
+// yamlLaughs is the billion laughs: each level an alias list of nine of
+// the level below.
+func yamlLaughs(key string) string {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d, ", i-1), 9), ", "))
+	}
+	fmt.Fprintf(&b, "%s: *a9\n", key)
+	return b.String()
+}
+
+// yamlFanOut is a mapping of 5,000 keys aliased 5,000 times: small as text,
+// 25 million steps for a walker looking a key up through each alias.
+func yamlFanOut(prefix, alias string) string {
+	var b strings.Builder
+	b.WriteString("big: &big {")
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, "k%d: 1, ", i)
+	}
+	b.WriteString("}\n" + prefix)
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, alias, i)
+	}
+	return b.String()
+}
+
+// gradleDoubling defines 40 variables, each twice the one before.
+func gradleDoubling() string {
+	var b strings.Builder
+	b.WriteString("def v0 = \"xxxxxxxx\"\n")
+	for i := 1; i <= 40; i++ {
+		fmt.Fprintf(&b, "def v%d = \"$v%d$v%d\"\n", i, i-1, i-1)
+	}
+	return b.String() + "dependencies { implementation \"g:a:$v40\" }\n"
+}
+
+var bombs = []struct {
+	name, kind, path, data, want string
+}{
+	{"toml inline tables", "cargo", "Cargo.toml", "[dependencies]\nx = " + nested("{a=", "1", "}", 1000) + "\n", "nesting deeper than 256 levels"},
+	{"toml arrays", "cargo", "Cargo.lock", "x = " + nested("[", "1", "]", 100_000) + "\n", "nesting deeper than 256 levels"},
+	{"toml dotted key", "python", "pyproject.toml", strings.Repeat("a.", 1000) + "a = 1\n", "nesting deeper than 256 levels"},
+	{"toml header", "python", "poetry.lock", "[" + strings.Repeat("a.", 1000) + "a]\n", "nesting deeper than 256 levels"},
+	{"toml chains within depth", "gradle", "gradle/libs.versions.toml", chains(), "nesting adds up past"},
+	{"toml pipfile", "python", "Pipfile", "[packages]\nx = " + nested("{a=", "1", "}", 1000) + "\n", "nesting deeper than 256 levels"},
+	{"hcl list", "terraform", "main.tf", "x = " + nested("[", "1", "]", 100_000) + "\n", "nesting deeper than 256 levels"},
+	{"hcl blocks", "terraform", "main.tf", nested("a {\n", "", "}\n", 100_000), "nesting deeper than 256 levels"},
+	{"hcl unary", "terraform", "main.tf", "x = " + strings.Repeat("!", 100_000) + "true\n", "nesting deeper than 256 levels"},
+	{"hcl conditionals", "terraform", "main.tf", "x = " + strings.Repeat("a ? b : ", 100_000) + "c\n", "nesting deeper than 256 levels"},
+	{"hcl templates", "terraform", "terragrunt.hcl", "x = " + nested(`"${`, "1", `}"`, 100_000) + "\n", "nesting deeper than 256 levels"},
+	{"hcl directives", "terraform", "main.tf", "x = <<EOT\n" + nested("%{ if a }", "", "%{ endif }", 100_000) + "\nEOT\n", "nesting deeper than 256 levels"},
+	{"hcl tokens", "terraform", "main.tf", "x = [" + strings.Repeat("1,", 200_000) + "1]\n", "more than 131072 tokens"},
+	{"yaml flow", "github_actions", ".github/workflows/ci.yml", "jobs: " + nested("[", "1", "]", 1000) + "\n", "nesting deeper than 256 levels"},
+	{"yaml block", "container_image", "k8s/app.yaml", strings.Repeat("- ", 1000) + "image: a:1\n", "nesting deeper than 256 levels"},
+	{"yaml laughs", "container_image", "deploy/values.yaml", yamlLaughs("image"), "aliases expand to more than 1000000 nodes"},
+	{"yaml laughs helm", "helm", "Chart.yaml", yamlLaughs("dependencies"), "aliases expand to more than 1000000 nodes"},
+	{"yaml laughs kustomize", "kustomize", "kustomization.yaml", yamlLaughs("resources"), "aliases expand to more than 1000000 nodes"},
+	{"yaml laughs pnpm", "npm", "pnpm-lock.yaml", yamlLaughs("importers"), "aliases expand to more than 1000000 nodes"},
+	{"yaml fan-out gitlab", "gitlab_ci", ".gitlab-ci.yml", yamlFanOut("", "job%d: *big\n"), "aliases expand to more than 1000000 nodes"},
+	{"yaml merge fan-out actions", "github_actions", ".github/workflows/ci.yml", yamlFanOut("jobs:\n", "  j%d: {<<: *big}\n"), "aliases expand to more than 1000000 nodes"},
+	{"yaml self alias", "github_actions", ".github/workflows/ci.yml", "jobs: &j {a: {<<: [*j, *j, *j, *j, *j, *j, *j, *j, *j, *j]}}\n", "names a node that contains it"},
+	{"json objects", "npm", "package.json", nested(`{"a":`, "1", "}", 100_000), "nesting deeper than 256 levels"},
+	{"json arrays", "npm", "package-lock.json", `{"a":` + nested("[", "1", "]", 100_000) + "}", "nesting deeper than 256 levels"},
+	{"json pipfile lock", "python", "Pipfile.lock", nested(`{"a":`, "1", "}", 100_000), "nesting deeper than 256 levels"},
+	{"xml pom", "maven", "pom.xml", "<project>" + nested("<a>", "", "</a>", 100_000) + "</project>", "nesting deeper than 256 levels"},
+	{"groovy closures", "gradle", "build.gradle", nested("a {", "", "}", 100_000), "nesting deeper than 256 levels"},
+	{"groovy calls", "gradle", "build.gradle.kts", strings.Repeat("a(", 100_000) + strings.Repeat("){", 100_000) + strings.Repeat("}", 100_000), "nesting deeper than 256 levels"},
+	{"groovy interpolation", "gradle", "build.gradle", gradleDoubling(), "string interpolation expands past its budget"},
+	{"jenkins brackets", "jenkins", "Jenkinsfile", nested("[", "", "]", 100_000), "nesting deeper than 256 levels"},
+}
+
+// chains is 300 inline-table chains 200 deep, each within the depth
+// budget: BurntSushi/toml spends some 10 MB on each.
+func chains() string {
+	var b strings.Builder
+	for i := 0; i < 300; i++ {
+		fmt.Fprintf(&b, "x%d = %s\n", i, nested("{a=", "1", "}", 200))
+	}
+	return b.String()
+}
+
+func TestBombsAreFileErrorsWithinMemory(t *testing.T) {
+	for _, tc := range bombs {
+		t.Run(tc.name, func(t *testing.T) {
+			d := mustDetector(t, tc.kind)
+			files := detecttest.Files{tc.path: tc.data}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, errs := d.Detect(files)
+			runtime.ReadMemStats(&after)
+			assertFileErrors(t, errs, tc.path)
+			if len(errs) == 1 && !strings.Contains(errs[0].Error(), tc.want) {
+				t.Errorf("error %q, want it to say %q", errs[0], tc.want)
+			}
+			if got, bound := after.TotalAlloc-before.TotalAlloc, uint64(64*len(tc.data)+8<<20); got > bound {
+				t.Errorf("allocated %d bytes for a %d-byte file, want at most %d", got, len(tc.data), bound)
+			}
+		})
+	}
+}
+
+func TestDeepButLegalFilesParse(t *testing.T) {
+	for _, tc := range []struct {
+		kind, path, data, name string
+	}{
+		{"cargo", "Cargo.toml", "[dependencies]\nserde = { version = \"1\", x = " + nested("{a=", "1", "}", 50) + " }\n", "serde"},
+		{"terraform", "main.tf", "module \"vpc\" {\n  source = \"acme/vpc/aws\"\n  version = \"1.0.0\"\n  x = " + nested("[", "!true ? -1 : \"${\"a\"}\"", "]", 50) + "\n}\n", "acme/vpc/aws"},
+		{"github_actions", ".github/workflows/ci.yml", "jobs:\n  a:\n    steps:\n      - uses: o/a@v1\n        with: " + nested("[", "1", "]", 50) + "\n", "o/a"},
+		{"npm", "package.json", `{"dependencies": {"left-pad": "1.0.0"}, "x": ` + nested(`{"a":`, "1", "}", 50) + "}", "left-pad"},
+		{"maven", "pom.xml", "<project><dependencies><dependency><groupId>g</groupId><artifactId>a</artifactId><version>1</version></dependency></dependencies>" + nested("<x>", "", "</x>", 50) + "</project>", "g:a"},
+		{"gradle", "build.gradle", "dependencies { implementation 'g:a:1' }\n" + nested("a {", "", "}", 50), "g:a"},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			got, errs := mustDetector(t, tc.kind).Detect(detecttest.Files{tc.path: tc.data})
+			assertFileErrors(t, errs)
+			if len(got) != 1 || got[0].Name != tc.name {
+				t.Errorf("components %+v, want one named %s", got, tc.name)
+			}
+		})
+	}
+}
