@@ -83,4 +83,3 @@ func readAll(b *testing.B, s *Source, r source.Repo) {
 		}
 	}
 }
-
