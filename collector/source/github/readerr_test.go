@@ -91,3 +91,41 @@ func TestBlobsAreVerified(t *testing.T) {
 		t.Errorf("%d warnings about the corrupted entry, want 1", n)
 	}
 }
+
+// TestBlobBodyIsBounded: a blob answered with far more bytes than the tree
+// says it has is a fault, and the source stops reading at the tree's size
+// instead of holding whatever the host streams.
+func TestBlobBodyIsBounded(t *testing.T) {
+	const content = "module a\n"
+	f := newFake(t, &fakeRepo{Name: "api", Files: map[string]string{"go.mod": content}})
+	const endless = 256 << 20
+	var written atomic.Int64
+	f.hook = func(w http.ResponseWriter, r *http.Request) bool {
+		if !strings.Contains(r.URL.Path, "/git/blobs/") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/vnd.github.raw")
+		chunk := []byte(strings.Repeat(content, 64<<10/len(content)))
+		for written.Load() < endless {
+			n, err := w.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				break
+			}
+		}
+		return true
+	}
+	s := f.source(t, config.Source{}, Options{})
+	tr, err := s.Open(t.Context(), source.Repo{Name: "octo-org/api"}, f.repo("api").head())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = tr.Read(t.Context(), "go.mod", 1<<20)
+	if err == nil || errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "content does not match blob") {
+		t.Errorf("Read of an endless blob = %v, want a mismatch fault", err)
+	}
+	// What the socket buffers took before the source hung up, not all of it.
+	if n := written.Load(); n >= endless {
+		t.Errorf("the host wrote all %d bytes: the source read them", n)
+	}
+}

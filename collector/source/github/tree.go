@@ -1,11 +1,11 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -154,7 +154,17 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 			t.s.log.Warn("stored blob does not match its id, fetching it again", zap.String("repo", t.repo.Name), zap.String("path", path), zap.String("blob", e.Blob))
 		}
 	}
-	b, err := t.s.blob(ctx, t.owner, t.name, e.Blob)
+	// A longer body cannot be the blob: the tree's size bounds what is
+	// taken from the wire, or the limit when the tree did not say.
+	most := e.Size
+	if most < 0 && limit > 0 {
+		most = limit
+	}
+	b, err := t.s.blob(ctx, t.owner, t.name, e.Blob, most)
+	if err == nil && e.Size < 0 && limit > 0 && int64(len(b)) > limit {
+		// Cut at the limit, so unchecked, but over it whatever it is.
+		return nil, source.TooLarge(path, int64(len(b)), limit)
+	}
 	if err == nil {
 		err = remote.VerifyBlob(e.Blob, b)
 	}
@@ -174,29 +184,46 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	return b, nil
 }
 
-// blob reads a blob in the raw media type the Git Blobs API documents.
-// go-github's GetBlobRaw is not used: it sends the older v3 media type and
-// takes any body for the content. A host that ignores the media type answers
-// with the default JSON, whose base64 content is decoded when it names the
-// blob asked for (a raw JSON file would have to hold its own hash to be taken for one).
-func (s *Source) blob(ctx context.Context, owner, name, sha string) ([]byte, error) {
+// blob reads a blob in the raw media type the Git Blobs API documents,
+// taking at most most+1 bytes of content (most < 0: all of it): enough to
+// tell a body longer than the blob, which then fails verification, without
+// holding whatever a faulty host streams. go-github's GetBlobRaw is not
+// used: it sends the older v3 media type and takes any body for the
+// content. A host that ignores the media type answers with the default
+// JSON, whose base64 content is decoded when it names the blob asked for (a
+// raw JSON file would have to hold its own hash to be taken for one).
+func (s *Source) blob(ctx context.Context, owner, name, sha string, most int64) ([]byte, error) {
 	req, err := s.client.NewRequest(ctx, http.MethodGet,
 		fmt.Sprintf("repos/%s/%s/git/blobs/%s", url.PathEscape(owner), url.PathEscape(name), url.PathEscape(sha)), nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/vnd.github.raw+json")
-	var buf bytes.Buffer
-	resp, err := s.client.Do(req, &buf)
+	resp, err := s.client.BareDo(req)
 	if err != nil {
 		return nil, err
 	}
-	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "application/json" {
-		return buf.Bytes(), nil
+	defer resp.Body.Close()
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var r io.Reader = resp.Body
+	switch {
+	case most < 0:
+	case mt == "application/json":
+		// Base64 with line breaks, in a JSON object.
+		r = io.LimitReader(r, 2*most+64<<10)
+	default:
+		r = io.LimitReader(r, most+1)
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if mt != "application/json" {
+		return body, nil
 	}
 	var b github.Blob
-	if json.Unmarshal(buf.Bytes(), &b) != nil || b.GetSHA() != sha {
-		return buf.Bytes(), nil
+	if json.Unmarshal(body, &b) != nil || b.GetSHA() != sha {
+		return body, nil
 	}
 	switch b.GetEncoding() {
 	case "base64":
