@@ -203,75 +203,23 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 	}
 	log.Info("scanning source", zap.Int("repos", len(repos)), zap.Int("listed", len(listed)))
 
-	out := make([]evaluate.RepoScan, len(repos))
-	var done atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(1, job.concurrency))
-	for i, repo := range repos {
-		g.Go(func() error {
-			out[i] = e.scanRepo(gctx, job, repo)
-			if e.opts.OnProgress != nil {
-				e.opts.OnProgress(Progress{Source: name, Done: int(done.Add(1)), Total: len(repos)})
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
+	out := e.scanRepos(ctx, job, repos)
 	if job.saves != nil {
 		if err := job.saves.flush(); err != nil {
 			e.storeFailed(log, "saving to the scan cache failed", err)
 		}
 	}
-
-	kept := make([]evaluate.RepoScan, 0, len(out))
-	var failed []evaluate.RepoScan
-	keep := map[string]bool{}
-	repoLogs := logBudget{limit: maxRepoWarnings}
 	interrupted := ctx.Err() != nil
+	kept, failed, repoLogs := tally(&status, out, interrupted, log)
+	keep := map[string]bool{}
 	for _, r := range out {
 		keep[r.Repo.Name] = true
-		if r.Err != "" {
-			status.RepoErrors++
-			// An interrupted scan is published nowhere: one line says so below.
-			if !interrupted && repoLogs.take() {
-				log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
-			}
-			if !r.Stale {
-				// No data to count, but listed so "why is it missing" has an answer.
-				failed = append(failed, r)
-				continue
-			}
-		}
-		if r.Cached {
-			status.Cached++
-		} else if !r.Stale {
-			status.FilesRead += r.Inventory.FilesRead
-		}
-		kept = append(kept, r)
 	}
 	status.OK = !interrupted
 	status.Repos = len(kept)
 	status.StaleRepos, status.OldestResult = staleness(kept)
 	status.Duration = time.Since(start)
-	e.mu.Lock()
-	if status.OK {
-		e.lastSuccess[name] = time.Now()
-		m := map[string]evaluate.RepoScan{}
-		for _, r := range kept {
-			m[r.Repo.Name] = r
-		}
-		e.last[name] = m
-	} else if e.last[name] != nil {
-		// Cut short: what was read is the repos' newest good data, the
-		// rest stays as it was.
-		for _, r := range kept {
-			if !r.Stale {
-				e.last[name][r.Repo.Name] = r
-			}
-		}
-	}
-	status.LastSuccess = e.lastSuccess[name]
-	e.mu.Unlock()
+	status.LastSuccess = e.remember(name, kept, status.OK)
 	if status.OK && e.opts.Store != nil && e.opts.Shards <= 1 {
 		if err := e.opts.Store.Prune(name, keep); err != nil {
 			e.storeFailed(log, "pruning the scan cache failed", err)
@@ -298,6 +246,77 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
 		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
 	return append(kept, failed...), status
+}
+
+// scanRepos scans the repos with the job's concurrency, reporting progress.
+func (e *Engine) scanRepos(ctx context.Context, job scanJob, repos []source.Repo) []evaluate.RepoScan {
+	out := make([]evaluate.RepoScan, len(repos))
+	var done atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, job.concurrency))
+	for i, repo := range repos {
+		g.Go(func() error {
+			out[i] = e.scanRepo(gctx, job, repo)
+			if e.opts.OnProgress != nil {
+				e.opts.OnProgress(Progress{Source: job.src.Name(), Done: int(done.Add(1)), Total: len(repos)})
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+// tally counts the repos' outcomes into status: kept are the repos with
+// data to count (fresh or stale), failed those with none. Failures are
+// logged up to a budget, whose overflow the caller summarises.
+func tally(status *snapshot.SourceScan, out []evaluate.RepoScan, interrupted bool, log *zap.Logger) (kept, failed []evaluate.RepoScan, logs *logBudget) {
+	kept = make([]evaluate.RepoScan, 0, len(out))
+	logs = &logBudget{limit: maxRepoWarnings}
+	for _, r := range out {
+		if r.Err != "" {
+			status.RepoErrors++
+			// An interrupted scan is published nowhere: one line says so.
+			if !interrupted && logs.take() {
+				log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
+			}
+			if !r.Stale {
+				// No data to count, but listed so "why is it missing" has an answer.
+				failed = append(failed, r)
+				continue
+			}
+		}
+		if r.Cached {
+			status.Cached++
+		} else if !r.Stale {
+			status.FilesRead += r.Inventory.FilesRead
+		}
+		kept = append(kept, r)
+	}
+	return kept, failed, logs
+}
+
+// remember makes a source's kept repos its last good data and returns its
+// last success: all of them after a complete scan; after one cut short,
+// only those it read, the rest staying as they were.
+func (e *Engine) remember(name string, kept []evaluate.RepoScan, complete bool) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if complete {
+		e.lastSuccess[name] = time.Now()
+		m := map[string]evaluate.RepoScan{}
+		for _, r := range kept {
+			m[r.Repo.Name] = r
+		}
+		e.last[name] = m
+	} else if e.last[name] != nil {
+		for _, r := range kept {
+			if !r.Stale {
+				e.last[name][r.Repo.Name] = r
+			}
+		}
+	}
+	return e.lastSuccess[name]
 }
 
 // storeFailed logs a failed cache write; a damaged store's refusals are
