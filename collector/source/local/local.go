@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -303,7 +305,7 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 		return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
 	}
 	if len(skipped) > 0 {
-		s.log.Warn("files with names no checkout would accept are not scanned", zap.String("repo", repo.Name),
+		s.log.Warn("files with invalid or repeated names are not scanned", zap.String("repo", repo.Name),
 			zap.Int("files", len(skipped)), zap.Strings("examples", skipped[:min(3, len(skipped))]))
 	}
 	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
@@ -312,8 +314,8 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 
 // walk lists the regular files below root with an explicit stack, so a
 // hostile tree nested 100,000 levels deep costs memory, not the goroutine
-// stack. Entries whose name git itself refuses to check out (control
-// characters, "..", "/") are left out and returned, quoted: one bad name
+// stack. Entries with a name no checkout should create (see validName), and
+// a path listed twice, are left out and returned, quoted: one bad name
 // costs that file, not the repo.
 func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, err error) {
 	type dir struct {
@@ -343,6 +345,10 @@ func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, e
 			// Symlinks and submodules are not followed: a link could point
 			// outside the repo, a submodule is another repo.
 			case filemode.Regular, filemode.Executable, filemode.Deprecated:
+				if _, dup := t.blobs[p]; dup {
+					skipped = append(skipped, strconv.Quote(p))
+					continue
+				}
 				if len(t.entries) >= source.MaxTreeEntries {
 					return nil, fmt.Errorf("more than %d files", source.MaxTreeEntries)
 				}
@@ -354,18 +360,16 @@ func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, e
 	return skipped, nil
 }
 
-// validName is a tree entry name a checkout would create: not empty, not
-// "." or "..", no "/" and no control character.
+// validName is a tree entry name a checkout would create and every output
+// can carry: not empty, "." or "..", no "/", not ".git" in any case (git
+// refuses those), valid UTF-8 without control characters (C0, DEL, C1),
+// which a terminal, log line or label would otherwise receive raw.
 func validName(name string) bool {
-	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+	if name == "" || name == "." || name == ".." || strings.EqualFold(name, ".git") ||
+		strings.Contains(name, "/") || !utf8.ValidString(name) {
 		return false
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return !strings.ContainsFunc(name, unicode.IsControl)
 }
 
 type tree struct {

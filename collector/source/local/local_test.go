@@ -351,7 +351,12 @@ func TestABadFileNameCostsThatFileOnly(t *testing.T) {
 	must(t, err)
 	top := &object.Tree{Entries: []object.TreeEntry{
 		{Name: "..", Mode: filemode.Regular, Hash: bh},
+		{Name: ".GIT", Mode: filemode.Dir, Hash: sh},
+		{Name: "bad\xffutf8", Mode: filemode.Regular, Hash: bh},
+		{Name: "c1\u0085", Mode: filemode.Regular, Hash: bh},
 		{Name: "ctl\x01", Mode: filemode.Regular, Hash: bh},
+		{Name: "go.mod", Mode: filemode.Regular, Hash: bh},
+		// Listed twice, as fsck's duplicateEntries: one file, not two.
 		{Name: "go.mod", Mode: filemode.Regular, Hash: bh},
 		{Name: "svc", Mode: filemode.Dir, Hash: sh},
 	}}
@@ -374,6 +379,10 @@ func TestABadFileNameCostsThatFileOnly(t *testing.T) {
 	}
 	if !equal(paths, []string{"go.mod", "svc/go.mod"}) {
 		t.Fatalf("entries %q, want the well-named files only", paths)
+	}
+	// The rest of the repo reads as usual.
+	if b, err := tr.Read(context.Background(), "svc/go.mod", 1<<20); err != nil || string(b) != "module a\n" {
+		t.Fatalf("Read(svc/go.mod) = %q, %v", b, err)
 	}
 }
 
