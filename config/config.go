@@ -284,7 +284,7 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRE = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
 
 // Parse decodes and validates data as if read from file. On validation
 // errors (Errors) it also returns the decoded config; on a decoding error
@@ -299,11 +299,11 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(file, err, nil)
+		return nil, yamlErrors(file, err, fileIndex{})
 	}
 	var typeErrs Errors
 	if decodeErr != nil {
-		typeErrs = yamlErrors(file, decodeErr, keyIndex(&root))
+		typeErrs = yamlErrors(file, decodeErr, indexFile(&root))
 		if !errors.As(decodeErr, new(*yaml.TypeError)) {
 			return nil, typeErrs
 		}
@@ -340,8 +340,8 @@ func withoutLines(errs, reported Errors) Errors {
 }
 
 // yamlErrors splits a decoder error into file:line errors, in the file's
-// terms when idx (the file's keys by line) is known.
-func yamlErrors(file string, err error, idx map[int][]keyAt) Errors {
+// terms where ix knows the file's nodes.
+func yamlErrors(file string, err error, ix fileIndex) Errors {
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -353,7 +353,7 @@ func yamlErrors(file string, err error, idx map[int][]keyAt) Errors {
 	for _, m := range msgs {
 		if g := yamlLineRE.FindStringSubmatch(strings.TrimPrefix(m, "yaml: ")); g != nil {
 			line, _ := strconv.Atoi(g[1]) // the regexp matched digits
-			out = append(out, Error{File: file, Line: line, Msg: rewrite(idx, line, g[2])})
+			out = append(out, Error{File: file, Line: line, Msg: rewrite(ix, line, g[2])})
 			continue
 		}
 		out = append(out, Error{File: file, Msg: m})
@@ -507,7 +507,9 @@ func GlobError(what, pattern string) string {
 func (c *Config) validate() Errors {
 	v := &validator{file: c.File}
 	if len(c.Sources) == 0 {
-		v.add(0, "sources: at least one source is required")
+		// At the key's line, where a sources value that did not decode
+		// was already reported, and this is dropped.
+		v.add(c.lines["sources"], "sources: at least one source is required")
 	}
 	names := map[string]bool{}
 	for _, s := range c.Sources {
@@ -531,7 +533,7 @@ func (c *Config) validate() Errors {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
 	if len(c.Offerings) == 0 {
-		v.add(0, "offerings: at least one offering is required")
+		v.add(c.lines["offerings"], "offerings: at least one offering is required")
 	}
 	seen := map[string]int{}
 	for i := range c.Offerings {
