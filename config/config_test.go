@@ -63,11 +63,17 @@ var badConfigs = map[string][]string{
 		`collection-type-bad.yml:11: offering "a": target.ratio: "high" is not a number`,
 		`collection-type-bad.yml:16: offering "b": waivers: expected a list, got a mapping`,
 	},
+	// A bad teams.map entry or detect rule used to stop decoding there.
+	"hidden-errors-bad.yml": {
+		`hidden-errors-bad.yml:5: teams.map.payments must be a list of repo-name globs`,
+		`hidden-errors-bad.yml:12: a detect rule must be a mapping with a kind`,
+		`hidden-errors-bad.yml:13: offering "b": lifecycle must be one of experimental, beta, ga, deprecated, got "stable"`,
+	},
 }
 
 // completeBadConfigs are the files whose expected messages are all their
 // errors: nothing repeats what a value that did not decode already says.
-var completeBadConfigs = map[string]bool{"collection-type-bad.yml": true}
+var completeBadConfigs = map[string]bool{"collection-type-bad.yml": true, "hidden-errors-bad.yml": true}
 
 func TestBadConfigs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*-bad.yml")
