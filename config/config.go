@@ -98,20 +98,31 @@ type TeamMapEntry struct {
 // TeamMap is an ordered team → repo-globs mapping: the first match wins.
 type TeamMap []TeamMapEntry
 
-// UnmarshalYAML keeps the mapping's order, which decides precedence.
+// UnmarshalYAML keeps the mapping's order, which decides precedence. Its
+// errors are *yaml.TypeError, which the decoder collects and goes on past,
+// so that a bad entry does not hide the file's other errors.
 func (m *TeamMap) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: teams.map must be a mapping of team to repo-name globs", n.Line)
+		return typeError("line %d: teams.map must be a mapping of team to repo-name globs", n.Line)
 	}
+	var errs []string
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		var globs []string
 		if err := v.Decode(&globs); err != nil {
-			return fmt.Errorf("line %d: teams.map.%s must be a list of repo-name globs", v.Line, k.Value)
+			errs = append(errs, fmt.Sprintf("line %d: teams.map.%s must be a list of repo-name globs", v.Line, k.Value))
+			continue
 		}
 		*m = append(*m, TeamMapEntry{Team: k.Value, Repos: globs, Line: k.Line})
 	}
+	if len(errs) > 0 {
+		return &yaml.TypeError{Errors: errs}
+	}
 	return nil
+}
+
+func typeError(format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf(format, args...)}}
 }
 
 // Offering is one platform product whose adoption is measured.
@@ -192,10 +203,11 @@ type Rule struct {
 	KeyLines map[string]int
 }
 
-// UnmarshalYAML reads a rule as a flat mapping of strings.
+// UnmarshalYAML reads a rule as a flat mapping of strings; its errors are
+// *yaml.TypeError, as TeamMap's.
 func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: a detect rule must be a mapping with a kind", n.Line)
+		return typeError("line %d: a detect rule must be a mapping with a kind", n.Line)
 	}
 	r.Line = n.Line
 	r.Params = map[string]string{}
@@ -203,10 +215,10 @@ func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if v.Kind != yaml.ScalarNode {
-			return fmt.Errorf("line %d: detect rule key %q must be a string", v.Line, k.Value)
+			return typeError("line %d: detect rule key %q must be a string", v.Line, k.Value)
 		}
 		if _, dup := r.KeyLines[k.Value]; dup || (k.Value == "kind" && r.Kind != "") {
-			return fmt.Errorf("line %d: detect rule key %q repeated", k.Line, k.Value)
+			return typeError("line %d: detect rule key %q repeated", k.Line, k.Value)
 		}
 		r.KeyLines[k.Value] = k.Line
 		if k.Value == "kind" {
@@ -284,7 +296,7 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+var yamlLineRE = regexp.MustCompile(`(?s)^(?:yaml: )?line (\d+): (.*)$`)
 
 // Parse decodes and validates data as if read from file. On validation
 // errors (Errors) it also returns the decoded config; on a decoding error
@@ -299,11 +311,11 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlErrors(file, err, nil)
+		return nil, yamlErrors(file, err, fileIndex{})
 	}
 	var typeErrs Errors
 	if decodeErr != nil {
-		typeErrs = yamlErrors(file, decodeErr, keyIndex(&root))
+		typeErrs = yamlErrors(file, decodeErr, indexFile(&root))
 		if !errors.As(decodeErr, new(*yaml.TypeError)) {
 			return nil, typeErrs
 		}
@@ -340,8 +352,8 @@ func withoutLines(errs, reported Errors) Errors {
 }
 
 // yamlErrors splits a decoder error into file:line errors, in the file's
-// terms when idx (the file's keys by line) is known.
-func yamlErrors(file string, err error, idx map[int][]keyAt) Errors {
+// terms where ix knows the file's nodes.
+func yamlErrors(file string, err error, ix fileIndex) Errors {
 	var msgs []string
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -353,7 +365,7 @@ func yamlErrors(file string, err error, idx map[int][]keyAt) Errors {
 	for _, m := range msgs {
 		if g := yamlLineRE.FindStringSubmatch(strings.TrimPrefix(m, "yaml: ")); g != nil {
 			line, _ := strconv.Atoi(g[1]) // the regexp matched digits
-			out = append(out, Error{File: file, Line: line, Msg: rewrite(idx, line, g[2])})
+			out = append(out, Error{File: file, Line: line, Msg: rewrite(ix, line, g[2])})
 			continue
 		}
 		out = append(out, Error{File: file, Msg: m})
@@ -384,7 +396,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 		o := &c.Offerings[i]
 		o.Line = n.Line
 		o.lines = map[string]int{}
-		for _, k := range []string{"eligible", "waivers", "target", "roi"} {
+		for _, k := range []string{"detect", "eligible", "waivers", "target", "roi"} {
 			if kn := lookup(n, k); kn != nil {
 				o.lines[k] = kn.Line
 			}
@@ -507,7 +519,9 @@ func GlobError(what, pattern string) string {
 func (c *Config) validate() Errors {
 	v := &validator{file: c.File}
 	if len(c.Sources) == 0 {
-		v.add(0, "sources: at least one source is required")
+		// At the line of sources' value: one that did not decode was
+		// reported there, and this is dropped as repeating it.
+		v.add(c.lines["sources"], "sources: at least one source is required")
 	}
 	names := map[string]bool{}
 	for _, s := range c.Sources {
@@ -531,7 +545,7 @@ func (c *Config) validate() Errors {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
 	if len(c.Offerings) == 0 {
-		v.add(0, "offerings: at least one offering is required")
+		v.add(c.lines["offerings"], "offerings: at least one offering is required")
 	}
 	seen := map[string]int{}
 	for i := range c.Offerings {
@@ -619,7 +633,9 @@ func (c *Config) validateOffering(v *validator, o *Offering) {
 		v.add(o.Line, "%s: lifecycle must be one of %s, got %q", where, strings.Join(Lifecycles, ", "), o.Lifecycle)
 	}
 	if len(o.Detect) == 0 {
-		v.add(o.Line, "%s: at least one detect rule is required", where)
+		// At the line of detect's value when there is one: rules that did
+		// not decode were reported there, and this is dropped.
+		v.add(o.LineOf("detect"), "%s: at least one detect rule is required", where)
 	}
 	for _, r := range o.Detect {
 		if r.Kind == "" {

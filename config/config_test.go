@@ -1,8 +1,10 @@
 package config
 
 import (
+	"errors"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -50,7 +52,28 @@ var badConfigs = map[string][]string{
 	"rule-not-map-bad.yml":       {`rule-not-map-bad.yml:8: a detect rule must be a mapping with a kind`},
 	"empty-bad.yml":              {"empty-bad.yml: empty configuration"},
 	"timeouts-bad.yml":           {"timeouts-bad.yml:4: scan.http_timeout must be positive", "timeouts-bad.yml:5: scan.source_timeout must not be negative (0 means none)"},
+	// Lists and mappings where the other is wanted, named by their key
+	// path, and values past the decoder's 7 characters quoted whole.
+	"collection-type-bad.yml": {
+		`collection-type-bad.yml:2: sources: expected a list, got a mapping`,
+		`collection-type-bad.yml:4: scan.repo_timeout: "eventually-later" is not a duration like 30s or 2h`,
+		`collection-type-bad.yml:5: scan.concurrency: expected a whole number, got a list`,
+		`collection-type-bad.yml:6: teams.aliases: expected a mapping, got a list`,
+		`collection-type-bad.yml:6: teams.from: expected a string, got a list`,
+		`collection-type-bad.yml:11: offering "a": target.ratio: "high" is not a number`,
+		`collection-type-bad.yml:16: offering "b": waivers: expected a list, got a mapping`,
+	},
+	// A bad teams.map entry or detect rule used to stop decoding there.
+	"hidden-errors-bad.yml": {
+		`hidden-errors-bad.yml:5: teams.map.payments must be a list of repo-name globs`,
+		`hidden-errors-bad.yml:12: a detect rule must be a mapping with a kind`,
+		`hidden-errors-bad.yml:13: offering "b": lifecycle must be one of experimental, beta, ga, deprecated, got "stable"`,
+	},
 }
+
+// completeBadConfigs are the files whose expected messages are all their
+// errors: nothing repeats what a value that did not decode already says.
+var completeBadConfigs = map[string]bool{"collection-type-bad.yml": true, "hidden-errors-bad.yml": true}
 
 func TestBadConfigs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*-bad.yml")
@@ -69,10 +92,17 @@ func TestBadConfigs(t *testing.T) {
 					t.Errorf("error lacks %q:\n%v", want, err)
 				}
 			}
-			for _, line := range strings.Split(err.Error(), "\n") {
+			lines := strings.Split(err.Error(), "\n")
+			for _, line := range lines {
 				if !strings.HasPrefix(line, f+":") {
 					t.Errorf("error line %q does not start with FILE:", line)
 				}
+				if decoderWords(line) {
+					t.Errorf("error line %q is in the decoder's words", line)
+				}
+			}
+			if completeBadConfigs[name] && len(lines) != len(badConfigs[name]) {
+				t.Errorf("%d errors, want only the %d expected:\n%v", len(lines), len(badConfigs[name]), err)
 			}
 		})
 	}
@@ -85,6 +115,7 @@ func FuzzParse(f *testing.F) {
 		"offerings: [{waivers: [{repo: x, expires: 2020-01-01}]}]\n",
 		"- - -\n",
 		"sources: &a [*a]\n",
+		"sources: {a: b}\nscan: [1]\nteams: {aliases: [x], from: [[y]]}\nofferings: [1, {name: a, target: {ratio: [z]}}]\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -93,8 +124,27 @@ func FuzzParse(f *testing.F) {
 		if err == nil && (len(c.Sources) == 0 || len(c.Offerings) == 0) {
 			t.Fatal("accepted a config without sources or offerings")
 		}
+		var errs Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				if decoderWords(e.Msg) {
+					t.Fatalf("error in the decoder's words: %s", e.Msg)
+				}
+			}
+		}
 	})
 }
+
+// decoderWords reports a message still in the YAML decoder's terms: its
+// phrasing, a tag or a Go type of this package, outside the quoted values
+// that are the user's own.
+func decoderWords(msg string) bool {
+	msg = quotedRE.ReplaceAllString(msg, `""`)
+	return strings.Contains(msg, "cannot unmarshal") || strings.Contains(msg, "!!") || strings.Contains(msg, "in type ") ||
+		strings.Contains(msg, "config.")
+}
+
+var quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 
 func TestEditDistanceAndNearest(t *testing.T) {
 	for _, c := range []struct {

@@ -3,6 +3,8 @@ package source_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,6 +70,8 @@ func TestValidate(t *testing.T) {
 			`c.yml:2: source "gl": include/exclude: bad glob "a["`, `c.yml:2: source "gl": group is required for type gitlab`,
 			`c.yml:2: source "gl": visibility must be public, private or internal`}},
 		{"sources: [{name: l, type: local}]\n", []string{`c.yml:1: source "l": path is required for type local`}},
+		{"sources: [{name: l, type: local, path: /r, depth: -1}, {name: g, type: github, org: acme, depth: 3}]\n", []string{
+			`c.yml:1: source "l": depth must be from 1 to 8, got -1`, `c.yml:1: source "g": depth does not apply to type github`}},
 	} {
 		var got []string
 		for _, e := range source.Validate(parse(t, tc.yml)) {
@@ -91,6 +95,25 @@ func TestNewNamesTheSourceOnce(t *testing.T) {
 	gl := config.Source{Name: "gl", Type: "gitlab", Group: "acme", TokenEnv: "UPTAKE_TEST_UNSET_TOKEN"}
 	if _, err := source.New(gl, source.Options{}); err == nil || strings.Count(err.Error(), `source "gl"`) != 1 {
 		t.Fatalf("err = %v, want the source named once", err)
+	}
+}
+
+// Preflight's errors name the source once, at its line, as Validate's do.
+func TestPreflightNamesTheSourceOnce(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "nope")
+	cfg := parse(t, "sources:\n  - {name: gone, type: local, path: "+missing+"}\n  - {name: flat, type: local, path: "+file+"}\n  - {name: m, type: memory, path: /r}\n")
+	var got []string
+	for _, e := range source.Preflight(cfg) {
+		got = append(got, e.Error())
+	}
+	want := []string{`c.yml:2: source "gone": path ` + missing + `: no such file or directory`, `c.yml:3: source "flat": path ` + file + ` is not a directory`}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("Preflight:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -12,39 +12,69 @@ import (
 // Write writes data to path, or to stdout when path is "". A regular file
 // (or a new one) is replaced atomically, temp file + rename, so a reader
 // (node_exporter's textfile collector) never sees a partial file; a
-// symlink's target is replaced and the link kept. Anything else that can
-// be written — /dev/null, /dev/stdout, a FIFO — is written in place: a
-// rename would put a regular file where the device or pipe was.
+// symlink's target is replaced and the link kept, and the file keeps its
+// permissions. Anything else that can be written — /dev/null, a terminal,
+// a FIFO — is written in place: a rename would put a regular file where the
+// device or pipe was. The process's own stdout or stderr (/dev/stdout,
+// /dev/fd/2) is written through the descriptor it already has.
 func Write(path string, data []byte) error {
 	if path == "" {
 		_, err := os.Stdout.Write(data)
 		return err
 	}
-	target, err := filepath.EvalSymlinks(path)
+	// Stat, not EvalSymlinks: the kernel resolves /proc's fd links, which
+	// name a pipe or socket ("pipe:[123]") no path lookup can follow.
+	info, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		// A new file, or a dangling link: create what the link names.
-		if target, err = danglingTarget(path); err != nil {
+		target, err := danglingTarget(path)
+		if err != nil {
 			return err
 		}
-		return replace(target, data)
+		return replace(path, target, data, 0o644)
 	}
 	if err != nil {
 		return err
 	}
-	info, err := os.Stat(target)
-	if err != nil {
+	if f := stdio(info); f != nil {
+		// Reopening it by name would truncate what `>>` appends to, and a
+		// rename would replace the file the shell opened.
+		_, err := f.Write(data)
 		return err
 	}
 	switch mode := info.Mode(); {
 	case mode.IsRegular():
-		return replace(target, data)
+		target, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return err
+		}
+		// A rename needs only the directory's permission: without this a
+		// read-only file would be replaced where `>` would fail.
+		f, err := os.OpenFile(target, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("%s is not writable: %w", path, reason(err))
+		}
+		f.Close()
+		return replace(path, target, data, mode.Perm())
 	case mode.IsDir():
 		return fmt.Errorf("%s is a directory; name a file to write", path)
 	case mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe) != 0:
-		return writeInPlace(target, data)
+		return writeInPlace(path, data)
+	case mode&fs.ModeSocket != 0:
+		return fmt.Errorf("%s is a socket, not a file uptake can write", path)
 	default:
-		return fmt.Errorf("%s is a %s, not a file uptake can write", path, mode.Type())
+		return fmt.Errorf("%s is not a regular file, device or FIFO uptake can write", path)
 	}
+}
+
+// stdio is the process's stdout or stderr when info is the same file.
+func stdio(info fs.FileInfo) *os.File {
+	for _, f := range []*os.File{os.Stdout, os.Stderr} {
+		if fi, err := f.Stat(); err == nil && os.SameFile(fi, info) {
+			return f
+		}
+	}
+	return nil
 }
 
 // danglingTarget is where writing path creates a file: path itself, or
@@ -75,26 +105,46 @@ func writeInPlace(path string, data []byte) error {
 	return f.Close()
 }
 
-func replace(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+// replace writes data to a temp file beside target and renames it over
+// target; errors name path, as the user gave it, not the temp file.
+func replace(path, target string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(target)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
 	if err != nil {
-		return err
+		return fmt.Errorf("cannot write %s: creating a file in %s: %w", path, dir, reason(err))
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := tmp.Chmod(0o644); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("writing %s: %w", path, reason(err))
+	}
+	return nil
+}
+
+// reason is err without the path an *fs.PathError or *os.LinkError repeats:
+// the temp file's, which the user never gave.
+func reason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
+	}
+	return err
 }

@@ -1,7 +1,9 @@
 package output
 
 import (
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -76,5 +78,93 @@ func TestWrite(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 5 {
 		t.Fatalf("temp files left behind: %v", entries)
+	}
+}
+
+func TestWriteKeepsPermissionsAndRefusesWhatItCannotWrite(t *testing.T) {
+	dir := t.TempDir()
+	private := filepath.Join(dir, "private.json")
+	if err := os.WriteFile(private, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(private, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(private); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("a 0600 file became %v", fi.Mode().Perm())
+	}
+
+	sock := filepath.Join(dir, "sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := Write(sock, []byte("x")); err == nil || err.Error() != sock+" is a socket, not a file uptake can write" {
+		t.Fatalf("Write(socket) = %v", err)
+	}
+
+	missing := filepath.Join(dir, "nope", "out.prom")
+	want := "cannot write " + missing + ": creating a file in " + filepath.Join(dir, "nope") + ": no such file or directory"
+	if err := Write(missing, []byte("x")); err == nil || err.Error() != want {
+		t.Fatalf("Write into a missing directory = %v\nwant %s", err, want)
+	}
+
+	if os.Geteuid() == 0 {
+		return // root writes a read-only file
+	}
+	ro := filepath.Join(dir, "ro.prom")
+	if err := os.WriteFile(ro, []byte("kept"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(ro, []byte("x")); err == nil || err.Error() != ro+" is not writable: permission denied" {
+		t.Fatalf("Write(read-only) = %v", err)
+	}
+	if b, _ := os.ReadFile(ro); string(b) != "kept" {
+		t.Fatalf("a read-only file was replaced: %q", b)
+	}
+}
+
+// TestWriteToOwnStdout runs itself as the writer, with its stdout a pipe
+// and then a file opened for append, as `| jq` and `>> log` give it.
+func TestWriteToOwnStdout(t *testing.T) {
+	if os.Getenv("UPTAKE_OUTPUT_HELPER") != "" {
+		if err := Write("/dev/stdout", []byte("result\n")); err != nil {
+			os.Stderr.WriteString(err.Error())
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	if _, err := os.Stat("/dev/stdout"); err != nil {
+		t.Skip("no /dev/stdout")
+	}
+	helper := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWriteToOwnStdout$")
+		cmd.Env = append(os.Environ(), "UPTAKE_OUTPUT_HELPER=1")
+		return cmd
+	}
+	var stderr strings.Builder
+	cmd := helper()
+	cmd.Stderr = &stderr
+	if out, err := cmd.Output(); err != nil || string(out) != "result\n" {
+		t.Fatalf("stdout a pipe: got %q, %v %s", out, err, stderr.String())
+	}
+
+	log := filepath.Join(t.TempDir(), "log")
+	if err := os.WriteFile(log, []byte("kept\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd = helper()
+	cmd.Stdout, cmd.Stderr = f, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("stdout a file: %v %s", err, stderr.String())
+	}
+	if b, _ := os.ReadFile(log); string(b) != "kept\nresult\n" {
+		t.Fatalf("stdout a file opened for append holds %q, want the old line kept", b)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -89,34 +91,46 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 	if _, err := os.ReadDir(s.dir); err != nil {
 		return nil, fmt.Errorf("listing %s: %w", s.dir, err)
 	}
+	if isRepo(s.dir) {
+		// Its .git would be listed as a bare repo with no name.
+		return nil, fmt.Errorf("%s is itself a git repository; set path to the directory that holds it (%s)",
+			s.dir, filepath.Dir(s.dir))
+	}
 	var repos []source.Repo
-	var skipped []string
+	var skipped, unreadable []string
 	seen := map[string]string{}
-	var visit func(rel string, level int) error
-	visit = func(rel string, level int) error {
+	// visit reports whether rel holds any directory, so that a branch that
+	// ends early (an empty github.com/) is named as skipped too.
+	var visit func(rel string, level int) (bool, error)
+	visit = func(rel string, level int) (bool, error) {
 		if err := ctx.Err(); err != nil {
-			return err
+			return false, err
 		}
 		entries, err := os.ReadDir(filepath.Join(s.dir, rel))
 		if err != nil {
 			if rel == "" {
-				return err
+				return false, err
 			}
 			s.log.Warn("directory not readable; repos below it are not scanned", zap.String("dir", rel), zap.Error(err))
-			return nil
+			unreadable = append(unreadable, fmt.Sprintf("%s (%v)", rel, errors.Unwrap(err)))
+			return true, nil
 		}
+		found := false
 		for _, e := range entries {
 			if !e.IsDir() { // symlinks are not directories here: never followed
 				continue
 			}
+			found = true
 			child := path.Join(rel, e.Name())
 			full := filepath.Join(s.dir, child)
 			if !isRepo(full) {
+				below := false
 				if level < s.depth {
-					if err := visit(child, level+1); err != nil {
-						return err
+					if below, err = visit(child, level+1); err != nil {
+						return false, err
 					}
-				} else {
+				}
+				if !below {
 					skipped = append(skipped, child)
 				}
 				continue
@@ -131,34 +145,47 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 			seen[name] = full
 			repos = append(repos, source.Repo{Source: s.name, Name: name, Ref: full})
 		}
-		return nil
+		return found, nil
 	}
-	if err := visit("", 1); err != nil {
+	if _, err := visit("", 1); err != nil {
 		return nil, fmt.Errorf("listing %s: %w", s.dir, err)
 	}
 	if len(repos) == 0 {
-		return nil, s.noRepos(skipped)
+		return nil, s.noRepos(skipped, unreadable)
 	}
 	sort.Slice(repos, func(i, j int) bool { return repos[i].Name < repos[j].Name })
 	return repos, nil
 }
 
-// noRepos explains an empty listing: what was skipped, and the depth that
-// would find repos when there is one.
-func (s *Source) noRepos(skipped []string) error {
-	if len(skipped) == 0 {
+// noRepos explains an empty listing: what was skipped or could not be
+// read, and the depth that would find repos when there is one.
+func (s *Source) noRepos(skipped, unreadable []string) error {
+	if len(skipped) == 0 && len(unreadable) == 0 {
 		return fmt.Errorf("no git repository under %s (depth %d): it holds no directory", s.dir, s.depth)
 	}
-	sort.Strings(skipped)
-	names := strings.Join(skipped[:min(5, len(skipped))], ", ")
-	if len(skipped) > 5 {
-		names += fmt.Sprintf(" and %d more", len(skipped)-5)
+	msg := fmt.Sprintf("no git repository under %s (depth %d)", s.dir, s.depth)
+	sep := ": "
+	if len(skipped) > 0 {
+		msg += sep + "skipped " + few(skipped, 5) + " (not git repositories)"
+		sep = "; "
 	}
-	msg := fmt.Sprintf("no git repository under %s (depth %d): skipped %s (not git repositories)", s.dir, s.depth, names)
+	if len(unreadable) > 0 {
+		msg += sep + "could not read " + few(unreadable, 3)
+	}
 	if d := repoDepth(s.dir, s.depth+1); d > 0 {
 		msg += fmt.Sprintf("; repos lie %d levels down: set depth: %d", d, d)
 	}
 	return errors.New(msg)
+}
+
+// few lists the first n of names, sorted, then how many more there are.
+func few(names []string, n int) string {
+	sort.Strings(names)
+	out := strings.Join(names[:min(n, len(names))], ", ")
+	if len(names) > n {
+		out += fmt.Sprintf(" and %d more", len(names)-n)
+	}
+	return out
 }
 
 // repoDepth is the shallowest level from `from` to MaxDepth holding a repo
@@ -255,12 +282,7 @@ func unborn(r *git.Repository, repo source.Repo) error {
 	if head, err := r.Storer.Reference(plumbing.HEAD); err == nil && head.Type() == plumbing.SymbolicReference {
 		target = head.Target().String()
 	}
-	sort.Strings(names)
-	list := strings.Join(names[:min(3, len(names))], ", ")
-	if len(names) > 3 {
-		list += fmt.Sprintf(" and %d more", len(names)-3)
-	}
-	return fmt.Errorf("HEAD of %s names %s, which does not exist; the repo has %s", repo.Name, target, list)
+	return fmt.Errorf("HEAD of %s names %s, which does not exist; the repo has %s", repo.Name, target, few(names, 3))
 }
 
 // Open lists the files of the commit's tree without reading any blob.
@@ -283,7 +305,7 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 		return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
 	}
 	if len(skipped) > 0 {
-		s.log.Warn("files with names no checkout would accept are not scanned", zap.String("repo", repo.Name),
+		s.log.Warn("files with invalid or repeated names are not scanned", zap.String("repo", repo.Name),
 			zap.Int("files", len(skipped)), zap.Strings("examples", skipped[:min(3, len(skipped))]))
 	}
 	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
@@ -292,8 +314,8 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 
 // walk lists the regular files below root with an explicit stack, so a
 // hostile tree nested 100,000 levels deep costs memory, not the goroutine
-// stack. Entries whose name git itself refuses to check out (control
-// characters, "..", "/") are left out and returned, quoted: one bad name
+// stack. Entries with a name no checkout should create (see validName), and
+// a path listed twice, are left out and returned, quoted: one bad name
 // costs that file, not the repo.
 func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, err error) {
 	type dir struct {
@@ -323,6 +345,10 @@ func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, e
 			// Symlinks and submodules are not followed: a link could point
 			// outside the repo, a submodule is another repo.
 			case filemode.Regular, filemode.Executable, filemode.Deprecated:
+				if _, dup := t.blobs[p]; dup {
+					skipped = append(skipped, strconv.Quote(p))
+					continue
+				}
 				if len(t.entries) >= source.MaxTreeEntries {
 					return nil, fmt.Errorf("more than %d files", source.MaxTreeEntries)
 				}
@@ -334,18 +360,16 @@ func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, e
 	return skipped, nil
 }
 
-// validName is a tree entry name a checkout would create: not empty, not
-// "." or "..", no "/" and no control character.
+// validName is a tree entry name a checkout would create and every output
+// can carry: not empty, "." or "..", no "/", not ".git" in any case (git
+// refuses those), valid UTF-8 without control characters (C0, DEL, C1),
+// which a terminal, log line or label would otherwise receive raw.
 func validName(name string) bool {
-	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+	if name == "" || name == "." || name == ".." || strings.EqualFold(name, ".git") ||
+		strings.Contains(name, "/") || !utf8.ValidString(name) {
 		return false
 	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return !strings.ContainsFunc(name, unicode.IsControl)
 }
 
 type tree struct {

@@ -259,6 +259,61 @@ func TestListNestedLayoutsAndExplainsAnEmptyOne(t *testing.T) {
 	}
 }
 
+func TestListNamesEmptyBranchesAndCutsTheListShort(t *testing.T) {
+	root := t.TempDir()
+	// depth 3 over host/org folders that end early: each branch is named.
+	for _, d := range []string{"github.com", "gitlab.com/org", "notes/2026/q1"} {
+		must(t, os.MkdirAll(filepath.Join(root, d), 0o755))
+	}
+	must(t, os.WriteFile(filepath.Join(root, "gitlab.com", "org", "README"), []byte("x"), 0o644))
+	_, err := New(uconfig.Source{Name: "m", Path: root, Depth: 3}, nil).List(context.Background())
+	want := "no git repository under " + root + " (depth 3): skipped github.com, gitlab.com/org, notes/2026/q1 (not git repositories)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+
+	many := t.TempDir()
+	for _, d := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		must(t, os.MkdirAll(filepath.Join(many, d), 0o755))
+	}
+	_, err = New(uconfig.Source{Name: "m", Path: many}, nil).List(context.Background())
+	want = "no git repository under " + many + " (depth 1): skipped a, b, c, d, e and 2 more (not git repositories)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
+
+// A path pointing at a clone, not at the directory of clones, is an error
+// that says so; its .git used to be listed as a bare repo named "".
+func TestListOfARepoItselfIsAnError(t *testing.T) {
+	root := t.TempDir()
+	commitFiles(t, filepath.Join(root, "svc"), map[string]string{"go.mod": "module a\n", "sub/x": "y"})
+	_, err := git.PlainClone(filepath.Join(root, "lib.git"), true, &git.CloneOptions{URL: filepath.Join(root, "svc")})
+	must(t, err)
+	for _, dir := range []string{filepath.Join(root, "svc"), filepath.Join(root, "lib.git")} {
+		repos, err := New(uconfig.Source{Name: "m", Path: dir}, nil).List(context.Background())
+		want := dir + " is itself a git repository; set path to the directory that holds it (" + root + ")"
+		if err == nil || err.Error() != want {
+			t.Fatalf("List(%s) = %v, %v\nwant %s", dir, repos, err, want)
+		}
+	}
+}
+
+func TestListNamesUnreadableDirectories(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads every directory")
+	}
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "github.com", "locked"), 0o755))
+	must(t, os.Chmod(filepath.Join(root, "github.com", "locked"), 0))
+	t.Cleanup(func() { _ = os.Chmod(filepath.Join(root, "github.com", "locked"), 0o755) })
+	_, err := New(uconfig.Source{Name: "m", Path: root, Depth: 3}, nil).List(context.Background())
+	want := "no git repository under " + root + " (depth 3): could not read github.com/locked (permission denied)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
+
 func TestUnbornHeadWithOtherRefsIsAnError(t *testing.T) {
 	root := t.TempDir()
 	r, _ := commitFiles(t, filepath.Join(root, "svc"), map[string]string{"go.mod": "module a\n"})
@@ -296,7 +351,12 @@ func TestABadFileNameCostsThatFileOnly(t *testing.T) {
 	must(t, err)
 	top := &object.Tree{Entries: []object.TreeEntry{
 		{Name: "..", Mode: filemode.Regular, Hash: bh},
+		{Name: ".GIT", Mode: filemode.Dir, Hash: sh},
+		{Name: "bad\xffutf8", Mode: filemode.Regular, Hash: bh},
+		{Name: "c1\u0085", Mode: filemode.Regular, Hash: bh},
 		{Name: "ctl\x01", Mode: filemode.Regular, Hash: bh},
+		{Name: "go.mod", Mode: filemode.Regular, Hash: bh},
+		// Listed twice, as fsck's duplicateEntries: one file, not two.
 		{Name: "go.mod", Mode: filemode.Regular, Hash: bh},
 		{Name: "svc", Mode: filemode.Dir, Hash: sh},
 	}}
@@ -319,6 +379,10 @@ func TestABadFileNameCostsThatFileOnly(t *testing.T) {
 	}
 	if !equal(paths, []string{"go.mod", "svc/go.mod"}) {
 		t.Fatalf("entries %q, want the well-named files only", paths)
+	}
+	// The rest of the repo reads as usual.
+	if b, err := tr.Read(context.Background(), "svc/go.mod", 1<<20); err != nil || string(b) != "module a\n" {
+		t.Fatalf("Read(svc/go.mod) = %q, %v", b, err)
 	}
 }
 
