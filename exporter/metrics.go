@@ -61,6 +61,7 @@ func (h *MetricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", string(format))
+	w.Header().Set("Vary", "Accept, Accept-Encoding")
 	if !acceptsGzip(r) {
 		_, _ = w.Write(part.plain)
 		_, _ = w.Write(live.Bytes())
@@ -74,7 +75,6 @@ func (h *MetricsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Encoding", "gzip")
-	w.Header().Add("Vary", "Accept-Encoding")
 	_, _ = w.Write(part.gzipped)
 	_, _ = w.Write(tail.Bytes())
 }

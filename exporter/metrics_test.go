@@ -25,6 +25,9 @@ func scrape(t *testing.T, h *MetricsHandler, accept, encoding string) (contentTy
 	req.Header.Set("Accept-Encoding", encoding)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	if v := rec.Header().Get("Vary"); v != "Accept, Accept-Encoding" {
+		t.Errorf("Vary %q: a cache in between must key on both negotiations", v)
+	}
 	body = rec.Body.Bytes()
 	if rec.Header().Get("Content-Encoding") == "gzip" {
 		zr, err := gzip.NewReader(bytes.NewReader(body))

@@ -12,7 +12,13 @@ import (
 // NewLiveRegistry holds the metrics /metrics gathers at every scrape:
 // build info, Go and process metrics, and extra (the running totals and
 // the config gauges). The snapshot's series are MetricsHandler's.
-func NewLiveRegistry(extra ...prometheus.Collector) (*prometheus.Registry, error) {
+// Registering snapshot beside them in a registry of its own checks that no
+// name is served twice.
+func NewLiveRegistry(snapshot *Collector, extra ...prometheus.Collector) (*prometheus.Registry, error) {
+	check := prometheus.NewRegistry()
+	if err := check.Register(snapshot); err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	cs := append([]prometheus.Collector{
 		versioncollector.NewCollector("uptake"),
@@ -20,6 +26,9 @@ func NewLiveRegistry(extra ...prometheus.Collector) (*prometheus.Registry, error
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}, extra...)
 	for _, c := range cs {
+		if err := check.Register(c); err != nil {
+			return nil, err
+		}
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

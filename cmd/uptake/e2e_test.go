@@ -112,11 +112,12 @@ func TestDemoGolden(t *testing.T) {
 	}
 
 	// The whole /metrics, as serve serves it, passes promtool.
-	live, err := exporter.NewLiveRegistry(source.NewMetrics().Collectors()...)
+	collector := exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour)
+	live, err := exporter.NewLiveRegistry(collector, source.NewMetrics().Collectors()...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := exporter.NewMetricsHandler(exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour), live, slog.New(slog.DiscardHandler))
+	h := exporter.NewMetricsHandler(collector, live, slog.New(slog.DiscardHandler))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	promtoolCheckMetrics(t, rec.Body.Bytes())

@@ -66,7 +66,8 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	defer p.close()
 	r := p.runner
 
-	live, err := exporter.NewLiveRegistry(append(p.metrics.Collectors(), append(r.Collectors(), p.storageHealthy())...)...)
+	snapshots := exporter.NewCollector(r.Snapshot, *c.interval)
+	live, err := exporter.NewLiveRegistry(snapshots, append(p.metrics.Collectors(), append(r.Collectors(), p.storageHealthy())...)...)
 	if err != nil {
 		log.Error("registering metrics", zap.Error(err))
 		return 1
@@ -81,7 +82,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 	}
 
 	mux, err := exporter.NewMux(exporter.WebOptions{
-		Snapshots: exporter.NewCollector(r.Snapshot, *c.interval),
+		Snapshots: snapshots,
 		Live:      live,
 		Logger:    slogger(log),
 		Ready:     func() bool { return r.Snapshot() != nil },

@@ -142,9 +142,10 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 	f.mu.Unlock()
 
 	data, err := f.tree.Read(f.ctx, path, f.limit)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, source.ErrTooLarge) {
+	if err != nil && !errors.Is(err, source.ErrTooLarge) {
 		// Not a property of the file: a retry may read it. Counting the repo
-		// without it would publish a false drop.
+		// without it would publish a false drop. Even "not found" is: the
+		// tree lists the path, so the source broke its contract.
 		f.mu.Lock()
 		if f.broken == nil {
 			f.broken = &TransportError{Path: path, Err: err}

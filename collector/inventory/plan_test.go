@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strings"
@@ -147,6 +148,10 @@ func TestReadFailsTheRepoOnATransportFault(t *testing.T) {
 	for _, path := range []string{"a/go.mod", ".github/CODEOWNERS"} {
 		tree := sourcetest.NewTree(files)
 		tree.Fail = map[string]error{path: errors.New("connection reset by peer")}
+		if path == ".github/CODEOWNERS" {
+			// A listed file "not found" is a source breaking its contract, not a missing file.
+			tree.Fail[path] = fmt.Errorf("pack vanished: %w", fs.ErrNotExist)
+		}
 		inv, _, err := p.Read(context.Background(), tree)
 		var te *TransportError
 		if !errors.As(err, &te) || te.Path != path || len(inv.Components) != 0 {

@@ -79,6 +79,8 @@ type scanJob struct {
 	// sourceTimeout bounds the whole source's scan; 0 leaves only ctx.
 	sourceTimeout time.Duration
 	src           source.Source
+	// sourceKey identifies the source's config in the runs it saves.
+	sourceKey string
 	// fileLogs bounds the per-file warnings of this source's scan: a repo
 	// of 100,000 unreadable files must not write 100,000 log lines.
 	fileLogs *logBudget
@@ -153,8 +155,12 @@ func (e *Engine) Scan(ctx context.Context, l *Loaded, sources []source.Source) *
 	res.Sources = make([]snapshot.SourceScan, len(sources))
 	var g errgroup.Group
 	g.SetLimit(maxConcurrentSources)
+	keys := map[string]string{}
+	for _, s := range l.Config.Sources {
+		keys[s.Name] = sourceKey(s)
+	}
 	for i, src := range sources {
-		job := scanJob{plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout,
+		job := scanJob{sourceKey: keys[src.Name()], plan: l.Plan, concurrency: l.Config.Scan.Concurrency, repoTimeout: l.Config.Scan.RepoTimeout,
 			sourceTimeout: l.Config.Scan.SourceTimeout, src: src,
 			fileLogs: &logBudget{limit: maxFileWarnings}}
 		if e.opts.Store != nil {
@@ -233,6 +239,7 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 	}
 	if interrupted && parent.Err() == nil {
 		status.Error = fmt.Sprintf("source scan stopped after scan.source_timeout (%s); repos not read keep their last good data", job.sourceTimeout)
+		e.saveRun(job, status, append(kept, failed...), log)
 		log.Warn("source scan timed out; repos not read keep their last good data", zap.Duration("source_timeout", job.sourceTimeout),
 			zap.Int("repo_errors", status.RepoErrors))
 		return append(kept, failed...), status
@@ -242,7 +249,7 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 		log.Warn("source scan interrupted; nothing of it is published", zap.Error(ctx.Err()))
 		return append(kept, failed...), status
 	}
-	e.saveRun(job.plan, status, append(kept, failed...), log)
+	e.saveRun(job, status, append(kept, failed...), log)
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
 		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
 	return append(kept, failed...), status
@@ -337,7 +344,7 @@ func staleness(repos []evaluate.RepoScan) (stale int, oldest time.Time) {
 		if r.Stale {
 			stale++
 		}
-		if oldest.IsZero() || r.ResultTime.Before(oldest) {
+		if !r.ResultTime.IsZero() && (oldest.IsZero() || r.ResultTime.Before(oldest)) {
 			oldest = r.ResultTime
 		}
 	}
@@ -361,6 +368,15 @@ func (e *Engine) lastGood(name string) []evaluate.RepoScan {
 		for _, r := range m {
 			r.Stale, r.Cached = true, false
 			out = append(out, r)
+		}
+	} else if repos, ok := e.runRepos(name); ok {
+		// The last finished scan's repo set: a cache entry outliving its
+		// repo (never pruned when sharded) must not come back.
+		for _, r := range repos {
+			if InShard(r.Repo, e.opts.Shard, e.opts.Shards) {
+				r.Stale, r.Cached = true, false
+				out = append(out, r)
+			}
 		}
 	} else if e.opts.Store != nil {
 		for _, entry := range e.opts.Store.All(name) {

@@ -522,8 +522,9 @@ func TestRestorePublishesTheLastCompleteScan(t *testing.T) {
 	}
 	defer store.Close()
 	src := newFake()
-	// gone-soon is scanned and cached, then deleted: the last complete scan
-	// no longer has it, though its cache entry may outlive it.
+	// gone-soon is scanned and cached, then deleted; its entry is put back
+	// below, as a sharded replica (which never prunes) would keep it: only
+	// the run's repo set keeps it out.
 	src.repos["gone-soon"] = fakeRepo{head: "g1", files: map[string]string{"go.mod": goMod("v1.0.0")}}
 	e := NewEngine(Options{Store: store})
 	e.Scan(context.Background(), l, []source.Source{src})
@@ -531,8 +532,10 @@ func TestRestorePublishesTheLastCompleteScan(t *testing.T) {
 	src.repos["pay-api"] = fakeRepo{headErr: errors.New("502 Bad Gateway")}
 	last := e.Scan(context.Background(), l, []source.Source{src})
 	want := evaluate.Build(l.Config, l.Catalog, last, time.Now(), nil)
+	// Put the deleted repo's entry back, as an unpruned shard would keep it.
+	must(t, store.Save("fake", "gone-soon", cache.Entry{Head: "g1", RuleHash: l.Plan.Hash(), Time: time.Now(), Data: []byte(`{"repo":{"source":"fake","name":"gone-soon"}}`)}))
 
-	res := NewEngine(Options{Store: store}).Restore(l, []string{"fake"})
+	res := NewEngine(Options{Store: store}).Restore(l)
 	if res == nil || !res.Restored {
 		t.Fatal("nothing restored")
 	}
@@ -554,16 +557,32 @@ func TestRestorePublishesTheLastCompleteScan(t *testing.T) {
 		t.Fatalf("last success %v, want %v", res.Sources[0].LastSuccess, last.Sources[0].LastSuccess)
 	}
 
-	// A source with no run, or a rule set reading what the run did not, is
-	// not restored: its numbers would read as a drop.
-	if NewEngine(Options{Store: store}).Restore(l, []string{"fake", "other"}) != nil {
-		t.Fatal("restored with a source missing from the store")
+	// A failing first listing keeps the run's repos, not every cache entry.
+	src.listErr = errors.New("connection refused")
+	failed := NewEngine(Options{Store: store}).Scan(context.Background(), l, []source.Source{src})
+	for _, r := range failed.Repos {
+		if r.Repo.Name == "gone-soon" {
+			t.Fatal("a failing listing brought back a deleted repo's cache entry")
+		}
 	}
+	src.listErr = nil
+
+	// Not restored: a rule set reading what the run did not, another config
+	// of the source under the same name, a fresh entry another plan wrote.
 	l2 := loadTest(t, testConfig+`
   - {name: readme, owner: o, lifecycle: beta, detect: [{kind: regex, path: README.md, pattern: not}]}
 `)
-	if NewEngine(Options{Store: store}).Restore(l2, []string{"fake"}) != nil {
+	if NewEngine(Options{Store: store}).Restore(l2) != nil {
 		t.Fatal("restored inventories that lack a rule's files")
+	}
+	if NewEngine(Options{Store: store}).Restore(loadTest(t, strings.Replace(testConfig, "/nonexistent", "/elsewhere", 1))) != nil {
+		t.Fatal("restored a source whose config changed")
+	}
+	entry, _ := store.Last("fake", "search-web")
+	entry.RuleHash = "another-plan"
+	must(t, store.Save("fake", "search-web", entry))
+	if NewEngine(Options{Store: store}).Restore(l) != nil {
+		t.Fatal("restored an entry a later, unfinished scan under other rules wrote")
 	}
 }
 

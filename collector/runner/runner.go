@@ -156,17 +156,21 @@ func (r *Runner) Run(ctx context.Context) {
 // serves the numbers it served before while the first scan runs.
 func (r *Runner) restore() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	names := make([]string, len(r.sources))
-	for i, s := range r.sources {
-		names[i] = s.Name()
-	}
-	res := r.engine.Restore(r.current, names)
+	l, key := r.current, r.sourcesKey
+	r.mu.Unlock()
+	// Outside the lock: reading a large store must not hold up a reload.
+	res := r.engine.Restore(l)
 	if res == nil {
 		return
 	}
-	r.last, r.lastKey = res, r.sourcesKey
-	r.snapshot.Store(evaluate.Build(r.current.Config, r.current.Catalog, res, time.Now(), r.log))
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.current != l || r.snapshot.Load() != nil {
+		return // a reload or a scan got there first
+	}
+	r.last, r.lastKey = res, key
+	r.snapshot.Store(snap)
 	r.log.Info("published the last complete scan from the store until the first scan ends",
 		zap.Time("scanned", res.Time), zap.Duration("age", time.Since(res.Time).Round(time.Second)), zap.Int("repos", len(res.Repos)))
 }

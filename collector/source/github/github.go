@@ -192,6 +192,8 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("GitHub App: %w", err)
 		}
+		// The token exchange has its own client: same redirect policy.
+		installation.Client = &http.Client{Transport: rt, CheckRedirect: remote.CheckRedirect(log)}
 		rt = installation
 	case token != "":
 		clientOpts = append(clientOpts, github.WithAuthToken(token))
