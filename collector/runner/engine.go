@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -457,6 +458,9 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 		return evaluate.RepoScan{}, err
 	}
 	inv, failures, err := job.plan.Read(ctx, tree)
+	if c, ok := tree.(io.Closer); ok {
+		_ = c.Close() // what it holds open (a local repo's pack files); reading is done
+	}
 	if ctx.Err() != nil {
 		return evaluate.RepoScan{}, fmt.Errorf("scan of %s interrupted: %w", repo.Name, ctx.Err())
 	}

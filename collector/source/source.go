@@ -74,6 +74,8 @@ type Entry struct {
 
 // Tree is one repo's committed files at one commit. Entries are regular
 // files only: symlinks and submodules are left out, so no read can escape the repo.
+// A Tree that holds resources (open pack files) implements io.Closer; the
+// engine closes it once the repo is read.
 type Tree interface {
 	// Entries lists every regular file; it is cheap (fetched once).
 	Entries() []Entry

@@ -3,6 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -77,6 +78,7 @@ func readAll(b *testing.B, s *Source, r source.Repo) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer t.(io.Closer).Close()
 	for _, e := range t.Entries() {
 		if _, err := t.Read(context.Background(), e.Path, 1<<20); err != nil {
 			b.Fatal(err)

@@ -18,8 +18,10 @@ import (
 
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
@@ -236,6 +238,33 @@ func open(repo source.Repo) (*git.Repository, error) {
 	return r, nil
 }
 
+// largeObject is the object size above which go-git streams an object
+// instead of holding it: the header says the size, so a hostile 2 GB blob
+// is refused as too large without being inflated.
+const largeObject = 1 << 20
+
+// openForReading opens a repo whose pack files stay open until the
+// storage is closed: a tree's reads then open and inflate each object once.
+func openForReading(repo source.Repo) (*git.Repository, *filesystem.Storage, error) {
+	r, err := open(repo)
+	if err != nil {
+		return nil, nil, err
+	}
+	plain, ok := r.Storer.(*filesystem.Storage)
+	if !ok {
+		return nil, nil, fmt.Errorf("opening %s: not a filesystem repository", repo.Ref)
+	}
+	// The same filesystem, so the same symlink and escape checks.
+	st := filesystem.NewStorageWithOptions(plain.Filesystem(), cache.NewObjectLRUDefault(),
+		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: largeObject})
+	kept, err := git.Open(st, nil)
+	if err != nil {
+		_ = st.Close()
+		return nil, nil, fmt.Errorf("opening %s: %w", repo.Ref, err)
+	}
+	return kept, st, nil
+}
+
 // Head resolves origin/HEAD where a clone has it (the remote's default
 // branch), else HEAD. The working tree is never looked at.
 func (s *Source) Head(_ context.Context, repo source.Repo) (string, error) {
@@ -286,11 +315,16 @@ func unborn(r *git.Repository, repo source.Repo) error {
 }
 
 // Open lists the files of the commit's tree without reading any blob.
-func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
-	r, err := open(repo)
+func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (_ source.Tree, err error) {
+	r, st, err := openForReading(repo)
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			_ = st.Close()
+		}
+	}()
 	commit, err := r.CommitObject(plumbing.NewHash(head))
 	if err != nil {
 		return nil, fmt.Errorf("reading commit %s of %s: %w", head, repo.Name, err)
@@ -299,7 +333,7 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 	if err != nil {
 		return nil, fmt.Errorf("reading tree of %s: %w", repo.Name, err)
 	}
-	t := &tree{repo: r, blobs: map[string]plumbing.Hash{}}
+	t := &tree{repo: r, storage: st, blobs: map[string]plumbing.Hash{}}
 	skipped, err := t.walk(ctx, root)
 	if err != nil {
 		return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
@@ -373,12 +407,17 @@ func validName(name string) bool {
 }
 
 type tree struct {
-	repo    *git.Repository
+	repo *git.Repository
+	// storage holds the pack files open; Close releases them.
+	storage *filesystem.Storage
 	entries []source.Entry
 	blobs   map[string]plumbing.Hash
 }
 
 func (t *tree) Entries() []source.Entry { return t.entries }
+
+// Close releases the repo's open pack files.
+func (t *tree) Close() error { return t.storage.Close() }
 
 func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
@@ -388,31 +427,25 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", path, os.ErrNotExist)
 	}
-	// Size first, from the object header: loading a hostile 2 GB blob to
-	// learn it is too large would be the attack.
-	if sized, ok := t.repo.Storer.(interface {
-		EncodedObjectSize(plumbing.Hash) (int64, error)
-	}); ok && limit > 0 {
-		if size, err := sized.EncodedObjectSize(h); err == nil && size > limit {
-			return nil, source.TooLarge(path, size, limit)
-		}
-	}
-	blob, err := t.repo.BlobObject(h)
+	// One lookup: the size comes from the object header, and an object over
+	// largeObject is streamed, never held, so a hostile 2 GB blob is refused
+	// without being inflated.
+	obj, err := t.repo.Storer.EncodedObject(plumbing.BlobObject, h)
 	if err != nil {
 		// The tree lists the file: a missing object or pack is a broken
 		// clone, not a missing file.
 		return nil, source.Fault(fmt.Errorf("%s: reading blob: %w", path, err))
 	}
-	if limit > 0 && blob.Size > limit {
-		return nil, source.TooLarge(path, blob.Size, limit)
+	if limit > 0 && obj.Size() > limit {
+		return nil, source.TooLarge(path, obj.Size(), limit)
 	}
-	rd, err := blob.Reader()
+	rd, err := obj.Reader()
 	if err != nil {
 		return nil, source.Fault(fmt.Errorf("%s: reading blob: %w", path, err))
 	}
 	defer rd.Close()
-	b, err := io.ReadAll(rd)
-	if err != nil {
+	b := make([]byte, obj.Size())
+	if _, err := io.ReadFull(rd, b); err != nil {
 		return nil, source.Fault(fmt.Errorf("%s: reading blob: %w", path, err))
 	}
 	return b, nil

@@ -3,9 +3,12 @@ package local
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -404,5 +407,40 @@ func TestMissingObjectIsAFault(t *testing.T) {
 	}
 	if _, err := tr.Read(context.Background(), "nope", 1<<20); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Read(nope) = %v, want fs.ErrNotExist", err)
+	}
+}
+
+// TestOversizedBlobIsNeverInflated: the size check reads the object header
+// only, loose or packed, so a hostile large blob costs no memory.
+func TestOversizedBlobIsNeverInflated(t *testing.T) {
+	root := t.TempDir()
+	commitFiles(t, filepath.Join(root, "svc"), map[string]string{"big.json": strings.Repeat("0", 32<<20), "go.mod": "module a\n"})
+	s := New(uconfig.Source{Name: "m", Path: root}, nil)
+	repos, err := s.List(context.Background())
+	must(t, err)
+	head, err := s.Head(context.Background(), repos[0])
+	must(t, err)
+	for _, layout := range []string{"loose", "packed"} {
+		if layout == "packed" {
+			if out, err := exec.Command("git", "-C", filepath.Join(root, "svc"), "gc", "-q").CombinedOutput(); err != nil {
+				t.Skipf("git gc: %v %s", err, out)
+			}
+		}
+		tr, err := s.Open(context.Background(), repos[0], head)
+		must(t, err)
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err = tr.Read(context.Background(), "big.json", 1<<20)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, source.ErrTooLarge) {
+			t.Fatalf("%s: err = %v, want ErrTooLarge", layout, err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
+			t.Fatalf("%s: refusing a 32 MiB blob allocated %d bytes: it was inflated", layout, alloc)
+		}
+		if b, err := tr.Read(context.Background(), "go.mod", 1<<20); err != nil || string(b) != "module a\n" {
+			t.Fatalf("%s: go.mod: %q %v", layout, b, err)
+		}
+		must(t, tr.(io.Closer).Close())
 	}
 }
