@@ -145,6 +145,9 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 		return Inventory{}, nil, fmt.Errorf("tree has %d files, more than the %d a scan reads", n, source.MaxTreeEntries)
 	}
 	files := newTreeFiles(ctx, tree, p.excluders, p.maxBytes)
+	if pf, ok := tree.(source.Prefetcher); ok {
+		pf.Prefetch(ctx, p.planned(files), p.maxBytes)
+	}
 	inv := Inventory{Languages: Languages(files.paths)}
 	var comps []detect.Component
 	for _, d := range p.detectors {
@@ -183,6 +186,40 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 		return Inventory{}, nil, files.broken
 	}
 	return inv, failures, nil
+}
+
+// planned is every path the plan reads in this tree, from paths alone:
+// the detectors' and content probes' globs and the CODEOWNERS candidates,
+// at most maxReadsPerRepo. Includes a detector follows are not known yet.
+func (p *Plan) planned(files *treeFiles) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(paths ...string) {
+		for _, path := range paths {
+			if !seen[path] && len(out) < maxReadsPerRepo {
+				seen[path] = true
+				out = append(out, path)
+			}
+		}
+	}
+	for _, d := range p.detectors {
+		for _, pattern := range d.Patterns() {
+			add(files.Glob(pattern)...)
+		}
+	}
+	for _, pr := range p.probes {
+		if pr.NeedsContent() {
+			for _, pattern := range pr.Patterns() {
+				add(files.Glob(pattern)...)
+			}
+		}
+	}
+	for _, path := range CodeownersPaths {
+		if files.has(path) {
+			add(path)
+		}
+	}
+	return out
 }
 
 func runProbe(pr detect.Probe, files *treeFiles) []detect.Component {

@@ -93,6 +93,14 @@ type Tree interface {
 	FileURL(path string, line int) string
 }
 
+// Prefetcher is a Tree that can fetch many files in one request. The
+// inventory stage calls Prefetch once with every path its plan will read
+// (decided from paths alone), before any Read; a path Prefetch could not
+// serve is read as usual. It never fails: a prefetch is an optimisation.
+type Prefetcher interface {
+	Prefetch(ctx context.Context, paths []string, limit int64)
+}
+
 // Source lists and opens repositories.
 type Source interface {
 	// Name is the configured source name.

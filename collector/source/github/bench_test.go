@@ -121,12 +121,20 @@ func benchScan(b *testing.B, f *fakeGitHub, cfg config.Source, store source.Stor
 			if err != nil {
 				return err
 			}
-			files := 0
+			// As the inventory stage does: the planned paths first, for a
+			// Prefetcher to fetch at once, then each read.
+			var planned []string
 			for _, e := range tree.Entries() {
-				if !slices.ContainsFunc(benchGlobs, func(g string) bool { ok, _ := doublestar.Match(g, e.Path); return ok }) {
-					continue
+				if slices.ContainsFunc(benchGlobs, func(g string) bool { ok, _ := doublestar.Match(g, e.Path); return ok }) {
+					planned = append(planned, e.Path)
 				}
-				if _, err := tree.Read(ctx, e.Path, 1<<20); err != nil {
+			}
+			if pf, ok := tree.(source.Prefetcher); ok {
+				pf.Prefetch(ctx, planned, 1<<20)
+			}
+			files := 0
+			for _, p := range planned {
+				if _, err := tree.Read(ctx, p, 1<<20); err != nil {
 					return err
 				}
 				files++

@@ -7,11 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -679,13 +681,19 @@ func (f *fakeGitHub) graphql(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, f.graphqlStatus, `{"message":"Not Found","documentation_url":"https://docs.github.com/graphql"}`)
 		return
 	}
+	body, _ := io.ReadAll(r.Body)
 	var q struct {
 		Query     string `json:"query"`
 		Variables struct {
 			IDs []string `json:"ids"`
 		} `json:"variables"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&q); err != nil || !strings.Contains(q.Query, "nodes(ids: $ids)") {
+	err := json.Unmarshal(body, &q)
+	if err == nil && strings.Contains(q.Query, "repository(owner: $owner, name: $name)") {
+		f.graphqlBlobs(w, body)
+		return
+	}
+	if err != nil || !strings.Contains(q.Query, "nodes(ids: $ids)") {
 		f.tb.Errorf("graphql: unexpected query %q (%v)", q.Query, err)
 	}
 	if len(q.Variables.IDs) > 100 {
@@ -718,5 +726,47 @@ func (f *fakeGitHub) graphql(w http.ResponseWriter, r *http.Request) {
 		out["errors"] = errs
 	}
 	b, _ := json.Marshal(out)
+	writeJSON(w, http.StatusOK, string(b))
+}
+
+// graphqlBlobs answers a query of aliased object(expression: "<sha>:<path>")
+// fields on one repository, as GitHub does: a Blob with its oid and text,
+// or null for an expression that names nothing.
+func (f *fakeGitHub) graphqlBlobs(w http.ResponseWriter, body []byte) {
+	var q struct {
+		Query     string            `json:"query"`
+		Variables map[string]string `json:"variables"`
+	}
+	if err := json.Unmarshal(body, &q); err != nil {
+		f.tb.Errorf("graphql: %v", err)
+	}
+	var repo *fakeRepo
+	f.mu.Lock()
+	for _, rp := range f.repos {
+		if rp.Name == q.Variables["name"] && q.Variables["owner"] == f.org {
+			repo = rp
+		}
+	}
+	f.mu.Unlock()
+	fields := map[string]any{}
+	for _, m := range regexp.MustCompile(`(f\d+): object\(expression: \$(e\d+)\)`).FindAllStringSubmatch(q.Query, -1) {
+		fields[m[1]] = nil
+		sha, path, _ := strings.Cut(q.Variables[m[2]], ":")
+		if repo == nil {
+			continue
+		}
+		f.mu.Lock()
+		content, ok := repo.Files[path]
+		head := repo.head()
+		f.mu.Unlock()
+		if ok && sha == head {
+			fields[m[1]] = map[string]any{"oid": blobSHA(content), "isBinary": false, "isTruncated": false, "text": content}
+		}
+	}
+	var data any = fields
+	if repo == nil {
+		data = nil
+	}
+	b, _ := json.Marshal(map[string]any{"data": map[string]any{"repository": data}})
 	writeJSON(w, http.StatusOK, string(b))
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/go-github/v89/github"
 	"go.uber.org/zap"
@@ -76,6 +77,10 @@ type tree struct {
 	head        string
 	entries     []source.Entry
 	files       map[string]source.Entry
+
+	mu sync.Mutex
+	// prefetched holds verified contents Prefetch fetched over GraphQL.
+	prefetched map[string][]byte
 }
 
 // walk lists the files below the tree (or commit) sha, whose path is prefix.
@@ -140,6 +145,9 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	}
 	if limit > 0 && e.Size > limit {
 		return nil, source.TooLarge(path, e.Size, limit)
+	}
+	if b, ok := t.takePrefetched(path); ok {
+		return b, nil
 	}
 	key := "github/blob/" + e.Blob
 	if t.s.store != nil {
