@@ -27,12 +27,14 @@ func tooDeep(line int) error { return fmt.Errorf("line %d: %w", line, errTooDeep
 
 // tomlFreeLevels and tomlBytesPerLevel bound what BurntSushi/toml spends on
 // nesting: each key and each array or inline table costs it some 500 bytes
-// per level of its depth, so the sum of those depths may reach one per
-// tomlBytesPerLevel bytes of the file, plus tomlFreeLevels (room for one
-// chain 256 deep). Real files sum to one per 10 bytes or fewer (a
-// Cargo.lock: five keys at depth 2 and a list at 3 per 150-byte package);
-// a file of chains within the budget costs the parser about what a flat
-// file of the same size does (130 times its size).
+// per level of its depth, and a dotted key or table header as much for
+// each of its parts (the parser builds every prefix: a 250-part key cost
+// 11 MB), so the sum of those depths may reach one per tomlBytesPerLevel
+// bytes of the file, plus tomlFreeLevels (room for one chain 256 deep).
+// Real files sum to one per 10 bytes or fewer (a Cargo.lock: five keys at
+// depth 2 and a list at 3 per 150-byte package); a file of chains within
+// the budget costs the parser about what a flat file of the same size does
+// (130 times its size).
 const (
 	tomlFreeLevels    = 1 << 16
 	tomlBytesPerLevel = 4
@@ -55,11 +57,13 @@ func checkTOML(data []byte) error {
 	var (
 		// stack holds the depth of each open array or inline table.
 		stack []int
-		// base is the depth of the current [table] header's keys.
-		base, dots, line  = 0, 0, 1
-		header, lineStart = false, true
-		work              = 0
-		budget            = tomlFreeLevels + len(data)/tomlBytesPerLevel
+		// base is the depth of the current [table] header's keys; key is
+		// that of the key just assigned, which its value is at, 0 outside
+		// a value.
+		base, key, dots, line = 0, 0, 0, 1
+		header, lineStart     = false, true
+		work                  = 0
+		budget                = tomlFreeLevels + len(data)/tomlBytesPerLevel
 	)
 	depth := func() int {
 		if len(stack) > 0 {
@@ -67,12 +71,13 @@ func checkTOML(data []byte) error {
 		}
 		return base
 	}
-	// spend accounts for one key or value at depth d.
-	spend := func(d int) error {
+	// spend accounts for the levels from+1 to d of one key or value: one
+	// level for a bracket, one per part for a dotted key or a header.
+	spend := func(from, d int) error {
 		if d > maxDepth {
 			return tooDeep(line)
 		}
-		if work += d; work > budget {
+		if work += (from + 1 + d) * (d - from) / 2; work > budget {
 			return fmt.Errorf("line %d: nesting adds up past %d levels in all, a bomb rather than a manifest", line, budget)
 		}
 		return nil
@@ -84,7 +89,7 @@ func checkTOML(data []byte) error {
 		switch c {
 		case '\n':
 			line++
-			dots, lineStart = 0, true
+			dots, key, lineStart = 0, 0, true
 		case ' ', '\t':
 			lineStart = atStart
 		case '#':
@@ -99,12 +104,13 @@ func checkTOML(data []byte) error {
 		case '.':
 			dots++
 		case '=':
-			if err := spend(depth() + dots + 1); err != nil {
+			key = depth() + dots + 1
+			if err := spend(depth(), key); err != nil {
 				return err
 			}
 			dots = 0
 		case ',':
-			dots = 0
+			dots, key = 0, 0
 		case '[', '{':
 			if c == '[' && atStart && len(stack) == 0 {
 				header, dots = true, 0
@@ -113,15 +119,20 @@ func checkTOML(data []byte) error {
 				}
 				continue
 			}
-			d := depth() + dots + 1
-			if err := spend(d); err != nil {
+			// A key's value is at the key's depth, an array's item one
+			// below the array.
+			d := depth() + 1
+			if key > 0 {
+				d = key
+			}
+			if err := spend(d-1, d); err != nil {
 				return err
 			}
-			stack, dots = append(stack, d), 0
+			stack, dots, key = append(stack, d), 0, 0
 		case ']', '}':
 			if header {
 				header, base = false, dots+1
-				if err := spend(base); err != nil {
+				if err := spend(0, base); err != nil {
 					return err
 				}
 				if i+1 < len(data) && data[i+1] == ']' {
@@ -130,7 +141,7 @@ func checkTOML(data []byte) error {
 			} else if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
 			}
-			dots = 0
+			dots, key = 0, 0
 		}
 	}
 	return nil

@@ -60,6 +60,9 @@ var bombs = []struct {
 	{"toml header", "python", "poetry.lock", "[" + strings.Repeat("a.", 1000) + "a]\n", "nesting deeper than 256 levels"},
 	{"toml chains within depth", "gradle", "gradle/libs.versions.toml", chains(), "nesting adds up past"},
 	{"toml pipfile", "python", "Pipfile", "[packages]\nx = " + nested("{a=", "1", "}", 1000) + "\n", "nesting deeper than 256 levels"},
+	{"toml dotted keys within depth", "cargo", "Cargo.toml", tomlLines("%sa%d = 1\n", 20), "nesting adds up past"},
+	{"toml headers within depth", "python", "pyproject.toml", tomlLines("[%sa%d]\n", 200), "nesting adds up past"},
+	{"toml dotted key then inline tables", "cargo", "Cargo.lock", strings.Repeat("a.", 200) + "a = " + nested("{a=", "1", "}", 100) + "\n", "nesting deeper than 256 levels"},
 	{"hcl list", "terraform", "main.tf", "x = " + nested("[", "1", "]", 100_000) + "\n", "nesting deeper than 256 levels"},
 	{"hcl blocks", "terraform", "main.tf", nested("a {\n", "", "}\n", 100_000), "nesting deeper than 256 levels"},
 	{"hcl unary", "terraform", "main.tf", "x = " + strings.Repeat("!", 100_000) + "true\n", "nesting deeper than 256 levels"},
@@ -84,6 +87,17 @@ var bombs = []struct {
 	{"groovy calls", "gradle", "build.gradle.kts", strings.Repeat("a(", 100_000) + strings.Repeat("){", 100_000) + strings.Repeat("}", 100_000), "nesting deeper than 256 levels"},
 	{"groovy interpolation", "gradle", "build.gradle", gradleDoubling(), "string interpolation expands past its budget"},
 	{"jenkins brackets", "jenkins", "Jenkinsfile", nested("[", "", "]", 100_000), "nesting deeper than 256 levels"},
+}
+
+// tomlLines writes n lines of format, each with a different key of 200
+// parts: within the depth budget, but BurntSushi/toml builds every prefix
+// of each (some 7 MB for a dotted key, 80 KB for a header).
+func tomlLines(format string, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, format, strings.Repeat("a.", 199), i)
+	}
+	return b.String()
 }
 
 // chains is 300 inline-table chains 200 deep, each within the depth
@@ -122,6 +136,7 @@ func TestDeepButLegalFilesParse(t *testing.T) {
 		kind, path, data, name string
 	}{
 		{"cargo", "Cargo.toml", "[dependencies]\nserde = { version = \"1\", x = " + nested("{a=", "1", "}", 50) + " }\n", "serde"},
+		{"python", "pyproject.toml", "[project]\ndependencies = [\"requests\"]\n[tool." + strings.Repeat("a.", 48) + "a]\n" + strings.Repeat("b.", 49) + "b = 1\n", "requests"},
 		{"terraform", "main.tf", "module \"vpc\" {\n  source = \"acme/vpc/aws\"\n  version = \"1.0.0\"\n  x = " + nested("[", "!true ? -1 : \"${\"a\"}\"", "]", 50) + "\n}\n", "acme/vpc/aws"},
 		{"github_actions", ".github/workflows/ci.yml", "jobs:\n  a:\n    steps:\n      - uses: o/a@v1\n        with: " + nested("[", "1", "]", 50) + "\n", "o/a"},
 		{"npm", "package.json", `{"dependencies": {"left-pad": "1.0.0"}, "x": ` + nested(`{"a":`, "1", "}", 50) + "}", "left-pad"},
