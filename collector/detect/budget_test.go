@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/detect/detecttest"
 )
 
@@ -113,22 +114,55 @@ func chains() string {
 func TestBombsAreFileErrorsWithinMemory(t *testing.T) {
 	for _, tc := range bombs {
 		t.Run(tc.name, func(t *testing.T) {
-			d := mustDetector(t, tc.kind)
-			files := detecttest.Files{tc.path: tc.data}
-			var before, after runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&before)
-			_, errs := d.Detect(files)
-			runtime.ReadMemStats(&after)
+			_, errs := detectWithinMemory(t, tc.kind, detecttest.Files{tc.path: tc.data})
 			assertFileErrors(t, errs, tc.path)
 			if len(errs) == 1 && !strings.Contains(errs[0].Error(), tc.want) {
 				t.Errorf("error %q, want it to say %q", errs[0], tc.want)
 			}
-			if got, bound := after.TotalAlloc-before.TotalAlloc, uint64(64*len(tc.data)+8<<20); got > bound {
-				t.Errorf("allocated %d bytes for a %d-byte file, want at most %d", got, len(tc.data), bound)
+		})
+	}
+}
+
+// TestHostileShapesStayLinear runs files whose reading was quadratic,
+// in memory or in steps, though each is legal or fails on its own terms.
+func TestHostileShapesStayLinear(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind string
+		files      detecttest.Files
+		components int
+	}{
+		// Each backslash copied the line joined so far: 435 MB for 60 KB.
+		{"requirements continuations", "python", detecttest.Files{"requirements.txt": strings.Repeat("a\\\n", 20_000)}, 1},
+		{"gradle.properties continuations", "gradle", detecttest.Files{"gradle.properties": strings.Repeat("a\\\n", 20_000)}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cs, errs := detectWithinMemory(t, tc.kind, tc.files)
+			assertFileErrors(t, errs)
+			if len(cs) != tc.components {
+				t.Errorf("%d components, want %d", len(cs), tc.components)
 			}
 		})
 	}
+}
+
+// detectWithinMemory runs a detector, checking it allocates at most 64
+// times the files' size plus 8 MiB.
+func detectWithinMemory(t *testing.T, kind string, files detecttest.Files) ([]detect.Component, []error) {
+	t.Helper()
+	d := mustDetector(t, kind)
+	size := 0
+	for _, data := range files {
+		size += len(data)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	cs, errs := d.Detect(files)
+	runtime.ReadMemStats(&after)
+	if got, bound := after.TotalAlloc-before.TotalAlloc, uint64(64*size+8<<20); got > bound {
+		t.Errorf("allocated %d bytes for %d bytes of files, want at most %d", got, size, bound)
+	}
+	return cs, errs
 }
 
 func TestDeepButLegalFilesParse(t *testing.T) {

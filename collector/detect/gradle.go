@@ -97,12 +97,10 @@ func scanOne(f Files, p string, parse func(string, []byte) ([]Component, error))
 func parseJavaProperties(s string) map[string]string {
 	out := map[string]string{}
 	lines := strings.Split(s, "\n")
+	trim := func(l string) string { return strings.TrimLeft(l, " \t\f") }
 	for i := 0; i < len(lines); i++ {
-		l := strings.TrimLeft(lines[i], " \t\f")
-		for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
-			i++
-			l = l[:len(l)-1] + strings.TrimLeft(lines[i], " \t\f")
-		}
+		l, last := joinContinued(lines, i, trim)
+		i, l = last, trim(l)
 		if l == "" || l[0] == '#' || l[0] == '!' {
 			continue
 		}

@@ -30,6 +30,26 @@ func IsBinary(data []byte) bool {
 	return bytes.IndexByte(head, 0) >= 0
 }
 
+// joinContinued returns the logical line starting at lines[i]: while a
+// line ends in a backslash, the next, through next, replaces it; and the
+// index of the last line it took. One builder keeps it linear: joining by
+// concatenation copies the growing line at every backslash, and a file of
+// them is quadratic.
+func joinContinued(lines []string, i int, next func(string) string) (string, int) {
+	l := lines[i]
+	if !strings.HasSuffix(l, `\`) || i+1 >= len(lines) {
+		return l, i
+	}
+	var b strings.Builder
+	for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
+		b.WriteString(l[:len(l)-1])
+		i++
+		l = next(lines[i])
+	}
+	b.WriteString(l)
+	return b.String(), i
+}
+
 // LineAt returns the 1-based line holding byte offset off.
 func LineAt(data []byte, off int) int {
 	if off > len(data) {
