@@ -125,6 +125,8 @@ func TestBombsAreFileErrorsWithinMemory(t *testing.T) {
 
 // TestHostileShapesStayLinear runs files whose reading was quadratic,
 // in memory or in steps, though each is legal or fails on its own terms.
+// The ones quadratic in steps allocate little: were one to come back, the
+// test would not finish.
 func TestHostileShapesStayLinear(t *testing.T) {
 	for _, tc := range []struct {
 		name, kind string
@@ -134,6 +136,9 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		// Each backslash copied the line joined so far: 435 MB for 60 KB.
 		{"requirements continuations", "python", detecttest.Files{"requirements.txt": strings.Repeat("a\\\n", 20_000)}, 1},
 		{"gradle.properties continuations", "gradle", detecttest.Files{"gradle.properties": strings.Repeat("a\\\n", 20_000)}, 0},
+		// Each "{" after an unmatched ")" scanned back to the file's start:
+		// 95 s for these 600 KB.
+		{"gradle block names", "gradle", detecttest.Files{"build.gradle": "dependencies { implementation 'g:a:1' }\nx(" + strings.Repeat("){}", 200_000)}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cs, errs := detectWithinMemory(t, tc.kind, tc.files)

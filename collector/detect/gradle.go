@@ -157,11 +157,25 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 		}
 	}
 	s := &gradleScript{path: p, toks: toks, vars: vars, budget: budget}
-	var blocks []string
+	var (
+		blocks []string
+		// parens holds the open "(" tokens; closed is the one the token
+		// before closed, -1 when that was no ")".
+		parens []int
+		closed = -1
+	)
 	for i, t := range toks {
+		before := closed
+		closed = -1
+		switch {
+		case t.is(tokPunct, "("):
+			parens = append(parens, i)
+		case t.is(tokPunct, ")") && len(parens) > 0:
+			closed, parens = parens[len(parens)-1], parens[:len(parens)-1]
+		}
 		switch {
 		case t.is(tokPunct, "{"):
-			blocks = append(blocks, s.blockName(i))
+			blocks = append(blocks, s.blockName(i, before))
 			continue
 		case t.is(tokPunct, "}"):
 			if len(blocks) == 0 {
@@ -194,20 +208,13 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 }
 
 // blockName is the name a "{" at i opens: the identifier before it, or
-// before the argument list in front of it (`subprojects {`, `register("x") {`).
-func (s *gradleScript) blockName(i int) string {
+// before the argument list in front of it (`subprojects {`, `register("x") {`),
+// whose "(" is at open (-1 for none). The caller tracks the parentheses:
+// scanning back for each "{" was quadratic in `x(){}){}){}...`.
+func (s *gradleScript) blockName(i, open int) string {
 	j := i - 1
-	if j >= 0 && s.toks[j].is(tokPunct, ")") {
-		for open := 0; j >= 0; j-- {
-			if s.toks[j].is(tokPunct, ")") {
-				open++
-			} else if s.toks[j].is(tokPunct, "(") {
-				if open--; open == 0 {
-					j--
-					break
-				}
-			}
-		}
+	if open >= 0 {
+		j = open - 1
 	}
 	if j >= 0 && s.toks[j].kind == tokIdent {
 		return s.toks[j].text
