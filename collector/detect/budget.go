@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/BurntSushi/toml"
@@ -180,6 +181,25 @@ func tomlStringEnd(data []byte, i int) (end, lines int) {
 		}
 	}
 	return len(data), lines
+}
+
+// expansion is what a file's variable substitutions may still write, in
+// bytes: Gradle's "$a", a Dockerfile's ${A}, a pom's ${a}. A bound per
+// value is not enough: each line may double the one before (b = "$a$a"),
+// or name one long value again (ARG y=$x: 9 bytes writing 4 KB).
+type expansion int
+
+// expansionFor is a file's budget: 4 times its size, plus 64 KiB.
+func expansionFor(data []byte) expansion { return expansion(4*len(data) + 64<<10) }
+
+var errExpansion = errors.New("variables expand past their budget (4 times the file's size, plus 64 KiB)")
+
+// spend takes n bytes; past the budget, it is errExpansion.
+func (e *expansion) spend(n int) error {
+	if *e -= expansion(n); *e < 0 {
+		return errExpansion
+	}
+	return nil
 }
 
 // maxAliasNodes bounds the nodes YAML aliases and merge keys add to a file

@@ -42,6 +42,12 @@ func yamlFanOut(prefix, alias string) string {
 	return b.String()
 }
 
+// fanOut is head with a 1000-byte value for its %s, then line n times,
+// each naming the value again.
+func fanOut(head, line string, n int) string {
+	return fmt.Sprintf(head, strings.Repeat("a", 1000)) + strings.Repeat(line, n)
+}
+
 // gradleDoubling defines 40 variables, each twice the one before.
 func gradleDoubling() string {
 	var b strings.Builder
@@ -86,7 +92,11 @@ var bombs = []struct {
 	{"xml pom", "maven", "pom.xml", "<project>" + nested("<a>", "", "</a>", 100_000) + "</project>", "nesting deeper than 256 levels"},
 	{"groovy closures", "gradle", "build.gradle", nested("a {", "", "}", 100_000), "nesting deeper than 256 levels"},
 	{"groovy calls", "gradle", "build.gradle.kts", strings.Repeat("a(", 100_000) + strings.Repeat("){", 100_000) + strings.Repeat("}", 100_000), "nesting deeper than 256 levels"},
-	{"groovy interpolation", "gradle", "build.gradle", gradleDoubling(), "string interpolation expands past its budget"},
+	{"groovy interpolation", "gradle", "build.gradle", gradleDoubling(), "variables expand past their budget"},
+	{"dockerfile args", "dockerfile", "Dockerfile", fanOut("ARG x=%s\n", "ARG y=$x\n", 20_000), "variables expand past their budget"},
+	{"dockerfile from", "dockerfile", "Dockerfile", fanOut("ARG x=%s\n", "FROM $x\n", 20_000), "variables expand past their budget"},
+	{"pom properties", "maven", "pom.xml", fanOut("<project><properties><x>%s</x></properties><dependencies>",
+		"<dependency><groupId>${x}</groupId><artifactId>${x}</artifactId></dependency>", 2000) + "</dependencies></project>", "variables expand past their budget"},
 	{"jenkins brackets", "jenkins", "Jenkinsfile", nested("[", "", "]", 100_000), "nesting deeper than 256 levels"},
 }
 
@@ -138,6 +148,10 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		{"gradle.properties continuations", "gradle", detecttest.Files{"gradle.properties": strings.Repeat("a\\\n", 20_000)}, 0},
 		// Each "{" after an unmatched ")" scanned back to the file's start:
 		// 95 s for these 600 KB.
+		// One round of substitution wrote 1000 copies of a 100 KB property
+		// before checking the value's size: 100 MB.
+		{"pom property named often", "maven", detecttest.Files{"pom.xml": "<project><properties><x>" + strings.Repeat("a", 100_000) +
+			"</x></properties><dependencies><dependency><groupId>" + strings.Repeat("${x}", 1000) + "</groupId><artifactId>a</artifactId></dependency></dependencies></project>"}, 0},
 		{"gradle block names", "gradle", detecttest.Files{"build.gradle": "dependencies { implementation 'g:a:1' }\nx(" + strings.Repeat("){}", 200_000)}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

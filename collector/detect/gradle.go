@@ -124,9 +124,9 @@ type gradleScript struct {
 	toks []groovyTok
 	vars map[string]string
 	out  []Component
-	// budget is what interpolations may still write (expansionBudget);
-	// err is the first interpolation past it.
-	budget int
+	// budget is what interpolations may still write; err is the first
+	// interpolation past it.
+	budget expansion
 	err    error
 }
 
@@ -139,7 +139,7 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 	for k, v := range fileVars {
 		vars[k] = v
 	}
-	budget := expansionBudget(data)
+	budget := expansionFor(data)
 	// name = "literal" anywhere (val/def/ext. prefixes or inside ext {}).
 	for i := 0; i+2 < len(toks); i++ {
 		if toks[i].kind != tokIdent || !toks[i+1].is(tokPunct, "=") || toks[i+2].kind != tokString {

@@ -108,7 +108,7 @@ func parsePom(p string, data []byte) ([]Component, error) {
 	if !r.seenTop {
 		return nil, errors.New("no <project> element")
 	}
-	return r.components(p), nil
+	return r.components(p, expansionFor(data))
 }
 
 // pomReader walks one pom's elements, collecting the coordinates of its
@@ -202,11 +202,11 @@ func (c *pomCoord) set(name, value string) {
 	}
 }
 
-// components resolves the coordinates read: properties expanded, the
-// default plugin group filled in, a missing version taken from the pom's
-// dependencyManagement or pluginManagement.
-func (r *pomReader) components(p string) []Component {
-	ex := &pomExpander{props: r.props, project: r.project}
+// components resolves the coordinates read: properties expanded (within
+// budget), the default plugin group filled in, a missing version taken from
+// the pom's dependencyManagement or pluginManagement.
+func (r *pomReader) components(p string, budget expansion) ([]Component, error) {
+	ex := &pomExpander{props: r.props, project: r.project, budget: budget}
 	coordinates := func(c *pomCoord) (string, string) {
 		group, artifact := ex.expand(c.group), ex.expand(c.artifact)
 		if group == "" && (c.section == "plugins" || c.section == "pluginManagement") {
@@ -245,7 +245,10 @@ func (r *pomReader) components(p string) []Component {
 			Attrs:   attrs("section", c.section, "declared", c.version, "scope", c.scope),
 		})
 	}
-	return out
+	if ex.err != nil {
+		return nil, ex.err
+	}
+	return out, nil
 }
 
 // pomExpander substitutes ${...} references as Maven does for one pom:
@@ -253,12 +256,16 @@ func (r *pomReader) components(p string) []Component {
 // parent's, as Maven inherits them).
 type pomExpander struct {
 	props, project map[string]string
+	// budget is what substitutions may still write; err is the first past it.
+	budget expansion
+	err    error
 }
 
 var pomRefRE = regexp.MustCompile(`\$\{([^}]+)\}`)
 
-// maxPomExpansion bounds substitution: properties may refer to properties,
-// and a hostile pom could make them double at every step.
+// maxPomDepth bounds rounds of substitution (properties may refer to
+// properties) and maxPomExpansion the size of a value: a hostile pom could
+// make them double at every round.
 const (
 	maxPomDepth     = 10
 	maxPomExpansion = 1024
@@ -266,21 +273,44 @@ const (
 
 func (e *pomExpander) expand(s string) string {
 	for range maxPomDepth {
-		if !strings.Contains(s, "${") {
+		if e.err != nil || !strings.Contains(s, "${") {
 			return s
 		}
-		next := pomRefRE.ReplaceAllStringFunc(s, func(ref string) string {
-			if v, ok := e.lookup(ref[2 : len(ref)-1]); ok {
-				return v
-			}
-			return ref
-		})
-		if next == s || len(next) > maxPomExpansion {
+		next, ok := e.substitute(s)
+		if !ok || next == s {
 			return s
 		}
 		s = next
 	}
 	return s
+}
+
+// substitute replaces each ${name} of s that has a value, once. It stops
+// (ok false) before the result passes maxPomExpansion: one round may name
+// a long property many times. What it writes is charged to the budget.
+func (e *pomExpander) substitute(s string) (string, bool) {
+	var b strings.Builder
+	ok, last := true, 0
+	for _, m := range pomRefRE.FindAllStringSubmatchIndex(s, -1) {
+		v, found := e.lookup(s[m[2]:m[3]])
+		if !found {
+			v = s[m[0]:m[1]]
+		}
+		if b.Len()+m[0]-last+len(v) > maxPomExpansion {
+			ok = false
+			break
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(v)
+		last = m[1]
+	}
+	if ok = ok && b.Len()+len(s)-last <= maxPomExpansion; ok {
+		b.WriteString(s[last:])
+	}
+	if err := e.budget.spend(b.Len()); err != nil {
+		e.err, ok = err, false
+	}
+	return b.String(), ok
 }
 
 func (e *pomExpander) lookup(name string) (string, bool) {
