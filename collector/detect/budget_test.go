@@ -111,6 +111,16 @@ func tomlLines(format string, n int) string {
 	return b.String()
 }
 
+// yarnVersions is a yarn.lock entry of 40,000 specs, its version line
+// written 10,000 times.
+func yarnVersions() string {
+	var b strings.Builder
+	for i := 0; i < 40_000; i++ {
+		fmt.Fprintf(&b, "a@%d, ", i)
+	}
+	return b.String() + "a@x:\n" + strings.Repeat("  version \"1\"\n", 10_000)
+}
+
 // chains is 300 inline-table chains 200 deep, each within the depth
 // budget: BurntSushi/toml spends some 10 MB on each.
 func chains() string {
@@ -152,6 +162,9 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		// before checking the value's size: 100 MB.
 		{"pom property named often", "maven", detecttest.Files{"pom.xml": "<project><properties><x>" + strings.Repeat("a", 100_000) +
 			"</x></properties><dependencies><dependency><groupId>" + strings.Repeat("${x}", 1000) + "</groupId><artifactId>a</artifactId></dependency></dependencies></project>"}, 0},
+		// Every version line wrote the version for every spec of the
+		// header: 10 s for these 480 KB.
+		{"yarn.lock version lines", "npm", detecttest.Files{"yarn.lock": yarnVersions(), "package.json": `{"dependencies": {"a": "1"}}`}, 1},
 		{"gradle block names", "gradle", detecttest.Files{"build.gradle": "dependencies { implementation 'g:a:1' }\nx(" + strings.Repeat("){}", 200_000)}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
