@@ -218,3 +218,41 @@ func TestDeepButLegalFilesParse(t *testing.T) {
 		})
 	}
 }
+
+// globCounter counts the tree listings a detector asks for: each is a pass
+// over every path of the repo, tens of thousands in a monorepo.
+type globCounter struct {
+	detecttest.Files
+	globs int
+}
+
+func (g *globCounter) Glob(pattern string) []string {
+	g.globs++
+	return g.Files.Glob(pattern)
+}
+
+// TestTreeListingsAreBounded checks that lines of a file cannot each make
+// a detector list the tree.
+func TestTreeListingsAreBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name, kind, path, format string
+		maxGlobs                 int
+	}{
+		// Patterns, then one listing to tell local resources from remote.
+		{"kustomize resources", "kustomize", "kustomization.yaml", "resources:\n%s", 4},
+		// The pipeline, then GitLab's 150 includes.
+		{"gitlab wildcard includes", "gitlab_ci", ".gitlab-ci.yml", "include:\n%s", 151},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var lines strings.Builder
+			for i := 0; i < 5000; i++ {
+				fmt.Fprintf(&lines, "  - local.d/x%d*\n", i)
+			}
+			f := &globCounter{Files: detecttest.Files{tc.path: fmt.Sprintf(tc.format, lines.String())}}
+			mustDetector(t, tc.kind).Detect(f)
+			if f.globs > tc.maxGlobs {
+				t.Errorf("%d tree listings for 5000 lines, want at most %d", f.globs, tc.maxGlobs)
+			}
+		})
+	}
+}
