@@ -202,6 +202,33 @@ func (e *expansion) spend(n int) error {
 	return nil
 }
 
+// goModFreeLines and goModBytesPerLine bound what golang.org/x/mod/modfile
+// spends: some 1 KB for each line that is not blank, and as much again for
+// each error it collects, one a line (a 1 MB file of "a" lines took
+// 520 MB). A go.mod may hold one such line per goModBytesPerLine bytes,
+// plus goModFreeLines; real ones run 20 to 50 bytes a line.
+const (
+	goModFreeLines    = 4096
+	goModBytesPerLine = 16
+)
+
+// checkGoMod rejects a go.mod with more lines that are not blank than its
+// budget.
+func checkGoMod(data []byte) error {
+	budget := goModFreeLines + len(data)/goModBytesPerLine
+	for n, lines := 1, 0; len(data) > 0; n++ {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if lines++; lines > budget {
+			return fmt.Errorf("line %d: more than %d lines that are not blank, a bomb rather than a go.mod", n, budget)
+		}
+	}
+	return nil
+}
+
 // maxAliasNodes bounds the nodes YAML aliases and merge keys add to a file
 // when expanded. The tree yaml.v3 returns keeps each alias as one node (it
 // expands them only when decoding into Go values, with its own guard), but

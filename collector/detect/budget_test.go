@@ -97,6 +97,7 @@ var bombs = []struct {
 	{"dockerfile from", "dockerfile", "Dockerfile", fanOut("ARG x=%s\n", "FROM $x\n", 20_000), "variables expand past their budget"},
 	{"pom properties", "maven", "pom.xml", fanOut("<project><properties><x>%s</x></properties><dependencies>",
 		"<dependency><groupId>${x}</groupId><artifactId>${x}</artifactId></dependency>", 2000) + "</dependencies></project>", "variables expand past their budget"},
+	{"go.mod lines", "gomod", "go.mod", "module m\n" + strings.Repeat("a\n", 100_000), "lines that are not blank"},
 	{"jenkins brackets", "jenkins", "Jenkinsfile", nested("[", "", "]", 100_000), "nesting deeper than 256 levels"},
 }
 
