@@ -42,6 +42,16 @@ func yamlFanOut(prefix, alias string) string {
 	return b.String()
 }
 
+// xmlLaughs is the billion laughs as a DTD's entities.
+func xmlLaughs() string {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><!DOCTYPE project [<!ENTITY a0 "lol">`)
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, `<!ENTITY a%d "%s">`, i, strings.Repeat(fmt.Sprintf("&a%d;", i-1), 10))
+	}
+	return b.String() + "]><project>&a9;</project>"
+}
+
 // fanOut is head with a 1000-byte value for its %s, then line n times,
 // each naming the value again.
 func fanOut(head, line string, n int) string {
@@ -90,6 +100,8 @@ var bombs = []struct {
 	{"json arrays", "npm", "package-lock.json", `{"a":` + nested("[", "1", "]", 100_000) + "}", "nesting deeper than 256 levels"},
 	{"json pipfile lock", "python", "Pipfile.lock", nested(`{"a":`, "1", "}", 100_000), "nesting deeper than 256 levels"},
 	{"xml pom", "maven", "pom.xml", "<project>" + nested("<a>", "", "</a>", 100_000) + "</project>", "nesting deeper than 256 levels"},
+	// encoding/xml expands no entity a DTD declares: the laughs are an error.
+	{"xml entities", "maven", "pom.xml", xmlLaughs(), "invalid character entity &a9;"},
 	{"groovy closures", "gradle", "build.gradle", nested("a {", "", "}", 100_000), "nesting deeper than 256 levels"},
 	{"groovy calls", "gradle", "build.gradle.kts", strings.Repeat("a(", 100_000) + strings.Repeat("){", 100_000) + strings.Repeat("}", 100_000), "nesting deeper than 256 levels"},
 	{"groovy interpolation", "gradle", "build.gradle", gradleDoubling(), "variables expand past their budget"},
@@ -108,6 +120,15 @@ func tomlLines(format string, n int) string {
 	var b strings.Builder
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, format, strings.Repeat("a.", 199), i)
+	}
+	return b.String()
+}
+
+// attributes writes n attributes of distinct names.
+func attributes(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "a%d='' ", i)
 	}
 	return b.String()
 }
@@ -166,6 +187,7 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		// Every version line wrote the version for every spec of the
 		// header: 10 s for these 480 KB.
 		{"yarn.lock version lines", "npm", detecttest.Files{"yarn.lock": yarnVersions(), "package.json": `{"dependencies": {"a": "1"}}`}, 1},
+		{"pom attributes", "maven", detecttest.Files{"pom.xml": "<project " + attributes(50_000) + "/>"}, 0},
 		{"gradle block names", "gradle", detecttest.Files{"build.gradle": "dependencies { implementation 'g:a:1' }\nx(" + strings.Repeat("){}", 200_000)}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
