@@ -133,6 +133,17 @@ func attributes(n int) string {
 	return b.String()
 }
 
+// requirements writes n go.mod requirements, each replaced.
+func requirements(n int) string {
+	var b strings.Builder
+	for _, format := range []string{"require github.com/acme/m%d v1.2.3\n", "replace github.com/acme/m%[1]d => ../m%[1]d\n"} {
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, format, i)
+		}
+	}
+	return b.String()
+}
+
 // yarnVersions is a yarn.lock entry of 40,000 specs, its version line
 // written 10,000 times.
 func yarnVersions() string {
@@ -187,6 +198,9 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		// Every version line wrote the version for every spec of the
 		// header: 10 s for these 480 KB.
 		{"yarn.lock version lines", "npm", detecttest.Files{"yarn.lock": yarnVersions(), "package.json": `{"dependencies": {"a": "1"}}`}, 1},
+		// Within the go.mod budget however long (real lines run 20 bytes
+		// and more); each replace was searched for each requirement.
+		{"go.mod of 20,000 replaced requirements", "gomod", detecttest.Files{"go.mod": "module m\n\n" + requirements(20_000)}, 20_000},
 		{"pom attributes", "maven", detecttest.Files{"pom.xml": "<project " + attributes(50_000) + "/>"}, 0},
 		{"gradle block names", "gradle", detecttest.Files{"build.gradle": "dependencies { implementation 'g:a:1' }\nx(" + strings.Repeat("){}", 200_000)}, 1},
 	} {

@@ -159,8 +159,8 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 	s := &gradleScript{path: p, toks: toks, vars: vars, budget: budget}
 	var (
 		blocks []string
-		// parens holds the open "(" tokens; closed is the one the token
-		// before closed, -1 when that was no ")".
+		// parens holds the indexes of the open "("; closed is that of the
+		// one the previous token closed, -1 when it was no ")".
 		parens []int
 		closed = -1
 	)

@@ -92,8 +92,8 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 		// up, not searched for each dependency.
 		lock := map[[2]string]helmDep{}
 		for _, l := range parsed[lockPath] {
-			if _, dup := lock[[2]string{l.name, l.repository}]; !dup {
-				lock[[2]string{l.name, l.repository}] = l
+			if k := [2]string{l.name, l.repository}; lock[k].name == "" {
+				lock[k] = l // helmDepList keeps no entry without a name
 			}
 		}
 		for _, d := range parsed[p] {

@@ -304,8 +304,10 @@ func (e *pomExpander) substitute(s string) (string, bool) {
 		b.WriteString(v)
 		last = m[1]
 	}
-	if ok = ok && b.Len()+len(s)-last <= maxPomExpansion; ok {
+	if ok && b.Len()+len(s)-last <= maxPomExpansion {
 		b.WriteString(s[last:])
+	} else {
+		ok = false
 	}
 	if err := e.budget.spend(b.Len()); err != nil {
 		e.err, ok = err, false

@@ -30,11 +30,10 @@ func IsBinary(data []byte) bool {
 	return bytes.IndexByte(head, 0) >= 0
 }
 
-// joinContinued returns the logical line starting at lines[i]: while a
-// line ends in a backslash, the next, through next, replaces it; and the
-// index of the last line it took. One builder keeps it linear: joining by
-// concatenation copies the growing line at every backslash, and a file of
-// them is quadratic.
+// joinContinued joins lines[i] and the lines its trailing backslashes
+// continue it onto, each passed through next; it returns the logical line
+// and the index of the last line taken. One builder keeps it linear:
+// concatenating copies the line joined so far at every backslash.
 func joinContinued(lines []string, i int, next func(string) string) (string, int) {
 	l := lines[i]
 	if !strings.HasSuffix(l, `\`) || i+1 >= len(lines) {
