@@ -186,8 +186,8 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		files      detecttest.Files
 		components int
 	}{
-		// Each backslash copied the line joined so far: 435 MB for 60 KB.
-		{"requirements continuations", "python", detecttest.Files{"requirements.txt": strings.Repeat("a\\\n", 20_000)}, 1},
+		// Each backslash copied the line joined so far: 450 MB for 60 KB.
+		{"requirements continuations", "python", detecttest.Files{"requirements.txt": "requests==2.31\n" + strings.Repeat("\\\n", 30_000)}, 1},
 		{"gradle.properties continuations", "gradle", detecttest.Files{"gradle.properties": strings.Repeat("a\\\n", 20_000)}, 0},
 		// Each "{" after an unmatched ")" scanned back to the file's start:
 		// 95 s for these 600 KB.
