@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -261,8 +260,6 @@ type pomExpander struct {
 	err    error
 }
 
-var pomRefRE = regexp.MustCompile(`\$\{([^}]+)\}`)
-
 // maxPomDepth bounds rounds of substitution (properties may refer to
 // properties) and maxPomExpansion the size of a value: a hostile pom could
 // make them double at every round.
@@ -287,25 +284,31 @@ func (e *pomExpander) expand(s string) string {
 
 // substitute replaces each ${name} of s that has a value, once. It stops
 // (ok false) before the result passes maxPomExpansion: one round may name
-// a long property many times. What it writes is charged to the budget.
+// a long property many times. What it writes is charged to the budget;
+// references are found with strings.Index, which allocates nothing a
+// budget would not see, as a regexp's match state does.
 func (e *pomExpander) substitute(s string) (string, bool) {
 	var b strings.Builder
-	ok, last := true, 0
-	for _, m := range pomRefRE.FindAllStringSubmatchIndex(s, -1) {
-		v, found := e.lookup(s[m[2]:m[3]])
+	ok := true
+	for {
+		start, end, found := pomRef(s)
 		if !found {
-			v = s[m[0]:m[1]]
+			break
 		}
-		if b.Len()+m[0]-last+len(v) > maxPomExpansion {
+		v, known := e.lookup(s[start+2 : end-1])
+		if !known {
+			v = s[start:end]
+		}
+		if b.Len()+start+len(v) > maxPomExpansion {
 			ok = false
 			break
 		}
-		b.WriteString(s[last:m[0]])
+		b.WriteString(s[:start])
 		b.WriteString(v)
-		last = m[1]
+		s = s[end:]
 	}
-	if ok && b.Len()+len(s)-last <= maxPomExpansion {
-		b.WriteString(s[last:])
+	if ok && b.Len()+len(s) <= maxPomExpansion {
+		b.WriteString(s)
 	} else {
 		ok = false
 	}
@@ -313,6 +316,26 @@ func (e *pomExpander) substitute(s string) (string, bool) {
 		e.err, ok = err, false
 	}
 	return b.String(), ok
+}
+
+// pomRef finds the first ${name} in s, a name being one or more bytes
+// other than "}": its start and end offsets, found false for none.
+func pomRef(s string) (start, end int, found bool) {
+	for from := 0; ; {
+		i := strings.Index(s[from:], "${")
+		if i < 0 {
+			return 0, 0, false
+		}
+		i += from
+		j := strings.IndexByte(s[i+2:], '}')
+		if j < 0 {
+			return 0, 0, false
+		}
+		if j > 0 {
+			return i, i + 3 + j, true
+		}
+		from = i + 1 // "${}" names nothing
+	}
 }
 
 func (e *pomExpander) lookup(name string) (string, bool) {
