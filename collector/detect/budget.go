@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/BurntSushi/toml"
@@ -27,12 +28,14 @@ func tooDeep(line int) error { return fmt.Errorf("line %d: %w", line, errTooDeep
 
 // tomlFreeLevels and tomlBytesPerLevel bound what BurntSushi/toml spends on
 // nesting: each key and each array or inline table costs it some 500 bytes
-// per level of its depth, so the sum of those depths may reach one per
-// tomlBytesPerLevel bytes of the file, plus tomlFreeLevels (room for one
-// chain 256 deep). Real files sum to one per 10 bytes or fewer (a
-// Cargo.lock: five keys at depth 2 and a list at 3 per 150-byte package);
-// a file of chains within the budget costs the parser about what a flat
-// file of the same size does (130 times its size).
+// per level of its depth, and a dotted key or table header as much for
+// each of its parts (the parser builds every prefix: a 250-part key cost
+// 11 MB), so the sum of those depths may reach one per tomlBytesPerLevel
+// bytes of the file, plus tomlFreeLevels (room for one chain 256 deep).
+// Real files sum to one per 7 bytes or fewer (the densest found, a Gradle
+// version catalog; a Cargo.lock is one per 19); a file of chains at the
+// budget costs the parser about what a flat file of the same size does
+// (some 50 times its size).
 const (
 	tomlFreeLevels    = 1 << 16
 	tomlBytesPerLevel = 4
@@ -55,11 +58,13 @@ func checkTOML(data []byte) error {
 	var (
 		// stack holds the depth of each open array or inline table.
 		stack []int
-		// base is the depth of the current [table] header's keys.
-		base, dots, line  = 0, 0, 1
-		header, lineStart = false, true
-		work              = 0
-		budget            = tomlFreeLevels + len(data)/tomlBytesPerLevel
+		// base is the depth of the current [table] header's keys; key is
+		// that of the key just assigned, which its value is at, 0 outside
+		// a value.
+		base, key, dots, line = 0, 0, 0, 1
+		header, lineStart     = false, true
+		work                  = 0
+		budget                = tomlFreeLevels + len(data)/tomlBytesPerLevel
 	)
 	depth := func() int {
 		if len(stack) > 0 {
@@ -67,12 +72,13 @@ func checkTOML(data []byte) error {
 		}
 		return base
 	}
-	// spend accounts for one key or value at depth d.
-	spend := func(d int) error {
+	// spend accounts for the levels from+1 to d of one key or value: one
+	// level for a bracket, one per part for a dotted key or a header.
+	spend := func(from, d int) error {
 		if d > maxDepth {
 			return tooDeep(line)
 		}
-		if work += d; work > budget {
+		if work += (from + 1 + d) * (d - from) / 2; work > budget {
 			return fmt.Errorf("line %d: nesting adds up past %d levels in all, a bomb rather than a manifest", line, budget)
 		}
 		return nil
@@ -84,7 +90,7 @@ func checkTOML(data []byte) error {
 		switch c {
 		case '\n':
 			line++
-			dots, lineStart = 0, true
+			dots, key, lineStart = 0, 0, true
 		case ' ', '\t':
 			lineStart = atStart
 		case '#':
@@ -99,12 +105,13 @@ func checkTOML(data []byte) error {
 		case '.':
 			dots++
 		case '=':
-			if err := spend(depth() + dots + 1); err != nil {
+			key = depth() + dots + 1
+			if err := spend(depth(), key); err != nil {
 				return err
 			}
 			dots = 0
 		case ',':
-			dots = 0
+			dots, key = 0, 0
 		case '[', '{':
 			if c == '[' && atStart && len(stack) == 0 {
 				header, dots = true, 0
@@ -113,15 +120,20 @@ func checkTOML(data []byte) error {
 				}
 				continue
 			}
-			d := depth() + dots + 1
-			if err := spend(d); err != nil {
+			// A key's value is at the key's depth, an array's item one
+			// below the array.
+			d := depth() + 1
+			if key > 0 {
+				d = key
+			}
+			if err := spend(d-1, d); err != nil {
 				return err
 			}
-			stack, dots = append(stack, d), 0
+			stack, dots, key = append(stack, d), 0, 0
 		case ']', '}':
 			if header {
 				header, base = false, dots+1
-				if err := spend(base); err != nil {
+				if err := spend(0, base); err != nil {
 					return err
 				}
 				if i+1 < len(data) && data[i+1] == ']' {
@@ -130,7 +142,7 @@ func checkTOML(data []byte) error {
 			} else if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
 			}
-			dots = 0
+			dots, key = 0, 0
 		}
 	}
 	return nil
@@ -169,6 +181,52 @@ func tomlStringEnd(data []byte, i int) (end, lines int) {
 		}
 	}
 	return len(data), lines
+}
+
+// expansion is what a file's variable substitutions may still write, in
+// bytes: Gradle's "$a", a Dockerfile's ${A}, a pom's ${a}. A bound per
+// value is not enough: each line may double the one before (b = "$a$a"),
+// or name one long value again (ARG y=$x: 9 bytes writing 4 KB).
+type expansion int
+
+// expansionFor is a file's budget: 4 times its size, plus 64 KiB.
+func expansionFor(data []byte) expansion { return expansion(4*len(data) + 64<<10) }
+
+var errExpansion = errors.New("variables expand past their budget (4 times the file's size, plus 64 KiB)")
+
+// spend takes n bytes; past the budget, it is errExpansion.
+func (e *expansion) spend(n int) error {
+	if *e -= expansion(n); *e < 0 {
+		return errExpansion
+	}
+	return nil
+}
+
+// goModFreeLines and goModBytesPerLine bound what golang.org/x/mod/modfile
+// spends: some 1 KB for each line that is not blank, and as much again for
+// each error it collects, one a line (a 1 MB file of "a" lines took
+// 520 MB). A go.mod may hold one such line per goModBytesPerLine bytes,
+// plus goModFreeLines; real ones run 20 to 50 bytes a line.
+const (
+	goModFreeLines    = 4096
+	goModBytesPerLine = 16
+)
+
+// checkGoMod rejects a go.mod with more lines that are not blank than its
+// budget.
+func checkGoMod(data []byte) error {
+	budget := goModFreeLines + len(data)/goModBytesPerLine
+	for n, lines := 1, 0; len(data) > 0; n++ {
+		var line []byte
+		line, data, _ = bytes.Cut(data, []byte("\n"))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if lines++; lines > budget {
+			return fmt.Errorf("line %d: more than %d lines that are not blank, a bomb rather than a go.mod", n, budget)
+		}
+	}
+	return nil
 }
 
 // maxAliasNodes bounds the nodes YAML aliases and merge keys add to a file

@@ -60,7 +60,7 @@ func parseDockerfile(path string, data []byte) ([]Component, error) {
 	if strings.HasSuffix(path, ".dockerignore") {
 		return nil, nil // Dockerfile.dockerignore: BuildKit's per-Dockerfile ignore file
 	}
-	p := &dockerParser{lines: strings.Split(string(data), "\n"), escape: '\\'}
+	p := &dockerParser{lines: strings.Split(string(data), "\n"), escape: '\\', budget: expansionFor(data)}
 	p.directives()
 	var (
 		out    []Component
@@ -109,6 +109,9 @@ func parseDockerfile(path string, data []byte) ([]Component, error) {
 			p.skipHeredocs(ws[1:])
 		case "ADD":
 			p.skipHeredocs(ws[1:])
+		}
+		if p.err != nil {
+			return nil, fmt.Errorf("line %d: %w", in.lineAt(0), p.err)
 		}
 	}
 }
@@ -216,6 +219,9 @@ type dockerParser struct {
 	lines  []string
 	pos    int // index of the next physical line
 	escape byte
+	// budget is what expansions may still write; err is the first past it.
+	budget expansion
+	err    error
 }
 
 // instruction is one logical line: continuations joined, the comment and
@@ -362,7 +368,7 @@ func (p *dockerParser) expand(s string, vars map[string]string, depth int) strin
 	quote := byte(0)
 	for i := 0; i < len(s); i++ {
 		if b.Len() > maxExpansion {
-			return unresolved
+			return p.result(&b)
 		}
 		c := s[i]
 		switch {
@@ -388,7 +394,16 @@ func (p *dockerParser) expand(s string, vars map[string]string, depth int) strin
 			b.WriteByte(c)
 		}
 	}
-	if b.Len() > maxExpansion {
+	return p.result(&b)
+}
+
+// result is what an expansion wrote, charged to the file's budget, or
+// unresolved past maxExpansion or the budget.
+func (p *dockerParser) result(b *strings.Builder) string {
+	if err := p.budget.spend(b.Len()); err != nil && p.err == nil {
+		p.err = err
+	}
+	if b.Len() > maxExpansion || p.err != nil {
 		return unresolved
 	}
 	return b.String()

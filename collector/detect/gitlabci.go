@@ -50,6 +50,8 @@ type ciWalker struct {
 	read map[string]bool
 	// seen holds include nodes already walked (aliases can repeat them).
 	seen map[*yaml.Node]bool
+	// globs counts wildcard includes: each lists the whole tree.
+	globs int
 }
 
 // includer is where an included file was named, for error messages.
@@ -173,6 +175,10 @@ func (w *ciWalker) local(p string, n *yaml.Node, depth int) {
 	}
 	if !strings.Contains(target, "*") {
 		w.file(target, depth+1, from)
+		return
+	}
+	if w.globs++; w.globs > maxIncludeFiles {
+		w.errs = append(w.errs, Errorf(p, "line %d: over %d wildcard includes, %q not expanded", n.Line, maxIncludeFiles, s))
 		return
 	}
 	matches := w.f.Glob(gitlabGlob(target))

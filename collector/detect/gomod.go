@@ -31,9 +31,16 @@ func (g gomod) Detect(f Files) ([]Component, []error) {
 func keepVersion(_, v string) (string, error) { return v, nil }
 
 func parseGoMod(path string, data []byte) ([]Component, error) {
+	if err := checkGoMod(data); err != nil {
+		return nil, err
+	}
 	mf, err := modfile.Parse(path, data, keepVersion)
 	if err != nil {
 		return nil, modError(err)
+	}
+	replaced := map[module.Version]*modfile.Replace{}
+	for _, r := range mf.Replace {
+		replaced[r.Old] = r
 	}
 	var out []Component
 	for _, r := range mf.Require {
@@ -47,7 +54,7 @@ func parseGoMod(path string, data []byte) ([]Component, error) {
 		if r.Indirect {
 			c.Attrs = map[string]string{"indirect": "true"}
 		}
-		if rep := replacement(mf.Replace, r.Mod); rep != nil {
+		if rep := replacement(replaced, r.Mod); rep != nil {
 			if c.Attrs == nil {
 				c.Attrs = map[string]string{}
 			}
@@ -90,19 +97,14 @@ func modError(err error) error {
 }
 
 // replacement returns the replace directive that applies to m, as the go
-// command picks it: a version-specific one wins over a path-wide one.
-func replacement(reps []*modfile.Replace, m module.Version) *modfile.Replace {
-	var wide *modfile.Replace
-	for _, r := range reps {
-		switch {
-		case r.Old.Path != m.Path:
-		case r.Old.Version == m.Version:
-			return r
-		case r.Old.Version == "":
-			wide = r
-		}
+// command picks it: a version-specific one wins over a path-wide one. The
+// directives are keyed by what they replace (a path-wide one has no
+// version): searched for each requirement, they were quadratic.
+func replacement(replaced map[module.Version]*modfile.Replace, m module.Version) *modfile.Replace {
+	if r, ok := replaced[m]; ok {
+		return r
 	}
-	return wide
+	return replaced[module.Version{Path: m.Path}]
 }
 
 // Compile takes `module`: the module path, matched exactly and with any

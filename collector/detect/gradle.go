@@ -97,12 +97,10 @@ func scanOne(f Files, p string, parse func(string, []byte) ([]Component, error))
 func parseJavaProperties(s string) map[string]string {
 	out := map[string]string{}
 	lines := strings.Split(s, "\n")
+	trim := func(l string) string { return strings.TrimLeft(l, " \t\f") }
 	for i := 0; i < len(lines); i++ {
-		l := strings.TrimLeft(lines[i], " \t\f")
-		for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
-			i++
-			l = l[:len(l)-1] + strings.TrimLeft(lines[i], " \t\f")
-		}
+		l, last := joinContinued(lines, i, trim)
+		i, l = last, trim(l)
 		if l == "" || l[0] == '#' || l[0] == '!' {
 			continue
 		}
@@ -126,9 +124,9 @@ type gradleScript struct {
 	toks []groovyTok
 	vars map[string]string
 	out  []Component
-	// budget is what interpolations may still write (expansionBudget);
-	// err is the first interpolation past it.
-	budget int
+	// budget is what interpolations may still write; err is the first
+	// interpolation past it.
+	budget expansion
 	err    error
 }
 
@@ -141,7 +139,7 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 	for k, v := range fileVars {
 		vars[k] = v
 	}
-	budget := expansionBudget(data)
+	budget := expansionFor(data)
 	// name = "literal" anywhere (val/def/ext. prefixes or inside ext {}).
 	for i := 0; i+2 < len(toks); i++ {
 		if toks[i].kind != tokIdent || !toks[i+1].is(tokPunct, "=") || toks[i+2].kind != tokString {
@@ -159,11 +157,25 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 		}
 	}
 	s := &gradleScript{path: p, toks: toks, vars: vars, budget: budget}
-	var blocks []string
+	var (
+		blocks []string
+		// parens holds the indexes of the open "("; closed is that of the
+		// one the previous token closed, -1 when it was no ")".
+		parens []int
+		closed = -1
+	)
 	for i, t := range toks {
+		before := closed
+		closed = -1
+		switch {
+		case t.is(tokPunct, "("):
+			parens = append(parens, i)
+		case t.is(tokPunct, ")") && len(parens) > 0:
+			closed, parens = parens[len(parens)-1], parens[:len(parens)-1]
+		}
 		switch {
 		case t.is(tokPunct, "{"):
-			blocks = append(blocks, s.blockName(i))
+			blocks = append(blocks, s.blockName(i, before))
 			continue
 		case t.is(tokPunct, "}"):
 			if len(blocks) == 0 {
@@ -196,20 +208,13 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 }
 
 // blockName is the name a "{" at i opens: the identifier before it, or
-// before the argument list in front of it (`subprojects {`, `register("x") {`).
-func (s *gradleScript) blockName(i int) string {
+// before the argument list in front of it (`subprojects {`, `register("x") {`),
+// whose "(" is at open (-1 for none). The caller tracks the parentheses:
+// scanning back for each "{" was quadratic in `x(){}){}){}...`.
+func (s *gradleScript) blockName(i, open int) string {
 	j := i - 1
-	if j >= 0 && s.toks[j].is(tokPunct, ")") {
-		for open := 0; j >= 0; j-- {
-			if s.toks[j].is(tokPunct, ")") {
-				open++
-			} else if s.toks[j].is(tokPunct, "(") {
-				if open--; open == 0 {
-					j--
-					break
-				}
-			}
-		}
+	if open >= 0 {
+		j = open - 1
 	}
 	if j >= 0 && s.toks[j].kind == tokIdent {
 		return s.toks[j].text

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -141,23 +140,16 @@ func isIdentStart(c byte) bool {
 	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-// errExpansion is a script whose interpolations write more than its
-// budget: `b = "$a$a"; c = "$b$b"`... doubles with each line.
-var errExpansion = errors.New("string interpolation expands past its budget (4 times the file's size, plus 64 KiB)")
-
-// expansionBudget is the bytes a script's interpolations may write.
-func expansionBudget(src []byte) int { return 4*len(src) + 64<<10 }
-
 // interpolate expands $name and ${name} in a double-quoted string from
 // vars; ok is false when a reference is left unresolved. "project.",
 // "rootProject.", "ext." and "extra." prefixes name the same properties.
-// budget is the bytes expansions may still write; past it, errExpansion.
-func interpolate(s string, interpolated bool, vars map[string]string, budget *int) (string, bool, error) {
+// What expansions write is taken from budget; past it, errExpansion.
+func interpolate(s string, interpolated bool, vars map[string]string, budget *expansion) (string, bool, error) {
 	if !interpolated || !strings.Contains(s, "$") {
 		return s, true, nil
 	}
-	if *budget -= len(s); *budget < 0 {
-		return "", false, errExpansion
+	if err := budget.spend(len(s)); err != nil {
+		return "", false, err
 	}
 	var b strings.Builder
 	ok := true
@@ -187,8 +179,8 @@ func interpolate(s string, interpolated bool, vars map[string]string, budget *in
 		if !found {
 			ok = false
 		}
-		if *budget -= len(v); *budget < 0 {
-			return "", false, errExpansion
+		if err := budget.spend(len(v)); err != nil {
+			return "", false, err
 		}
 		b.WriteString(v)
 	}

@@ -88,7 +88,14 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 	var out []Component
 	for _, p := range manifests {
 		lockPath := path.Join(path.Dir(p), helmLocks[path.Base(p)])
-		lock, locked := parsed[lockPath]
+		// The lockfile's first entry for each chart and repository: looked
+		// up, not searched for each dependency.
+		lock := map[[2]string]helmDep{}
+		for _, l := range parsed[lockPath] {
+			if k := [2]string{l.name, l.repository}; lock[k].name == "" {
+				lock[k] = l // helmDepList keeps no entry without a name
+			}
+		}
 		for _, d := range parsed[p] {
 			if d.repository == "" || strings.HasPrefix(d.repository, "file://") {
 				// No repository: Helm takes the chart from charts/, as
@@ -103,13 +110,8 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 				Line:    d.line,
 				Attrs:   attrs("repository", d.repository, "declared", d.version, "alias", d.alias),
 			}
-			if locked {
-				for _, l := range lock {
-					if l.name == d.name && l.repository == d.repository {
-						resolveFromLock(&c, l.version, evidence(lockPath, l.line))
-						break
-					}
-				}
+			if l, ok := lock[[2]string{d.name, d.repository}]; ok {
+				resolveFromLock(&c, l.version, evidence(lockPath, l.line))
 			}
 			out = append(out, c)
 		}

@@ -29,26 +29,30 @@ func (kustomize) Patterns() []string {
 var kustomizeFields = []string{"resources", "bases", "components"}
 
 func (k kustomize) Detect(f Files) ([]Component, []error) {
+	var local map[string]bool // the tree's paths and directories, listed on first need
 	return scanPaths(f, patternPaths(f, k.Patterns()), func(p string, data []byte) ([]Component, error) {
-		// A path that exists in the repo is local, as kustomize tries it first.
+		// A path that exists in the repo is local, as kustomize tries it
+		// first. One listing serves every resource: a glob each cost a
+		// pass over the tree per line of the file.
 		exists := func(res string) bool {
-			full := globEscape(path.Join(path.Dir(p), res))
-			return len(f.Glob(full)) > 0 || len(f.Glob(full+"/*")) > 0
+			if local == nil {
+				local = treePaths(f)
+			}
+			return local[path.Join(path.Dir(p), res)]
 		}
 		return parseKustomization(p, data, exists)
 	})
 }
 
-// globEscape quotes doublestar's special characters.
-func globEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`*?[]{}\`, r) {
-			b.WriteByte('\\')
+// treePaths is the set of a tree's files and the directories holding them.
+func treePaths(f Files) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range f.Glob("**") {
+		for ; p != "." && !out[p]; p = path.Dir(p) {
+			out[p] = true
 		}
-		b.WriteRune(r)
 	}
-	return b.String()
+	return out
 }
 
 func parseKustomization(p string, data []byte, exists func(string) bool) ([]Component, error) {

@@ -98,6 +98,7 @@ func TestKustomizeLocalOrRemote(t *testing.T) {
 		{"config.d/x.yaml", true},
 		{"local.d/x.yaml", false}, // host-looking, but in the repo
 		{"local.d", false},
+		{"nested.d/base", false}, // a directory holding only directories
 		{"configs.yaml/x", false},
 		{"github.com/acme/repo", true},
 		{"https://example.com/crd.yaml", true},
@@ -106,8 +107,9 @@ func TestKustomizeLocalOrRemote(t *testing.T) {
 		{"{{ .Values.base }}", false},
 	} {
 		files := detecttest.Files{
-			"kustomization.yaml": "resources:\n  - " + tc.resource + "\n",
-			"local.d/x.yaml":     "kind: ConfigMap\n",
+			"kustomization.yaml":                 "resources:\n  - " + tc.resource + "\n",
+			"local.d/x.yaml":                     "kind: ConfigMap\n",
+			"nested.d/base/a/kustomization.yaml": "resources: []\n",
 		}
 		got, errs := mustDetector(t, "kustomize").Detect(files)
 		assertFileErrors(t, errs)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -108,7 +107,7 @@ func parsePom(p string, data []byte) ([]Component, error) {
 	if !r.seenTop {
 		return nil, errors.New("no <project> element")
 	}
-	return r.components(p), nil
+	return r.components(p, expansionFor(data))
 }
 
 // pomReader walks one pom's elements, collecting the coordinates of its
@@ -202,11 +201,11 @@ func (c *pomCoord) set(name, value string) {
 	}
 }
 
-// components resolves the coordinates read: properties expanded, the
-// default plugin group filled in, a missing version taken from the pom's
-// dependencyManagement or pluginManagement.
-func (r *pomReader) components(p string) []Component {
-	ex := &pomExpander{props: r.props, project: r.project}
+// components resolves the coordinates read: properties expanded (within
+// budget), the default plugin group filled in, a missing version taken from
+// the pom's dependencyManagement or pluginManagement.
+func (r *pomReader) components(p string, budget expansion) ([]Component, error) {
+	ex := &pomExpander{props: r.props, project: r.project, budget: budget}
 	coordinates := func(c *pomCoord) (string, string) {
 		group, artifact := ex.expand(c.group), ex.expand(c.artifact)
 		if group == "" && (c.section == "plugins" || c.section == "pluginManagement") {
@@ -245,7 +244,10 @@ func (r *pomReader) components(p string) []Component {
 			Attrs:   attrs("section", c.section, "declared", c.version, "scope", c.scope),
 		})
 	}
-	return out
+	if ex.err != nil {
+		return nil, ex.err
+	}
+	return out, nil
 }
 
 // pomExpander substitutes ${...} references as Maven does for one pom:
@@ -253,12 +255,14 @@ func (r *pomReader) components(p string) []Component {
 // parent's, as Maven inherits them).
 type pomExpander struct {
 	props, project map[string]string
+	// budget is what substitutions may still write; err is the first past it.
+	budget expansion
+	err    error
 }
 
-var pomRefRE = regexp.MustCompile(`\$\{([^}]+)\}`)
-
-// maxPomExpansion bounds substitution: properties may refer to properties,
-// and a hostile pom could make them double at every step.
+// maxPomDepth bounds rounds of substitution (properties may refer to
+// properties) and maxPomExpansion the size of a value: a hostile pom could
+// make them double at every round.
 const (
 	maxPomDepth     = 10
 	maxPomExpansion = 1024
@@ -266,21 +270,72 @@ const (
 
 func (e *pomExpander) expand(s string) string {
 	for range maxPomDepth {
-		if !strings.Contains(s, "${") {
+		if e.err != nil || !strings.Contains(s, "${") {
 			return s
 		}
-		next := pomRefRE.ReplaceAllStringFunc(s, func(ref string) string {
-			if v, ok := e.lookup(ref[2 : len(ref)-1]); ok {
-				return v
-			}
-			return ref
-		})
-		if next == s || len(next) > maxPomExpansion {
+		next, ok := e.substitute(s)
+		if !ok || next == s {
 			return s
 		}
 		s = next
 	}
 	return s
+}
+
+// substitute replaces each ${name} of s that has a value, once. It stops
+// (ok false) before the result passes maxPomExpansion: one round may name
+// a long property many times. What it writes is charged to the budget;
+// references are found with strings.Index, which allocates nothing a
+// budget would not see, as a regexp's match state does.
+func (e *pomExpander) substitute(s string) (string, bool) {
+	var b strings.Builder
+	ok := true
+	for {
+		start, end, found := pomRef(s)
+		if !found {
+			break
+		}
+		v, known := e.lookup(s[start+2 : end-1])
+		if !known {
+			v = s[start:end]
+		}
+		if b.Len()+start+len(v) > maxPomExpansion {
+			ok = false
+			break
+		}
+		b.WriteString(s[:start])
+		b.WriteString(v)
+		s = s[end:]
+	}
+	if ok && b.Len()+len(s) <= maxPomExpansion {
+		b.WriteString(s)
+	} else {
+		ok = false
+	}
+	if err := e.budget.spend(b.Len()); err != nil {
+		e.err, ok = err, false
+	}
+	return b.String(), ok
+}
+
+// pomRef finds the first ${name} in s, a name being one or more bytes
+// other than "}": its start and end offsets, found false for none.
+func pomRef(s string) (start, end int, found bool) {
+	for from := 0; ; {
+		i := strings.Index(s[from:], "${")
+		if i < 0 {
+			return 0, 0, false
+		}
+		i += from
+		j := strings.IndexByte(s[i+2:], '}')
+		if j < 0 {
+			return 0, 0, false
+		}
+		if j > 0 {
+			return i, i + 3 + j, true
+		}
+		from = i + 1 // "${}" names nothing
+	}
 }
 
 func (e *pomExpander) lookup(name string) (string, bool) {

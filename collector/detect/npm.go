@@ -341,6 +341,9 @@ func (l *yarnLock) parseClassic(data []byte) error {
 			for _, s := range specs {
 				l.entries[s] = pin{version: v, line: i + 1}
 			}
+			// An entry has one version: a header's specs are written once,
+			// not again for every version line a hostile file repeats.
+			specs = nil
 		}
 	}
 	return nil

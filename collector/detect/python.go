@@ -198,11 +198,9 @@ func (s *pyScan) requirements(p string, depth int, included bool) {
 	}
 	lines := strings.Split(string(Clean(data)), "\n")
 	for i := 0; i < len(lines); i++ {
-		start, l := i+1, lines[i]
-		for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
-			i++
-			l = l[:len(l)-1] + " " + lines[i]
-		}
+		start := i + 1
+		l, last := joinContinued(lines, i, func(next string) string { return " " + next })
+		i = last
 		l = strings.TrimSpace(reqCommentRE.ReplaceAllString(l, ""))
 		switch {
 		case l == "" || strings.Contains(l, "${"):

@@ -30,6 +30,25 @@ func IsBinary(data []byte) bool {
 	return bytes.IndexByte(head, 0) >= 0
 }
 
+// joinContinued joins lines[i] and the lines its trailing backslashes
+// continue it onto, each passed through next; it returns the logical line
+// and the index of the last line taken. One builder keeps it linear:
+// concatenating copies the line joined so far at every backslash.
+func joinContinued(lines []string, i int, next func(string) string) (string, int) {
+	l := lines[i]
+	if !strings.HasSuffix(l, `\`) || i+1 >= len(lines) {
+		return l, i
+	}
+	var b strings.Builder
+	for strings.HasSuffix(l, `\`) && i+1 < len(lines) {
+		b.WriteString(l[:len(l)-1])
+		i++
+		l = next(lines[i])
+	}
+	b.WriteString(l)
+	return b.String(), i
+}
+
 // LineAt returns the 1-based line holding byte offset off.
 func LineAt(data []byte, off int) int {
 	if off > len(data) {
