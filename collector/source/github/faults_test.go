@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -101,40 +100,21 @@ func TestFaults(t *testing.T) {
 // requests spoiled, of every kind, checking every read.
 func TestRandomFaults(t *testing.T) {
 	repos, want := faultOrg(60)
-	rng := rand.New(rand.NewPCG(2026, 12))
-	var mu sync.Mutex
-	var on atomic.Bool
-	on.Store(true)
-	requests, injected := 0, map[sourcetest.Fault]int{}
-	inj := &sourcetest.Injector{Pick: func(r *http.Request) sourcetest.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		requests++
-		if !on.Load() || rng.Float64() >= 0.08 {
-			return sourcetest.None
-		}
-		f := sourcetest.Faults[rng.IntN(len(sourcetest.Faults))]
-		if f == sourcetest.Substituted && !isBlob(r) {
-			f = sourcetest.Truncated
-		}
-		injected[f]++
-		return f
-	}}
-	s, store := faultySource(t, repos, inj)
-	var faults, reads int
+	faults := sourcetest.NewRandomFaults(202612, 0.08, isBlob)
+	s, store := faultySource(t, repos, &sourcetest.Injector{Pick: faults.Pick})
+	var readFaults, reads int
 	for range 3 {
 		out := sourcetest.CheckScan(t.Context(), t, s, want)
 		reads += out.Reads
-		faults += out.ReadFaults
+		readFaults += out.ReadFaults
 	}
 	sourcetest.CheckStored(t, store.snapshot())
-	on.Store(false)
+	faults.On.Store(false)
 	if clean := sourcetest.CheckScan(t.Context(), t, s, want); clean.ListFailed || clean.Good != 3*len(repos) {
 		t.Errorf("after the faults: %+v", clean)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Logf("%d requests, faults injected %v; %d reads checked, %d of them faults", requests, injected, reads, faults)
+	requests, injected := faults.Counts()
+	t.Logf("%d requests, faults injected %v; %d reads checked, %d of them faults", requests, injected, reads, readFaults)
 	if len(injected) < len(sourcetest.Faults)-1 {
 		t.Errorf("only %v injected: the run misses kinds", injected)
 	}

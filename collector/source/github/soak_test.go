@@ -3,10 +3,7 @@ package github
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"reflect"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,23 +44,10 @@ func TestSoakUnderRandomFaults(t *testing.T) {
 		}
 		repos = append(repos, &fakeRepo{Name: fmt.Sprintf("svc-%02d", i), Files: files})
 	}
-	rng := rand.New(rand.NewPCG(30, 8))
-	var mu sync.Mutex
-	var on atomic.Bool
-	injected := map[sourcetest.Fault]int{}
-	inj := &sourcetest.Injector{Pick: func(r *http.Request) sourcetest.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		if !on.Load() || rng.Float64() >= 0.08 {
-			return sourcetest.None
-		}
-		f := sourcetest.Faults[rng.IntN(len(sourcetest.Faults))]
-		if f == sourcetest.Substituted && !isBlob(r) {
-			f = sourcetest.Truncated
-		}
-		injected[f]++
-		return f
-	}}
+	commits := rand.New(rand.NewPCG(30, 8))
+	faults := sourcetest.NewRandomFaults(3008, 0.08, isBlob)
+	inj := &sourcetest.Injector{Pick: faults.Pick}
+	faults.On.Store(false)
 	f := newFake(t, repos...)
 	f.perPage = 10
 	inj.Next, inj.Elsewhere, inj.MaxStall = f.srv.Config.Handler, sourcetest.Elsewhere(t).URL, 2*time.Second
@@ -99,13 +83,13 @@ func TestSoakUnderRandomFaults(t *testing.T) {
 		t.Fatalf("fault-free scan: %+v", truth.Sources[0])
 	}
 
-	on.Store(true)
+	faults.On.Store(true)
 	var repoErrors, stale, listFailures int
 	for i := range 30 {
 		// New commits that change nothing a rule sees: their files must be
 		// read again, through the faults.
 		f.mu.Lock()
-		for _, j := range rng.Perm(len(repos))[:6] {
+		for _, j := range commits.Perm(len(repos))[:6] {
 			repos[j].Files["go.mod"] += fmt.Sprintf("// scan %d\n", i)
 		}
 		f.mu.Unlock()
@@ -130,7 +114,7 @@ func TestSoakUnderRandomFaults(t *testing.T) {
 		t.Fatalf("30 scans under faults showed %d repo errors and %d stale repos: the faults did not reach the reads", repoErrors, stale)
 	}
 
-	on.Store(false)
+	faults.On.Store(false)
 	res, final := scan()
 	st := res.Sources[0]
 	if !st.OK || st.RepoErrors != 0 || st.StaleRepos != 0 || !reflect.DeepEqual(final.Summary, truth.Summary) {
@@ -147,7 +131,6 @@ func TestSoakUnderRandomFaults(t *testing.T) {
 			t.Fatalf("%s after the faults: head %s stale %v, want the newest commit %s", r.Name, r.Head, r.Stale, heads[r.Name])
 		}
 	}
-	mu.Lock()
+	_, injected := faults.Counts()
 	t.Logf("faults injected %v; over 30 scans %d repo errors, %d stale repo-scans, %d failed listings", injected, repoErrors, stale, listFailures)
-	mu.Unlock()
 }

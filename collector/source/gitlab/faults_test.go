@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -116,40 +115,22 @@ func TestFaults(t *testing.T) {
 func TestRandomFaults(t *testing.T) {
 	t.Parallel()
 	projects, want := faultGroup(t, 25)
-	rng := rand.New(rand.NewPCG(2026, 12))
-	var mu sync.Mutex
-	var on atomic.Bool
-	on.Store(true)
-	requests, injected := 0, map[sourcetest.Fault]int{}
-	inj := &sourcetest.Injector{Pick: func(r *http.Request) sourcetest.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		requests++
-		if !on.Load() || rng.Float64() >= 0.08 {
-			return sourcetest.None
-		}
-		f := sourcetest.Faults[rng.IntN(len(sourcetest.Faults))]
-		if f == sourcetest.Substituted && !isRaw(r) {
-			f = sourcetest.Truncated
-		}
-		injected[f]++
-		return f
-	}}
+	faults := sourcetest.NewRandomFaults(202612, 0.08, isRaw)
+	inj := &sourcetest.Injector{Pick: faults.Pick}
 	s, store := faultySource(t, projects, inj)
-	var faults, reads int
+	var readFaults, reads int
 	for range 2 {
 		out := sourcetest.CheckScan(t.Context(), t, s, want)
 		reads += out.Reads
-		faults += out.ReadFaults
+		readFaults += out.ReadFaults
 	}
 	sourcetest.CheckStored(t, store.snapshot())
-	on.Store(false)
+	faults.On.Store(false)
 	if clean := sourcetest.CheckScan(t.Context(), t, s, want); clean.ListFailed || clean.Good != 40*len(projects) {
 		t.Errorf("after the faults: %+v", clean)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Logf("%d requests, faults injected %v; %d reads checked, %d of them faults", requests, injected, reads, faults)
+	requests, injected := faults.Counts()
+	t.Logf("%d requests, faults injected %v; %d reads checked, %d of them faults", requests, injected, reads, readFaults)
 	if len(injected) < len(sourcetest.Faults)-1 {
 		t.Errorf("only %v injected: the run misses kinds", injected)
 	}

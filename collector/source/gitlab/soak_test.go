@@ -1,11 +1,8 @@
 package gitlab
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"reflect"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,23 +27,9 @@ offerings:
 // truth at every scan, and the first clean scan has no error left.
 func TestSoakUnderRandomFaults(t *testing.T) {
 	projects := groupProjects(t, 24)
-	rng := rand.New(rand.NewPCG(30, 24))
-	var mu sync.Mutex
-	var on atomic.Bool
-	injected := map[sourcetest.Fault]int{}
-	inj := &sourcetest.Injector{Pick: func(r *http.Request) sourcetest.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		if !on.Load() || rng.Float64() >= 0.08 {
-			return sourcetest.None
-		}
-		f := sourcetest.Faults[rng.IntN(len(sourcetest.Faults))]
-		if f == sourcetest.Substituted && !isRaw(r) {
-			f = sourcetest.Truncated
-		}
-		injected[f]++
-		return f
-	}}
+	faults := sourcetest.NewRandomFaults(3024, 0.08, isRaw)
+	inj := &sourcetest.Injector{Pick: faults.Pick}
+	faults.On.Store(false)
 	f := newFake(t, projects)
 	f.maxPerPage = 5
 	inj.Next, inj.Elsewhere, inj.MaxStall = http.HandlerFunc(f.serve), sourcetest.Elsewhere(t).URL, 2*time.Second
@@ -77,7 +60,7 @@ func TestSoakUnderRandomFaults(t *testing.T) {
 		t.Fatalf("fault-free scan: %+v, offerings %+v", st, truth.Offerings)
 	}
 
-	on.Store(true)
+	faults.On.Store(true)
 	var repoErrors, stale int
 	for i := range 30 {
 		st, snap := scan()
@@ -90,11 +73,10 @@ func TestSoakUnderRandomFaults(t *testing.T) {
 	if repoErrors == 0 || stale == 0 {
 		t.Fatalf("30 scans under faults showed %d repo errors and %d stale repos: the faults did not reach the reads", repoErrors, stale)
 	}
-	on.Store(false)
+	faults.On.Store(false)
 	if st, final := scan(); !st.OK || st.RepoErrors != 0 || st.StaleRepos != 0 || !reflect.DeepEqual(final.Summary, truth.Summary) {
 		t.Fatalf("first scan after the faults: %+v", st)
 	}
-	mu.Lock()
+	_, injected := faults.Counts()
 	t.Logf("faults injected %v; over 30 scans %d repo errors, %d stale repo-scans", injected, repoErrors, stale)
-	mu.Unlock()
 }
