@@ -54,14 +54,20 @@ const (
 	boltMagic    = 0xED0CDAED
 	boltVersion  = 2
 	freelistFlag = 0x10
+	branchFlag   = 0x01
+	leafFlag     = 0x02
+	elemSize     = 16 // branch: pos, ksize, pgid; leaf: flags, pos, ksize, vsize
+	bucketFlag   = 0x01
+	bucketHeader = 16 // a bucket's value: root page, sequence
 )
 
-type meta struct{ pageSize, freelist, pgid uint64 }
+type meta struct{ pageSize, root, freelist, pgid, txid uint64 }
 
 // checkFile vets what bbolt trusts before reading anything through the
 // map: it falls back silently to the other meta page when one is invalid
-// (and overwrites it at the next commit), and it maps past the end of a
-// truncated file, where reads fault.
+// (and overwrites it at the next commit), it maps past the end of a
+// truncated file, where reads fault, and it trusts the page numbers and
+// offsets in the tree (treeCheck).
 func checkFile(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -89,6 +95,14 @@ func checkFile(path string) error {
 			return &damagedError{path: path, cause: err}
 		}
 	}
+	used := m0 // bbolt reads the tree of the newer meta
+	if m1.txid > m0.txid {
+		used = m1
+	}
+	t := treeCheck{f: f, m: used, seen: map[uint64]bool{}}
+	if err := t.page(used.root, true); err != nil {
+		return &damagedError{path: path, cause: err}
+	}
 	return nil
 }
 
@@ -109,7 +123,8 @@ func readMeta(f *os.File, off uint64) (meta, error) {
 	case le.Uint64(m[56:]) != h.Sum64():
 		return meta{}, errors.New("checksum mismatch")
 	}
-	out := meta{pageSize: uint64(le.Uint32(m[8:])), freelist: le.Uint64(m[32:]), pgid: le.Uint64(m[40:])}
+	out := meta{pageSize: uint64(le.Uint32(m[8:])), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]),
+		pgid: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
 	if out.pageSize < 1024 || out.freelist >= out.pgid {
 		return meta{}, fmt.Errorf("page size %d, freelist page %d of %d", out.pageSize, out.freelist, out.pgid)
 	}
@@ -138,28 +153,119 @@ func checkFreelist(f *os.File, m meta, size uint64) error {
 	return nil
 }
 
-// verify reads every reachable page and key, then runs bbolt's consistency
-// check (pages both in use and free, which the next write would overwrite;
-// keys out of order). The walk comes first because tx.Check runs in a
-// goroutine of its own, where a fault cannot be recovered; values, which
-// tx.Check does not read, are left to the guarded reads that use them.
-func verify(tx *bolt.Tx) error {
-	var sink byte
-	err := tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			// uptake never nests buckets; a flag flipped into one would send
-			// tx.Check through a garbage page number.
-			if v == nil && b.Bucket(k) != nil {
-				return fmt.Errorf("unexpected bucket %q in %q", k, name)
-			}
-			sink ^= k[0] ^ k[len(k)-1]
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+// treeCheck follows the bucket tree by pread, before bbolt reads it through
+// the map: each page must be the one its parent names, reached once, and
+// hold its elements. bbolt's cursors go round forever on a page naming an
+// ancestor, and tx.Check reads branch keys in a goroutine of its own, where
+// a key pointing out of the map faults past recovery.
+type treeCheck struct {
+	f    *os.File
+	m    meta
+	seen map[uint64]bool
+	buf  []byte
+}
+
+// page checks the tree under page id; top is the root bucket's tree, the
+// only one where uptake keeps buckets.
+func (t *treeCheck) page(id uint64, top bool) error {
+	if id < 2 || id >= t.m.pgid {
+		return fmt.Errorf("a page names page %d, outside the %d pages in use", id, t.m.pgid)
 	}
+	if t.seen[id] {
+		return fmt.Errorf("page %d is reached twice", id)
+	}
+	t.seen[id] = true
+	b, err := t.read(id*t.m.pageSize, t.m.pageSize)
+	if err != nil {
+		return fmt.Errorf("page %d: %w", id, err)
+	}
+	le := binary.NativeEndian
+	flags, count, overflow := le.Uint16(b[8:]), uint64(le.Uint16(b[10:])), uint64(le.Uint32(b[12:]))
+	switch {
+	case le.Uint64(b) != id:
+		return fmt.Errorf("page %d reads as page %d", id, le.Uint64(b))
+	case flags != branchFlag && flags != leafFlag:
+		return fmt.Errorf("page %d has flags %#x, not a branch or leaf", id, flags)
+	case id+overflow >= t.m.pgid:
+		return fmt.Errorf("page %d runs %d pages past the %d in use", id, overflow, t.m.pgid)
+	case flags == branchFlag && count == 0: // a cursor would follow element 0 anyway
+		return fmt.Errorf("branch page %d is empty", id)
+	}
+	size := (overflow + 1) * t.m.pageSize
+	if need := pageHeader + count*elemSize; need > size {
+		return fmt.Errorf("page %d lists %d elements, more than it holds", id, count)
+	} else if need > uint64(len(b)) {
+		if b, err = t.read(id*t.m.pageSize, need); err != nil {
+			return fmt.Errorf("page %d: %w", id, err)
+		}
+	}
+	// Children are visited after the loop: they reuse the buffer.
+	var children []uint64
+	for i := range count {
+		at := pageHeader + i*elemSize
+		child, err := t.element(id, flags, b[at:at+elemSize], at, size, top)
+		if err != nil {
+			return err
+		}
+		if child != 0 {
+			children = append(children, child)
+		}
+	}
+	for _, c := range children {
+		if err := t.page(c, top && flags == branchFlag); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// element checks one element of page id, at offset at, whose key and value
+// must lie in the page's size bytes, and returns the page it leads to.
+func (t *treeCheck) element(id uint64, flags uint16, e []byte, at, size uint64, top bool) (uint64, error) {
+	le := binary.NativeEndian
+	if flags == branchFlag {
+		if end := at + uint64(le.Uint32(e)) + uint64(le.Uint32(e[4:])); end > size {
+			return 0, fmt.Errorf("a key of branch page %d ends %d bytes past it", id, end-size)
+		}
+		child := le.Uint64(e[8:])
+		if child == 0 {
+			return 0, fmt.Errorf("branch page %d names page 0", id)
+		}
+		return child, nil
+	}
+	pos, ksize, vsize := uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
+	if end := at + pos + ksize + vsize; end > size {
+		return 0, fmt.Errorf("an element of leaf page %d ends %d bytes past it", id, end-size)
+	}
+	if le.Uint32(e)&bucketFlag == 0 {
+		return 0, nil
+	}
+	if !top || vsize < bucketHeader {
+		return 0, fmt.Errorf("leaf page %d holds a bucket uptake never wrote", id)
+	}
+	var root [8]byte
+	if _, err := t.f.ReadAt(root[:], int64(id*t.m.pageSize+at+pos+ksize)); err != nil {
+		return 0, fmt.Errorf("page %d: %w", id, err)
+	}
+	return le.Uint64(root[:]), nil // 0: inline, in the value just checked
+}
+
+// read returns n bytes at off in the buffer every page shares.
+func (t *treeCheck) read(off, n uint64) ([]byte, error) {
+	if uint64(cap(t.buf)) < n {
+		t.buf = make([]byte, n)
+	}
+	b := t.buf[:n]
+	_, err := t.f.ReadAt(b, int64(off))
+	return b, err
+}
+
+// verify runs bbolt's consistency check: pages both in use and free, which
+// the next write would overwrite, and keys out of order. It runs in a
+// goroutine of its own, where a fault cannot be recovered: treeCheck has
+// made sure every page and key it reads lies in the file. Values, which
+// it does not read, are left to the guarded reads that use them.
+func verify(tx *bolt.Tx) error {
 	var first error
 	n := 0
 	for err := range tx.Check() {

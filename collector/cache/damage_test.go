@@ -2,6 +2,7 @@ package cache
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,6 +108,19 @@ func damages(pages map[string]int, pageSize int) []damage {
 			return b
 		}})
 	}
+	branch := pages["branch"] * pageSize
+	out = append(out,
+		// tx.Check reads branch keys in its own goroutine: a fault there
+		// is past recovery.
+		damage{"branch key pointing out of the map", func(_ *testing.T, b []byte) []byte {
+			binary.NativeEndian.PutUint32(b[branch+16:], 0x10000000)
+			return b
+		}},
+		// bbolt's cursors would descend forever.
+		damage{"branch naming itself", func(_ *testing.T, b []byte) []byte {
+			binary.NativeEndian.PutUint64(b[branch+16+8:], uint64(pages["branch"]))
+			return b
+		}})
 	for _, keep := range []int{100, 2 * pageSize, (pages["last"] + 1) * pageSize / 2, pages["last"] * pageSize} {
 		out = append(out, damage{fmt.Sprintf("truncated to %d bytes", keep), func(_ *testing.T, b []byte) []byte { return b[:keep] }})
 	}
