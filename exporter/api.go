@@ -2,9 +2,11 @@ package exporter
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -56,13 +58,24 @@ func (a *snapshotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q == (apiQuery{}) {
-		body, err := a.whole(s)
+		gz, err := a.whole(s)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
+		w.Header().Set("Vary", "Accept-Encoding")
+		if acceptsGzip(r) {
+			w.Header().Set("Content-Encoding", "gzip")
+			_, _ = w.Write(gz)
+			return
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.Copy(w, zr)
 		return
 	}
 	out, total, err := query(r.Context(), s, q)
@@ -80,7 +93,8 @@ func (a *snapshotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = enc.Encode(out)
 }
 
-// whole is the compact encoded snapshot, encoded once per snapshot.
+// whole is the compact encoded snapshot, gzipped (an estate's JSON is tens
+// of megabytes, kept as long as its snapshot), encoded once per snapshot.
 func (a *snapshotAPI) whole(s *snapshot.Snapshot) ([]byte, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -96,7 +110,14 @@ func (a *snapshotAPI) whole(s *snapshot.Snapshot) ([]byte, error) {
 
 func encode(s *snapshot.Snapshot) ([]byte, error) {
 	var buf bytes.Buffer
-	err := json.NewEncoder(&buf).Encode(s)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.NewEncoder(zw).Encode(s); err != nil {
+		return nil, err
+	}
+	err = zw.Close()
 	return buf.Bytes(), err
 }
 

@@ -1,6 +1,8 @@
 package exporter
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -175,7 +177,12 @@ func TestSnapshotAPIEncodesOncePerSnapshot(t *testing.T) {
 	}
 	next := testSnapshot(4)
 	c, _ := api.whole(next)
-	if &c[0] == &a[0] || !strings.Contains(string(c), "repo-003") {
+	zr, err := gzip.NewReader(bytes.NewReader(c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := io.ReadAll(zr)
+	if &c[0] == &a[0] || !strings.Contains(string(plain), "repo-003") {
 		t.Fatal("a new snapshot was served from the old encoding")
 	}
 }
@@ -196,6 +203,18 @@ func TestSnapshotAPIIsCompactUnlessPretty(t *testing.T) {
 	}
 	if _, _, body := do(t, "GET", srv.URL+"/api/v1/snapshot?pretty=1"); !strings.Contains(body, "\n  \"repos\": [") {
 		t.Errorf("?pretty=1 is not indented:\n%.200s", body)
+	}
+	// A client that takes no gzip gets the JSON as is.
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	resp, err := raw.Get(srv.URL + "/api/v1/snapshot")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var got snapshot.Snapshot
+	if resp.Header.Get("Content-Encoding") != "" || json.Unmarshal(b, &got) != nil || len(got.Repos) != 2 {
+		t.Errorf("without gzip: encoding %q, body %.80q", resp.Header.Get("Content-Encoding"), b)
 	}
 	if code, _, _ := do(t, "GET", srv.URL+"/api/v1/snapshot?pretty=yes"); code != http.StatusBadRequest {
 		t.Errorf("?pretty=yes: %d, want 400", code)
