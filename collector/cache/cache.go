@@ -154,10 +154,14 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// Healthy reports whether no operation has found the file damaged.
+// Healthy reports whether no operation has found the file damaged. Callers
+// publish it (uptake_storage_healthy) and log Err once when it turns false:
+// from then on every write returns that error and every read misses, so
+// the runner scans as if without a cache.
 func (s *Store) Healthy() bool { return s.damage.Load() == nil }
 
-// Err returns the first damage found, or nil while the store is healthy.
+// Err returns the first damage found (matching ErrDamaged), or nil while
+// the store is healthy.
 func (s *Store) Err() error {
 	if d := s.damage.Load(); d != nil {
 		return d

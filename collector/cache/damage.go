@@ -125,6 +125,8 @@ func readMeta(f *os.File, off uint64) (meta, error) {
 	}
 	out := meta{pageSize: uint64(le.Uint32(m[8:])), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]),
 		pgid: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
+	// A freelist never synced (uptake always syncs it) would make bbolt's
+	// read-write Open write one.
 	if out.pageSize < 1024 || out.freelist >= out.pgid {
 		return meta{}, fmt.Errorf("page size %d, freelist page %d of %d", out.pageSize, out.freelist, out.pgid)
 	}

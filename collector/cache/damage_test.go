@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // buildStore writes a real store of a few hundred entries through the API
@@ -263,29 +266,51 @@ func TestDamageFoundInUse(t *testing.T) {
 
 func TestPermissionErrorsSaySo(t *testing.T) {
 	if os.Geteuid() == 0 {
-		t.Skip("root bypasses file permissions; run the tests as another user to cover this")
+		t.Skip("root bypasses file permissions; run the tests as another user to cover this (TestOpenErrorsSayWhy covers the messages)")
 	}
-	t.Run("directory", func(t *testing.T) {
-		dir := t.TempDir()
-		must(t, os.Chmod(dir, 0o500))
-		t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
-		wantNotWritable(t, dir)
-	})
-	t.Run("file", func(t *testing.T) {
-		dir := t.TempDir()
-		s, err := Open(dir)
-		must(t, err)
-		must(t, s.Close())
-		must(t, os.Chmod(filepath.Join(dir, FileName), 0o400))
-		wantNotWritable(t, dir)
-	})
+	for _, c := range []struct {
+		name string
+		mode os.FileMode
+		file bool
+	}{{"read-only directory", 0o500, false}, {"directory mode 000", 0, false}, {"read-only file", 0o400, true}, {"file mode 000", 0, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			target := dir
+			if c.file {
+				s, err := Open(dir)
+				must(t, err)
+				must(t, s.Close())
+				target = filepath.Join(dir, FileName)
+			}
+			must(t, os.Chmod(target, c.mode))
+			t.Cleanup(func() { _ = os.Chmod(target, 0o700) }) // TempDir's removal needs it
+			_, err := Open(dir)
+			if err == nil || errors.Is(err, ErrDamaged) || !errors.Is(err, os.ErrPermission) ||
+				!strings.Contains(err.Error(), "is not writable by this user: permission denied") {
+				t.Fatalf("Open err = %v; want it to say the store is not writable", err)
+			}
+		})
+	}
 }
 
-func wantNotWritable(t *testing.T, dir string) {
-	t.Helper()
-	_, err := Open(dir)
-	if err == nil || errors.Is(err, ErrDamaged) || !errors.Is(err, os.ErrPermission) ||
-		!strings.Contains(err.Error(), "is not writable by this user: permission denied") {
-		t.Fatalf("Open err = %v; want it to say the store is not writable", err)
+// TestOpenErrorsSayWhy covers, as root too, what each failure to open reads as.
+func TestOpenErrorsSayWhy(t *testing.T) {
+	const p = "/x/uptake.db"
+	pathErr := func(errno syscall.Errno) error { return &fs.PathError{Op: "open", Path: p, Err: errno} }
+	for _, c := range []struct {
+		err  error
+		want string
+		is   error
+	}{
+		{pathErr(syscall.EACCES), "storage /x/uptake.db is not writable by this user: permission denied", os.ErrPermission},
+		{pathErr(syscall.EPERM), "storage /x/uptake.db is not writable by this user: operation not permitted", os.ErrPermission},
+		{pathErr(syscall.EROFS), "storage /x/uptake.db is on a read-only file system: read-only file system", syscall.EROFS},
+		{berrors.ErrTimeout, "storage /x/uptake.db is locked by another uptake process", ErrLocked},
+		{berrors.ErrChecksum, "storage /x/uptake.db is damaged (checksum error)", ErrDamaged},
+	} {
+		err := openError(p, c.err)
+		if !strings.HasPrefix(err.Error(), c.want) || !errors.Is(err, c.is) || (c.is != ErrDamaged && errors.Is(err, ErrDamaged)) {
+			t.Errorf("openError(%v) = %q; want it to start %q and match %v only", c.err, err, c.want, c.is)
+		}
 	}
 }
