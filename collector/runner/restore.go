@@ -124,10 +124,17 @@ func (e *Engine) Restore(l *Loaded) *evaluate.Result {
 			res.Time = run.Time
 		}
 	}
-	for _, s := range l.Config.Sources {
-		if repos, ok := e.runRepos(s.Name); ok {
-			e.seed(s.Name, repos)
+	// The repos just read are the sources' last good data: a failing first
+	// listing keeps them, with this scan's error, not the stored one's.
+	bySource := map[string][]evaluate.RepoScan{}
+	for _, r := range res.Repos {
+		if r.Counted() {
+			r.Stale, r.Err = false, ""
+			bySource[r.Repo.Source] = append(bySource[r.Repo.Source], r)
 		}
+	}
+	for _, s := range l.Config.Sources {
+		e.seed(s.Name, bySource[s.Name])
 	}
 	return res
 }
