@@ -179,6 +179,17 @@ offerings:
       - kind: test_panicky
 `
 
+// openStore opens a scan cache in a temp dir, closed when the test ends.
+func openStore(t *testing.T) *cache.Store {
+	t.Helper()
+	store, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return store
+}
+
 func loadTest(t testing.TB, yml string) *Loaded {
 	t.Helper()
 	cfg, err := config.Parse("test.yml", []byte(yml))
@@ -221,11 +232,7 @@ func newFake() *fakeSource {
 
 func TestScanCachesUnchangedRepos(t *testing.T) {
 	l := loadTest(t, testConfig)
-	store, err := cache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	src := newFake()
 	e := NewEngine(Options{Store: store})
 
@@ -366,11 +373,7 @@ func TestScanKeepsLastGoodData(t *testing.T) {
 
 func TestScanTransportFaultKeepsLastGoodAndCachesNothing(t *testing.T) {
 	l := loadTest(t, testConfig)
-	store, err := cache.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	src := newFake()
 	e := NewEngine(Options{Store: store})
 	first := e.Scan(context.Background(), l, []source.Source{src})
@@ -515,12 +518,7 @@ func TestScanLogVolumeIsBounded(t *testing.T) {
 
 func TestRestorePublishesTheLastCompleteScan(t *testing.T) {
 	l := loadTest(t, testConfig)
-	dir := t.TempDir()
-	store, err := cache.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t)
 	src := newFake()
 	// gone-soon is scanned and cached, then deleted; its entry is put back
 	// below, as a sharded replica (which never prunes) would keep it: only
