@@ -16,7 +16,7 @@ import (
 	"github.com/uptake-dev/uptake/config"
 )
 
-func compile(t testing.TB, yml string) (*config.Config, *match.Catalog) {
+func compile(t *testing.T, yml string) (*config.Config, *match.Catalog) {
 	t.Helper()
 	cfg, err := config.Parse("test.yml", []byte("sources: [{name: s, type: local, path: /x}]\n"+yml))
 	if err != nil {
