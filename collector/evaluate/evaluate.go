@@ -120,7 +120,9 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
-		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, Offerings: []snapshot.RepoOffering{}}
+		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors,
+		// Sized once: reports are kept for every repo as long as the snapshot.
+		Offerings: make([]snapshot.RepoOffering, 0, len(ev.adoption))}
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
 	for _, o := range cat.Offerings {
 		a, adopted := ev.adoption[o.Name]
@@ -139,7 +141,7 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 }
 
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
-	ro := snapshot.RepoOffering{Offering: name, Version: a.Version}
+	ro := snapshot.RepoOffering{Offering: name, Version: a.Version, Evidence: make([]snapshot.Evidence, 0, len(a.Evidence))}
 	for _, c := range a.Evidence {
 		ro.Evidence = append(ro.Evidence, snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version})
 	}
