@@ -70,10 +70,10 @@ func contains(list []string, s string) bool {
 }
 
 func write(w io.Writer, results []result, env []string) {
-	refs := map[string]result{} // by the group they serve: "LocalRead/packed/"
+	refs := map[string][]result{} // by the group they serve: "LocalScan/packed/"
 	for _, r := range results {
 		if strings.HasSuffix(r.name, "-reference") {
-			refs[group(r.name)] = r
+			refs[group(r.name)] = append(refs[group(r.name)], r)
 		}
 	}
 	sort.SliceStable(results, func(i, j int) bool { return results[i].name < results[j].name })
@@ -86,11 +86,15 @@ func write(w io.Writer, results []result, env []string) {
 		for _, f := range r.figures {
 			figs = append(figs, format(f))
 		}
-		cmp := ""
-		if ref, ok := refs[group(r.name)]; ok && group(r.name) != "" {
-			cmp = ratio(r, ref)
+		var cmp []string
+		if group(r.name) != "" {
+			for _, ref := range refs[group(r.name)] {
+				if c := ratio(r, ref); c != "" {
+					cmp = append(cmp, c)
+				}
+			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s |\n", r.name, strings.Join(figs, ", "), cmp)
+		fmt.Fprintf(w, "| %s | %s | %s |\n", r.name, strings.Join(figs, ", "), strings.Join(cmp, "; "))
 	}
 }
 

@@ -12,6 +12,7 @@ BenchmarkMetricsScrape/cached-2         	      20	  10827293 ns/op
 BenchmarkMetricsScrape/promhttp-reference-2         	      20	 233867785 ns/op
 BenchmarkLocalRead/packed/uptake-2      3	 940514918 ns/op	         9.405 ms/repo
 BenchmarkLocalRead/packed/git-grep-reference-2        	       3	 645755766 ns/op	         6.458 ms/repo
+BenchmarkLocalRead/packed/git-archive-reference-2        	       3	 500000000 ns/op	         5.000 ms/repo
 BenchmarkOrgScan/graphql-2   1   5 ns/op   2.7 req/repo-first
 PASS
 `
@@ -20,7 +21,7 @@ PASS
 	write(&out, results, env)
 	for _, want := range []string{
 		"goos: linux; cpu: Intel(R) Xeon(R) Processor",
-		"| LocalRead/packed/uptake | 940.5 ms/op, 9.405 ms/repo | 1.46× git-grep (645.8 ms/op) |",
+		"| LocalRead/packed/uptake | 940.5 ms/op, 9.405 ms/repo | 1.46× git-grep (645.8 ms/op); 1.88× git-archive (500.0 ms/op) |",
 		"| MetricsScrape/cached | 10.8 ms/op | 0.05× promhttp (233.9 ms/op) |",
 		"| OrgScan/graphql | 5 ns/op, 2.7 req/repo-first |  |",
 	} {
