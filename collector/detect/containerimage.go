@@ -195,7 +195,7 @@ var (
 var fileExts = []string{".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".yaml", ".yml", ".json"}
 
 // validImage reports a reference a registry could serve: a placeholder
-// (CONTAINER_IMAGES_REGISTRY/adservice) or a file name is none.
+// (CONTAINER_IMAGES_REGISTRY/adservice, adservice) or a file name is none.
 func validImage(img ImageRef) bool {
 	host, repo, _ := strings.Cut(img.Name, "/")
 	if !imageHostRE.MatchString(host) {
@@ -210,6 +210,12 @@ func validImage(img ImageRef) bool {
 		if strings.HasSuffix(repo, ext) {
 			return false
 		}
+	}
+	if name, ok := strings.CutPrefix(repo, "library/"); ok && host == "docker.io" && !officialImages[name] {
+		// A single name only Docker's official images have: this one
+		// ("adservice", "controller") is a placeholder that skaffold, ko
+		// or a kustomize override replaces, or the repo's own local build.
+		return false
 	}
 	return (img.Tag == "" || imageTagRE.MatchString(img.Tag)) && (img.Digest == "" || imageDigestRE.MatchString(img.Digest))
 }
@@ -296,9 +302,11 @@ type imageWalker struct {
 	// global is a Helm values file's global image registry.
 	global string
 	// res is the resource of the document walked.
-	res  resourceID
-	hits []imageHit
-	err  error
+	res resourceID
+	// depth counts the strings holding the YAML walked.
+	depth int
+	hits  []imageHit
+	err   error
 }
 
 // containerAt is the containers or initContainers item being walked.
@@ -345,8 +353,45 @@ func (w *imageWalker) walk(n *yaml.Node, key, at string, depth int, ctr *contain
 				w.addAt(v, v.Value, nil, at+".image", ctr)
 				continue
 			}
+			if v.Kind == yaml.ScalarNode && v.Style&yaml.LiteralStyle != 0 && !w.gitlab {
+				w.embedded(v)
+				continue
+			}
 			w.walk(v, k.Value, at+"."+k.Value, depth+1, nil)
 		}
+	}
+}
+
+// maxEmbedding bounds YAML in a string in YAML in a string.
+const maxEmbedding = 2
+
+// embedded reads a literal block that holds YAML itself: a ConfigMap's
+// config file, a chart's `runtimeConfig: |` (kubeflow's katib). Its lines
+// are the file's, from the one below the | indicator. No kustomize
+// override rewrites an image in a string, so none is a container's.
+func (w *imageWalker) embedded(v *yaml.Node) {
+	if w.depth >= maxEmbedding || !strings.Contains(v.Value, "image") {
+		return
+	}
+	docs, err := yamlDocs([]byte(v.Value))
+	if err != nil {
+		return // a script, a template: not YAML
+	}
+	inner := &imageWalker{path: w.path, budget: w.budget, depth: w.depth + 1}
+	for _, d := range docs {
+		if d.Kind != yaml.MappingNode && d.Kind != yaml.SequenceNode {
+			continue
+		}
+		inner.res = resourceID{kind: scalar(mapGet(d, "kind")), name: scalar(mapGet(mapGet(d, "metadata"), "name"))}
+		inner.walk(d, "", "", 0, nil)
+	}
+	for _, h := range inner.hits {
+		h.line += v.Line
+		h.container, h.slot, h.indexSlot = false, "", ""
+		w.hits = append(w.hits, h)
+	}
+	if inner.err != nil {
+		w.err = inner.err
 	}
 }
 
@@ -358,10 +403,12 @@ func isImageKey(key string) bool {
 
 // pair reads the image maps split into fields: Helm values
 // (`image: {registry, repository, tag, digest}`, `*Image: {repository}`,
-// any map with both repository and tag, strimzi's `{registry, repository,
+// any map with repository and a tag or a registry, the digest's hex as
+// `sha`, strimzi's `{registry, repository,
 // name, tag}`; ingress-nginx's chart names the repository `image`:
 // `image: {registry, image, tag, digest}`). A file's global.imageRegistry
-// (or global.image.registry) is the registry of maps naming none. It
+// (or global.image.registry) is the registry of maps naming none, but for
+// Docker's official images. It
 // reports whether the map's own `image` field was read as part of such a
 // split reference.
 func (w *imageWalker) pair(m *yaml.Node, key string) bool {
@@ -384,6 +431,9 @@ func (w *imageWalker) pair(m *yaml.Node, key string) bool {
 			repo = strings.TrimRight(repo, "/") + "/" + name.Value // strimzi: repository is the namespace
 		}
 		tag, digest := value(field("tag")), value(field("digest"))
+		if sha := value(field("sha")); digest == "" && sha != "" && !strings.Contains(sha, ":") {
+			digest = "sha256:" + sha // prometheus-community's charts: the digest's hex alone
+		}
 		ref := repo
 		if reg := value(field("registry")); reg != "" {
 			ref = strings.TrimRight(reg, "/") + "/" + ref
@@ -392,13 +442,18 @@ func (w *imageWalker) pair(m *yaml.Node, key string) bool {
 			return // a prefix the chart's templates complete
 		}
 		var attrs map[string]string
-		if w.global != "" && value(field("registry")) == "" && !hasRegistry(ref) {
+		if w.global != "" && value(field("registry")) == "" && !hasRegistry(ref) && !officialImages[ref] {
+			// An official image ("mysql") is Docker Hub's: charts that
+			// set a global registry for their own images leave such
+			// dependencies on it (kubeflow's katib).
 			attrs = map[string]string{"original": joinRef(ref, tag, digest)}
 			ref = w.global + "/" + ref
 		}
 		w.add(at, joinRef(ref, tag, digest), attrs)
 	}
-	if repo := field("repository"); repo != nil && repo.Tag == "!!str" && (isImageKey(key) || field("tag") != nil) {
+	// Under another key an empty tag is no sign of an image: microservices-demo's
+	// `images: {repository: REG/PATH, tag: ""}` is the prefix of all of them.
+	if repo := field("repository"); repo != nil && repo.Tag == "!!str" && (isImageKey(key) || value(field("tag")) != "" || value(field("registry")) != "") {
 		join(repo, repo.Value)
 		return false
 	}

@@ -94,11 +94,11 @@ func TestContainerImageDetectForms(t *testing.T) {
 		// kubernetes/ingress-nginx's chart names the repository `image`.
 		name: "a split map whose repository field is image",
 		yaml: "controller:\n  image:\n    registry: registry.k8s.io\n    image: ingress-nginx/controller\n    tag: \"v1.1.1\"\n    digest: sha256:0bc8\n" +
-			"backend:\n  image:\n    image: defaultbackend-amd64\n    tag: \"1.5\"\n" +
+			"backend:\n  image:\n    image: acme/defaultbackend-amd64\n    tag: \"1.5\"\n" +
 			"sidecar:\n  image:\n    image: busybox:1.36\n",
 		want: []detect.Component{
 			{Kind: "container_image", Name: "registry.k8s.io/ingress-nginx/controller", Version: "v1.1.1", Path: "k8s/x.yaml", Line: 4, Attrs: map[string]string{"digest": "sha256:0bc8"}},
-			{Kind: "container_image", Name: "docker.io/library/defaultbackend-amd64", Version: "1.5", Path: "k8s/x.yaml", Line: 9},
+			{Kind: "container_image", Name: "docker.io/acme/defaultbackend-amd64", Version: "1.5", Path: "k8s/x.yaml", Line: 9},
 			{Kind: "container_image", Name: "docker.io/library/busybox", Version: "1.36", Path: "k8s/x.yaml", Line: 13},
 		},
 	}, {
