@@ -99,10 +99,11 @@ func (d containerImage) Detect(f Files) ([]Component, []error) {
 		}
 	}
 	g := newKustomizeGraph(f, d, kusts)
+	// A file a kustomization renders is reported as rendered, not as written.
 	var unclaimed []string
 	for _, p := range paths {
 		if !g.claimed[p] {
-			unclaimed = append(unclaimed, p) // a file a kustomization renders counts as rendered
+			unclaimed = append(unclaimed, p)
 		}
 	}
 	out, errs := scanPaths(f, unclaimed, func(p string, data []byte) ([]Component, error) {
@@ -136,7 +137,8 @@ type imageHit struct {
 	// res is the Kubernetes resource the image is in.
 	res resourceID
 	// slot is where in the resource: the container (containers/NAME,
-	// initContainers/NAME, or by index containers/#0) or the field path.
+	// initContainers/NAME) or the field path (spec.image); indexSlot is
+	// the container by index (containers/#0).
 	slot, indexSlot string
 	// container is set for an image of a containers or initContainers
 	// item, the only ones kustomize's `images:` rewrite.
@@ -401,16 +403,15 @@ func isImageKey(key string) bool {
 	return key == "image" || len(key) > len("Image") && strings.HasSuffix(key, "Image")
 }
 
-// pair reads the image maps split into fields: Helm values
-// (`image: {registry, repository, tag, digest}`, `*Image: {repository}`,
-// any map with repository and a tag or a registry, the digest's hex as
-// `sha`, strimzi's `{registry, repository,
-// name, tag}`; ingress-nginx's chart names the repository `image`:
-// `image: {registry, image, tag, digest}`). A file's global.imageRegistry
-// (or global.image.registry) is the registry of maps naming none, but for
-// Docker's official images. It
-// reports whether the map's own `image` field was read as part of such a
-// split reference.
+// pair reads the image maps split into fields, Helm values' above all:
+// `image: {registry, repository, tag, digest}`, `*Image: {repository}`,
+// any map with a repository and a tag or a registry, the digest's hex as
+// `sha` (prometheus-community), strimzi's `{registry, repository, name,
+// tag}`, and ingress-nginx's `image: {registry, image, tag, digest}`. A
+// file's global.imageRegistry (or global.image.registry) is the registry
+// of maps naming none, but for Docker's official images. It reports
+// whether the map's own `image` field was read as part of such a split
+// reference.
 func (w *imageWalker) pair(m *yaml.Node, key string) bool {
 	field := func(k string) *yaml.Node {
 		for i := 0; i+1 < len(m.Content); i += 2 {

@@ -215,3 +215,34 @@ func FuzzContainerImageKustomize(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkContainerImageKustomize builds 30 overlays of one base of 200
+// Deployments (600 containers), each overlay with 10 overrides and a
+// component: every build holds the whole base.
+func BenchmarkContainerImageKustomize(b *testing.B) {
+	files := detecttest.Files{}
+	var base strings.Builder
+	base.WriteString("resources:\n")
+	for i := range 200 {
+		p := fmt.Sprintf("d%03d.yaml", i)
+		base.WriteString("  - " + p + "\n")
+		files["base/"+p] = deployment(fmt.Sprintf("d%d", i), fmt.Sprintf("app=acme/app%d:1.0", i%10), "proxy=envoyproxy/envoy:v1.29.0", "log=fluent/fluent-bit:3.0")
+	}
+	files["base/kustomization.yaml"] = base.String()
+	files["components/mirror/kustomization.yaml"] = "kind: Component\nimages:\n  - {name: envoyproxy/envoy, newName: mirror.acme.io/envoy}\n"
+	for o := range 30 {
+		var k strings.Builder
+		k.WriteString("resources: [../../base]\ncomponents: [../../components/mirror]\nimages:\n")
+		for i := range 10 {
+			fmt.Fprintf(&k, "  - {name: acme/app%d, newTag: '%d.%d'}\n", i, o, i)
+		}
+		files[fmt.Sprintf("overlays/o%02d/kustomization.yaml", o)] = k.String()
+	}
+	d := mustDetector(b, "container_image")
+	b.ResetTimer()
+	var got []detect.Component
+	for range b.N {
+		got, _ = d.Detect(files)
+	}
+	b.ReportMetric(float64(len(got)), "images")
+}

@@ -9,8 +9,8 @@ import "strings"
 // too (centos, java), as they are still pulled.
 var officialImages = map[string]bool{}
 
-func init() {
-	for _, name := range strings.Fields(`
+//nolint:misspell // names, not English words (eclipse-mosquitto)
+var officialNames = `
 		adminer adoptopenjdk aerospike almalinux alpine alt amazoncorretto amazonlinux api-firewall arangodb archlinux
 		azul-zulu backdrop bash bonita buildpack-deps busybox caddy cassandra celery centos chronograf cirros
 		clearlinux clefos clickhouse clojure composer consul convertigo couchbase couchdb couchdb-nouveau crate crux
@@ -26,7 +26,10 @@ func init() {
 		rocket.chat rockylinux ros ruby rust sapmachine satosa sentry silverpeas sl solr sonarqube sourcemage spark
 		spiped storm swarm swift swipl teamspeak telegraf thrift tomcat tomee traefik ubuntu ubuntu-debootstrap
 		ubuntu-upstart unit varnish vault websphere-liberty wordpress xwiki yourls zend-php znc zookeeper
-	`) {
+`
+
+func init() {
+	for _, name := range strings.Fields(officialNames) {
 		officialImages[name] = true
 	}
 }
