@@ -162,3 +162,41 @@ func TestReadFailsTheRepoOnATransportFault(t *testing.T) {
 		}
 	}
 }
+
+// scan.container_image_paths widen what the container_image kind reads: a
+// file there is fetched and found, and the plan hash changes with the
+// globs when the kind is in use, and only then.
+func TestPlanWidensContainerImagePaths(t *testing.T) {
+	scan := config.Scan{Exclude: config.DefaultExclude, MaxFileBytes: 1 << 20}
+	wide := scan
+	wide.ContainerImagePaths = []string{"platform/**/*.yaml", "ops/*.yml"}
+	p, err := NewPlan([]string{"container_image"}, nil, wide)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := sourcetest.NewTree(map[string]string{
+		"platform/apps/api.yaml": "image: registry.acme.io/api:1.4.0\n",
+		"other/api.yaml":         "image: registry.acme.io/api:0.1.0\n",
+	})
+	inv, failures, err := p.Read(context.Background(), tree)
+	if err != nil || len(failures) != 0 {
+		t.Fatalf("err %v, failures %+v", err, failures)
+	}
+	if len(inv.Components) != 1 || inv.Components[0].Path != "platform/apps/api.yaml" || inv.Components[0].Version != "1.4.0" {
+		t.Errorf("components %+v, want the image of platform/apps/api.yaml alone", inv.Components)
+	}
+	if reads := tree.Reads(); slices.Contains(reads, "other/api.yaml") {
+		t.Errorf("read %v: a path neither the defaults nor the catalog name was fetched", reads)
+	}
+	narrow, _ := NewPlan([]string{"container_image"}, nil, scan)
+	reordered := wide
+	reordered.ContainerImagePaths = []string{"ops/*.yml", "platform/**/*.yaml"}
+	same, _ := NewPlan([]string{"container_image"}, nil, reordered)
+	if p.Hash() == narrow.Hash() || p.Hash() != same.Hash() {
+		t.Error("the hash must change with scan.container_image_paths, and not with their order")
+	}
+	otherKind, _ := NewPlan([]string{"gomod"}, nil, wide)
+	if otherKind.Hash() != plan(t, "gomod").Hash() {
+		t.Error("scan.container_image_paths changed the hash of a plan not reading images")
+	}
+}
