@@ -73,6 +73,8 @@ func BenchmarkOrgScan(b *testing.B) {
 			b.ReportMetric(float64(first.repoRequests)/repos, "req/repo-first")
 			b.ReportMetric(float64(rescan.repoRequests)/repos, "req/repo-rescan")
 			b.ReportMetric(float64(rescan.billed)/repos, "billed-req/repo-rescan")
+			b.ReportMetric(float64(first.core)/repos, "core-req/repo-first")
+			b.ReportMetric(float64(first.graphql)/repos, "graphql-pts/repo-first")
 			b.ReportMetric(float64(first.files)/repos, "files/repo")
 			b.ReportMetric(float64(first.listRequests), "list-req/scan")
 		})
@@ -82,8 +84,8 @@ func BenchmarkOrgScan(b *testing.B) {
 type scanCost struct {
 	listRequests, repoRequests, opened, files int
 	// billed counts the whole scan's requests that draw on a rate limit:
-	// all but the 304s.
-	billed int
+	// all but the 304s; core and graphql split them by budget.
+	billed, core, graphql int
 }
 
 // benchScan is one scan as the engine runs it: List, then per repo Head, a
@@ -153,5 +155,6 @@ func benchScan(b *testing.B, f *fakeGitHub, cfg config.Source, store source.Stor
 	cost.listRequests = f.count(routeOrgRepos)
 	cost.repoRequests = f.total() - cost.listRequests
 	cost.billed = f.total() - f.code(http.StatusNotModified)
+	cost.core, cost.graphql = f.spent("core"), f.spent("graphql")
 	return cost
 }
