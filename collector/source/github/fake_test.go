@@ -295,6 +295,14 @@ func (f *fakeGitHub) resetCounts() {
 	clear(f.billed)
 }
 
+// spend draws n from a resource's current window, as another client of the
+// same credential would.
+func (f *fakeGitHub) spend(resource string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.window(resource).used += n
+}
+
 // window is the resource's current window, a new one once the last has
 // passed; callers hold f.mu.
 func (f *fakeGitHub) window(resource string) *window {

@@ -86,6 +86,11 @@ type Source struct {
 	enterprise *github.Client
 	apiMu      sync.Mutex
 
+	// budgets are the REST and GraphQL rate limits as GitHub reports them;
+	// graphqlSpentLogged says this scan logged GraphQL's as spent.
+	budgets            *budgets
+	graphqlSpentLogged atomic.Bool
+
 	mu sync.Mutex
 	// empty holds the repos the last List found without a default branch
 	// through GraphQL, so Head needs no request for them.
@@ -162,10 +167,12 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		sum := sha256.Sum256([]byte(token))
 		identity = "token/" + hex.EncodeToString(sum[:])
 	}
+	budgets := newBudgets(opts.Now)
 	var rt http.RoundTripper = &revalidator{
 		// The deadline is below the limiter, so that it bounds each attempt
 		// and never a wait.
-		next:     newLimiter(remote.Deadline(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.HTTPTimeout), opts.Concurrency, opts.Sleep, opts.Now, log),
+		next: newLimiter(remote.Deadline(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics, resource)), opts.HTTPTimeout),
+			opts.Concurrency, opts.Sleep, opts.Now, budgets, log),
 		store:    opts.Store,
 		identity: identity,
 		log:      log,
@@ -236,6 +243,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		graphql:     (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL),
 		graphqlURL:  graphqlURL(client.BaseURL()),
 		enterprise:  enterpriseClient,
+		budgets:     budgets,
 	}, nil
 }
 
@@ -334,6 +342,7 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 		}
 	}
 	empty := map[string]bool{}
+	s.graphqlSpentLogged.Store(false)
 	if s.graphql && !s.noGraphQL.Load() {
 		s.resolveHeads(ctx, repos, empty)
 	}

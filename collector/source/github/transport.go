@@ -48,6 +48,8 @@ type limiter struct {
 	sleep func(context.Context, time.Duration) error
 	now   func() time.Time
 	log   *zap.Logger
+	// budgets learns every response's rate-limit headers.
+	budgets *budgets
 
 	mu sync.Mutex
 	// until holds requests of a rate-limit resource ("core", "graphql") until
@@ -55,14 +57,15 @@ type limiter struct {
 	until map[string]time.Time
 }
 
-func newLimiter(next http.RoundTripper, concurrency int, sleep func(context.Context, time.Duration) error, now func() time.Time, log *zap.Logger) *limiter {
+func newLimiter(next http.RoundTripper, concurrency int, sleep func(context.Context, time.Duration) error, now func() time.Time, b *budgets, log *zap.Logger) *limiter {
 	return &limiter{
-		next:  next,
-		slots: make(chan struct{}, concurrency),
-		sleep: sleep,
-		now:   now,
-		log:   log,
-		until: map[string]time.Time{},
+		next:    next,
+		slots:   make(chan struct{}, concurrency),
+		sleep:   sleep,
+		now:     now,
+		log:     log,
+		budgets: b,
+		until:   map[string]time.Time{},
 	}
 }
 
@@ -87,6 +90,9 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := l.next.RoundTrip(attempt)
 		if ctx.Err() != nil {
 			return resp, err
+		}
+		if err == nil {
+			l.record(resp, res)
 		}
 		again := repeatable(req)
 		switch {

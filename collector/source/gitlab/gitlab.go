@@ -121,7 +121,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		timeout = config.DefaultHTTPTimeout
 	}
 	httpClient := &http.Client{
-		Transport:     remote.Deadline(lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics))), timeout),
+		Transport:     remote.Deadline(lim.observe(remote.JoinLinks(remote.Instrument(t, cfg.Name, opts.Metrics, apiResource))), timeout),
 		CheckRedirect: remote.CheckRedirect(log),
 	}
 

@@ -665,11 +665,14 @@ func TestMetrics(t *testing.T) {
 	if got, want := testutil.ToFloat64(m.Requests.WithLabelValues("gl", "200")), float64(f.requests()); got != want {
 		t.Errorf(`requests_total{code="200"} = %v, want %v`, got, want)
 	}
-	if got := testutil.ToFloat64(m.RateLimitLimit.WithLabelValues("gl")); got != 120000 {
+	if got := testutil.ToFloat64(m.RateLimitLimit.WithLabelValues("gl", "api")); got != 120000 {
 		t.Errorf("rate_limit_limit = %v", got)
 	}
-	if got, want := testutil.ToFloat64(m.RateLimitRemaining.WithLabelValues("gl")), float64(120000-f.requests()); got != want {
+	if got, want := testutil.ToFloat64(m.RateLimitRemaining.WithLabelValues("gl", "api")), float64(120000-f.requests()); got != want {
 		t.Errorf("rate_limit_remaining = %v, want %v", got, want)
+	}
+	if got := testutil.ToFloat64(m.RateLimitReset.WithLabelValues("gl", "api")); got != 1893456000 {
+		t.Errorf("rate_limit_reset_timestamp_seconds = %v, want the RateLimit-Reset GitLab sent", got)
 	}
 }
 

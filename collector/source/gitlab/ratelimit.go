@@ -55,6 +55,10 @@ func (l *limiter) update(h http.Header) {
 	l.cur.Store(rate.NewLimiter(limit, max(1, int(perSecond*0.33))))
 }
 
+// apiResource names GitLab's one budget in the rate-limit gauges: its
+// headers cover every API request alike.
+func apiResource(*http.Request) string { return "api" }
+
 // backoff is the wait before a retry. A 429 (or a 503 that says) waits as
 // long as GitLab asks: Retry-After (seconds or a date), else until
 // RateLimit-Reset, else exponentially from waitMin. Other 5xx wait linearly
