@@ -97,7 +97,21 @@ type Source struct {
 	empty map[string]bool
 }
 
-var _ source.Source = (*Source)(nil)
+var (
+	_ source.Source   = (*Source)(nil)
+	_ source.Budgeter = (*Source)(nil)
+)
+
+// firstGuess is what reading a repo costs each budget before any read has
+// measured it (BenchmarkOrgScan's first scan, rounded up): over REST its HEAD,
+// tree and a few files; with GraphQL the tree over REST and the files in
+// one query.
+func firstGuess(graphql bool) map[string]float64 {
+	if graphql {
+		return map[string]float64{"core": 1.5, "graphql": 1}
+	}
+	return map[string]float64{"core": 4.5}
+}
 
 func init() {
 	source.Register("github", source.Type{
@@ -167,7 +181,8 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		sum := sha256.Sum256([]byte(token))
 		identity = "token/" + hex.EncodeToString(sum[:])
 	}
-	budgets := newBudgets(opts.Now)
+	graphql := (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL)
+	budgets := newBudgets(opts.Now, firstGuess(graphql))
 	var rt http.RoundTripper = &revalidator{
 		// The deadline is below the limiter, so that it bounds each attempt
 		// and never a wait.
@@ -240,7 +255,7 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		secret:      token,
 		app:         cfg.AppID != 0,
 		concurrency: opts.Concurrency,
-		graphql:     (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL),
+		graphql:     graphql,
 		graphqlURL:  graphqlURL(client.BaseURL()),
 		enterprise:  enterpriseClient,
 		budgets:     budgets,

@@ -91,12 +91,13 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		if ctx.Err() != nil {
 			return resp, err
 		}
-		if err == nil {
-			l.record(resp, res)
-		}
 		again := repeatable(req)
+		refused := err == nil && l.limited(resp, res, secondaries)
+		if err == nil {
+			l.record(ctx, resp, res, refused)
+		}
 		switch {
-		case err == nil && l.limited(resp, res, secondaries) && again:
+		case refused && again:
 			secondaries++
 			discard(resp)
 		case again && failures < maxRetries && (err != nil || retryable(resp.StatusCode)):

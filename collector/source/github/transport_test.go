@@ -190,7 +190,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 			mu.Unlock()
 			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
 		})
-		l := newLimiter(next, limit, sleep, time.Now, newBudgets(time.Now), zap.NewNop())
+		l := newLimiter(next, limit, sleep, time.Now, newBudgets(time.Now, nil), zap.NewNop())
 		for range calls {
 			go func() {
 				req, _ := http.NewRequest(http.MethodGet, "https://api.github.com/repos/o/r/commits/main", nil)
