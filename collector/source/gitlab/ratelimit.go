@@ -13,6 +13,9 @@ import (
 	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
+// paceShare is the part of GitLab's rate limit the limiter sustains.
+const paceShare = 0.66
+
 // limiter paces requests from the RateLimit-Limit header (requests per
 // minute) with client-go's split: a third of a second's worth as burst, two
 // thirds of the rate sustained. It replaces client-go's own limiter, which is
@@ -48,7 +51,7 @@ func (l *limiter) update(h http.Header) {
 		return
 	}
 	perSecond := perMinute / 60
-	limit := rate.Limit(perSecond * 0.66)
+	limit := rate.Limit(perSecond * paceShare)
 	if l.cur.Load().Limit() == limit {
 		return
 	}
