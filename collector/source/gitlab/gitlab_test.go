@@ -52,9 +52,10 @@ func testConfig(t testing.TB, f *fakeGitLab) config.Source {
 	if err := os.WriteFile(tokenFile, []byte(f.token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sub := true
+	// The REST contract: tests of GraphQL turn it on.
+	sub, graphql := true, false
 	return config.Source{Name: "gl", Type: "gitlab", Group: "acme", IncludeSubgroups: &sub,
-		BaseURL: f.url(), TokenFile: tokenFile}
+		BaseURL: f.url(), TokenFile: tokenFile, GraphQL: &graphql}
 }
 
 func newTestSource(t testing.TB, cfg config.Source, opts Options) *Source {
@@ -460,11 +461,18 @@ func scanRepo(ctx context.Context, s *Source, r source.Repo, cache map[string]st
 	if err != nil {
 		return err
 	}
+	var paths []string
 	for _, e := range tree.Entries() {
 		if slices.Contains(needed, e.Path) {
-			if _, err := tree.Read(ctx, e.Path, 1<<20); err != nil {
-				return err
-			}
+			paths = append(paths, e.Path)
+		}
+	}
+	// As the inventory stage does: the planned paths first, for a
+	// Prefetcher to fetch at once.
+	tree.(source.Prefetcher).Prefetch(ctx, paths, 1<<20)
+	for _, p := range paths {
+		if _, err := tree.Read(ctx, p, 1<<20); err != nil {
+			return err
 		}
 	}
 	mu.Lock()
