@@ -496,30 +496,16 @@ func (s *Source) commitSHA(ctx context.Context, owner, name, ref string) (string
 		return "", err
 	}
 	body := bytes.TrimSpace(buf.Bytes())
-	if isSHA(string(body)) {
+	if remote.IsObjectID(string(body)) {
 		return string(body), nil
 	}
 	var c struct {
 		SHA string `json:"sha"`
 	}
-	if json.Unmarshal(body, &c) == nil && isSHA(c.SHA) {
+	if json.Unmarshal(body, &c) == nil && remote.IsObjectID(c.SHA) {
 		return c.SHA, nil
 	}
 	return "", fmt.Errorf("no commit SHA in the %d-byte answer", len(body))
-}
-
-// isSHA accepts a git object id in lowercase hex: SHA-1, or SHA-256,
-// which git also allows.
-func isSHA(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // errorf builds an error that is safe to log.

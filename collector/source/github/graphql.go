@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // headsPerQuery is GraphQL's limit on nodes(ids:).
@@ -134,7 +135,7 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 						OID string `json:"oid"`
 					} `json:"target"`
 				}
-				if json.Unmarshal(ref, &r) == nil && isSHA(r.Target.OID) {
+				if json.Unmarshal(ref, &r) == nil && remote.IsObjectID(r.Target.OID) {
 					batch[i].Head = r.Target.OID
 				}
 			}

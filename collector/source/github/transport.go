@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // The HTTP stack below go-github, outermost first:
@@ -371,7 +372,7 @@ func (v validated) whole() bool {
 	case "application/json":
 		return json.Valid(v.body)
 	case "application/vnd.github.sha":
-		return isSHA(string(bytes.TrimSpace(v.body)))
+		return remote.IsObjectID(string(bytes.TrimSpace(v.body)))
 	}
 	return false
 }

@@ -110,7 +110,7 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo) {
 			case !ok || n.Repository == nil:
 			case n.Repository.Empty:
 				r.DefaultBranch = ""
-			case n.Repository.RootRef != "" && n.Repository.Tree != nil && n.Repository.Tree.LastCommit != nil && isSHA(n.Repository.Tree.LastCommit.SHA):
+			case n.Repository.RootRef != "" && n.Repository.Tree != nil && n.Repository.Tree.LastCommit != nil && remote.IsObjectID(n.Repository.Tree.LastCommit.SHA):
 				r.DefaultBranch, r.Head = n.Repository.RootRef, n.Repository.Tree.LastCommit.SHA
 			}
 		}
@@ -250,17 +250,4 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 		return 0, errAnswerTooLarge
 	}
 	return n, err
-}
-
-// isSHA accepts a git commit id in lowercase hex: SHA-1, or SHA-256.
-func isSHA(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
