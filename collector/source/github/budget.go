@@ -20,8 +20,10 @@ const reserveShare = 0.02
 // budget is one rate-limit resource as GitHub last reported it.
 type budget struct {
 	limit, remaining int
-	// reset is on our clock, measured from the host's Date.
-	reset time.Time
+	// reset is on our clock, measured from the host's Date; window is the
+	// host's own X-RateLimit-Reset, which names the window exactly.
+	reset  time.Time
+	window int64
 }
 
 // priorWeight is how many repos' worth of weight the first guess of a
@@ -120,18 +122,19 @@ func (b *budgets) list() []source.Budget {
 }
 
 // observe records what a response says of its resource. Concurrent answers
-// overtake each other: within one window the lowest remaining is the latest.
-func (b *budgets) observe(res string, limit, remaining int, reset time.Time) {
+// overtake each other: within one window the lowest remaining is the
+// latest, and an answer from the window before is stale.
+func (b *budgets) observe(res string, r budget) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	old, ok := b.seen[res]
-	if ok && old.reset.Equal(reset) && old.remaining < remaining {
-		remaining = old.remaining
+	switch {
+	case ok && r.window < old.window:
+		return
+	case ok && r.window == old.window:
+		r.remaining = min(r.remaining, old.remaining)
 	}
-	if ok && reset.Before(old.reset) {
-		return // an answer from the window before
-	}
-	b.seen[res] = budget{limit: limit, remaining: remaining, reset: reset}
+	b.seen[res] = r
 }
 
 // exhaust marks res spent until its reset, for an answer that says so in
@@ -183,10 +186,11 @@ func (l *limiter) record(ctx context.Context, resp *http.Response, res string, r
 	}
 	limit, err1 := strconv.Atoi(resp.Header.Get("X-RateLimit-Limit"))
 	remaining, err2 := strconv.Atoi(resp.Header.Get("X-RateLimit-Remaining"))
-	if err1 != nil || err2 != nil || resp.Header.Get("X-RateLimit-Reset") == "" {
+	window, err3 := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil {
 		return
 	}
-	l.budgets.observe(res, limit, remaining, l.reset(resp))
+	l.budgets.observe(res, budget{limit: limit, remaining: remaining, reset: l.reset(resp), window: window})
 }
 
 // Reserve implements source.Budgeter with the REST budget (budgets.reserve).

@@ -214,7 +214,8 @@ func TestReserveLearnsWhatAReadCosts(t *testing.T) {
 		}
 	}
 	b = newBudgets(clock.Now, firstGuess(false))
-	b.observe("core", 100, 100, clock.Now().Add(time.Hour))
+	reset := clock.Now().Add(time.Hour)
+	b.observe("core", budget{limit: 100, remaining: 100, reset: reset, window: reset.Unix()})
 	reserveAll := func() []func() {
 		var releases []func()
 		for {
@@ -236,7 +237,9 @@ func TestReserveLearnsWhatAReadCosts(t *testing.T) {
 		release()
 		release() // a second release is a no-op
 	}
-	b.observe("core", 100, 100-21, clock.Now().Add(time.Hour))
+	// An answer sent before the others overtakes them: the lowest stands.
+	b.observe("core", budget{limit: 100, remaining: 100 - 21, reset: reset, window: reset.Unix()})
+	b.observe("core", budget{limit: 100, remaining: 100 - 3, reset: reset, window: reset.Unix()})
 	// (4.5×10 + 21) / (10 + 21) ≈ 2.13 a repo now: 77 / 2.13 → 36.
 	if got := b.list()[0].PerRepo; got < 2.12 || got > 2.14 {
 		t.Fatalf("estimate %.3f a repo, want 2.13", got)
