@@ -66,7 +66,8 @@ type Source struct {
 	// IncludeSubgroups defaults to true for gitlab.
 	IncludeSubgroups *bool `yaml:"include_subgroups"`
 	TLS              TLS   `yaml:"tls"`
-	// GraphQL lets the github source batch HEAD lookups; nil means on.
+	// GraphQL lets the github and gitlab sources batch HEAD lookups and
+	// file reads; nil means on.
 	GraphQL *bool `yaml:"graphql"`
 
 	Line int `yaml:"-"`

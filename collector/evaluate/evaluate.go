@@ -35,11 +35,15 @@ type RepoScan struct {
 	// Err is why this scan failed for the repo ("" when it did not). A repo
 	// with Err and not Stale has no data: it is reported, never counted.
 	Err string `json:"-"`
+	// Deferred marks a repo this scan left for the next one, its host's
+	// rate budget spent: not an error; Stale when it has last good data,
+	// else, never read yet, reported and not counted.
+	Deferred bool `json:"-"`
 }
 
 // Counted reports whether the repo has data to count: it was read, or its
-// last good data stands in for a failed read.
-func (r RepoScan) Counted() bool { return r.Err == "" || r.Stale }
+// last good data stands in for a failed or deferred read.
+func (r RepoScan) Counted() bool { return r.Stale || (r.Err == "" && !r.Deferred) }
 
 // Result is a complete scan: every source, every repo.
 type Result struct {
@@ -110,16 +114,16 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 }
 
 // evaluateRepo reports one repo: its team, what it adopts with evidence, and
-// where it is waived or ineligible. A repo without data (failed, nothing
-// kept) is reported with its error and no team: it is counted nowhere.
+// where it is waived or ineligible. A repo without data (failed or deferred,
+// nothing kept) is reported with its error and no team: it is counted nowhere.
 func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
 	if !r.Counted() {
-		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Offerings: []snapshot.RepoOffering{}}
+		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
 	}
 	team, via := attr.Team(r.Repo, r.Inventory.Owners)
 	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
-		Empty: r.Inventory.Empty, Stale: r.Stale, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
+		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
 		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors,
 		// Sized once: reports are kept for every repo as long as the snapshot.
 		Offerings: make([]snapshot.RepoOffering, 0, len(ev.adoption))}

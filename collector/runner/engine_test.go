@@ -35,6 +35,9 @@ type fakeSource struct {
 	reads    atomic.Int64
 	opens    atomic.Int64
 	readLog  []string
+	openLog  []string
+	// listHeads lists each repo with its HEAD, as GitHub's GraphQL does.
+	listHeads bool
 }
 
 type fakeRepo struct {
@@ -63,8 +66,12 @@ func (s *fakeSource) List(ctx context.Context) ([]source.Repo, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []source.Repo
-	for n := range s.repos {
-		out = append(out, source.Repo{Source: s.name, Name: n})
+	for n, r := range s.repos {
+		repo := source.Repo{Source: s.name, Name: n}
+		if s.listHeads {
+			repo.Head = r.head
+		}
+		out = append(out, repo)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -81,6 +88,7 @@ func (s *fakeSource) Open(_ context.Context, r source.Repo, _ string) (source.Tr
 	s.opens.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.openLog = append(s.openLog, r.Name)
 	return &fakeTree{src: s, files: s.repos[r.Name].files, readErr: s.repos[r.Name].readErr, hang: s.repos[r.Name].hang}, nil
 }
 

@@ -34,8 +34,11 @@ type RepoReport struct {
 	Head    string `json:"head,omitempty"`
 	Empty   bool   `json:"empty,omitempty"`
 	Stale   bool   `json:"stale,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Cached  bool   `json:"cached"`
+	// Deferred says the last scan left the repo for the next one, the
+	// host's rate budget spent: stale data, or none if never read.
+	Deferred bool   `json:"deferred,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Cached   bool   `json:"cached"`
 	// ResultTime is when a scan last read or confirmed the data reported.
 	ResultTime time.Time      `json:"result_time,omitzero"`
 	Languages  []string       `json:"languages,omitempty"`
@@ -152,6 +155,10 @@ type SourceScan struct {
 	// StaleRepos are counted repos whose data is from an earlier scan,
 	// because this one could not read them (or the source's listing failed).
 	StaleRepos int `json:"stale_repos"`
+	// DeferredRepos are repos the scan left for the next one because the
+	// host's rate budget could not cover them before its reset; those with
+	// last good data are among StaleRepos.
+	DeferredRepos int `json:"deferred_repos"`
 	// OldestResult is the oldest ResultTime of the counted repos; zero when
 	// there are none.
 	OldestResult time.Time `json:"oldest_result_time,omitzero"`

@@ -104,11 +104,23 @@ func group(name string) string {
 	return name[:strings.LastIndexByte(name, '/')+1]
 }
 
+// ratio compares r with ref by a wall time both report: a figure of its own
+// in ms/… first (a loop's ns/op may time more than the figure compared, or
+// leave out waits simulated on a fake clock), else ns/op.
 func ratio(r, ref result) string {
-	for _, f := range r.figures {
-		for _, g := range ref.figures {
-			if f.unit == g.unit && g.value > 0 && (f.unit == "ns/op" || strings.HasPrefix(f.unit, "ms/")) {
-				return fmt.Sprintf("%.2f× %s (%s)", f.value/g.value, strings.TrimSuffix(ref.name[strings.LastIndexByte(ref.name, '/')+1:], "-reference"), format(g))
+	for _, pass := range []func(unit string) bool{
+		func(unit string) bool { return strings.HasPrefix(unit, "ms/") },
+		func(unit string) bool { return unit == "ns/op" },
+	} {
+		for _, f := range r.figures {
+			for _, g := range ref.figures {
+				if f.unit == g.unit && g.value > 0 && pass(f.unit) {
+					x := strconv.FormatFloat(f.value/g.value, 'f', 2, 64)
+					if f.value/g.value < 0.01 {
+						x = strconv.FormatFloat(f.value/g.value, 'g', 2, 64) // not 0.00
+					}
+					return fmt.Sprintf("%s× %s (%s)", x, strings.TrimSuffix(ref.name[strings.LastIndexByte(ref.name, '/')+1:], "-reference"), format(g))
+				}
 			}
 		}
 	}
