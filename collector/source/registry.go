@@ -30,6 +30,9 @@ type Type struct {
 	// New builds the source; it makes no request. Its errors need not name
 	// the source: New in this package does.
 	New func(config.Source, Options) (Source, error)
+	// History says the type's sources are Historians: backfill can walk
+	// their past. It is known before New, which may need credentials.
+	History bool
 }
 
 // Options are what the process, not a source's config, decides.
@@ -81,6 +84,12 @@ func lookup(name string) (Type, bool) {
 	defer typesMu.RUnlock()
 	t, ok := types[name]
 	return t, ok
+}
+
+// HasHistory reports whether sources of the named type are Historians.
+func HasHistory(typeName string) bool {
+	t, ok := lookup(typeName)
+	return ok && t.History
 }
 
 // New builds the source cfg configures; its error names the source once.

@@ -188,3 +188,33 @@ type Store interface {
 	Get(key string) ([]byte, bool)
 	Put(key string, value []byte) error
 }
+
+// Historian is a Source that can read a repo's past: backfill walks its
+// default branch. Only local clones do; a remote host would cost a tree
+// listing per commit.
+type Historian interface {
+	Source
+	// History opens the repo for reading many commits; the caller closes it.
+	History(ctx context.Context, repo Repo) (History, error)
+}
+
+// History is one repo opened for reading its commits.
+type History interface {
+	// Log returns the first-parent chain from head, newest first, down to
+	// the first commit committed at or before since (included). complete
+	// is false when the chain ends at a commit whose parents the clone
+	// lacks (a shallow clone) before reaching since: what came before it
+	// is unknown, not absent.
+	Log(ctx context.Context, head string, since time.Time) (commits []Commit, complete bool, err error)
+	// Open returns the tree at commit; it stays valid until Close.
+	Open(ctx context.Context, commit string) (Tree, error)
+	Close() error
+}
+
+// Commit is one commit of a History.
+type Commit struct {
+	Hash string
+	// Time is the committer's time: when the change landed on the branch,
+	// not when it was first written.
+	Time time.Time
+}

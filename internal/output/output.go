@@ -2,8 +2,10 @@
 package output
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,9 +20,18 @@ import (
 // device or pipe was. The process's own stdout or stderr (/dev/stdout,
 // /dev/fd/2) is written through the descriptor it already has.
 func Write(path string, data []byte) error {
-	if path == "" {
-		_, err := os.Stdout.Write(data)
+	return Stream(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
+	})
+}
+
+// Stream is Write for output too large to hold: write is called once with
+// where the output goes (buffered), and an error it returns leaves a
+// regular file as it was.
+func Stream(path string, write func(io.Writer) error) error {
+	if path == "" {
+		return buffered(os.Stdout, write)
 	}
 	// Stat, not EvalSymlinks: the kernel resolves /proc's fd links, which
 	// name a pipe or socket ("pipe:[123]") no path lookup can follow.
@@ -31,7 +42,7 @@ func Write(path string, data []byte) error {
 		if err != nil {
 			return err
 		}
-		return replace(path, target, data, 0o644)
+		return replace(path, target, write, 0o644)
 	}
 	if err != nil {
 		return err
@@ -39,8 +50,7 @@ func Write(path string, data []byte) error {
 	if f := stdio(info); f != nil {
 		// Reopening it by name would truncate what `>>` appends to, and a
 		// rename would replace the file the shell opened.
-		_, err := f.Write(data)
-		return err
+		return buffered(f, write)
 	}
 	switch mode := info.Mode(); {
 	case mode.IsRegular():
@@ -55,11 +65,11 @@ func Write(path string, data []byte) error {
 			return fmt.Errorf("%s is not writable: %w", path, reason(err))
 		}
 		f.Close()
-		return replace(path, target, data, mode.Perm())
+		return replace(path, target, write, mode.Perm())
 	case mode.IsDir():
 		return fmt.Errorf("%s is a directory; name a file to write", path)
 	case mode&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeNamedPipe) != 0:
-		return writeInPlace(path, data)
+		return writeInPlace(path, write)
 	case mode&fs.ModeSocket != 0:
 		return fmt.Errorf("%s is a socket, not a file uptake can write", path)
 	default:
@@ -93,28 +103,37 @@ func danglingTarget(path string) (string, error) {
 	return dest, nil
 }
 
-func writeInPlace(path string, data []byte) error {
+// buffered calls write with a buffer over w and flushes it.
+func buffered(w io.Writer, write func(io.Writer) error) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeInPlace(path string, write func(io.Writer) error) error {
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if err := buffered(f, write); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
 }
 
-// replace writes data to a temp file beside target and renames it over
+// replace writes to a temp file beside target and renames it over
 // target; errors name path, as the user gave it, not the temp file.
-func replace(path, target string, data []byte, perm fs.FileMode) error {
+func replace(path, target string, write func(io.Writer) error, perm fs.FileMode) error {
 	dir := filepath.Dir(target)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("cannot write %s: creating a file in %s: %w", path, dir, reason(err))
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := buffered(tmp, write); err != nil {
 		tmp.Close()
 		return fmt.Errorf("writing %s: %w", path, err)
 	}

@@ -47,6 +47,7 @@ func init() {
 		},
 		Preflight: preflight,
 		New:       func(cfg config.Source, o source.Options) (source.Source, error) { return New(cfg, o.Logger), nil },
+		History:   true,
 	})
 }
 
@@ -316,35 +317,46 @@ func unborn(r *git.Repository, repo source.Repo) error {
 }
 
 // Open lists the files of the commit's tree without reading any blob.
-func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (_ source.Tree, err error) {
+func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
 	r, st, err := openForReading(repo)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			_ = st.Close()
-		}
-	}()
-	commit, err := r.CommitObject(plumbing.NewHash(head))
+	t, skipped, err := openTree(ctx, r, repo, head)
 	if err != nil {
-		return nil, fmt.Errorf("reading commit %s of %s: %w", head, repo.Name, err)
+		_ = st.Close()
+		return nil, err
 	}
-	root, err := commit.Tree()
-	if err != nil {
-		return nil, fmt.Errorf("reading tree of %s: %w", repo.Name, err)
-	}
-	t := &tree{repo: r, storage: st, blobs: map[string]plumbing.Hash{}}
-	skipped, err := t.walk(ctx, root)
-	if err != nil {
-		return nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
-	}
+	s.warnSkipped(repo, skipped)
+	t.storage = st
+	return t, nil
+}
+
+func (s *Source) warnSkipped(repo source.Repo, skipped []string) {
 	if len(skipped) > 0 {
 		s.log.Warn("files with invalid or repeated names are not scanned", zap.String("repo", repo.Name),
 			zap.Int("files", len(skipped)), zap.Strings("examples", skipped[:min(3, len(skipped))]))
 	}
+}
+
+// openTree lists the files of a commit of an open repo, and returns the
+// entries it left out (see walk).
+func openTree(ctx context.Context, r *git.Repository, repo source.Repo, head string) (*tree, []string, error) {
+	commit, err := r.CommitObject(plumbing.NewHash(head))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading commit %s of %s: %w", head, repo.Name, err)
+	}
+	root, err := commit.Tree()
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading tree of %s: %w", repo.Name, err)
+	}
+	t := &tree{repo: r, blobs: map[string]plumbing.Hash{}}
+	skipped, err := t.walk(ctx, root)
+	if err != nil {
+		return nil, nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
+	}
 	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
-	return t, nil
+	return t, skipped, nil
 }
 
 // walk lists the regular files below root with an explicit stack, so a
@@ -409,7 +421,8 @@ func validName(name string) bool {
 
 type tree struct {
 	repo *git.Repository
-	// storage holds the pack files open; Close releases them.
+	// storage holds the pack files open; Close releases them. It is nil
+	// for a History's trees, which share the History's.
 	storage *filesystem.Storage
 	entries []source.Entry
 	blobs   map[string]plumbing.Hash
@@ -418,7 +431,12 @@ type tree struct {
 func (t *tree) Entries() []source.Entry { return t.entries }
 
 // Close releases the repo's open pack files.
-func (t *tree) Close() error { return t.storage.Close() }
+func (t *tree) Close() error {
+	if t.storage == nil {
+		return nil
+	}
+	return t.storage.Close()
+}
 
 func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
