@@ -149,7 +149,8 @@ func (c *backfillCmd) backfill(ctx context.Context, log *zap.Logger) int {
 		log.Error("writing the result failed", zap.Error(err))
 		return 1
 	}
-	log.Info("backfill written", zap.Int("repos", sum.Repos), zap.Int("commits_read", sum.Commits), zap.Int("steps", hist.Steps()),
+	log.Info("backfill written", zap.Int("repos", sum.Repos), zap.Int("commits_read", sum.Commits),
+		zap.Int("detector_runs", sum.Runs), zap.Int("detector_runs_reused", sum.Reused), zap.Int("steps", hist.Steps()),
 		zap.Int("series", hist.Series()), zap.Time("from", args.steps[0]), zap.Time("until", args.steps[len(args.steps)-1]))
 	if sum.Shallow > 0 {
 		log.Warn("some clones lack the range's start (shallow); their earlier steps leave them out", zap.Int("repos", sum.Shallow))

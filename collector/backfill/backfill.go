@@ -44,6 +44,10 @@ type Summary struct {
 	Repos, Listed int
 	// Commits is how many distinct commits were evaluated.
 	Commits int
+	// Runs and Reused count the detectors (and content-probe files) run
+	// on a commit and those whose findings were reused, their files
+	// unchanged since the commit read before.
+	Runs, Reused int
 	// RepoErrors counts repos whose history could not be read: left out
 	// of every step, or, for a commit that could not be read, counted with
 	// the step before's data.
@@ -112,6 +116,7 @@ func Run(ctx context.Context, l *runner.Loaded, o Options, emit func(time.Time, 
 		}
 		repos = append(repos, rs...)
 	}
+	memo := evaluate.NewMemo()
 	for k, t := range o.Steps {
 		if err := ctx.Err(); err != nil {
 			return sum, err
@@ -122,9 +127,9 @@ func Run(ctx context.Context, l *runner.Loaded, o Options, emit func(time.Time, 
 				res.Repos = append(res.Repos, rs)
 			}
 		}
-		// Build's notes (expired waivers) are about now, and would repeat
-		// at every step.
-		if err := emit(t, evaluate.Build(l.Config, l.Catalog, res, t, zap.NewNop())); err != nil {
+		// BuildWith does not log Build's notes (expired waivers): they are
+		// about now, and would repeat at every step.
+		if err := emit(t, evaluate.BuildWith(l.Config, l.Catalog, res, t, memo)); err != nil {
 			return sum, err
 		}
 	}
@@ -188,6 +193,8 @@ func walkSource(ctx context.Context, l *runner.Loaded, src source.Historian, o O
 			h, st := w.walk(gctx, repo)
 			mu.Lock()
 			sum.Commits += st.commits
+			sum.Runs += st.runs
+			sum.Reused += st.reused
 			if st.failed {
 				sum.RepoErrors++
 			}
@@ -225,8 +232,8 @@ type walker struct {
 }
 
 type walkStats struct {
-	commits         int
-	failed, shallow bool
+	commits, runs, reused int
+	failed, shallow       bool
 }
 
 // walk reads the repo at the commit current at each step; nil when its
@@ -241,16 +248,16 @@ func (w *walker) walk(ctx context.Context, repo source.Repo) (*repoHistory, walk
 		}
 		return nil, st
 	}
-	head, err := w.src.Head(ctx, repo)
-	if err != nil {
-		// An empty repo has no past to show.
-		return fail("cannot resolve HEAD", err)
-	}
 	hist, err := w.src.History(ctx, repo)
 	if err != nil {
 		return fail("cannot open the repo's history", err)
 	}
 	defer hist.Close()
+	head, err := hist.Head(ctx)
+	if err != nil {
+		// An empty repo has no past to show.
+		return fail("cannot resolve HEAD", err)
+	}
 	lctx, cancel := context.WithTimeout(ctx, w.timeout)
 	commits, complete, err := hist.Log(lctx, head, w.steps[0])
 	cancel()
@@ -264,6 +271,8 @@ func (w *walker) walk(ctx context.Context, repo source.Repo) (*repoHistory, walk
 			zap.Time("oldest_commit", commits[len(commits)-1].Time))
 	}
 	h := &repoHistory{repo: repo, steps: make([]int, len(w.steps))}
+	// Commits are read oldest first, each reusing what the one before saw.
+	memo := inventory.NewMemo()
 	read := map[string]int{}
 	logged := map[string]bool{}
 	state := func(commit string) (int, error) {
@@ -272,7 +281,7 @@ func (w *walker) walk(ctx context.Context, repo source.Repo) (*repoHistory, walk
 		}
 		rctx, cancel := context.WithTimeout(ctx, w.timeout)
 		defer cancel()
-		r, err := w.read(rctx, hist, repo, commit, logged)
+		r, err := w.read(rctx, hist, repo, commit, memo, logged)
 		if err != nil {
 			return -1, err
 		}
@@ -302,6 +311,7 @@ func (w *walker) walk(ctx context.Context, repo source.Repo) (*repoHistory, walk
 		h.steps[k], prev = i, i
 	}
 	i, err := state(head)
+	st.runs, st.reused = memo.Runs, memo.Reused
 	if err != nil {
 		return fail("cannot read HEAD", err)
 	}
@@ -310,12 +320,13 @@ func (w *walker) walk(ctx context.Context, repo source.Repo) (*repoHistory, walk
 }
 
 // read is the repo's inventory at one commit.
-func (w *walker) read(ctx context.Context, hist source.History, repo source.Repo, commit string, logged map[string]bool) (evaluate.RepoScan, error) {
+func (w *walker) read(ctx context.Context, hist source.History, repo source.Repo, commit string, memo *inventory.Memo,
+	logged map[string]bool) (evaluate.RepoScan, error) {
 	tree, err := hist.Open(ctx, commit)
 	if err != nil {
 		return evaluate.RepoScan{}, err
 	}
-	inv, failures, err := w.plan.Read(ctx, tree)
+	inv, failures, err := w.plan.ReadWith(ctx, tree, memo)
 	if err != nil {
 		return evaluate.RepoScan{}, err
 	}

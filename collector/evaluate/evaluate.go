@@ -72,17 +72,60 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 	if log == nil {
 		log = zap.NewNop()
 	}
+	logExpiredWaivers(cat, now, log)
+	return BuildWith(cfg, cat, res, now, nil)
+}
+
+// Memo keeps each repo's last evaluation across the Builds of results
+// that share repo scans, as a backfill's steps do: a repo at the head
+// evaluated before, with the same waivers expired, is not evaluated
+// again. One memo serves one config and catalog, and results whose repo
+// scans are equal for equal heads.
+type Memo struct {
+	repos map[[2]string]memoEntry
+}
+
+type memoEntry struct {
+	head    string
+	expired int
+	ev      repoEval
+	rep     snapshot.RepoReport
+}
+
+// NewMemo returns an empty memo.
+func NewMemo() *Memo { return &Memo{repos: map[[2]string]memoEntry{}} }
+
+// BuildWith is Build reusing memo's evaluations (nil evaluates every
+// repo), without logging.
+func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, memo *Memo) *snapshot.Snapshot {
 	attr := teams.New(cfg.Teams)
 	snap := &snapshot.Snapshot{Time: res.Time, Restored: res.Restored, Sources: sourceReports(res), Currency: cfg.ROI.Currency}
+	expired := 0
+	if memo != nil {
+		// Waivers are all a repo's standing depends on besides its scan
+		// and the config: the count of those expired tells two times apart.
+		for _, o := range cat.Offerings {
+			expired += len(o.ExpiredWaivers(now))
+		}
+	}
 	var evals []repoEval
 	for _, r := range res.Repos {
-		ev, rep := evaluateRepo(cat, attr, r, now)
+		var ev repoEval
+		var rep snapshot.RepoReport
+		key := [2]string{r.Repo.Source, r.Repo.Name}
+		if e, ok := memo.get(key); ok && r.Counted() && e.head == r.Head && e.expired == expired {
+			ev, rep = e.ev, e.rep
+		} else {
+			ev, rep = evaluateRepo(cat, attr, r, now)
+			if memo != nil && r.Counted() {
+				memo.repos[key] = memoEntry{head: r.Head, expired: expired, ev: ev, rep: rep}
+			}
+		}
 		snap.Repos = append(snap.Repos, rep)
 		if r.Counted() {
 			evals = append(evals, ev)
 		}
 	}
-	logExpiredWaivers(cat, now, log)
 	sort.SliceStable(snap.Repos, func(i, j int) bool {
 		a, b := snap.Repos[i], snap.Repos[j]
 		if a.Source != b.Source {
@@ -111,6 +154,14 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		snap.Offerings = append(snap.Offerings, rep)
 	}
 	return snap
+}
+
+func (m *Memo) get(key [2]string) (memoEntry, bool) {
+	if m == nil {
+		return memoEntry{}, false
+	}
+	e, ok := m.repos[key]
+	return e, ok
 }
 
 // evaluateRepo reports one repo: its team, what it adopts with evidence, and

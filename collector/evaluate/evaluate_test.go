@@ -203,3 +203,44 @@ offerings:
 		t.Errorf("no offering has roi, but the snapshot says ROI")
 	}
 }
+
+// A memo's snapshots are Build's: a repo at a new head, and one whose
+// waiver expired between two times, are evaluated again.
+func TestBuildWithMemo(t *testing.T) {
+	cfg, cat := compile(t, `teams:
+  from: [map]
+  map: {pay: ["pay-*"]}
+offerings:
+  - name: kit
+    owner: o
+    lifecycle: ga
+    detect: [{kind: gomod, module: github.com/acme/kit}]
+    waivers:
+      - {repo: pay-old, reason: gone soon, expires: "2026-01-31"}
+`)
+	scan := func(name, head string, comps ...detect.Component) RepoScan {
+		return RepoScan{Repo: source.Repo{Source: "s", Name: name}, Head: head, Inventory: inventory.Inventory{Components: comps}}
+	}
+	jan, feb := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 15, 0, 0, 0, 0, time.UTC)
+	steps := []struct {
+		at    time.Time
+		repos []RepoScan
+	}{
+		{jan, []RepoScan{scan("pay-a", "h1"), scan("pay-old", "o1")}},
+		{jan.AddDate(0, 0, 7), []RepoScan{scan("pay-a", "h2", kit("v1.0.0")), scan("pay-old", "o1")}},
+		{feb, []RepoScan{scan("pay-a", "h2", kit("v1.0.0")), scan("pay-old", "o1")}},
+	}
+	memo := NewMemo()
+	for i, st := range steps {
+		res := &Result{Time: st.at, Repos: st.repos}
+		want := Build(cfg, cat, res, st.at, nil)
+		got := BuildWith(cfg, cat, res, st.at, memo)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("step %d: with the memo\n%+v\nwithout\n%+v", i, got.Summary, want.Summary)
+		}
+	}
+	// The last step's pay cell: the waiver expired, pay-old is eligible.
+	if c := BuildWith(cfg, cat, &Result{Repos: steps[2].repos}, feb, memo).Summary[0]; c.Total != 2 || c.Adopted != 1 {
+		t.Errorf("after the waiver expired: %+v", c)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,8 +27,10 @@ type treeFiles struct {
 	ctx   context.Context
 	tree  source.Tree
 	limit int64
+	// paths are sorted; blobs[i] is paths[i]'s blob id ("" when the
+	// source gives none).
 	paths []string
-	index map[string]bool
+	blobs []string
 
 	mu     sync.Mutex
 	globs  map[string][]string
@@ -46,17 +49,33 @@ type readResult struct {
 }
 
 func newTreeFiles(ctx context.Context, tree source.Tree, excluders []func(string) bool, limit int64) *treeFiles {
-	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, index: map[string]bool{}, globs: map[string][]string{},
+	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, globs: map[string][]string{},
 		memo: map[string]readResult{}, failed: map[string]FileFailure{}}
-	for _, e := range tree.Entries() {
-		if anyMatch(excluders, e.Path) {
-			continue
+	entries := tree.Entries()
+	kept := make([]source.Entry, 0, len(entries))
+	for _, e := range entries {
+		if !anyMatch(excluders, e.Path) {
+			kept = append(kept, e)
 		}
-		f.paths = append(f.paths, e.Path)
-		f.index[e.Path] = true
 	}
-	sort.Strings(f.paths)
+	byPath := func(i, j int) bool { return kept[i].Path < kept[j].Path }
+	if !sort.SliceIsSorted(kept, byPath) {
+		sort.SliceStable(kept, byPath)
+	}
+	f.paths, f.blobs = make([]string, len(kept)), make([]string, len(kept))
+	for i, e := range kept {
+		f.paths[i], f.blobs[i] = e.Path, e.Blob
+	}
 	return f
+}
+
+// blob is a path's blob id and whether the tree has the path.
+func (f *treeFiles) blob(path string) (string, bool) {
+	i, ok := slices.BinarySearch(f.paths, path)
+	if !ok {
+		return "", false
+	}
+	return f.blobs[i], true
 }
 
 func anyMatch(matchers []func(string) bool, path string) bool {
@@ -98,7 +117,10 @@ func compileGlob(pattern string) func(string) bool {
 	}
 }
 
-func (f *treeFiles) has(path string) bool { return f.index[path] }
+func (f *treeFiles) has(path string) bool {
+	_, ok := f.blob(path)
+	return ok
+}
 
 // Glob implements detect.Files. Results are memoised: several detectors
 // and probes ask for the same patterns.
@@ -122,7 +144,7 @@ func (f *treeFiles) Glob(pattern string) []string {
 
 // Read implements detect.Files.
 func (f *treeFiles) Read(path string) ([]byte, error) {
-	if !f.index[path] {
+	if !f.has(path) {
 		return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
 	}
 	f.mu.Lock()

@@ -159,6 +159,15 @@ type FileFailure struct {
 // in the tree" or "too large"); a file that was read and cannot be used
 // (binary, unparseable) is a FileFailure and the rest still count.
 func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFailure, error) {
+	return p.ReadWith(ctx, tree, nil)
+}
+
+// ReadWith is Read reusing memo's findings of the same repo at another
+// commit where a reader would see the same files (see Memo); a nil memo
+// reads everything. After a read that succeeds, memo holds this tree's.
+// The findings equal Read's, but for a repo whose reads hit the per-repo
+// bound: a reused detector's reads do not count against it.
+func (p *Plan) ReadWith(ctx context.Context, tree source.Tree, memo *Memo) (Inventory, []FileFailure, error) {
 	if n := len(tree.Entries()); n > source.MaxTreeEntries {
 		return Inventory{}, nil, fmt.Errorf("tree has %d files, more than the %d a scan reads", n, source.MaxTreeEntries)
 	}
@@ -166,19 +175,27 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	if pf, ok := tree.(source.Prefetcher); ok {
 		pf.Prefetch(ctx, p.planned(files), p.maxBytes)
 	}
-	inv := Inventory{Languages: Languages(files.paths)}
-	var comps []detect.Component
+	mr := memo.begin(files)
+	inv := Inventory{Languages: mr.languages(files.paths)}
+	comps := make([]detect.Component, 0, mr.components())
 	for _, d := range p.detectors {
-		found, errs := runDetector(d, detect.Scope(d, files))
-		comps = append(comps, found...)
-		for _, err := range errs {
+		f := mr.reader("detector "+d.Kind(), files, func(v filesView) found {
+			comps, errs := runDetector(d, detect.Scope(d, v))
+			return found{comps: comps, errs: errs}
+		})
+		comps = append(comps, f.comps...)
+		for _, err := range f.errs {
 			files.fail(d.Kind(), err)
 		}
 	}
 	for _, pr := range p.probes {
-		comps = append(comps, runProbe(pr, files)...)
+		comps = runProbe(comps, pr, files, mr)
 	}
-	inv.Owners = readOwners(files)
+	owners := mr.reader(CodeownersReader, files, readOwners)
+	for _, err := range owners.errs {
+		files.fail(CodeownersReader, err)
+	}
+	inv.Owners = owners.owners
 	for i := range comps {
 		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
 	}
@@ -203,6 +220,7 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	if files.broken != nil {
 		return Inventory{}, nil, files.broken
 	}
+	mr.commit(inv)
 	return inv, failures, nil
 }
 
@@ -240,38 +258,45 @@ func (p *Plan) planned(files *treeFiles) []string {
 	return out
 }
 
-func runProbe(pr detect.Probe, files *treeFiles) []detect.Component {
-	var out []detect.Component
+// runProbe appends the probe's findings to out.
+func runProbe(out []detect.Component, pr detect.Probe, files *treeFiles, mr *memoRead) []detect.Component {
 	for _, pattern := range pr.Patterns() {
 		for _, path := range files.Glob(pattern) {
-			var data []byte
-			if pr.NeedsContent() {
-				var err error
-				if data, err = files.Read(path); err != nil {
-					files.fail(pr.Kind(), err)
-					continue
-				}
+			if !pr.NeedsContent() {
+				out = append(out, pr.Scan(path, nil)...)
+				continue
 			}
-			out = append(out, pr.Scan(path, data)...)
+			blob, _ := files.blob(path)
+			r := mr.probe(pr.Key(), path, blob, func() probeResult {
+				data, err := files.Read(path)
+				if err != nil {
+					return probeResult{err: err}
+				}
+				return probeResult{comps: pr.Scan(path, data)}
+			})
+			if r.err != nil {
+				files.fail(pr.Kind(), r.err)
+				continue
+			}
+			out = append(out, r.comps...)
 		}
 	}
 	return out
 }
 
 // readOwners reads the first CODEOWNERS file GitHub or GitLab would use.
-func readOwners(files *treeFiles) []string {
+func readOwners(files filesView) found {
 	for _, path := range CodeownersPaths {
 		if !files.has(path) {
 			continue
 		}
 		data, err := files.Read(path)
 		if err != nil {
-			files.fail(CodeownersReader, err)
-			return nil
+			return found{errs: []error{err}}
 		}
-		return RootOwners(data)
+		return found{owners: RootOwners(data)}
 	}
-	return nil
+	return found{}
 }
 
 // runDetector isolates a detector: hostile input that makes a parser panic

@@ -200,6 +200,8 @@ type Historian interface {
 
 // History is one repo opened for reading its commits.
 type History interface {
+	// Head is the default branch's commit, as Source.Head resolves it.
+	Head(ctx context.Context) (string, error)
 	// Log returns the first-parent chain from head, newest first, down to
 	// the first commit committed at or before since (included). complete
 	// is false when the chain ends at a commit whose parents the clone

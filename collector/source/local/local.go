@@ -20,7 +20,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"go.uber.org/zap"
 
@@ -246,7 +245,8 @@ const largeObject = 1 << 20
 
 // openForReading opens a repo whose pack files stay open until the
 // storage is closed: a tree's reads then open and inflate each object once.
-func openForReading(repo source.Repo) (*git.Repository, *filesystem.Storage, error) {
+// objects caches what is read (trees and commits only for one tree).
+func openForReading(repo source.Repo, objects cache.Object) (*git.Repository, *filesystem.Storage, error) {
 	r, err := open(repo)
 	if err != nil {
 		return nil, nil, err
@@ -257,7 +257,7 @@ func openForReading(repo source.Repo) (*git.Repository, *filesystem.Storage, err
 	}
 	// The same filesystem, so the same symlink and escape checks, with
 	// object files opened at one system call each (see objectFS).
-	st := filesystem.NewStorageWithOptions(newObjectFS(plain.Filesystem()), treeCache{cache.NewObjectLRUDefault()},
+	st := filesystem.NewStorageWithOptions(newObjectFS(plain.Filesystem()), objects,
 		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: largeObject})
 	kept, err := git.Open(st, nil)
 	if err != nil {
@@ -274,6 +274,10 @@ func (s *Source) Head(_ context.Context, repo source.Repo) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return headOf(r, repo)
+}
+
+func headOf(r *git.Repository, repo source.Repo) (string, error) {
 	ref, err := r.Reference(plumbing.NewRemoteHEADReferenceName("origin"), true)
 	if err != nil {
 		ref, err = r.Head()
@@ -318,11 +322,11 @@ func unborn(r *git.Repository, repo source.Repo) error {
 
 // Open lists the files of the commit's tree without reading any blob.
 func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (source.Tree, error) {
-	r, st, err := openForReading(repo)
+	r, st, err := openForReading(repo, treeCache{cache.NewObjectLRUDefault()})
 	if err != nil {
 		return nil, err
 	}
-	t, skipped, err := openTree(ctx, r, repo, head)
+	t, skipped, err := openTree(ctx, r, repo, head, nil)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -340,22 +344,34 @@ func (s *Source) warnSkipped(repo source.Repo, skipped []string) {
 }
 
 // openTree lists the files of a commit of an open repo, and returns the
-// entries it left out (see walk).
-func openTree(ctx context.Context, r *git.Repository, repo source.Repo, head string) (*tree, []string, error) {
-	commit, err := r.CommitObject(plumbing.NewHash(head))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading commit %s of %s: %w", head, repo.Name, err)
+// entries it left out (see walk); seen, when set, keeps directory listings
+// across the commits of a History.
+func openTree(ctx context.Context, r *git.Repository, repo source.Repo, head string, seen *listings) (*tree, []string, error) {
+	root, ok := seen.root(head)
+	if !ok {
+		commit, err := r.CommitObject(plumbing.NewHash(head))
+		if err != nil {
+			return nil, nil, fmt.Errorf("reading commit %s of %s: %w", head, repo.Name, err)
+		}
+		root = commit.TreeHash
 	}
-	root, err := commit.Tree()
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading tree of %s: %w", repo.Name, err)
-	}
-	t := &tree{repo: r, blobs: map[string]plumbing.Hash{}}
-	skipped, err := t.walk(ctx, root)
+	t := &tree{repo: r, entries: make([]source.Entry, 0, seen.size())}
+	skipped, err := t.walk(ctx, root, seen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
 	}
-	sort.Slice(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
+	// Stable, so of a path listed twice the first one walked is kept.
+	sort.SliceStable(t.entries, func(i, j int) bool { return t.entries[i].Path < t.entries[j].Path })
+	kept := t.entries[:0]
+	for i, e := range t.entries {
+		if i > 0 && e.Path == t.entries[i-1].Path {
+			skipped = append(skipped, strconv.Quote(e.Path))
+			continue
+		}
+		kept = append(kept, e)
+	}
+	t.entries = kept
+	seen.sized(len(kept))
 	return t, skipped, nil
 }
 
@@ -363,48 +379,117 @@ func openTree(ctx context.Context, r *git.Repository, repo source.Repo, head str
 // hostile tree nested 100,000 levels deep costs memory, not the goroutine
 // stack. Entries with a name no checkout should create (see validName), and
 // a path listed twice, are left out and returned, quoted: one bad name
-// costs that file, not the repo.
-func (t *tree) walk(ctx context.Context, root *object.Tree) (skipped []string, err error) {
-	type dir struct {
-		tree   *object.Tree
-		prefix string
-	}
-	stack := []dir{{root, ""}}
+// costs that file, not the repo. Directory listings come from seen when
+// it holds them (a History's commits share most directories).
+func (t *tree) walk(ctx context.Context, root plumbing.Hash, seen *listings) (skipped []string, err error) {
+	stack := []dirRef{{"", root}}
 	for len(stack) > 0 {
 		d := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		for _, e := range d.tree.Entries {
-			p := d.prefix + e.Name
-			if !validName(e.Name) {
-				skipped = append(skipped, strconv.Quote(p))
-				continue
-			}
-			switch e.Mode {
-			case filemode.Dir:
-				sub, err := t.repo.TreeObject(e.Hash)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %w", p, err)
-				}
-				stack = append(stack, dir{sub, p + "/"})
-			// Symlinks and submodules are not followed: a link could point
-			// outside the repo, a submodule is another repo.
-			case filemode.Regular, filemode.Executable, filemode.Deprecated:
-				if _, dup := t.blobs[p]; dup {
-					skipped = append(skipped, strconv.Quote(p))
-					continue
-				}
-				if len(t.entries) >= source.MaxTreeEntries {
-					return nil, fmt.Errorf("more than %d files", source.MaxTreeEntries)
-				}
-				t.entries = append(t.entries, source.Entry{Path: p, Size: -1, Blob: e.Hash.String()})
-				t.blobs[p] = e.Hash
-			}
+		l, err := t.list(d, seen)
+		if err != nil {
+			return nil, err
 		}
+		skipped = append(skipped, l.skipped...)
+		if len(t.entries)+len(l.files) > source.MaxTreeEntries {
+			return nil, fmt.Errorf("more than %d files", source.MaxTreeEntries)
+		}
+		t.entries = append(t.entries, l.files...)
+		stack = append(stack, l.dirs...)
 	}
 	return skipped, nil
+}
+
+// dirRef is a directory of a tree: its path with a trailing slash ("" at
+// the root) and its tree id.
+type dirRef struct {
+	prefix string
+	hash   plumbing.Hash
+}
+
+// dirListing is one directory's regular files, its subdirectories, and
+// the names left out.
+type dirListing struct {
+	files   []source.Entry
+	dirs    []dirRef
+	skipped []string
+}
+
+// listings keeps the directory listings of the last two commits a History
+// opened: a commit shares most directories with the one read before.
+type listings struct {
+	prev, cur map[dirRef]*dirListing
+	files     int
+	// roots are the root trees of the commits the History's Log read.
+	roots map[string]plumbing.Hash
+}
+
+func (l *listings) root(commit string) (plumbing.Hash, bool) {
+	if l == nil {
+		return plumbing.ZeroHash, false
+	}
+	h, ok := l.roots[commit]
+	return h, ok
+}
+
+// next starts a commit's listings.
+func (l *listings) next() { l.prev, l.cur = l.cur, map[dirRef]*dirListing{} }
+
+// size is how many files the last commit had, to size the next one's list.
+func (l *listings) size() int {
+	if l == nil {
+		return 0
+	}
+	return l.files
+}
+
+func (l *listings) sized(n int) {
+	if l != nil {
+		l.files = n
+	}
+}
+
+// list reads one directory, or takes it from seen.
+func (t *tree) list(d dirRef, seen *listings) (*dirListing, error) {
+	if seen != nil {
+		if l := seen.cur[d]; l != nil {
+			return l, nil
+		}
+		if l := seen.prev[d]; l != nil {
+			seen.cur[d] = l
+			return l, nil
+		}
+	}
+	obj, err := t.repo.TreeObject(d.hash)
+	if err != nil {
+		if d.prefix == "" {
+			return nil, fmt.Errorf("reading the root tree: %w", err)
+		}
+		return nil, fmt.Errorf("%s: %w", strings.TrimSuffix(d.prefix, "/"), err)
+	}
+	l := &dirListing{}
+	for _, e := range obj.Entries {
+		p := d.prefix + e.Name
+		if !validName(e.Name) {
+			l.skipped = append(l.skipped, strconv.Quote(p))
+			continue
+		}
+		switch e.Mode {
+		case filemode.Dir:
+			l.dirs = append(l.dirs, dirRef{p + "/", e.Hash})
+		// Symlinks and submodules are not followed: a link could point
+		// outside the repo, a submodule is another repo.
+		case filemode.Regular, filemode.Executable, filemode.Deprecated:
+			l.files = append(l.files, source.Entry{Path: p, Size: -1, Blob: e.Hash.String()})
+		}
+	}
+	if seen != nil {
+		seen.cur[d] = l
+	}
+	return l, nil
 }
 
 // validName is a tree entry name a checkout would create and every output
@@ -425,7 +510,6 @@ type tree struct {
 	// for a History's trees, which share the History's.
 	storage *filesystem.Storage
 	entries []source.Entry
-	blobs   map[string]plumbing.Hash
 }
 
 func (t *tree) Entries() []source.Entry { return t.entries }
@@ -442,10 +526,11 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	h, ok := t.blobs[path]
+	i, ok := sort.Find(len(t.entries), func(i int) int { return strings.Compare(path, t.entries[i].Path) })
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", path, os.ErrNotExist)
 	}
+	h := plumbing.NewHash(t.entries[i].Blob)
 	// One lookup: the size comes from the object header, and an object over
 	// largeObject is streamed, never held, so a hostile 2 GB blob is refused
 	// without being inflated.

@@ -4,6 +4,8 @@ package sourcetest
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -30,10 +32,17 @@ func NewTree(files map[string]string) *Tree { return &Tree{Files: files} }
 func (t *Tree) Entries() []source.Entry {
 	out := make([]source.Entry, 0, len(t.Files))
 	for p, c := range t.Files {
-		out = append(out, source.Entry{Path: p, Size: int64(len(c))})
+		out = append(out, source.Entry{Path: p, Size: int64(len(c)), Blob: BlobID(c)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// BlobID is the git blob id of content, as a real source lists it.
+func BlobID(content string) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00%s", len(content), content)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Read returns a file's content, size-capped as a real source does.
