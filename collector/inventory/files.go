@@ -52,21 +52,27 @@ func newTreeFiles(ctx context.Context, tree source.Tree, excluders []func(string
 	f := &treeFiles{ctx: ctx, tree: tree, limit: limit, globs: map[string][]string{},
 		memo: map[string]readResult{}, failed: map[string]FileFailure{}}
 	entries := tree.Entries()
-	kept := make([]source.Entry, 0, len(entries))
+	f.paths, f.blobs = make([]string, 0, len(entries)), make([]string, 0, len(entries))
 	for _, e := range entries {
 		if !anyMatch(excluders, e.Path) {
-			kept = append(kept, e)
+			f.paths = append(f.paths, e.Path)
+			f.blobs = append(f.blobs, e.Blob)
 		}
 	}
-	byPath := func(i, j int) bool { return kept[i].Path < kept[j].Path }
-	if !sort.SliceIsSorted(kept, byPath) {
-		sort.SliceStable(kept, byPath)
-	}
-	f.paths, f.blobs = make([]string, len(kept)), make([]string, len(kept))
-	for i, e := range kept {
-		f.paths[i], f.blobs[i] = e.Path, e.Blob
+	if !slices.IsSorted(f.paths) {
+		sort.Stable(byPath{f.paths, f.blobs})
 	}
 	return f
+}
+
+// byPath sorts paths and their blob ids together.
+type byPath struct{ paths, blobs []string }
+
+func (b byPath) Len() int           { return len(b.paths) }
+func (b byPath) Less(i, j int) bool { return b.paths[i] < b.paths[j] }
+func (b byPath) Swap(i, j int) {
+	b.paths[i], b.paths[j] = b.paths[j], b.paths[i]
+	b.blobs[i], b.blobs[j] = b.blobs[j], b.blobs[i]
 }
 
 // blob is a path's blob id and whether the tree has the path.

@@ -23,6 +23,8 @@ type Tree struct {
 
 	mu    sync.Mutex
 	reads []string
+	// ids are blob ids by content, computed once each.
+	ids map[string]string
 }
 
 // NewTree returns a tree of files (path → content).
@@ -31,9 +33,19 @@ func NewTree(files map[string]string) *Tree { return &Tree{Files: files} }
 // Entries lists the files, sorted.
 func (t *Tree) Entries() []source.Entry {
 	out := make([]source.Entry, 0, len(t.Files))
-	for p, c := range t.Files {
-		out = append(out, source.Entry{Path: p, Size: int64(len(c)), Blob: BlobID(c)})
+	t.mu.Lock()
+	if t.ids == nil {
+		t.ids = map[string]string{}
 	}
+	for p, c := range t.Files {
+		id, ok := t.ids[c]
+		if !ok {
+			id = BlobID(c)
+			t.ids[c] = id
+		}
+		out = append(out, source.Entry{Path: p, Size: int64(len(c)), Blob: id})
+	}
+	t.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
