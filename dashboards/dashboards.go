@@ -147,6 +147,25 @@ func series(expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().Datasource(datasource).Expr(expr).LegendFormat(legend).Range()
 }
 
+// history is a range query over adoption series that may be backfilled:
+// `uptake backfill` writes one sample per step (a day, a week), far sparser
+// than the 5m lookback of a plain selector, which would show a point only
+// where a step of the graph falls within 5m after one. last_over_time over
+// the graph's own step catches each sample once, backfilled or scraped, at
+// the cost of a plain range query. agg ("sum by (team) ") is applied to it.
+func history(agg, selector, legend string) *prometheus.DataqueryBuilder {
+	expr := "last_over_time(" + selector + "[$__interval])"
+	if agg != "" {
+		expr = agg + "(" + expr + ")"
+	}
+	return series(expr, legend)
+}
+
+// historyGap is the longest gap a history panel draws a line across: a
+// week's backfill step and then some, so that weekly points are one line
+// while a longer outage still shows.
+const historyGap = 8 * 24 * 60 * 60 * 1000 // ms
+
 // instant is a query for the current value, as a table.
 func instant(expr string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().Datasource(datasource).Expr(expr).Instant().Format(prometheus.PromQueryFormatTable)
@@ -185,6 +204,12 @@ func newTable(title string) *table.PanelBuilder {
 
 func newTimeseries(title string) *timeseries.PanelBuilder {
 	return timeseries.NewPanelBuilder().Title(title).Datasource(datasource)
+}
+
+// newHistory is a time series of history queries: lines span the gaps
+// between backfilled points.
+func newHistory(title string) *timeseries.PanelBuilder {
+	return newTimeseries(title).SpanNulls(common.BoolOrFloat64{Float64: cog.ToPtr(float64(historyGap))})
 }
 
 func newBarChart(title string) *barchart.PanelBuilder {

@@ -296,6 +296,7 @@ func TestPanelQueriesParse(t *testing.T) {
 	for _, k := range keys {
 		for _, e := range queries[k] {
 			e = strings.ReplaceAll(e, "$__rate_interval", "5m")
+			e = strings.ReplaceAll(e, "$__interval", "1h")
 			e = varRE.ReplaceAllString(e, "value")
 			// promtool's error names the expression, and so the panel.
 			rules = append(rules, rule{Record: fmt.Sprintf("panel_query_%d", len(rules)), Expr: e})

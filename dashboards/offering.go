@@ -58,7 +58,7 @@ func offering() *dashboard.DashboardBuilder {
 		WithRow(row("Teams")).
 		WithPanel(newHeatmap("Adoption by team").
 			Description("Each row a team, each cell its adoption ratio at that time.").
-			Targets(targets(series(`offering_team:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel, "{{team}}"))).
+			Targets(targets(history("", `offering_team:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel, "{{team}}"))).
 			Color(heatmap.NewHeatmapColorOptionsBuilder().
 				Mode(heatmap.HeatmapColorModeScheme).
 				Scheme("RdYlGn").
@@ -91,19 +91,19 @@ func offering() *dashboard.DashboardBuilder {
 			)).
 			Transformations(merged(col("A", "Outdated"), col("B", "A major behind"), col("C", "Unknown version"))).
 			Span(8).Height(9)).
-		WithPanel(newTimeseries("Repos by version").
+		WithPanel(newHistory("Repos by version").
 			Description("All teams: the newest versions, then \"other\" and \"unknown\".").
-			Targets(targets(series(`sum by (version) (uptake_offering_version_repos`+osel+`)`, "{{version}}"))).
+			Targets(targets(history("sum by (version) ", `uptake_offering_version_repos`+osel, "{{version}}"))).
 			Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
 			FillOpacity(30).
 			Min(0).
 			Span(8).Height(9)).
 		WithRow(row("Value")).
-		WithPanel(newTimeseries("Value vs cost per month").
+		WithPanel(newHistory("Value vs cost per month").
 			Description("Value per team, stacked, against the offering's cost (dashed).").
 			Targets(targets(
-				series(`sum by (team) (uptake_offering_value_per_month`+sel+`)`, "{{team}}"),
-				series(`max(uptake_offering_cost_per_month`+osel+`)`, "cost"),
+				history("sum by (team) ", `uptake_offering_value_per_month`+sel, "{{team}}"),
+				history("max ", `uptake_offering_cost_per_month`+osel, "cost"),
 			)).
 			Stacking(common.NewStackingConfigBuilder().Mode(common.StackingModeNormal)).
 			FillOpacity(30).

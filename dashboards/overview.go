@@ -73,17 +73,17 @@ func overview() *dashboard.DashboardBuilder {
 			OverrideByName("Target", unit("percentunit")).
 			OverrideByName("Deadline", unit("dateTimeAsIsoNoDateIfToday")).
 			Span(14).Height(10)).
-		WithPanel(newTimeseries("Adoption trend").
+		WithPanel(newHistory("Adoption trend").
 			Description("Adoption ratio per offering; dashed: its target.").
 			Targets(targets(
-				series(`offering:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel, "{{offering}}"),
-				series(`max by (offering) (uptake_offering_target_ratio`+sel+`)`, "{{offering}} target"),
+				history("", `offering:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel, "{{offering}}"),
+				history("max by (offering) ", `uptake_offering_target_ratio`+sel, "{{offering}} target"),
 			)).
 			Unit("percentunit").Min(0).Max(1).
 			OverrideByRegexp("/ target$/", dashed()).
 			Span(12).Height(9)).
-		WithPanel(newTimeseries("Adopted repos").
-			Targets(targets(series(`offering:uptake_offering_adopted_repos:sum`+sel, "{{offering}}"))).
+		WithPanel(newHistory("Adopted repos").
+			Targets(targets(history("", `offering:uptake_offering_adopted_repos:sum`+sel, "{{offering}}"))).
 			Min(0).
 			Span(12).Height(9)).
 		WithRow(row("Stalled offerings and ROI")).

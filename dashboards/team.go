@@ -69,8 +69,8 @@ func team() *dashboard.DashboardBuilder {
 			DisplayMode(common.BarGaugeDisplayModeGradient).
 			Orientation(common.VizOrientationHorizontal).
 			Span(12).Height(10)).
-		WithPanel(newTimeseries("Adoption trend").
-			Targets(targets(series(ratio, "{{offering}}"))).
+		WithPanel(newHistory("Adoption trend").
+			Targets(targets(history("", ratio, "{{offering}}"))).
 			Unit("percentunit").Min(0).Max(1).
 			Span(12).Height(10))
 }

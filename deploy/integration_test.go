@@ -402,7 +402,7 @@ func panelQueries(t *testing.T) []namedQuery {
 		if err != nil {
 			t.Fatalf("%s: %v", f.Name, err)
 		}
-		values := map[string]string{"__rate_interval": "1m"}
+		values := map[string]string{"__rate_interval": "1m", "__interval": "1m"}
 		for _, v := range d.Templating.List {
 			if v.Multi != nil && *v.Multi {
 				values[v.Name] = ".*"
