@@ -24,7 +24,8 @@ func main() {
 	}
 
 	start := time.Now()
-	res, err := demo.Generate(*out, *force)
+	// The history is the year before now, so a backfill shows the last year.
+	res, err := demo.GenerateAt(*out, *force, start)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "uptake-demo: %v\n", err)
 		os.Exit(1)

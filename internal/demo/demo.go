@@ -2,9 +2,10 @@
 // the uptake configuration that measures it, for `make demo` and for tests
 // that need a whole org to scan.
 //
-// The output is deterministic: every commit has a fixed author and date, so
-// the same code always yields the same commit ids and the same bytes on disk,
-// and a golden /metrics file can be built on a scan of it.
+// The output is deterministic: every commit has a fixed author and a date
+// counted from a reference time, so the same code and time always yield the
+// same commit ids and the same bytes on disk, and a golden /metrics file can
+// be built on a scan of it.
 package demo
 
 import (
@@ -58,9 +59,14 @@ type Result struct {
 // ErrExists is returned when the output is already there and force is off.
 var ErrExists = errors.New("demo output already exists")
 
-// Generate writes repos/ and uptake.yml under dir. Existing output is an
-// error unless force is set, in which case it is replaced.
-func Generate(dir string, force bool) (*Result, error) {
+// Generate writes repos/ and uptake.yml under dir, their history the year
+// before Reference. Existing output is an error unless force is set, in
+// which case it is replaced.
+func Generate(dir string, force bool) (*Result, error) { return GenerateAt(dir, force, Reference) }
+
+// GenerateAt is Generate with the history the year before now: the same
+// trees at HEAD, other commit ids.
+func GenerateAt(dir string, force bool, now time.Time) (*Result, error) {
 	reposDir := filepath.Join(dir, ReposDir)
 	configPath := filepath.Join(dir, ConfigFile)
 	for _, p := range []string{reposDir, configPath} {
@@ -79,6 +85,8 @@ func Generate(dir string, force bool) (*Result, error) {
 		return nil, err
 	}
 
+	// The year's first day, so that the last commit is a day or more old.
+	start := now.UTC().Truncate(24*time.Hour).AddDate(0, 0, -yearDays-1)
 	repos := org()
 	res := &Result{Config: configPath, Repos: make([]Repo, len(repos)), Broken: []string{filepath.Join(reposDir, brokenRepo)}}
 	// Writing is file-system bound: a few writers overlap its latency.
@@ -86,7 +94,7 @@ func Generate(dir string, force bool) (*Result, error) {
 	g.SetLimit(4)
 	for i, r := range repos {
 		g.Go(func() error {
-			head, err := writeRepo(reposDir, r)
+			head, err := writeRepo(reposDir, r, start)
 			if err != nil {
 				return fmt.Errorf("repo %s: %w", r.name, err)
 			}
@@ -139,9 +147,12 @@ type repo struct {
 	author person
 	// files is the tree at HEAD, README.md aside; none makes an empty repository.
 	files []file
-	// bump, when set, is a third commit: files is its tree, and the second
-	// commit had bump.before in place of the same paths.
+	// bump, when set, is an upgrade: files is its tree, and the commits
+	// before it had bump.before in place of the same paths.
 	bump *bump
+	// drop, when set, is a later commit dropping an offering: the commits
+	// before it had drop.before in place of the same paths.
+	drop *bump
 	// dirty are a working clone's uncommitted changes: edits, untracked
 	// files, and deletions (nil data).
 	dirty []file
@@ -168,10 +179,14 @@ func (r *repo) head() []file {
 type commit struct {
 	message string
 	files   []file
+	// day is the commit's day in the scripted year (see schedule).
+	day int
 }
 
 // history is the commits from the first to HEAD: the README, initial
-// ignore rules and owners, then the project, then the bump if any.
+// ignore rules and owners; then the project, which adopts the offerings it
+// uses (at the versions before its upgrade, and with the offering it drops
+// later); then the upgrade and the drop, where the repo has them.
 func (r *repo) history() []commit {
 	head := r.head()
 	var initial []file
@@ -180,40 +195,73 @@ func (r *repo) history() []commit {
 			initial = append(initial, f)
 		}
 	}
-	out := []commit{{"Initial commit", initial}}
-	if r.bump == nil {
-		return append(out, commit{"Add build, CI and deployment configuration", head})
-	}
-	before := map[string]file{}
-	for _, f := range r.bump.before {
-		before[f.path] = f
-	}
-	second := make([]file, len(head))
-	for i, f := range head {
-		if b, ok := before[f.path]; ok {
-			f = b
+	days := r.schedule()
+	out := []commit{{"Initial commit", initial, days[0]}}
+	var changes []*bump
+	for _, c := range []*bump{r.bump, r.drop} {
+		if c != nil {
+			changes = append(changes, c)
 		}
-		second[i] = f
 	}
-	return append(out,
-		commit{"Add build, CI and deployment configuration", second},
-		commit{r.bump.message, head})
+	// tree is HEAD's with the before-files of changes[from:] in place.
+	tree := func(from int) []file {
+		before := map[string]file{}
+		for _, c := range changes[from:] {
+			for _, f := range c.before {
+				if _, set := before[f.path]; !set {
+					before[f.path] = f
+				}
+			}
+		}
+		out := make([]file, len(head))
+		for i, f := range head {
+			if b, ok := before[f.path]; ok {
+				f = b
+			}
+			out[i] = f
+		}
+		return out
+	}
+	out = append(out, commit{"Add build, CI and deployment configuration", tree(0), days[1]})
+	for i, c := range changes {
+		out = append(out, commit{c.message, tree(i + 1), days[2+i]})
+	}
+	return out
 }
 
-// epoch is the date of the org's first commit.
-var epoch = time.Date(2025, time.March, 3, 9, 30, 0, 0, time.FixedZone("", 3600))
+// yearDays is the scripted year's length: every commit falls within the
+// year before the generation's reference time.
+const yearDays = 364
 
-// signature dates commit i of the repo: in working hours, two days apart.
-// The start comes from the repo's name, not its place in the org, so adding
-// a repo changes no other's ids.
-func (r *repo) signature(i int) object.Signature {
+// schedule is the day in the year of each commit of the repo: created in
+// the first four weeks, its project (and so its adoptions) within the next
+// 200 days, then its upgrade and its drop a few weeks apart. It comes from
+// the repo's name, not its place in the org, so adding a repo moves no
+// other's commits.
+func (r *repo) schedule() []int {
+	n := r.hash()
+	created := int(n % 28)
+	second := created + 14 + int(n/7%200)
+	third := second + 14 + int(n/11%40)
+	return []int{created, second, third, third + 14 + int(n/13%40)}
+}
+
+func (r *repo) hash() uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(r.name))
-	n := h.Sum32()
-	start := epoch.AddDate(0, 0, int(n%150)).Add(time.Duration(n/150%480) * time.Minute)
-	return object.Signature{
-		Name:  r.author.name,
-		Email: r.author.email,
-		When:  start.AddDate(0, 0, 2*i).Add(time.Duration(i) * 47 * time.Minute),
-	}
+	return h.Sum32()
+}
+
+// Reference is the time Generate dates the scripted year back from, fixed so
+// that tests get the same commit ids on every run; `uptake-demo` uses now,
+// so that a backfill of the demo shows the last year.
+var Reference = time.Date(2026, time.March, 2, 0, 0, 0, 0, time.UTC)
+
+// signature dates commit i of the repo, the year starting at start: on its
+// day, in working hours (the minute from the repo's name), an hour later
+// for each commit before it on the same day.
+func (r *repo) signature(start time.Time, c commit, i int) object.Signature {
+	n := r.hash()
+	at := start.AddDate(0, 0, c.day).Add(9*time.Hour + 30*time.Minute + time.Duration(n/150%480)*time.Minute + time.Duration(i)*time.Hour)
+	return object.Signature{Name: r.author.name, Email: r.author.email, When: at.In(time.FixedZone("", 3600))}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 	git "github.com/go-git/go-git/v5"
@@ -214,8 +215,8 @@ func checkRepo(t *testing.T, r Repo, spec *repo) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != len(history) || n < 2 || n > 3 {
-		t.Errorf("%d commits, want %d (2 or 3)", n, len(history))
+	if n != len(history) || n < 2 || n > 4 {
+		t.Errorf("%d commits, want %d (2 to 4)", n, len(history))
 	}
 	if want := history[len(history)-1].message + "\n"; commit.Message != want {
 		t.Errorf("HEAD message %q, want %q", commit.Message, want)
@@ -467,5 +468,69 @@ func TestHostileFiles(t *testing.T) {
 	}
 	if f := get("shared-scripts", "bin/release.sh"); f.mode != filemode.Executable {
 		t.Errorf("bin/release.sh has mode %s, want executable", f.mode)
+	}
+}
+
+// The history is a scripted year before the time it is generated at: the
+// same trees at HEAD whatever the time, every commit within the year, and
+// the scripted drops (payments-web leaves the base image).
+func TestScriptedYear(t *testing.T) {
+	now := time.Date(2027, time.January, 10, 15, 0, 0, 0, time.UTC)
+	ref, err := Generate(t.TempDir(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := GenerateAt(t.TempDir(), false, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res.Repos {
+		if r.Head == "" {
+			continue
+		}
+		if r.Head == ref.Repos[i].Head {
+			t.Errorf("%s: the same commit id a year apart", r.Name)
+		}
+		tree := func(path, head string) (*object.Commit, plumbing.Hash) {
+			repo, err := git.PlainOpen(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := repo.CommitObject(plumbing.NewHash(head))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c, c.TreeHash
+		}
+		c, got := tree(r.Path, r.Head)
+		if _, want := tree(ref.Repos[i].Path, ref.Repos[i].Head); got != want {
+			t.Errorf("%s: HEAD tree %s, %s at the reference time", r.Name, got, want)
+		}
+		err := object.NewCommitPreorderIter(c, nil, nil).ForEach(func(c *object.Commit) error {
+			if when := c.Committer.When; !when.After(now.AddDate(0, 0, -366)) || when.After(now.AddDate(0, 0, -1)) {
+				t.Errorf("%s: commit %q at %s, outside the year before %s", r.Name, strings.TrimSpace(c.Message), when, now)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, spec := range org() {
+		if spec.name != "payments-web" {
+			continue
+		}
+		h := spec.history()
+		base := func(c commit) bool {
+			for _, f := range c.files {
+				if f.path == "Dockerfile" && strings.Contains(string(f.data), registry+"/platform/base:") {
+					return true
+				}
+			}
+			return false
+		}
+		if len(h) != 3 || !base(h[1]) || base(h[2]) || h[2].day <= h[1].day {
+			t.Errorf("payments-web: want the base image adopted, then dropped later; history %d commits", len(h))
+		}
 	}
 }

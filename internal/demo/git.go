@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	git "github.com/go-git/go-git/v5"
 	gitconfig "github.com/go-git/go-git/v5/config"
@@ -26,7 +27,7 @@ import (
 // written as one packfile, as a clone leaves them; no worktree API, no index
 // stat data, no clock is involved, so the same spec always yields the same
 // object ids and the same bytes on disk.
-func writeRepo(root string, r *repo) (string, error) {
+func writeRepo(root string, r *repo, start time.Time) (string, error) {
 	dir := filepath.Join(root, r.dirName())
 	repo, err := git.PlainInitWithOptions(dir, &git.PlainInitOptions{
 		Bare:        r.mirror,
@@ -49,7 +50,7 @@ func writeRepo(root string, r *repo) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("commit %d: %w", i+1, err)
 		}
-		sig := r.signature(i)
+		sig := r.signature(start, c, i)
 		commit := &object.Commit{Author: sig, Committer: sig, Message: c.message + "\n", TreeHash: tree}
 		if !parent.IsZero() {
 			commit.ParentHashes = []plumbing.Hash{parent}

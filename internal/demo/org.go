@@ -123,6 +123,8 @@ func org() []*repo {
 					text("node_modules/@acme/web-sdk/package.json", marshal(packageJSON{Name: "@acme/web-sdk", Version: "3.5.0-rc.1"}))),
 				npmProject("payments-web", "2.3.0", webSDK("3.4.0"), nodeDev),
 			),
+			// It shipped on the platform base image until the Node one existed.
+			drop: &bump{"Move to the Node base image", files(nodeDockerfile(baseImage("2.3.0")))},
 		},
 		{
 			name: "payments-infra", author: payments,
@@ -334,6 +336,7 @@ dependencies {
 				return fs
 			}(),
 			dirty: files(text("package-lock.json", "")),
+			drop:  &bump{"Move to the Node base image", files(nodeDockerfile(baseImage("3.0.0")))},
 		},
 		{
 			// service-kit replaced by a local checkout: the version is unknown.
