@@ -42,7 +42,7 @@ func offering() *dashboard.DashboardBuilder {
 			)).
 			TextMode(common.BigValueTextModeValueAndName).
 			GraphMode(common.BigValueGraphModeNone).
-			Span(6).Height(4)).
+			Span(5).Height(4)).
 		WithPanel(newStat("Target").
 			Description("Target adoption ratio and its deadline; none when the catalog sets no target.").
 			Targets(targets(
@@ -54,7 +54,15 @@ func offering() *dashboard.DashboardBuilder {
 			TextMode(common.BigValueTextModeValueAndName).
 			GraphMode(common.BigValueGraphModeNone).
 			NoValue("none").
-			Span(6).Height(4)).
+			Span(4).Height(4)).
+		WithPanel(newStat("At the deadline").
+			Description("All teams' adoption at the target's deadline if the last 30 days' pace holds: adopted and eligible repos each continued, then divided. None without a target, or before 30 days of history (backfilled history counts).").
+			Targets(targets(now(`max(offering:uptake_offering_adopted_repos_per_eligible_repos:ratio_at_deadline`+osel+`)`, "projected"))).
+			Unit("percentunit").
+			Thresholds(ratioThresholds()).
+			ColorMode(common.BigValueColorModeBackground).
+			NoValue("none").
+			Span(3).Height(4)).
 		WithRow(row("Teams")).
 		WithPanel(newHeatmap("Adoption by team").
 			Description("Each row a team, each cell its adoption ratio at that time.").

@@ -55,22 +55,24 @@ func overview() *dashboard.DashboardBuilder {
 			Orientation(common.VizOrientationHorizontal).
 			Span(10).Height(10)).
 		WithPanel(newTable("Adopted vs eligible").
-			Description("Per offering across all teams; growth is the change in adopted repos over 7 and 30 days.").
+			Description("Per offering across all teams; at the deadline: the adoption the last 30 days' pace reaches by the target's deadline; growth is the change in adopted repos over 7 and 30 days.").
 			Targets(targets(
 				instant(`offering:uptake_offering_adopted_repos:sum`+sel),
 				instant(`offering:uptake_offering_eligible_repos:sum`+sel),
 				instant(`offering:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel),
 				instant(`max by (offering) (uptake_offering_target_ratio`+sel+`)`),
+				instant(`offering:uptake_offering_adopted_repos_per_eligible_repos:ratio_at_deadline`+sel),
 				instant(`max by (offering) (uptake_offering_target_deadline_timestamp_seconds`+sel+`) * 1000`),
 				instant(`offering:uptake_offering_adopted_repos:delta7d`+sel),
 				instant(`offering:uptake_offering_adopted_repos:delta30d`+sel),
 			)).
 			Transformations(merged(
 				col("A", "Adopted"), col("B", "Eligible"), col("C", "Adoption"), col("D", "Target"),
-				col("E", "Deadline"), col("F", "Growth 7d"), col("G", "Growth 30d"),
+				col("E", "At the deadline"), col("F", "Deadline"), col("G", "Growth 7d"), col("H", "Growth 30d"),
 			)).
 			OverrideByName("Adoption", unit("percentunit")).
 			OverrideByName("Target", unit("percentunit")).
+			OverrideByName("At the deadline", unit("percentunit")).
 			OverrideByName("Deadline", unit("dateTimeAsIsoNoDateIfToday")).
 			Span(14).Height(10)).
 		WithPanel(newHistory("Adoption trend").
