@@ -6,6 +6,8 @@
 // Every panel queries the `datasource` variable. Adoption panels read the
 // recording rules of deploy/prometheus/uptake-rules.yml, so they are right
 // with `uptake serve --shard=i/n` too: ratios are recomputed from sums there.
+// History panels recompute the same sums from the exported series, so that
+// backfilled history shows (see history).
 package dashboards
 
 //go:generate go run ./generator
@@ -147,18 +149,29 @@ func series(expr, legend string) *prometheus.DataqueryBuilder {
 	return prometheus.NewDataqueryBuilder().Datasource(datasource).Expr(expr).LegendFormat(legend).Range()
 }
 
-// history is a range query over adoption series that may be backfilled:
+// history is a range query over exported series that may be backfilled:
 // `uptake backfill` writes one sample per step (a day, a week), far sparser
 // than the 5m lookback of a plain selector, which would show a point only
 // where a step of the graph falls within 5m after one. last_over_time over
 // the graph's own step catches each sample once, backfilled or scraped, at
 // the cost of a plain range query. agg ("sum by (team) ") is applied to it.
+// History panels read the exported series, not the recording rules, whose
+// past exists only where they were evaluated or backfilled.
 func history(agg, selector, legend string) *prometheus.DataqueryBuilder {
-	expr := "last_over_time(" + selector + "[$__interval])"
-	if agg != "" {
-		expr = agg + "(" + expr + ")"
-	}
-	return series(expr, legend)
+	return series(historyExpr(agg, selector), legend)
+}
+
+func historyExpr(agg, selector string) string {
+	return agg + "(last_over_time(" + selector + "[$__interval]))"
+}
+
+// historyRatio is adopted / eligible repos by the labels of by ("offering",
+// "team"), recomputed from the sums as the recording rules do; absent where
+// nothing is eligible.
+func historyRatio(by, selector, legend string) *prometheus.DataqueryBuilder {
+	agg := "sum by (" + by + ") "
+	return series(historyExpr(agg, "uptake_offering_adopted_repos"+selector)+
+		" / ("+historyExpr(agg, "uptake_offering_eligible_repos"+selector)+" > 0)", legend)
 }
 
 // historyGap is the longest gap a history panel draws a line across: a

@@ -66,7 +66,7 @@ func offering() *dashboard.DashboardBuilder {
 		WithRow(row("Teams")).
 		WithPanel(newHeatmap("Adoption by team").
 			Description("Each row a team, each cell its adoption ratio at that time.").
-			Targets(targets(history("", `offering_team:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel, "{{team}}"))).
+			Targets(targets(historyRatio("team", sel, "{{team}}"))).
 			Color(heatmap.NewHeatmapColorOptionsBuilder().
 				Mode(heatmap.HeatmapColorModeScheme).
 				Scheme("RdYlGn").

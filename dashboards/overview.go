@@ -78,14 +78,14 @@ func overview() *dashboard.DashboardBuilder {
 		WithPanel(newHistory("Adoption trend").
 			Description("Adoption ratio per offering; dashed: its target.").
 			Targets(targets(
-				history("", `offering:uptake_offering_adopted_repos_per_eligible_repos:ratio`+sel, "{{offering}}"),
+				historyRatio("offering", sel, "{{offering}}"),
 				history("max by (offering) ", `uptake_offering_target_ratio`+sel, "{{offering}} target"),
 			)).
 			Unit("percentunit").Min(0).Max(1).
 			OverrideByRegexp("/ target$/", dashed()).
 			Span(12).Height(9)).
 		WithPanel(newHistory("Adopted repos").
-			Targets(targets(history("", `offering:uptake_offering_adopted_repos:sum`+sel, "{{offering}}"))).
+			Targets(targets(history("sum by (offering) ", `uptake_offering_adopted_repos`+sel, "{{offering}}"))).
 			Min(0).
 			Span(12).Height(9)).
 		WithRow(row("Stalled offerings and ROI")).

@@ -70,7 +70,7 @@ func team() *dashboard.DashboardBuilder {
 			Orientation(common.VizOrientationHorizontal).
 			Span(12).Height(10)).
 		WithPanel(newHistory("Adoption trend").
-			Targets(targets(history("", ratio, "{{offering}}"))).
+			Targets(targets(historyRatio("offering", sel, "{{offering}}"))).
 			Unit("percentunit").Min(0).Max(1).
 			Span(12).Height(10))
 }
