@@ -156,7 +156,8 @@ func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Compon
 				Version: version.Clean(declared),
 				Path:    p,
 				Line:    t.keyLine(table, key, 0),
-				Attrs:   attrs("section", table, "declared", declared, "workspace", inherited),
+				Section: table,
+				Attrs:   attrs("declared", declared, "workspace", inherited),
 			})
 		}
 	}
@@ -184,6 +185,7 @@ func resolveCargo(c *Component, lock map[string][]pin, lockPath string) {
 		c.Attrs = map[string]string{}
 	}
 	c.Attrs["lockfile"] = evidence(lockPath, best.line)
+	c.Lockfile = lockPath
 }
 
 func parseCargoLock(data []byte) (map[string][]pin, error) {

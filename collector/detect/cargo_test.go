@@ -12,11 +12,7 @@ import (
 func TestCargoDetect(t *testing.T) {
 	repo := detecttest.Dir(t, "testdata/cargo/repo")
 	crate := func(path string, line int, name, ver string, kv ...string) detect.Component {
-		c := detect.Component{Kind: "cargo", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			c.Attrs[kv[i]] = kv[i+1]
-		}
-		return c
+		return component("cargo", path, line, name, ver, kv...)
 	}
 	const api = "crates/api/Cargo.toml"
 	want := []detect.Component{
@@ -56,11 +52,7 @@ func TestCargoWorkspaceInheritance(t *testing.T) {
 		"other/Cargo.toml": "[workspace]\n\n[package]\nname = \"other\"\n\n[dependencies]\nslotmap.workspace = true\n",
 	}
 	crate := func(path string, line int, name, ver string, kv ...string) detect.Component {
-		c := detect.Component{Kind: "cargo", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			c.Attrs[kv[i]] = kv[i+1]
-		}
-		return c
+		return component("cargo", path, line, name, ver, kv...)
 	}
 	want := []detect.Component{
 		crate("Cargo.toml", 5, "slotmap", "1.0.7", "section", "workspace.dependencies", "declared", "1.0.7"),

@@ -29,6 +29,13 @@ type Component struct {
 	Line int    `json:"line"`
 	// URL links to the evidence on the repo's host; the scan engine fills it.
 	URL string `json:"url,omitempty"`
+	// Section is where the manifest declares it (dependencies,
+	// devDependencies, project.dependencies, tool.poetry.group.dev.dependencies,
+	// implementation, dependencyManagement...); "" where a format has none.
+	Section string `json:"section,omitempty"`
+	// Lockfile is the repo path of the lockfile that pinned Version; "" when
+	// none did (Attrs.lockfile adds the pin's line).
+	Lockfile string `json:"lockfile,omitempty"`
 	// Attrs carries kind-specific detail a matcher may need.
 	Attrs map[string]string `json:"attrs,omitempty"`
 }

@@ -136,6 +136,27 @@ func TestGomodCompile(t *testing.T) {
 
 // Helpers shared by the tests of the core detectors.
 
+// component builds an expected component from key/value pairs: "section"
+// is its Section, "lockfile" (path:line) its Attrs.lockfile and, the path
+// alone, its Lockfile; any other pair is an Attrs entry.
+func component(kind, path string, line int, name, ver string, kv ...string) detect.Component {
+	c := detect.Component{Kind: kind, Name: name, Version: ver, Path: path, Line: line}
+	for i := 0; i+1 < len(kv); i += 2 {
+		switch k, v := kv[i], kv[i+1]; k {
+		case "section":
+			c.Section = v
+			continue
+		case "lockfile":
+			c.Lockfile = v[:strings.LastIndexByte(v, ':')]
+		}
+		if c.Attrs == nil {
+			c.Attrs = map[string]string{}
+		}
+		c.Attrs[kv[i]] = kv[i+1]
+	}
+	return c
+}
+
 func mustDetector(t testing.TB, kind string) detect.Detector {
 	t.Helper()
 	d, ok := detect.Get(kind)
@@ -185,7 +206,7 @@ func assertInventory(t *testing.T, got, want []detect.Component) {
 	show := func(cs []detect.Component) string {
 		var b strings.Builder
 		for _, c := range cs {
-			fmt.Fprintf(&b, "\n\t%s:%d %s %s %q %v", c.Path, c.Line, c.Kind, c.Name, c.Version, c.Attrs)
+			fmt.Fprintf(&b, "\n\t%s:%d %s %s %q section=%q lockfile=%q %v", c.Path, c.Line, c.Kind, c.Name, c.Version, c.Section, c.Lockfile, c.Attrs)
 		}
 		return b.String()
 	}

@@ -346,13 +346,8 @@ func (s *gradleScript) add(line int, name, declared string, interpolated bool, s
 	if !ok {
 		v = version.Unknown
 	}
-	c := Component{Kind: "gradle", Name: name, Version: version.Clean(v), Path: s.path, Line: line, Attrs: attrs("section", section)}
-	if declared != "" {
-		if c.Attrs == nil {
-			c.Attrs = map[string]string{}
-		}
-		c.Attrs["declared"] = declared
-	}
+	c := Component{Kind: "gradle", Name: name, Version: version.Clean(v), Path: s.path, Line: line, Section: section,
+		Attrs: attrs("declared", declared)}
 	s.out = append(s.out, c)
 }
 
@@ -371,13 +366,13 @@ func parseGradleCatalog(p string, data []byte) ([]Component, error) {
 	t := newTOMLText(data)
 	var out []Component
 	add := func(table, alias, name string, v any) {
-		c := Component{Kind: "gradle", Name: name, Path: p, Line: t.keyLine(table, alias, 0), Attrs: map[string]string{"section": "catalog"}}
+		c := Component{Kind: "gradle", Name: name, Path: p, Line: t.keyLine(table, alias, 0), Section: "catalog"}
 		declared, ref := catalogVersion(v, cat.Versions)
 		c.Version = version.Clean(declared)
 		if ref != "" {
-			c.Attrs["version.ref"] = ref
-		} else if declared != "" {
-			c.Attrs["declared"] = declared
+			c.Attrs = map[string]string{"version.ref": ref}
+		} else {
+			c.Attrs = attrs("declared", declared)
 		}
 		out = append(out, c)
 	}

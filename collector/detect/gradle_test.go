@@ -10,11 +10,7 @@ import (
 )
 
 func gr(path string, line int, name, ver string, kv ...string) detect.Component {
-	c := detect.Component{Kind: "gradle", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		c.Attrs[kv[i]] = kv[i+1]
-	}
-	return c
+	return component("gradle", path, line, name, ver, kv...)
 }
 
 func TestGradleDetect(t *testing.T) {

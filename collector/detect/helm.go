@@ -111,7 +111,7 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 				Attrs:   attrs("repository", d.repository, "declared", d.version, "alias", d.alias),
 			}
 			if l, ok := lock[[2]string{d.name, d.repository}]; ok {
-				resolveFromLock(&c, l.version, evidence(lockPath, l.line))
+				resolveFromLock(&c, l.version, lockPath, l.line)
 			}
 			out = append(out, c)
 		}

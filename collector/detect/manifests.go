@@ -130,21 +130,24 @@ func scanPaths(f Files, paths []string, parse func(path string, data []byte) ([]
 	return out, errs
 }
 
-// resolveFromLock gives c the version a lockfile resolved, with at (the
-// lockfile and line) as evidence in Attrs.lockfile. c.Version is the floor
-// the manifest declares: a locked version below it is a lockfile not updated
-// since the manifest was, which the package manager would refuse (npm ci,
-// helm dependency build, uv sync --locked) and replace, so the floor stays
-// and Attrs.stale_lockfile says where the outdated pin is.
-func resolveFromLock(c *Component, locked, at string) {
+// resolveFromLock gives c the version the lockfile at lockPath pinned on
+// line: c.Lockfile names the lockfile, Attrs.lockfile the pin's line.
+// c.Version is the floor the manifest declares: a locked version below it
+// is a lockfile not updated since the manifest was, which the package
+// manager would refuse (npm ci, helm dependency build, uv sync --locked) and
+// replace, so the floor stays and Attrs.stale_lockfile says where the
+// outdated pin is.
+func resolveFromLock(c *Component, locked, lockPath string, line int) {
 	if c.Attrs == nil {
 		c.Attrs = map[string]string{}
 	}
+	at := evidence(lockPath, line)
 	v := version.Clean(locked)
 	if version.Known(v) && version.Known(c.Version) && version.Compare(v, c.Version) < 0 {
 		c.Attrs["stale_lockfile"] = at
 		return
 	}
 	c.Version = v
+	c.Lockfile = lockPath
 	c.Attrs["lockfile"] = at
 }

@@ -241,7 +241,8 @@ func (r *pomReader) components(p string, budget expansion) ([]Component, error) 
 			Version: version.Clean(ex.expand(declared)),
 			Path:    p,
 			Line:    c.line,
-			Attrs:   attrs("section", c.section, "declared", c.version, "scope", c.scope),
+			Section: c.section,
+			Attrs:   attrs("declared", c.version, "scope", c.scope),
 		})
 	}
 	if ex.err != nil {

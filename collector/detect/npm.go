@@ -122,7 +122,8 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 				Version: version.Clean(dep.spec),
 				Path:    m.path,
 				Line:    dep.line,
-				Attrs:   attrs("section", dep.section, "declared", dep.spec),
+				Section: dep.section,
+				Attrs:   attrs("declared", dep.spec),
 			}
 			if actual, rng, ok := npmAlias(dep.spec); ok {
 				// "ui": "npm:@acme/ui-next@^2.0.0" installs @acme/ui-next
@@ -133,7 +134,7 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 			}
 			if lockPath != "" {
 				if v, line, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
-					resolveFromLock(&c, v, evidence(lockPath, line))
+					resolveFromLock(&c, v, lockPath, line)
 				}
 			}
 			out = append(out, c)

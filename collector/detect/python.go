@@ -119,10 +119,11 @@ func (s *pyScan) add(p string, line int, name, declared, section string, lock ma
 		Version: version.Clean(declared),
 		Path:    p,
 		Line:    line,
-		Attrs:   attrs("section", section, "declared", declared),
+		Section: section,
+		Attrs:   attrs("declared", declared),
 	}
 	if pin := lock[c.Name]; pin != nil {
-		resolveFromLock(&c, pin.version, evidence(lockPath, pin.line))
+		resolveFromLock(&c, pin.version, lockPath, pin.line)
 	}
 	s.out = append(s.out, c)
 }

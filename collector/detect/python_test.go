@@ -13,14 +13,7 @@ import (
 func TestPythonDetect(t *testing.T) {
 	repo := detecttest.Dir(t, "testdata/python/repo")
 	py := func(path string, line int, name, ver string, kv ...string) detect.Component {
-		c := detect.Component{Kind: "python", Name: name, Version: ver, Path: path, Line: line}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if c.Attrs == nil {
-				c.Attrs = map[string]string{}
-			}
-			c.Attrs[kv[i]] = kv[i+1]
-		}
-		return c
+		return component("python", path, line, name, ver, kv...)
 	}
 	want := []detect.Component{
 		// requirements.txt, its -r include (read once despite the cycle back) and requirements-dev.txt.
@@ -115,7 +108,7 @@ func TestPythonDetectForms(t *testing.T) {
 			"pdm.lock":       "[metadata]\ngroups = [\"default\"]\n\n[[package]]\nname = \"numpy\"\nversion = \"1.26.4\"\n",
 		},
 		want: []detect.Component{{Kind: "python", Name: "numpy", Version: "1.26.4", Path: "pyproject.toml", Line: 2,
-			Attrs: map[string]string{"section": "tool.poetry.dependencies", "declared": "^1.24", "lockfile": "pdm.lock:5"}}},
+			Section: "tool.poetry.dependencies", Lockfile: "pdm.lock", Attrs: map[string]string{"declared": "^1.24", "lockfile": "pdm.lock:5"}}},
 	}, {
 		// pydantic's pyproject.toml lists its development groups for PDM.
 		name: "pdm and uv development dependencies, locked",
@@ -127,10 +120,10 @@ func TestPythonDetectForms(t *testing.T) {
 			"uv/uv.lock":        "version = 1\n\n[[package]]\nname = \"coverage\"\nversion = \"7.6.1\"\n",
 		},
 		want: []detect.Component{
-			{Kind: "python", Name: "ruff", Version: "0.5.0", Path: "pyproject.toml", Line: 6, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.linting", "declared": "==0.5.0"}},
-			{Kind: "python", Name: "mypy", Version: "1.1.1", Path: "pyproject.toml", Line: 7, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.linting", "declared": "~=1.1.1"}},
-			{Kind: "python", Name: "pytest", Version: "8.3.2", Path: "pyproject.toml", Line: 9, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.testing", "declared": ">=8.2.2", "lockfile": "pdm.lock:2"}},
-			{Kind: "python", Name: "coverage", Version: "7.6.1", Path: "uv/pyproject.toml", Line: 3, Attrs: map[string]string{"section": "tool.uv.dev-dependencies", "declared": ">=7.4", "lockfile": "uv/uv.lock:4"}},
+			{Kind: "python", Name: "ruff", Version: "0.5.0", Path: "pyproject.toml", Line: 6, Section: "tool.pdm.dev-dependencies.linting", Attrs: map[string]string{"declared": "==0.5.0"}},
+			{Kind: "python", Name: "mypy", Version: "1.1.1", Path: "pyproject.toml", Line: 7, Section: "tool.pdm.dev-dependencies.linting", Attrs: map[string]string{"declared": "~=1.1.1"}},
+			{Kind: "python", Name: "pytest", Version: "8.3.2", Path: "pyproject.toml", Line: 9, Section: "tool.pdm.dev-dependencies.testing", Lockfile: "pdm.lock", Attrs: map[string]string{"declared": ">=8.2.2", "lockfile": "pdm.lock:2"}},
+			{Kind: "python", Name: "coverage", Version: "7.6.1", Path: "uv/pyproject.toml", Line: 3, Section: "tool.uv.dev-dependencies", Lockfile: "uv/uv.lock", Attrs: map[string]string{"declared": ">=7.4", "lockfile": "uv/uv.lock:4"}},
 		},
 	}, {
 		name: "broken lockfiles and setup.cfg are skipped, manifests still count",
@@ -144,8 +137,8 @@ func TestPythonDetectForms(t *testing.T) {
 			"d/requirements.txt": "\x00\x00\x00",
 		},
 		want: []detect.Component{
-			{Kind: "python", Name: "attrs", Version: "23", Path: "pyproject.toml", Line: 2, Attrs: map[string]string{"section": "project.dependencies", "declared": ">=23"}},
-			{Kind: "python", Name: "rich", Version: "13.7.1", Path: "a/Pipfile", Line: 2, Attrs: map[string]string{"section": "packages", "declared": "==13.7.1"}},
+			{Kind: "python", Name: "attrs", Version: "23", Path: "pyproject.toml", Line: 2, Section: "project.dependencies", Attrs: map[string]string{"declared": ">=23"}},
+			{Kind: "python", Name: "rich", Version: "13.7.1", Path: "a/Pipfile", Line: 2, Section: "packages", Attrs: map[string]string{"declared": "==13.7.1"}},
 		},
 		bad: []string{"poetry.lock", "a/Pipfile.lock", "b/setup.cfg", "c/setup.cfg", "d/requirements.txt"},
 	}} {

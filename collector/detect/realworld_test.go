@@ -18,7 +18,9 @@ import (
 // expectations below were read off the files by hand, not off the detector.
 
 // rw is one expected component: its evidence (file and line), name and
-// version, and optionally attributes that must be among its Attrs.
+// version, and optionally attributes that must be among its Attrs; the key
+// "section" is its Section, and "lockfile" (path:line) also sets the
+// Lockfile it must have ("" checks it has none).
 type rw struct {
 	path    string
 	line    int
@@ -541,7 +543,7 @@ func checkRealWorld(t *testing.T, variant string, got []detect.Component, tc rwC
 		sortInventory(got)
 		var b strings.Builder
 		for _, c := range got {
-			fmt.Fprintf(&b, "\n\t%s:%d %s %q %v", c.Path, c.Line, c.Name, c.Version, c.Attrs)
+			fmt.Fprintf(&b, "\n\t%s:%d %s %q section=%q lockfile=%q %v", c.Path, c.Line, c.Name, c.Version, c.Section, c.Lockfile, c.Attrs)
 		}
 		return b.String()
 	}
@@ -567,8 +569,17 @@ func checkRealWorld(t *testing.T, variant string, got []detect.Component, tc rwC
 			t.Errorf("%s: %s:%d %s version %q, want %q", variant, w.path, w.line, w.name, c.Version, w.version)
 		}
 		for k, v := range w.attrs {
-			if c.Attrs[k] != v {
-				t.Errorf("%s: %s:%d %s Attrs[%s] = %q, want %q", variant, w.path, w.line, w.name, k, c.Attrs[k], v)
+			got := c.Attrs[k]
+			switch k {
+			case "section":
+				got = c.Section
+			case "lockfile":
+				if want, _, _ := strings.Cut(v, ":"); c.Lockfile != want {
+					t.Errorf("%s: %s:%d %s Lockfile = %q, want %q", variant, w.path, w.line, w.name, c.Lockfile, want)
+				}
+			}
+			if got != v {
+				t.Errorf("%s: %s:%d %s %s = %q, want %q", variant, w.path, w.line, w.name, k, got, v)
 			}
 		}
 	}

@@ -91,6 +91,19 @@ func TestTallyCells(t *testing.T) {
 	}
 }
 
+// Evidence carries where the version came from: the section declaring it
+// and the lockfile that pinned it.
+func TestRepoOfferingEvidence(t *testing.T) {
+	c := detect.Component{Kind: "npm", Name: "@acme/ui", Version: "2.1.0", Path: "web/package.json", Line: 7, URL: "u",
+		Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"lockfile": "pnpm-lock.yaml:40"}}
+	got := repoOffering("ui", match.Adoption{Version: "2.1.0", Evidence: []detect.Component{c}})
+	want := snapshot.RepoOffering{Offering: "ui", Version: "2.1.0", Evidence: []snapshot.Evidence{{Path: "web/package.json", Line: 7, URL: "u",
+		Kind: "npm", Name: "@acme/ui", Version: "2.1.0", Section: "dependencies", Lockfile: "pnpm-lock.yaml"}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("repoOffering = %+v, want %+v", got, want)
+	}
+}
+
 func vc(v string, n int) snapshot.VersionCount { return snapshot.VersionCount{Version: v, Repos: n} }
 
 func TestBucketVersions(t *testing.T) {

@@ -61,6 +61,11 @@ type Evidence struct {
 	Name string `json:"name"`
 	// Version is as the file writes it.
 	Version string `json:"version,omitempty"`
+	// Section is where the manifest declares it (dependencies,
+	// peerDependencies, tool.poetry.group.dev.dependencies...).
+	Section string `json:"section,omitempty"`
+	// Lockfile is the repo path of the lockfile that pinned Version.
+	Lockfile string `json:"lockfile,omitempty"`
 }
 
 // RepoWaiver is a waiver in force for a repo that does not adopt.
