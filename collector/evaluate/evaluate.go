@@ -197,23 +197,25 @@ func teamReports(evals []repoEval) []snapshot.TeamReport {
 }
 
 // resolveLatest is the offering's latest version: as configured, or for
-// "auto" the newest known version any repo adopts ("" when none).
+// "auto" the newest known version any repo adopts ("" when none), a
+// floating one ("v7") only when no repo names a release within it.
 func resolveLatest(o *match.Offering, evals []repoEval) string {
 	if o.Latest != "auto" {
 		return o.Latest
 	}
-	latest := ""
+	var labels []string
 	for _, ev := range evals {
-		if a, ok := ev.adoption[o.Name]; ok && version.Known(a.Version) && (latest == "" || version.Compare(a.Version, latest) > 0) {
-			latest = a.Version
+		if a, ok := ev.adoption[o.Name]; ok {
+			labels = append(labels, a.Version)
 		}
 	}
-	return latest
+	return version.Highest(labels)
 }
 
 // tallyCells counts one offering per team (every team gets a cell, zeros
-// included) and the adopters per version. Drift is measured against latest;
-// an unknown version is never outdated.
+// included) and the adopters per version. Drift is measured against latest
+// with version.Behind, so a floating tag ("v7") within latest's release is
+// current; an unknown version is never outdated.
 func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals []repoEval) ([]snapshot.Cell, map[string]int) {
 	latestMajor, latestKnown := version.Major(latest)
 	cells := make([]snapshot.Cell, len(teamList))
@@ -241,7 +243,7 @@ func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals [
 			c.UnknownVersion++
 			continue
 		}
-		if latestKnown && version.Compare(a.Version, latest) < 0 {
+		if latestKnown && version.Behind(a.Version, latest) {
 			c.Outdated++
 			if m, _ := version.Major(a.Version); m < latestMajor {
 				c.OutdatedMajor++

@@ -51,6 +51,9 @@ func TestResolveLatest(t *testing.T) {
 		{"", []repoEval{adopts("a", "v3.0.0")}, ""},
 		{"auto", []repoEval{adopts("a", "v1.2.0"), adopts("b", "v1.10.0"), adopts("c", "unknown")}, "v1.10.0"},
 		{"auto", []repoEval{adopts("a", "unknown")}, ""},
+		// A floating tag is never latest over a release within it.
+		{"auto", []repoEval{adopts("a", "v7"), adopts("b", "v7.0.1"), adopts("c", "v6.4.0")}, "v7.0.1"},
+		{"auto", []repoEval{adopts("a", "v4"), adopts("b", "v3")}, "v4"},
 		{"auto", []repoEval{standing("a", match.Eligible)}, ""},
 	} {
 		o := &match.Offering{Offering: &config.Offering{Name: "kit", Latest: tc.latest}}
@@ -101,6 +104,17 @@ func TestRepoOfferingEvidence(t *testing.T) {
 		Kind: "npm", Name: "@acme/ui", Version: "2.1.0", Section: "dependencies", Lockfile: "pnpm-lock.yaml"}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("repoOffering = %+v, want %+v", got, want)
+	}
+}
+
+// A floating tag tracks the newest release within its components: v7 is
+// current against latest v7.0.1, v6 is a major behind.
+func TestTallyCellsFloating(t *testing.T) {
+	teams := []snapshot.TeamReport{{Name: "a", Repos: 4}}
+	evals := []repoEval{adopts("a", "v7"), adopts("a", "v7.0.1"), adopts("a", "v7.0.0"), adopts("a", "v6")}
+	cells, _ := tallyCells("kit", "v7.0.1", teams, evals)
+	if c := cells[0]; c.Adopted != 4 || c.Outdated != 2 || c.OutdatedMajor != 1 {
+		t.Errorf("cell = %+v, want 4 adopted, 2 outdated (v7.0.0, v6), 1 a major behind (v6)", c)
 	}
 }
 
