@@ -256,6 +256,98 @@ packages:
 				Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "^2.0.0", "lockfile": "pnpm-lock.yaml:7"}},
 		},
 	}, {
+		// pnpm 11+ writes its own version into an env document first.
+		name: "pnpm: an env lockfile document before the project's",
+		files: detecttest.Files{
+			"package.json": `{"devDependencies": {"typescript": "catalog:", "ramda": "catalog:"}}`,
+			"pnpm-lock.yaml": `---
+lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    configDependencies: {}
+    packageManagerDependencies:
+      pnpm:
+        specifier: 12.0.0
+        version: 12.0.0
+
+packages:
+
+  pnpm@12.0.0:
+    resolution: {integrity: sha512-x}
+
+---
+lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    devDependencies:
+      typescript:
+        specifier: 'catalog:'
+        version: 5.9.3
+      ramda:
+        specifier: 'catalog:'
+        version: '@pnpm/ramda@0.28.1'
+`},
+		want: []detect.Component{
+			{Kind: "npm", Name: "typescript", Version: "5.9.3", Path: "package.json", Line: 1,
+				Section: "devDependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "catalog:", "lockfile": "pnpm-lock.yaml:27"}},
+			// A catalog alias: the lockfile says which package is installed.
+			{Kind: "npm", Name: "@pnpm/ramda", Version: "0.28.1", Path: "package.json", Line: 1,
+				Section: "devDependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "catalog:", "lockfile": "pnpm-lock.yaml:30"}},
+		},
+	}, {
+		name: "pnpm: an env lockfile document alone locks nothing of the project's",
+		files: detecttest.Files{
+			"package.json":   `{"dependencies": {"react": "^19.0.0"}}`,
+			"pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    packageManagerDependencies:\n      pnpm: {specifier: 12.0.0, version: 12.0.0}\n",
+		},
+		want: []detect.Component{
+			{Kind: "npm", Name: "react", Version: "19.0.0", Path: "package.json", Line: 1, Section: "dependencies", Attrs: map[string]string{"declared": "^19.0.0"}},
+		},
+	}, {
+		name: "peers: compatibility, not use",
+		files: detecttest.Files{
+			"package.json": `{
+  "peerDependencies": {"react": "^17 || ^18 || ^19", "react-dom": "^17 || ^18 || ^19", "@acme/theme": ">=2", "@types/react": "*"},
+  "peerDependenciesMeta": {"@types/react": {"optional": true}},
+  "devDependencies": {"react": "19.1.0"}
+}`,
+			"web/package.json": `{"peerDependencies": {"react": "^18.2.0", "@acme/theme": "^2.0.0"}}`,
+			"web/package-lock.json": `{"lockfileVersion": 3, "packages": {
+  "node_modules/react": {"version": "18.3.1"}
+}}`,
+		},
+		want: []detect.Component{
+			// Installed as a devDependency: that entry alone.
+			{Kind: "npm", Name: "react", Version: "19.1.0", Path: "package.json", Line: 4, Section: "devDependencies", Attrs: map[string]string{"declared": "19.1.0"}},
+			// A peer alone: no version, whatever its range's floor.
+			{Kind: "npm", Name: "react-dom", Version: "unknown", Path: "package.json", Line: 2, Section: "peerDependencies", Attrs: map[string]string{"declared": "^17 || ^18 || ^19"}},
+			{Kind: "npm", Name: "@acme/theme", Version: "unknown", Path: "package.json", Line: 2, Section: "peerDependencies", Attrs: map[string]string{"declared": ">=2"}},
+			// npm installs peers: the lockfile's version is the one in use.
+			{Kind: "npm", Name: "react", Version: "18.3.1", Path: "web/package.json", Line: 1,
+				Section: "peerDependencies", Lockfile: "web/package-lock.json", Attrs: map[string]string{"declared": "^18.2.0", "lockfile": "web/package-lock.json:2"}},
+			{Kind: "npm", Name: "@acme/theme", Version: "unknown", Path: "web/package.json", Line: 1, Section: "peerDependencies", Attrs: map[string]string{"declared": "^2.0.0"}},
+		},
+	}, {
+		name: "packageManager names the tool whose lockfile resolves",
+		files: detecttest.Files{
+			"package.json":           `{"packageManager": "pnpm@11.3.0+sha512.2c40", "dependencies": {"zod": "^4.0.0"}}`,
+			"package-lock.json":      `{"lockfileVersion": 3, "packages": {"node_modules/zod": {"version": "4.0.1"}}}`,
+			"pnpm-lock.yaml":         "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      zod: {specifier: ^4.0.0, version: 4.1.5}\n",
+			"yarn/package.json":      `{"devEngines": {"packageManager": {"name": "yarn", "version": "1.22.22"}}, "dependencies": {"zod": "^4.0.0"}}`,
+			"yarn/package-lock.json": `{"lockfileVersion": 3, "packages": {"node_modules/zod": {"version": "4.0.1"}}}`,
+			"yarn/yarn.lock":         "zod@^4.0.0:\n  version \"4.0.17\"\n",
+		},
+		want: []detect.Component{
+			{Kind: "npm", Name: "zod", Version: "4.1.5", Path: "package.json", Line: 1,
+				Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "^4.0.0", "lockfile": "pnpm-lock.yaml:5"}},
+			{Kind: "npm", Name: "zod", Version: "4.0.17", Path: "yarn/package.json", Line: 1,
+				Section: "dependencies", Lockfile: "yarn/yarn.lock", Attrs: map[string]string{"declared": "^4.0.0", "lockfile": "yarn/yarn.lock:2"}},
+		},
+	}, {
 		name: "a nested project outside the workspace keeps its declared range",
 		files: detecttest.Files{
 			"package.json":               `{"workspaces": ["packages/*"]}`,

@@ -221,7 +221,9 @@ var realworldCases = []rwCase{
 
 	// --- npm ---
 	// pnpm v9 workspace: each member resolves through its own importer.
-	{kind: "npm", repo: "vitejs-vite", count: 109, want: []rw{
+	// Its eight peers are optional (peerDependenciesMeta): no use, left out;
+	// sass, also a devDependency, is that entry alone.
+	{kind: "npm", repo: "vitejs-vite", count: 101, want: []rw{
 		{"package.json", 67, "picocolors", "1.1.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:107")},
 		// Not in the lockfile: the floor of the declared range.
 		{"package.json", 69, "premove", "4.0.0", kv("declared", "^4.0.0")},
@@ -233,7 +235,34 @@ var realworldCases = []rwCase{
 		// 1.18.1(patch_hash=...)(debug@4.3.7): the version before the suffixes.
 		{"packages/vite/package.json", 124, "http-proxy", "1.18.1", kv("lockfile", "pnpm-lock.yaml:329")},
 		{"packages/vite/package.json", 116, "dep-types", "unknown", kv("declared", "link:./src/types")},
-		{"packages/vite/package.json", 159, "less", "unknown", kv("section", "peerDependencies", "declared", "*")},
+		{"packages/vite/package.json", 145, "sass", "1.80.4", kv("section", "devDependencies", "declared", "^1.79.4", "lockfile", "pnpm-lock.yaml:392")},
+	}, absent: []string{"less", "stylus", "terser", "sugarss"}},
+	// pnpm 12 (lockfile 9.0) as two documents: the env document first (pnpm
+	// itself, not the project's), the project's after it. catalog: specifiers
+	// resolve through the lockfile; a catalog alias is the package it installs;
+	// a peer also installed as a devDependency is that entry alone.
+	{kind: "npm", repo: "pnpm-pnpm", count: 66, want: []rw{
+		{"package.json", 38, "@commitlint/cli", "21.2.2", kv("section", "devDependencies", "declared", "catalog:", "lockfile", "pnpm-lock.yaml:902")},
+		{"package.json", 41, "@pnpm/eslint-config", "unknown", kv("declared", "workspace:*")},
+		{"package.json", 53, "eslint", "10.8.1", kv("lockfile", "pnpm-lock.yaml:947")},
+		{"package.json", 61, "typescript", "6.0.3", kv("lockfile", "pnpm-lock.yaml:974")},
+		{".meta-updater/package.json", 13, "@pnpm/meta-updater", "2.0.6", kv("section", "dependencies", "lockfile", "pnpm-lock.yaml:986")},
+		{".meta-updater/package.json", 22, "semver", "7.8.5", kv("lockfile", "pnpm-lock.yaml:1013")},
+		{"pnpm11/bins/linker/package.json", 49, "@pnpm/ramda", "0.28.1", kv("section", "dependencies", "declared", "catalog:", "lockfile", "pnpm-lock.yaml:1470")},
+		{"pnpm11/bins/linker/package.json", 50, "semver", "7.8.5", kv("lockfile", "pnpm-lock.yaml:1473")},
+		{"pnpm11/bins/linker/package.json", 57, "@jest/globals", "30.4.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:1480")},
+		{"pnpm11/bins/linker/package.json", 59, "@pnpm/logger", "unknown", kv("section", "devDependencies", "declared", "workspace:*")},
+	}, absent: []string{"pnpm", "@pnpm/exe", "ramda", "node"}},
+	// A React library: four optional peers, each also a devDependency, give
+	// no version of their own (react >=18.0.0 is no use of 18.0.0). Both a
+	// package-lock.json (stale, cut to its root entry) and a pnpm-lock.yaml
+	// sit at the root: packageManager names pnpm, so its lockfile resolves.
+	{kind: "npm", repo: "pmndrs-zustand", count: 39, want: []rw{
+		{"package.json", 125, "@testing-library/jest-dom", "7.0.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:31")},
+		{"package.json", 128, "@types/react", "19.2.18", kv("lockfile", "pnpm-lock.yaml:40")},
+		{"package.json", 142, "immer", "11.1.16", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:82")},
+		{"package.json", 146, "react", "19.2.8", kv("section", "devDependencies", "declared", "^19.2.8", "lockfile", "pnpm-lock.yaml:94")},
+		{"package.json", 157, "vitest", "4.1.10", kv("lockfile", "pnpm-lock.yaml:127")},
 	}},
 	// Yarn berry (lockfile __metadata version 6) with multi-range entry keys.
 	{kind: "npm", repo: "jestjs-jest", count: 80, want: []rw{
