@@ -544,6 +544,25 @@ var realworldCases = []rwCase{
 		{"crates/ignore/Cargo.toml", 33, "winapi-util", "0.1.11", kv("section", "target.cfg(windows).dependencies", "lockfile", "Cargo.lock:565")},
 		{"crates/ignore/Cargo.toml", 30, "thread_local", "1", nil},
 	}, absent: []string{"grep", "ignore", "globset"}},
+	// [patch.crates-io] sends the workspace's own crates to their paths: a
+	// member's `tokio = "1.38.0"` is the workspace's tokio, no adoption.
+	{kind: "cargo", repo: "tokio-rs-tokio", count: 7, want: []rw{
+		{"tokio-stream/Cargo.toml", 41, "futures-core", "0.3.0", kv("section", "dependencies")},
+		{"tokio-stream/Cargo.toml", 48, "async-stream", "0.3", kv("section", "dev-dependencies")},
+		{"tokio-test/Cargo.toml", 26, "futures-util", "0.3.0", kv("section", "dev-dependencies")},
+	}, absent: []string{"tokio", "tokio-util", "tokio-stream", "tokio-test", "tokio-macros"}},
+	// lsp-types is patched to a git fork: unknown, though Cargo.lock (cut to
+	// six packages) locks the fork's 0.95.1; [workspace.dependencies.x]
+	// header tables; members inheriting with `x = { workspace = true }`.
+	{kind: "cargo", repo: "lapce-lapce", count: 87, want: []rw{
+		{"Cargo.toml", 37, "clap", "4.5.1", kv("section", "workspace.dependencies", "declared", "4.5.0", "lockfile", "Cargo.lock:12")},
+		{"Cargo.toml", 70, "lsp-types", "unknown", kv("declared", "0.95.1", "patch", "https://github.com/lapce/lsp-types feaa1e2ec80975c9dadd400a238ceacf071058e6", "lockfile", "")},
+		{"Cargo.toml", 94, "tracing", "unknown", kv("declared", "908cc432a5994f6e17c8f36e13c217dc40085704")},
+		{"lapce-proxy/Cargo.toml", 12, "clap", "4.5.1", kv("workspace", "Cargo.toml:37", "lockfile", "Cargo.lock:12")},
+		{"lapce-proxy/Cargo.toml", 33, "lsp-types", "unknown", kv("section", "dependencies", "workspace", "Cargo.toml:70", "lockfile", "")},
+		{"lapce-proxy/Cargo.toml", 44, "walkdir", "2.5.0", kv("declared", "2.4.0", "lockfile", "Cargo.lock:53")},
+		{"lapce-proxy/Cargo.toml", 67, "locale_config", "unknown", kv("section", `target.cfg(target_os = "macos").dependencies`, "declared", "lapce")},
+	}, absent: []string{"lapce-core", "lapce-rpc", "lapce-app", "lapce-proxy", "regalloc2", "dpi"}},
 }
 
 func TestRealWorld(t *testing.T) {
