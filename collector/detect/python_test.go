@@ -150,6 +150,58 @@ func TestPythonDetectForms(t *testing.T) {
 	}
 }
 
+// A workspace member without a lockfile of its own resolves through the
+// workspace root's: a uv workspace (members and exclude globs, or a member the
+// lockfile installs as editable), Poetry and PDM path dependencies.
+func TestPythonWorkspaces(t *testing.T) {
+	files := detecttest.Files{
+		"pyproject.toml": "[project]\nname = \"root\"\ndependencies = []\n\n[tool.uv.workspace]\nmembers = [\"packages/*\"]\nexclude = [\"packages/legacy\"]\n",
+		"uv.lock": "version = 1\n\n[[package]]\nname = \"anyio\"\nversion = \"4.4.0\"\n\n" +
+			"[[package]]\nname = \"numpy\"\nversion = \"1.26.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n" +
+			"[[package]]\nname = \"numpy\"\nversion = \"2.1.0\"\n\n" +
+			"[[package]]\nname = \"cli\"\nversion = \"0.1.0\"\nsource = { editable = \"tools/cli\" }\n",
+		"packages/api/pyproject.toml":    "[project]\nname = \"api\"\ndependencies = [\"anyio>=4\", \"numpy>=2.0\", \"numpy>=1.20\"]\n",
+		"packages/legacy/pyproject.toml": "[project]\nname = \"legacy\"\ndependencies = [\"anyio>=3\"]\n",
+		"tools/cli/pyproject.toml":       "[project]\nname = \"cli\"\ndependencies = [\"anyio\"]\n",
+		"examples/demo/pyproject.toml":   "[project]\nname = \"demo\"\ndependencies = [\"anyio\"]\n",
+
+		"py/pyproject.toml": "[tool.poetry.dependencies]\nlib-a = { path = \"libs/a\", develop = true }\n",
+		"py/poetry.lock": "[[package]]\nname = \"lib-a\"\nversion = \"0.2.0\"\ndevelop = true\n\n[package.source]\ntype = \"directory\"\nurl = \"libs/a\"\n\n" +
+			"[[package]]\nname = \"requests\"\nversion = \"2.32.3\"\n",
+		"py/libs/a/pyproject.toml": "[tool.poetry.dependencies]\nrequests = \"^2.31\"\n",
+
+		"pdm/pdm.lock":                 "[[package]]\nname = \"x\"\nversion = \"1.0.0\"\npath = \"./plugins/x\"\neditable = true\n\n[[package]]\nname = \"click\"\nversion = \"8.1.7\"\n",
+		"pdm/plugins/x/pyproject.toml": "[project]\nname = \"x\"\ndependencies = [\"click>=8\"]\n",
+		"pdm/plugins/y/pyproject.toml": "[project]\nname = \"y\"\ndependencies = [\"click>=8\"]\n",
+	}
+	py := func(path string, line int, name, ver string, kv ...string) detect.Component {
+		return component("python", path, line, name, ver, append([]string{"section", "project.dependencies"}, kv...)...)
+	}
+	want := []detect.Component{
+		py("packages/api/pyproject.toml", 3, "anyio", "4.4.0", "declared", ">=4", "lockfile", "uv.lock:4"),
+		// Two numpy locked (a fork per Python version): the lowest at or above the floor.
+		py("packages/api/pyproject.toml", 3, "numpy", "2.1.0", "declared", ">=2.0", "lockfile", "uv.lock:13"),
+		py("packages/api/pyproject.toml", 3, "numpy", "1.26.4", "declared", ">=1.20", "lockfile", "uv.lock:8"),
+		// Excluded from the workspace: not locked by it.
+		py("packages/legacy/pyproject.toml", 3, "anyio", "3", "declared", ">=3"),
+		// Not matched by members, but the lockfile installs it as editable.
+		py("tools/cli/pyproject.toml", 3, "anyio", "4.4.0", "lockfile", "uv.lock:4"),
+		// Neither: a project of its own, without a lockfile.
+		py("examples/demo/pyproject.toml", 3, "anyio", "unknown"),
+		component("python", "py/pyproject.toml", 2, "lib-a", "0.2.0", "section", "tool.poetry.dependencies", "lockfile", "py/poetry.lock:2"),
+		component("python", "py/libs/a/pyproject.toml", 2, "requests", "2.32.3", "section", "tool.poetry.dependencies", "declared", "^2.31", "lockfile", "py/poetry.lock:11"),
+		py("pdm/plugins/x/pyproject.toml", 3, "click", "8.1.7", "declared", ">=8", "lockfile", "pdm/pdm.lock:8"),
+		py("pdm/plugins/y/pyproject.toml", 3, "click", "8", "declared", ">=8"),
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "python").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs)
+		})
+	}
+}
+
 func TestPythonDetectHugeRequirements(t *testing.T) {
 	var b strings.Builder
 	for i := range 100000 {
@@ -203,6 +255,8 @@ func FuzzPython(f *testing.F) {
 		for _, n := range []string{"requirements.txt", "pyproject.toml", "setup.cfg", "Pipfile", "poetry.lock", "Pipfile.lock"} {
 			files["a/"+n] = string(data)
 		}
+		// A member below a/, resolved through a/'s lockfile when a/ is a workspace root.
+		files["a/m/pyproject.toml"] = "[project]\ndependencies = [\"requests>=2\"]\n"
 		files["b/requirements.txt"] = "-r ../a/requirements.txt\n"
 		files["b/pyproject.toml"] = "[project]\ndependencies = [\"requests\", \"acme-sdk>=1\"]\n"
 		files["b/uv.lock"] = string(data)

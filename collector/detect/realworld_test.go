@@ -563,6 +563,32 @@ var realworldCases = []rwCase{
 		{"lapce-proxy/Cargo.toml", 44, "walkdir", "2.5.0", kv("declared", "2.4.0", "lockfile", "Cargo.lock:53")},
 		{"lapce-proxy/Cargo.toml", 67, "locale_config", "unknown", kv("section", `target.cfg(target_os = "macos").dependencies`, "declared", "lapce")},
 	}, absent: []string{"lapce-core", "lapce-rpc", "lapce-app", "lapce-proxy", "regalloc2", "dpi"}},
+	// A uv workspace: a member (pydantic_graph, listed in [tool.uv.workspace]
+	// members and locked as editable) resolves through the root's uv.lock,
+	// cut to its header and seven packages.
+	{kind: "python", repo: "pydantic-pydantic-ai", count: 39, want: []rw{
+		{"pydantic_graph/pyproject.toml", 51, "anyio", "4.14.1", kv("section", "project.dependencies", "declared", ">=4.7.0", "lockfile", "uv.lock:76")},
+		{"pydantic_graph/pyproject.toml", 52, "logfire-api", "4.37.0", kv("lockfile", "uv.lock:102")},
+		{"pydantic_graph/pyproject.toml", 53, "pydantic", "2.13.4", kv("declared", ">=2.12", "lockfile", "uv.lock:111")},
+		{"pydantic_graph/pyproject.toml", 54, "typing-inspection", "0.4.2", kv("lockfile", "uv.lock:154")},
+		{"pydantic_graph/pyproject.toml", 2, "hatchling", "unknown", kv("section", "build-system.requires", "lockfile", "")},
+		{"pyproject.toml", 205, "pytest", "9.1.1", kv("section", "dependency-groups.dev", "lockfile", "uv.lock:136")},
+		{"pyproject.toml", 221, "fastmcp", "3.4.2", kv("declared", ">=3.3.0,<5", "lockfile", "uv.lock:90")},
+	}, absent: []string{"ray", "urllib3", "pydantic-ai-slim"}},
+	// Poetry and PDM monorepos: a virtual root project depends on its
+	// workspaces by path (-e ./workspaces/x for PDM); its lockfile (whole)
+	// locks them as directory sources or editable paths, and each workspace's
+	// own requirements resolve through it. PDM's lock has no orjson: its floor.
+	{kind: "python", repo: "adriangb-python-monorepo", count: 21, want: []rw{
+		{"pdm/workspaces/cli/pyproject.toml", 7, "rich", "12.6.0", kv("section", "project.dependencies", "lockfile", "pdm/pdm.lock:88")},
+		{"pdm/workspaces/lib/pyproject.toml", 7, "pydantic", "1.10.2", kv("declared", ">=1.10.2", "lockfile", "pdm/pdm.lock:62")},
+		{"pdm/workspaces/app/pyproject.toml", 7, "orjson", "3.8.0", kv("declared", ">=3.8.0", "lockfile", "")},
+		{"poetry/workspaces/app/pyproject.toml", 10, "orjson", "3.8.0", kv("section", "tool.poetry.dependencies", "declared", "^3.8.0", "lockfile", "poetry/poetry.lock:182")},
+		{"poetry/workspaces/cli/pyproject.toml", 10, "rich", "12.6.0", kv("lockfile", "poetry/poetry.lock:358")},
+		{"poetry/workspaces/lib/pyproject.toml", 10, "pydantic", "1.10.2", kv("declared", ">=1.10.2", "lockfile", "poetry/poetry.lock:265")},
+		{"poetry/workspaces/lib/pyproject.toml", 11, "pytest", "7.2.2", kv("declared", "*", "lockfile", "poetry/poetry.lock:334")},
+		{"poetry/pyproject.toml", 13, "namespace-app", "0.0.0", kv("section", "tool.poetry.group.app.dependencies")},
+	}, absent: []string{"python"}},
 }
 
 func TestRealWorld(t *testing.T) {
