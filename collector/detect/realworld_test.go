@@ -439,20 +439,33 @@ var realworldCases = []rwCase{
 	{kind: "terraform", repo: "terraform-aws-modules-terraform-aws-eks", count: 1, want: []rw{
 		{"examples/karpenter/main.tf", 288, "terraform-aws-modules/vpc/aws", "3.0", kv("declared", "~> 3.0", "source", "terraform-aws-modules/vpc/aws")},
 	}},
-	// Terragrunt, an scp address with //subdir.
-	{kind: "terraform", repo: "gruntwork-io-terragrunt-infrastructure-live-example", count: 1, want: []rw{
-		{"prod/us-east-1/prod/webserver-cluster/terragrunt.hcl", 4, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.1.0",
-			kv("subdir", "asg-elb-service")},
+	// A Terragrunt live repo: each unit's source is
+	// "${include.envcommon.locals.base_source_url}?ref=v0.8.0", the URL an scp
+	// address with //subdir in _envcommon/<component>.hcl, reached through an
+	// include whose path is ${dirname(find_in_parent_folders("root.hcl"))};
+	// that file's other locals read env.hcl with read_terragrunt_config.
+	{kind: "terraform", repo: "gruntwork-io-terragrunt-infrastructure-live-example", count: 6, want: []rw{
+		{"prod/us-east-1/prod/mysql/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/mysql", "source", "${include.envcommon.locals.base_source_url}?ref=v0.8.0",
+				"resolved", "git::git@github.com:gruntwork-io/terragrunt-infrastructure-modules-example.git//modules/mysql?ref=v0.8.0")},
+		{"prod/us-east-1/prod/webserver-cluster/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/asg-alb-service")},
+		{"non-prod/us-east-1/qa/mysql/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/mysql")},
+		{"non-prod/us-east-1/stage/webserver-cluster/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/asg-alb-service")},
 	}},
 
 	// Terragrunt's registry protocol: tfr://registry.terraform.io/ (the public
 	// registry's host dropped), a //subdir, a version attribute beside the
-	// source, and a source built from locals (skipped: not literal).
-	{kind: "terraform", repo: "gruntwork-io-terragrunt", count: 3, want: []rw{
+	// source, and a source built from two locals, ?version= one of them.
+	{kind: "terraform", repo: "gruntwork-io-terragrunt", count: 4, want: []rw{
+		{"test/fixtures/tfr/version/terragrunt.hcl", 7, "terraform-aws-modules/iam/aws", "5.0",
+			kv("source", "${local.base_source}?version=${local.version}", "resolved", "tfr:///terraform-aws-modules/iam/aws?version=~>5.0, <5.51.0, !=5.50.0")},
 		{"test/fixtures/tfr/root/terragrunt.hcl", 3, "yorinasub17/terragrunt-registry-test/null", "0.0.2", nil},
 		{"test/fixtures/tfr/subdir/terragrunt.hcl", 3, "yorinasub17/terragrunt-registry-test/null", "0.0.2", kv("subdir", "modules/one")},
 		{"test/fixtures/tfr/version-constraint/terragrunt.hcl", 4, "registry.opentofu.org/yorinasub17/terragrunt-registry-test/null", "0.0.1", kv("declared", "~> 0.0.1")},
-	}, absent: []string{"terraform-aws-modules/iam/aws"}},
+	}},
 
 	// --- kustomize ---
 	// Local resources; Argo CD from a raw file on master; a component by URL.
