@@ -602,6 +602,21 @@ var realworldCases = []rwCase{
 		{"poetry/workspaces/lib/pyproject.toml", 11, "pytest", "7.2.2", kv("declared", "*", "lockfile", "poetry/poetry.lock:334")},
 		{"poetry/pyproject.toml", 13, "namespace-app", "0.0.0", kv("section", "tool.poetry.group.app.dependencies")},
 	}, absent: []string{"python"}},
+	// Composite builds with precompiled convention plugins in
+	// gradle-conventions/src/main/kotlin (plugin ids, an apply() in a settings
+	// plugin), the community plugins they use as implementation dependencies,
+	// and a catalog outside gradle/ (dependency-versions/libs.versions.toml).
+	// The platform() in dependency-rules sits in no dependencies {}: no component.
+	{kind: "gradle", repo: "jjohannes-idiomatic-gradle", count: 79, want: []rw{
+		{"gradle-conventions/build.gradle.kts", 11, "org.gradlex:jvm-dependency-conflict-resolution", "2.5", kv("section", "implementation")},
+		{"gradle-conventions/src/main/kotlin/com.example.idiomatic.gradle.build.feature.compilation.gradle.kts", 4, "org.gradlex.reproducible-builds", "unknown", kv("section", "plugins")},
+		{"gradle-conventions/src/main/kotlin/com.example.idiomatic.gradle.build.module.app.gradle.kts", 9, "org.gradlex.jvm-dependency-conflict-resolution", "unknown", kv("section", "plugins")},
+		{"gradle-conventions/src/main/kotlin/com.example.idiomatic.gradle.build.settings.gradle.kts", 32, "com.example.idiomatic.gradle.build.feature.lifecycle.root", "unknown", kv("section", "apply")},
+		{"aggregation/settings.gradle.kts", 8, "com.example.idiomatic.gradle.build", "0.5", kv("section", "plugins", "declared", "0.5")},
+		{"dependency-versions/libs.versions.toml", 16, "org.slf4j:slf4j-api", "2.0.18", kv("section", "catalog")},
+		{"dependency-versions/libs.versions.toml", 18, "org.slf4j:slf4j-jdk14", "unknown", kv("section", "catalog")},
+		{"jamcatch/jamcatch-stage/build.gradle.kts", 2, "com.example.idiomatic.gradle.build.module.lib", "unknown", kv("section", "plugins")},
+	}, absent: []string{"com.example.idiomatic.gradle:dependency-versions"}},
 }
 
 func TestRealWorld(t *testing.T) {
