@@ -141,8 +141,11 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
 	ro := snapshot.RepoOffering{Offering: name, Version: a.Version}
 	for _, c := range a.Evidence {
-		ro.Evidence = append(ro.Evidence, snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name,
-			Version: c.Version, Section: c.Section, Lockfile: c.Lockfile})
+		e := snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}
+		if c.Section != "" || c.Lockfile != "" {
+			e.VersionSource = &snapshot.VersionSource{Section: c.Section, Lockfile: c.Lockfile}
+		}
+		ro.Evidence = append(ro.Evidence, e)
 	}
 	return ro
 }

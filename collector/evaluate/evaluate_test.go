@@ -1,6 +1,7 @@
 package evaluate
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -101,9 +102,18 @@ func TestRepoOfferingEvidence(t *testing.T) {
 		Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"lockfile": "pnpm-lock.yaml:40"}}
 	got := repoOffering("ui", match.Adoption{Version: "2.1.0", Evidence: []detect.Component{c}})
 	want := snapshot.RepoOffering{Offering: "ui", Version: "2.1.0", Evidence: []snapshot.Evidence{{Path: "web/package.json", Line: 7, URL: "u",
-		Kind: "npm", Name: "@acme/ui", Version: "2.1.0", Section: "dependencies", Lockfile: "pnpm-lock.yaml"}}}
+		Kind: "npm", Name: "@acme/ui", Version: "2.1.0", VersionSource: &snapshot.VersionSource{Section: "dependencies", Lockfile: "pnpm-lock.yaml"}}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("repoOffering = %+v, want %+v", got, want)
+	}
+	// Neither known: no VersionSource, and no JSON fields for it.
+	got = repoOffering("kit", match.Adoption{Version: "v1.0.0", Evidence: []detect.Component{kit("v1.0.0")}})
+	if got.Evidence[0].VersionSource != nil {
+		t.Errorf("evidence without section or lockfile has %+v", got.Evidence[0].VersionSource)
+	}
+	data, err := json.Marshal(snapshot.Evidence{Path: "p", Kind: "npm", Name: "a", VersionSource: &snapshot.VersionSource{Section: "dependencies"}})
+	if err != nil || string(data) != `{"path":"p","line":0,"kind":"npm","name":"a","section":"dependencies"}` {
+		t.Errorf("evidence JSON = %s, %v", data, err)
 	}
 }
 

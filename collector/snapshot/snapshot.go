@@ -61,6 +61,14 @@ type Evidence struct {
 	Name string `json:"name"`
 	// Version is as the file writes it.
 	Version string `json:"version,omitempty"`
+	// VersionSource says where the version came from; nil (its JSON
+	// fields absent) when the detection has neither, as most have: a
+	// snapshot keeps hundreds of thousands of evidence entries.
+	*VersionSource
+}
+
+// VersionSource is where an evidence's version came from.
+type VersionSource struct {
 	// Section is where the manifest declares it (dependencies,
 	// peerDependencies, tool.poetry.group.dev.dependencies...).
 	Section string `json:"section,omitempty"`
