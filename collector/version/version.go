@@ -391,13 +391,6 @@ func inside(a, b parsed) bool {
 	return n > 0 && prefixCompare(a, b, n) == 0
 }
 
-// Floating reports a known label that tracks the newest release within its
-// components rather than naming one: "v7", "1.29", "1.29-alpine".
-func Floating(label string) bool {
-	p, ok := parse(label)
-	return ok && floatingParts(p) > 0
-}
-
 // Behind reports whether a known label is older than target: the one
 // comparison behind drift and any minimum version. A floating label is
 // behind only when its components are ("v7" is not behind "v7.0.1", nor

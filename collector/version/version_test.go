@@ -215,8 +215,9 @@ func TestFloating(t *testing.T) {
 		"v7": true, "7": true, "1.29": true, "v1.29": true, "1.22-alpine": true, "1.22-alpine3.18": true, "31.1-jre": true,
 		"7.0.1": false, "v1.2.3.4": false, "1.0a1": false, "2.0-rc.1": false, "v1-beta": false, Unknown: false, "main": false,
 	} {
-		if got := Floating(label); got != want {
-			t.Errorf("Floating(%q) = %v, want %v", label, got, want)
+		p, ok := parse(label)
+		if got := ok && floatingParts(p) > 0; got != want {
+			t.Errorf("%q floating: %v, want %v", label, got, want)
 		}
 	}
 }
@@ -297,6 +298,12 @@ func FuzzVersionClean(f *testing.F) {
 		}
 		if Compare(label, label) != 0 {
 			t.Fatalf("Compare(%q, %q) != 0", label, label)
+		}
+		if Behind(label, label) {
+			t.Fatalf("%q is behind itself", label)
+		}
+		if Known(label) && (Highest([]string{label}) != label || Lowest([]string{label}) != label) {
+			t.Fatalf("%q alone is not its own highest and lowest", label)
 		}
 		if Compare(raw, label) != -Compare(label, raw) {
 			t.Fatalf("Compare is not antisymmetric on %q, %q", raw, label)
