@@ -452,6 +452,16 @@ var realworldCases = []rwCase{
 		{"Jenkinsfile", 2, "github.com/cloudogu/dogu-build-lib", "v2.1.0", kv("declared", "v2.1.0")},
 		{"Jenkinsfile", 2, "github.com/cloudogu/ces-build-lib", "1.62.0", kv("declared", "1.62.0")},
 	}},
+	// The same library loaded by its host-qualified name from a list...
+	{kind: "jenkins", repo: "cloudogu-k8s-service-discovery", count: 1, want: []rw{
+		{"Jenkinsfile", 3, "github.com/cloudogu/ces-build-lib", "3.0.0", kv("declared", "3.0.0")},
+	}},
+	// ...and by its bare name, without a version, one per line of a list.
+	{kind: "jenkins", repo: "cloudogu-nginx", count: 3, want: []rw{
+		{"Jenkinsfile", 2, "pipe-build-lib", "unknown", nil},
+		{"Jenkinsfile", 3, "ces-build-lib", "unknown", nil},
+		{"Jenkinsfile", 4, "dogu-build-lib", "unknown", nil},
+	}},
 
 	// --- container_image ---
 	// A plain Deployment behind a "---" document marker.
@@ -712,6 +722,46 @@ func TestRealWorldFixturesAreCovered(t *testing.T) {
 	for key := range cases {
 		if i := sort.SearchStrings(seen, key); i == len(seen) || seen[i] != key {
 			t.Errorf("case %s has no fixture", key)
+		}
+	}
+}
+
+// One library, loaded as "ces-build-lib" by some repos and as
+// "github.com/cloudogu/ces-build-lib" by others: only a glob whose `*`
+// crosses `/` names it in both, and the whole name alone misses the
+// host-qualified loads.
+func TestRealWorldNameGlob(t *testing.T) {
+	var comps []detect.Component
+	for _, repo := range []string{"cloudogu-usermgt", "cloudogu-k8s-service-discovery", "cloudogu-nginx"} {
+		got, errs := mustDetector(t, "jenkins").Detect(detecttest.Dir(t, path.Join("testdata/realworld/jenkins", repo)))
+		assertFileErrors(t, errs)
+		for _, c := range got {
+			c.Path = repo + "/" + c.Path
+			comps = append(comps, c)
+		}
+	}
+	for rule, want := range map[string][]string{
+		"*ces-build-lib": {
+			"cloudogu-k8s-service-discovery/Jenkinsfile:3 github.com/cloudogu/ces-build-lib",
+			"cloudogu-nginx/Jenkinsfile:3 ces-build-lib",
+			"cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/ces-build-lib",
+		},
+		"ces-build-lib":         {"cloudogu-nginx/Jenkinsfile:3 ces-build-lib"},
+		"github.com/cloudogu/*": {"cloudogu-k8s-service-discovery/Jenkinsfile:3 github.com/cloudogu/ces-build-lib", "cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/ces-build-lib", "cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/dogu-build-lib"},
+	} {
+		m, err := mustDetector(t, "jenkins").Compile(map[string]string{"library": rule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range comps {
+			if m.Match(c) {
+				got = append(got, fmt.Sprintf("%s:%d %s", c.Path, c.Line, c.Name))
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("library: %s matches\n\t%s\nwant\n\t%s", rule, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 		}
 	}
 }
