@@ -95,7 +95,7 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		latest := resolveLatest(o, evals)
 		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
 		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle,
-			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions)}
+			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions), Rules: ruleReports(o, evals)}
 		if t := o.Target; t != nil {
 			rep.Target = &snapshot.TargetReport{Ratio: t.Ratio, Deadline: t.Deadline}
 		}
@@ -198,6 +198,21 @@ func teamReports(evals []repoEval) []snapshot.TeamReport {
 		out = append(out, snapshot.TeamReport{Name: t, Repos: c})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ruleReports lists the offering's detect rules with the counted repos
+// each matched, so a rule that matches nothing shows as 0, not as silence.
+func ruleReports(o *match.Offering, evals []repoEval) []snapshot.RuleReport {
+	out := make([]snapshot.RuleReport, len(o.Detect))
+	for i, r := range o.Detect {
+		out[i] = snapshot.RuleReport{Kind: r.Kind, Params: r.Params, Line: r.Line}
+	}
+	for _, ev := range evals {
+		for _, i := range ev.adoption[o.Name].Rules {
+			out[i].MatchedRepos++
+		}
+	}
 	return out
 }
 

@@ -203,3 +203,35 @@ offerings:
 		t.Errorf("no offering has roi, but the snapshot says ROI")
 	}
 }
+
+// Each rule counts the counted repos with a component it matches: once per
+// repo however many components match, stale repos included, a failed repo
+// without data not; a rule matching nothing is listed at 0.
+func TestRuleReports(t *testing.T) {
+	cfg, cat := compile(t, `offerings:
+  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: gomod, module: github.com/acme/kit}
+      - {kind: dockerfile, image: registry.acme.io/kit}
+      - {kind: npm, package: "@acme/kit"}
+`)
+	image := detect.Component{Kind: "dockerfile", Name: "registry.acme.io/kit/runtime", Path: "Dockerfile", Line: 1}
+	repo := func(name string) source.Repo { return source.Repo{Source: "s", Name: name} }
+	res := &Result{Repos: []RepoScan{
+		{Repo: repo("a"), Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0"), kit("v1.1.0"), image}}},
+		{Repo: repo("b"), Stale: true, Err: "timeout", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0")}}},
+		{Repo: repo("c"), Err: "404 Not Found", Inventory: inventory.Inventory{Components: []detect.Component{image}}},
+		{Repo: repo("d")},
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	want := []snapshot.RuleReport{
+		{Kind: "gomod", Params: map[string]string{"module": "github.com/acme/kit"}, Line: 7, MatchedRepos: 2},
+		{Kind: "dockerfile", Params: map[string]string{"image": "registry.acme.io/kit"}, Line: 8, MatchedRepos: 1},
+		{Kind: "npm", Params: map[string]string{"package": "@acme/kit"}, Line: 9, MatchedRepos: 0},
+	}
+	if got := snap.Offerings[0].Rules; !reflect.DeepEqual(got, want) {
+		t.Errorf("rules = %+v, want %+v", got, want)
+	}
+}

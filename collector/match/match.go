@@ -28,8 +28,14 @@ type Catalog struct {
 // Offering is one compiled offering.
 type Offering struct {
 	*config.Offering
-	rules         []detect.Matcher
+	rules         []rule
 	eligiblePaths []detect.Matcher
+}
+
+// rule is a compiled detect rule and its index in Offering.Detect.
+type rule struct {
+	detect.Matcher
+	index int
 }
 
 // Adoption is one offering's use in one repo.
@@ -38,6 +44,9 @@ type Adoption struct {
 	// version.Unknown.
 	Version  string             `json:"version"`
 	Evidence []detect.Component `json:"evidence"`
+	// Rules are the indices in the offering's Detect of the rules that
+	// matched, ascending.
+	Rules []int `json:"rules"`
 }
 
 // Compile resolves every rule with its detector. Errors name the offering,
@@ -55,7 +64,7 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 	}
 	for i := range cfg.Offerings {
 		o := &Offering{Offering: &cfg.Offerings[i]}
-		for _, r := range o.Detect {
+		for j, r := range o.Detect {
 			if r.Kind == "" {
 				continue // config validation reports it
 			}
@@ -71,7 +80,7 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 					"offering %q: detector %s: %v", o.Name, r.Kind, err)})
 				continue
 			}
-			o.rules = append(o.rules, m)
+			o.rules = append(o.rules, rule{Matcher: m, index: j})
 			if _, isProbe := m.(detect.Probe); isProbe {
 				addProbe(m)
 			} else {
@@ -151,12 +160,27 @@ func (c *Catalog) Probes() []detect.Probe { return c.probes }
 func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
 	out := map[string]Adoption{}
 	for _, o := range c.Offerings {
-		var ev []detect.Component
+		var (
+			ev   []detect.Component
+			hits []int
+		)
 		for _, comp := range components {
-			for _, m := range o.rules {
-				if m.Match(comp) {
+			matched := false
+			for _, r := range o.rules {
+				// Once a component is evidence, only rules not yet known to
+				// match are tried: each rule's match count needs no more.
+				if matched && slices.Contains(hits, r.index) {
+					continue
+				}
+				if !r.Match(comp) {
+					continue
+				}
+				if !matched {
 					ev = append(ev, comp)
-					break
+					matched = true
+				}
+				if !slices.Contains(hits, r.index) {
+					hits = append(hits, r.index)
 				}
 			}
 		}
@@ -167,7 +191,8 @@ func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
 		for i, e := range ev {
 			labels[i] = version.Clean(e.Version)
 		}
-		out[o.Name] = Adoption{Version: version.Lowest(labels), Evidence: ev}
+		slices.Sort(hits)
+		out[o.Name] = Adoption{Version: version.Lowest(labels), Evidence: ev, Rules: hits}
 	}
 	return out
 }

@@ -188,3 +188,33 @@ func TestCompileRejectsUnknownLanguage(t *testing.T) {
 		t.Fatalf("err = %v, want %s", err, want)
 	}
 }
+
+// An adoption names every rule that matched, also when one component
+// satisfies several: each rule's match count depends on it.
+func TestEvaluateNamesTheRulesThatMatched(t *testing.T) {
+	cat, err := Compile(parse(t, `  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: npm, package: "@acme/kit"}
+      - {kind: gomod, module: github.com/acme/*}
+      - {kind: gomod, module: github.com/acme/kit}
+      - {kind: gomod, module: github.com/acme/other}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		comps []detect.Component
+		want  []int
+	}{
+		{[]detect.Component{{Kind: "gomod", Name: "github.com/acme/kit"}}, []int{1, 2}},
+		{[]detect.Component{{Kind: "gomod", Name: "github.com/acme/tools"}, {Kind: "gomod", Name: "github.com/acme/kit"}}, []int{1, 2}},
+		{[]detect.Component{{Kind: "npm", Name: "@acme/kit"}, {Kind: "gomod", Name: "github.com/acme/other"}}, []int{0, 1, 3}},
+	} {
+		got := cat.Evaluate(tc.comps)["kit"]
+		if !reflect.DeepEqual(got.Rules, tc.want) || len(got.Evidence) != len(tc.comps) {
+			t.Errorf("%v: rules %v, %d evidence; want rules %v, each component once", tc.comps, got.Rules, len(got.Evidence), tc.want)
+		}
+	}
+}

@@ -105,8 +105,22 @@ type OfferingReport struct {
 	Adopted  int            `json:"adopted"`
 	Eligible int            `json:"eligible"`
 	Versions []VersionCount `json:"versions"`
-	Target   *TargetReport  `json:"target,omitempty"`
-	ROI      *ROIReport     `json:"roi,omitempty"`
+	// Rules are the offering's detect rules in config order, each with how
+	// many repos it matched: a rule at 0 may be one that cannot match.
+	Rules  []RuleReport  `json:"rules"`
+	Target *TargetReport `json:"target,omitempty"`
+	ROI    *ROIReport    `json:"roi,omitempty"`
+}
+
+// RuleReport is one detect rule of an offering and its reach in the scan.
+type RuleReport struct {
+	Kind string `json:"kind"`
+	// Params are the rule's keys but kind, as the config writes them.
+	Params map[string]string `json:"params"`
+	// Line is the rule's line in the config file.
+	Line int `json:"line"`
+	// MatchedRepos counts the counted repos with a component it matches.
+	MatchedRepos int `json:"matched_repos"`
 }
 
 // VersionCount is how many repos use one version bucket.
