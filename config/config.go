@@ -255,8 +255,13 @@ type Exporter struct {
 // DefaultHTTPTimeout is scan.http_timeout when the key is absent.
 const DefaultHTTPTimeout = 30 * time.Second
 
-// DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
-var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
+// DefaultExclude are the paths no detector reads unless scan.exclude says
+// otherwise: vendored code, and test fixtures, which name what a test
+// feeds the code under test, not what the repo uses.
+var DefaultExclude = []string{
+	"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**",
+	"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**",
+}
 
 // Lifecycles are the accepted offering lifecycle values.
 var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,30 @@ func TestGoodConfig(t *testing.T) {
 	}
 	if c.Offerings[0].Line != 13 {
 		t.Errorf("offering line = %d", c.Offerings[0].Line)
+	}
+}
+
+// A scan.exclude replaces the default list whole: nothing of it is kept,
+// and an empty list excludes nothing.
+func TestExcludeReplacesTheDefaults(t *testing.T) {
+	for yml, want := range map[string][]string{
+		"":                                   DefaultExclude,
+		"scan: {exclude: [\"**/gen/**\"]}\n": {"**/gen/**"},
+		"scan: {exclude: []}\n":              {},
+	} {
+		c, err := Parse("c.yml", []byte("sources: [{name: s, type: local, path: x}]\n"+
+			"offerings: [{name: a, owner: o, lifecycle: ga, detect: [{kind: file, path: x}]}]\n"+yml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.Scan.Exclude, want) {
+			t.Errorf("%q: exclude = %q, want %q", yml, c.Scan.Exclude, want)
+		}
+	}
+	for _, g := range []string{"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**"} {
+		if !slices.Contains(DefaultExclude, g) {
+			t.Errorf("default excludes lack %s", g)
+		}
 	}
 }
 

@@ -69,7 +69,8 @@ func anyMatch(matchers []func(string) bool, path string) bool {
 }
 
 // compileGlob returns a matcher for a doublestar pattern. The shapes
-// detectors and excludes use most (**/NAME, **/*.EXT, **/GLOB, **/DIR/**) are
+// detectors and excludes use most (**/NAME, **/*.EXT, **/GLOB, **/DIR/**,
+// **/DIR/SUB/**) are
 // matched without the general matcher: a monorepo has tens of thousands of
 // paths and every pattern is tried on each.
 func compileGlob(pattern string) func(string) bool {
@@ -88,8 +89,13 @@ func compileGlob(pattern string) func(string) bool {
 		}
 	}
 	if mid, ok := strings.CutPrefix(pattern, "**/"); ok {
-		if dir, ok := strings.CutSuffix(mid, "/**"); ok && !strings.ContainsAny(dir, meta+"/") {
-			return func(p string) bool { return strings.Contains("/"+p+"/", "/"+dir+"/") }
+		if dir, ok := strings.CutSuffix(mid, "/**"); ok && dir != "" && !strings.ContainsAny(dir, meta) &&
+			!strings.HasPrefix(dir, "/") && !strings.HasSuffix(dir, "/") && !strings.Contains(dir, "//") {
+			// The path holds dir as whole segments; no string is built per path.
+			head, inner, tail := dir+"/", "/"+dir+"/", "/"+dir
+			return func(p string) bool {
+				return p == dir || strings.HasPrefix(p, head) || strings.Contains(p, inner) || strings.HasSuffix(p, tail)
+			}
 		}
 	}
 	return func(p string) bool {

@@ -58,6 +58,39 @@ func plan(t testing.TB, kinds ...string) *Plan {
 	return p
 }
 
+// Test fixtures name what a test feeds the code, not what the repo uses:
+// the default excludes keep them from being read at all.
+func TestDefaultExcludesSkipTestFixtures(t *testing.T) {
+	files := map[string]string{"svc/marker.txt": "acme-kit@1.2.0\n"}
+	fixtures := []string{
+		"svc/src/test/resources/marker.txt", "src/test/marker.txt", "test/fixtures/marker.txt",
+		"pkg/tests/fixtures/app/marker.txt", "web/__fixtures__/marker.txt",
+	}
+	for _, p := range fixtures {
+		files[p] = "fixture-kit@0.0.1\n"
+	}
+	// Near misses stay in: only whole directory names are excluded.
+	files["src/testing/marker.txt"] = "near-kit@1.0.0\n"
+	files["test/fixtures-gen/marker.txt"] = "near-kit@1.0.0\n"
+	tree := sourcetest.NewTree(files)
+	inv, _, err := plan(t, "test_marker").Read(context.Background(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range inv.Components {
+		got = append(got, c.Path)
+	}
+	if want := []string{"src/testing/marker.txt", "svc/marker.txt", "test/fixtures-gen/marker.txt"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("components from %v, want %v", got, want)
+	}
+	for _, p := range fixtures {
+		if slices.Contains(tree.Reads(), p) {
+			t.Errorf("%s was read", p)
+		}
+	}
+}
+
 func TestReadRunsDetectorsInTheirScope(t *testing.T) {
 	tree := sourcetest.NewTree(map[string]string{
 		"svc/marker.txt":        "acme-kit@1.2.0\n",
