@@ -124,7 +124,7 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
-		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors,
+		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
 		// Sized once: reports are kept for every repo as long as the snapshot.
 		Offerings: make([]snapshot.RepoOffering, 0, len(ev.adoption))}
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
@@ -142,6 +142,19 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 		}
 	}
 	return ev, rep
+}
+
+// fileErrorList copies an inventory's skipped files; nil for the usual
+// repo without any, so a large estate allocates nothing for them.
+func fileErrorList(list []inventory.FileError) []snapshot.FileError {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]snapshot.FileError, len(list))
+	for i, e := range list {
+		out[i] = snapshot.FileError(e)
+	}
+	return out
 }
 
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {

@@ -20,6 +20,11 @@ import (
 // its includes name: a hostile repo cannot turn a scan into a crawl.
 const maxReadsPerRepo = 2000
 
+var (
+	errTooManyReads = fmt.Errorf("more than %d files read in one repo", maxReadsPerRepo)
+	errBinary       = errors.New("binary file")
+)
+
 // treeFiles is the detect.Files view of one tree: excluded paths removed,
 // reads memoised and size-capped, binary content refused.
 type treeFiles struct {
@@ -142,7 +147,7 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 	}
 	if f.reads >= maxReadsPerRepo {
 		f.mu.Unlock()
-		return nil, &detect.FileError{Path: path, Err: errors.New("too many files read in one repo")}
+		return nil, &detect.FileError{Path: path, Err: errTooManyReads}
 	}
 	f.reads++
 	f.mu.Unlock()
@@ -161,7 +166,7 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 		return nil, err
 	}
 	if err == nil && detect.IsBinary(data) {
-		data, err = nil, &detect.FileError{Path: path, Err: errors.New("binary file")}
+		data, err = nil, &detect.FileError{Path: path, Err: errBinary}
 	}
 	if err != nil && !errors.As(err, new(*detect.FileError)) {
 		err = &detect.FileError{Path: path, Err: err}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -191,6 +192,7 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	}
 	sort.Slice(failures, func(i, j int) bool { return failures[i].Path < failures[j].Path })
 	inv.FileErrors = len(failures)
+	inv.FileErrorList = listFailures(failures)
 	for _, f := range failures {
 		if inv.ReaderErrors == nil {
 			inv.ReaderErrors = map[string]int{}
@@ -274,12 +276,14 @@ func readOwners(files *treeFiles) []string {
 	return nil
 }
 
+var errPanicked = errors.New("detector panicked")
+
 // runDetector isolates a detector: hostile input that makes a parser panic
 // costs that detector's findings in this repo, not the scan.
 func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
 	defer func() {
 		if p := recover(); p != nil {
-			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
+			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("%w: %v", errPanicked, p)}}
 		}
 	}()
 	return d.Detect(files)

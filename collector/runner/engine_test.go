@@ -273,6 +273,24 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 	if string(j1) != string(j2) {
 		t.Fatalf("cached scan evaluated differently:\n%v\n%v", snap1.Summary, snap2.Summary)
 	}
+	// The skipped files come back from the cache too.
+	lists := func(s *snapshot.Snapshot) map[string][]snapshot.FileError {
+		out := map[string][]snapshot.FileError{}
+		for _, r := range s.Repos {
+			out[r.Name] = r.FileErrorList
+		}
+		return out
+	}
+	want := []snapshot.FileError{
+		{Path: "(test_panicky)", Error: "test_panicky: the detector failed on this repo (a bug: the scan log has its message)"},
+		{Path: "go.mod", Error: "gomod: not parseable (line 2)"}, // the unclosed ( runs to the end
+	}
+	if got := lists(snap1)["broken-files"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("broken-files skipped %+v, want %+v", got, want)
+	}
+	if !reflect.DeepEqual(lists(snap1), lists(snap2)) {
+		t.Errorf("cached repos' skipped files differ:\n%+v\n%+v", lists(snap1), lists(snap2))
+	}
 
 	// A new commit in one repo: only that repo is read again.
 	src.repos["pay-api"] = fakeRepo{head: "h1b", files: src.repos["pay-api"].files}

@@ -46,6 +46,15 @@ type RepoReport struct {
 	Waived     []RepoWaiver   `json:"waived,omitempty"`
 	Ineligible []string       `json:"ineligible,omitempty"`
 	FileErrors int            `json:"file_errors,omitempty"`
+	// FileErrorList names the first 100 skipped files; nil when none.
+	FileErrorList []FileError `json:"file_error_list,omitempty"`
+}
+
+// FileError is a file a scan skipped and why, in uptake's words: a
+// parser's message, which may quote the file, is never copied.
+type FileError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
 }
 
 // RepoOffering is an offering a repo adopts.
