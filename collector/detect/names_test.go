@@ -1,7 +1,11 @@
 package detect_test
 
 import (
+	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/uptake-dev/uptake/collector/detect"
 )
 
 // The name-glob syntax every kind's rules share, through the jenkins kind,
@@ -84,4 +88,32 @@ func TestNameComponents(t *testing.T) {
 		}
 		t.Run(tc.rule, func(t *testing.T) { assertMatches(t, m, "npm", tc.match, tc.noMatch) })
 	}
+}
+
+// FuzzNameGlob: any rule compiles or is refused without a panic, and any
+// name written with every character escaped matches itself literally.
+func FuzzNameGlob(f *testing.F) {
+	for _, s := range []string{"*ces-build-lib", "acme/**/lib", "lib-[!a-c]", "{a,{b,c}}", `\*`, "[]]", "(x)+.*?", "é*"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rule string) {
+		_, _ = mustDetector(t, "jenkins").Compile(map[string]string{"library": rule})
+		lit := strings.TrimSpace(rule)
+		if lit == "" || strings.Contains(lit, "@") || !utf8.ValidString(lit) {
+			return
+		}
+		var esc strings.Builder
+		for _, r := range lit {
+			esc.WriteString(`\` + string(r))
+		}
+		m, err := mustDetector(t, "jenkins").Compile(map[string]string{"library": esc.String() + "*"})
+		if err != nil {
+			t.Fatalf("%q escaped: %v", lit, err)
+		}
+		for _, name := range []string{lit, lit + "/x"} {
+			if !m.Match(detect.Component{Kind: "jenkins", Name: name}) {
+				t.Errorf("%q escaped does not match %q", lit, name)
+			}
+		}
+	})
 }
