@@ -217,14 +217,15 @@ func teamReports(evals []repoEval) []snapshot.TeamReport {
 // ruleReports lists the offering's detect rules with the counted repos
 // each matched, so a rule that matches nothing shows as 0, not as silence.
 func ruleReports(o *match.Offering, evals []repoEval) []snapshot.RuleReport {
+	counts := make([]int, len(o.Detect))
+	for _, ev := range evals {
+		if a, ok := ev.adoption[o.Name]; ok {
+			o.CountRules(a, counts)
+		}
+	}
 	out := make([]snapshot.RuleReport, len(o.Detect))
 	for i, r := range o.Detect {
-		out[i] = snapshot.RuleReport{Kind: r.Kind, Params: r.Params, Line: r.Line}
-	}
-	for _, ev := range evals {
-		for _, i := range ev.adoption[o.Name].Rules {
-			out[i].MatchedRepos++
-		}
+		out[i] = snapshot.RuleReport{Kind: r.Kind, Params: r.Params, Line: r.Line, MatchedRepos: counts[i]}
 	}
 	return out
 }

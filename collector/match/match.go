@@ -44,9 +44,6 @@ type Adoption struct {
 	// version.Unknown.
 	Version  string             `json:"version"`
 	Evidence []detect.Component `json:"evidence"`
-	// Rules are the indices in the offering's Detect of the rules that
-	// matched, ascending.
-	Rules []int `json:"rules"`
 }
 
 // Compile resolves every rule with its detector. Errors name the offering,
@@ -160,27 +157,12 @@ func (c *Catalog) Probes() []detect.Probe { return c.probes }
 func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
 	out := map[string]Adoption{}
 	for _, o := range c.Offerings {
-		var (
-			ev   []detect.Component
-			hits []int
-		)
+		var ev []detect.Component
 		for _, comp := range components {
-			matched := false
-			for _, r := range o.rules {
-				// Once a component is evidence, only rules not yet known to
-				// match are tried: each rule's match count needs no more.
-				if matched && slices.Contains(hits, r.index) {
-					continue
-				}
-				if !r.Match(comp) {
-					continue
-				}
-				if !matched {
+			for _, m := range o.rules {
+				if m.Match(comp) {
 					ev = append(ev, comp)
-					matched = true
-				}
-				if !slices.Contains(hits, r.index) {
-					hits = append(hits, r.index)
+					break
 				}
 			}
 		}
@@ -191,10 +173,25 @@ func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
 		for i, e := range ev {
 			labels[i] = version.Clean(e.Version)
 		}
-		slices.Sort(hits)
-		out[o.Name] = Adoption{Version: version.Lowest(labels), Evidence: ev, Rules: hits}
+		out[o.Name] = Adoption{Version: version.Lowest(labels), Evidence: ev}
 	}
 	return out
+}
+
+// CountRules adds one to counts[i] for each rule (i its index in Detect)
+// that matches some of the adoption's evidence. The evidence is every
+// component some rule matches, so a rule matching none of it matched
+// nothing in the repo; re-testing it costs less than recording the rules
+// in every adoption of an estate.
+func (o *Offering) CountRules(a Adoption, counts []int) {
+	for _, r := range o.rules {
+		for _, c := range a.Evidence {
+			if r.Match(c) {
+				counts[r.index]++
+				break
+			}
+		}
+	}
 }
 
 // Facts are what eligibility looks at in one repo.

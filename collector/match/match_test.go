@@ -189,9 +189,9 @@ func TestCompileRejectsUnknownLanguage(t *testing.T) {
 	}
 }
 
-// An adoption names every rule that matched, also when one component
-// satisfies several: each rule's match count depends on it.
-func TestEvaluateNamesTheRulesThatMatched(t *testing.T) {
+// CountRules counts every rule that matched a repo, also when one
+// component satisfies several, and a rule once however many match it.
+func TestCountRules(t *testing.T) {
 	cat, err := Compile(parse(t, `  - name: kit
     owner: o
     lifecycle: ga
@@ -200,22 +200,24 @@ func TestEvaluateNamesTheRulesThatMatched(t *testing.T) {
       - {kind: gomod, module: github.com/acme/*}
       - {kind: gomod, module: github.com/acme/kit}
       - {kind: gomod, module: github.com/acme/other}
+      - {kind: file, path: .kit.yaml}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		comps []detect.Component
-		want  []int
-	}{
-		{[]detect.Component{{Kind: "gomod", Name: "github.com/acme/kit"}}, []int{1, 2}},
-		{[]detect.Component{{Kind: "gomod", Name: "github.com/acme/tools"}, {Kind: "gomod", Name: "github.com/acme/kit"}}, []int{1, 2}},
-		{[]detect.Component{{Kind: "npm", Name: "@acme/kit"}, {Kind: "gomod", Name: "github.com/acme/other"}}, []int{0, 1, 3}},
+	counts := make([]int, 5)
+	for _, comps := range [][]detect.Component{
+		{{Kind: "gomod", Name: "github.com/acme/kit"}},
+		{{Kind: "gomod", Name: "github.com/acme/tools"}, {Kind: "gomod", Name: "github.com/acme/kit"}, {Kind: "gomod", Name: "github.com/acme/kit", Path: "b/go.mod"}},
+		{{Kind: "npm", Name: "@acme/kit"}, {Kind: "gomod", Name: "github.com/acme/other"}},
+		{{Kind: "gomod", Name: "github.com/other/kit"}},
 	} {
-		got := cat.Evaluate(tc.comps)["kit"]
-		if !reflect.DeepEqual(got.Rules, tc.want) || len(got.Evidence) != len(tc.comps) {
-			t.Errorf("%v: rules %v, %d evidence; want rules %v, each component once", tc.comps, got.Rules, len(got.Evidence), tc.want)
+		if a, ok := cat.Evaluate(comps)["kit"]; ok {
+			cat.Offerings[0].CountRules(a, counts)
 		}
+	}
+	if want := []int{1, 3, 2, 1, 0}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("counts %v, want %v", counts, want)
 	}
 }
 
