@@ -66,7 +66,8 @@ type Source struct {
 	// IncludeSubgroups defaults to true for gitlab.
 	IncludeSubgroups *bool `yaml:"include_subgroups"`
 	TLS              TLS   `yaml:"tls"`
-	// GraphQL lets the github source batch HEAD lookups; nil means on.
+	// GraphQL lets the github and gitlab sources batch HEAD lookups and
+	// file reads; nil means on.
 	GraphQL *bool `yaml:"graphql"`
 
 	Line int `yaml:"-"`
@@ -241,6 +242,9 @@ type Scan struct {
 	HTTPTimeout time.Duration `yaml:"http_timeout"`
 	// SourceTimeout bounds one source's whole scan; 0 means none.
 	SourceTimeout time.Duration `yaml:"source_timeout"`
+	// ContainerImagePaths are globs the container_image kind reads besides
+	// its default paths.
+	ContainerImagePaths []string `yaml:"container_image_paths"`
 }
 
 // Exporter tunes the metric output.
@@ -251,8 +255,13 @@ type Exporter struct {
 // DefaultHTTPTimeout is scan.http_timeout when the key is absent.
 const DefaultHTTPTimeout = 30 * time.Second
 
-// DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
-var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
+// DefaultExclude are the paths no detector reads unless scan.exclude says
+// otherwise: vendored code, and test fixtures, which name what a test
+// feeds the code under test, not what the repo uses.
+var DefaultExclude = []string{
+	"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**",
+	"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**",
+}
 
 // Lifecycles are the accepted offering lifecycle values.
 var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
@@ -378,11 +387,15 @@ func (c *Config) recordLines(root *yaml.Node) {
 	c.lines = map[string]int{}
 	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
-		{"scan", "http_timeout"}, {"scan", "source_timeout"},
+		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"},
 		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
 		if n := lookup(root, path...); n != nil {
 			c.lines[strings.Join(path, ".")] = n.Line
 		}
+	}
+	// Each glob at its own line: a list of them is usually one a line.
+	for i, n := range seq(lookup(root, "scan", "container_image_paths")) {
+		c.lines[fmt.Sprintf("scan.container_image_paths.%d", i)] = n.Line
 	}
 	for i, n := range seq(lookup(root, "sources")) {
 		if i < len(c.Sources) {
@@ -573,6 +586,14 @@ func (c *Config) validate() Errors {
 	}
 	for _, g := range c.Scan.Exclude {
 		v.glob(c.lines["scan.exclude"], "scan.exclude", g)
+	}
+	for i, g := range c.Scan.ContainerImagePaths {
+		line := c.lines[fmt.Sprintf("scan.container_image_paths.%d", i)]
+		if strings.HasPrefix(g, "/") {
+			v.add(line, "scan.container_image_paths: %q: globs are anchored at the repo root already; drop the leading /", g)
+			continue
+		}
+		v.glob(line, "scan.container_image_paths", g)
 	}
 	if c.Exporter.MaxVersions < 0 {
 		v.add(c.lines["exporter.max_versions"], "exporter.max_versions must be positive")

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ func TestGoodConfig(t *testing.T) {
 		c.Scan.HTTPTimeout != 30*time.Second || c.Scan.SourceTimeout != 0 {
 		t.Errorf("defaults not applied: %+v %+v", c.Scan, c.Exporter)
 	}
+	if got := c.Scan.ContainerImagePaths; !reflect.DeepEqual(got, []string{"platform/**/*.yaml", "**/argocd/*.yml"}) {
+		t.Errorf("scan.container_image_paths = %q", got)
+	}
 	if len(c.Teams.Map) != 2 || c.Teams.Map[0].Team != "payments" || c.Teams.Map[1].Team != "search" || c.Teams.Map[0].Line != 8 {
 		t.Errorf("teams.map lost its order or lines: %+v", c.Teams.Map)
 	}
@@ -34,6 +38,30 @@ func TestGoodConfig(t *testing.T) {
 	}
 	if c.Offerings[0].Line != 13 {
 		t.Errorf("offering line = %d", c.Offerings[0].Line)
+	}
+}
+
+// A scan.exclude replaces the default list whole: nothing of it is kept,
+// and an empty list excludes nothing.
+func TestExcludeReplacesTheDefaults(t *testing.T) {
+	for yml, want := range map[string][]string{
+		"":                                   DefaultExclude,
+		"scan: {exclude: [\"**/gen/**\"]}\n": {"**/gen/**"},
+		"scan: {exclude: []}\n":              {},
+	} {
+		c, err := Parse("c.yml", []byte("sources: [{name: s, type: local, path: x}]\n"+
+			"offerings: [{name: a, owner: o, lifecycle: ga, detect: [{kind: file, path: x}]}]\n"+yml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.Scan.Exclude, want) {
+			t.Errorf("%q: exclude = %q, want %q", yml, c.Scan.Exclude, want)
+		}
+	}
+	for _, g := range []string{"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**"} {
+		if !slices.Contains(DefaultExclude, g) {
+			t.Errorf("default excludes lack %s", g)
+		}
 	}
 }
 
@@ -52,6 +80,9 @@ var badConfigs = map[string][]string{
 	"rule-not-map-bad.yml":       {`rule-not-map-bad.yml:8: a detect rule must be a mapping with a kind`},
 	"empty-bad.yml":              {"empty-bad.yml: empty configuration"},
 	"timeouts-bad.yml":           {"timeouts-bad.yml:4: scan.http_timeout must be positive", "timeouts-bad.yml:5: scan.source_timeout must not be negative (0 means none)"},
+	"image-paths-bad.yml": {`image-paths-bad.yml:6: scan.container_image_paths: bad glob "apps/[*.yaml"`,
+		`image-paths-bad.yml:7: scan.container_image_paths: "/platform/*.yaml": globs are anchored at the repo root already; drop the leading /`,
+		`image-paths-bad.yml:8: scan.container_image_paths: empty glob`},
 	// Lists and mappings where the other is wanted, named by their key
 	// path, and values past the decoder's 7 characters quoted whole.
 	"collection-type-bad.yml": {
@@ -73,7 +104,7 @@ var badConfigs = map[string][]string{
 
 // completeBadConfigs are the files whose expected messages are all their
 // errors: nothing repeats what a value that did not decode already says.
-var completeBadConfigs = map[string]bool{"collection-type-bad.yml": true, "hidden-errors-bad.yml": true}
+var completeBadConfigs = map[string]bool{"collection-type-bad.yml": true, "hidden-errors-bad.yml": true, "image-paths-bad.yml": true}
 
 func TestBadConfigs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*-bad.yml")

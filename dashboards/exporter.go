@@ -90,8 +90,8 @@ func exporterHealth() *dashboard.DashboardBuilder {
 			Unit("reqps").Min(0).
 			Span(12).Height(8)).
 		WithPanel(newTimeseries("Rate-limit budget left").
-			Description("Remaining / limit of each remote source's API rate limit; UptakeRateLimitLow fires under 10%.").
-			Targets(targets(series(`min by (source) (uptake_source_rate_limit_remaining`+sel+` / uptake_source_rate_limit_limit`+sel+`)`, "{{source}}"))).
+			Description("Remaining / limit of each remote source's API rate limits, by budget (GitHub: core for REST, graphql); UptakeRateLimitLow fires under 10%.").
+			Targets(targets(series(`min by (source, resource) (uptake_source_rate_limit_remaining`+sel+` / uptake_source_rate_limit_limit`+sel+`)`, "{{source}} {{resource}}"))).
 			Unit("percentunit").Min(0).Max(1).
 			Span(12).Height(8))
 }

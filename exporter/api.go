@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,6 +32,9 @@ const (
 // once per snapshot; a filtered or paged answer is encoded per request.
 type snapshotAPI struct {
 	current func() *snapshot.Snapshot
+	// rendered, when set, runs in its own goroutine after a snapshot is
+	// encoded whole.
+	rendered func()
 
 	mu      sync.Mutex
 	encoded *snapshot.Snapshot
@@ -86,11 +88,7 @@ func (a *snapshotAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Total-Count", strconv.Itoa(total))
 	// Streamed: a filtered or pretty answer is encoded per request, never
 	// held whole.
-	enc := json.NewEncoder(w)
-	if q.pretty {
-		enc.SetIndent("", "  ")
-	}
-	_ = enc.Encode(out)
+	_ = writeSnapshot(w, out, q.pretty)
 }
 
 // whole is the compact encoded snapshot, gzipped (an estate's JSON is tens
@@ -104,6 +102,9 @@ func (a *snapshotAPI) whole(s *snapshot.Snapshot) ([]byte, error) {
 			return nil, err
 		}
 		a.encoded, a.body = s, body
+		if a.rendered != nil {
+			go a.rendered()
+		}
 	}
 	return a.body, nil
 }
@@ -114,11 +115,11 @@ func encode(s *snapshot.Snapshot) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := json.NewEncoder(zw).Encode(s); err != nil {
+	if err := writeSnapshot(zw, s, false); err != nil {
 		return nil, err
 	}
 	err = zw.Close()
-	return buf.Bytes(), err
+	return bytes.Clone(buf.Bytes()), err
 }
 
 func parseAPIQuery(r *http.Request) (apiQuery, error) {

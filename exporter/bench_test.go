@@ -1,11 +1,15 @@
 package exporter
 
 import (
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +71,54 @@ func BenchmarkMetricsScrape(b *testing.B) {
 			scrape() // the snapshot's one encoding is not a scrape's cost
 			for b.Loop() {
 				scrape()
+			}
+			b.StopTimer()
+			reportQuantiles(b, scrape, map[bool]int{true: 10, false: 100}[strings.HasSuffix(h.name, "-reference")])
+		})
+	}
+}
+
+// reportQuantiles times n more calls of f and reports their median and
+// 99th percentile (the slowest of fewer than 100).
+func reportQuantiles(b *testing.B, f func(), n int) {
+	took := make([]time.Duration, n)
+	for i := range took {
+		start := time.Now()
+		f()
+		took[i] = time.Since(start)
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[n/2].Microseconds())/1000, "ms/median")
+	b.ReportMetric(float64(took[min(n-1, n*99/100)].Microseconds())/1000, "ms/p99")
+}
+
+// BenchmarkSnapshotAPI is one gzip request of the whole /api/v1/snapshot:
+// the answer kept per snapshot beside encoding it per request with
+// encoding/json, as before it was kept.
+func BenchmarkSnapshotAPI(b *testing.B) {
+	snap := estateSnapshot()
+	api := &snapshotAPI{current: func() *snapshot.Snapshot { return snap }}
+	for _, c := range []struct {
+		name  string
+		serve func()
+	}{
+		{"cached", func() {
+			req := httptest.NewRequest("GET", "/api/v1/snapshot", nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			rec := httptest.NewRecorder()
+			api.ServeHTTP(rec, req)
+			_, _ = io.Copy(io.Discard, rec.Body)
+		}},
+		{"encoding-json-reference", func() {
+			zw := gzip.NewWriter(io.Discard)
+			_ = json.NewEncoder(zw).Encode(snap)
+			_ = zw.Close()
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			c.serve()
+			for b.Loop() {
+				c.serve()
 			}
 		})
 	}

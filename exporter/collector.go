@@ -66,6 +66,8 @@ var (
 		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
 	scanStaleReposDesc = prometheus.NewDesc("uptake_scan_stale_repos",
 		"Repos of the source counted from the data of an earlier scan, because the last scan could not read them or list the source.", []string{"source"}, nil)
+	scanDeferredReposDesc = prometheus.NewDesc("uptake_scan_deferred_repos",
+		"Repos of the source the last scan left for the next one, the host's rate budget not covering them before its reset; counted from earlier data (stale) when they have any, and read first next scan.", []string{"source"}, nil)
 	scanOldestResultDesc = prometheus.NewDesc("uptake_scan_oldest_result_timestamp_seconds",
 		"The oldest time a scan read or confirmed (HEAD unchanged) the data of one of the source's counted repos, as a Unix timestamp in seconds; absent when the source has none.", []string{"source"}, nil)
 	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
@@ -86,7 +88,7 @@ var allDescs = []*prometheus.Desc{
 	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
 	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
-	scanStaleReposDesc, scanOldestResultDesc,
+	scanStaleReposDesc, scanDeferredReposDesc, scanOldestResultDesc,
 	scanIntervalDesc,
 }
 
@@ -183,6 +185,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, scanFileErrorsDesc, float64(fileErrors[src.Name]), src.Name)
 		gauge(ch, scanCachedDesc, float64(src.Cached), src.Name)
 		gauge(ch, scanStaleReposDesc, float64(src.StaleRepos), src.Name)
+		gauge(ch, scanDeferredReposDesc, float64(src.DeferredRepos), src.Name)
 		if !src.OldestResult.IsZero() {
 			gauge(ch, scanOldestResultDesc, float64(src.OldestResult.UnixNano())/1e9, src.Name)
 		}

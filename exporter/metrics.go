@@ -30,6 +30,9 @@ type MetricsHandler struct {
 	collector Collector
 	live      prometheus.Gatherer
 	log       *slog.Logger
+	// Rendered, when set, runs in its own goroutine after a snapshot's
+	// series are encoded: the garbage of encoding them is then done.
+	Rendered func()
 
 	mu      sync.Mutex
 	encoded *snapshot.Snapshot
@@ -113,13 +116,18 @@ func (h *MetricsHandler) snapshotPart(format expfmt.Format) (*encodedPart, error
 			return nil, err
 		}
 	}
-	p := &encodedPart{plain: plain.Bytes()}
+	// Kept as long as the snapshot: cloned to their length, not the
+	// buffers' doubled capacity.
+	p := &encodedPart{plain: bytes.Clone(plain.Bytes())}
 	var gz bytes.Buffer
 	if err := gzipInto(&gz, p.plain); err != nil {
 		return nil, err
 	}
-	p.gzipped = gz.Bytes()
+	p.gzipped = bytes.Clone(gz.Bytes())
 	h.cache[format] = p
+	if h.Rendered != nil {
+		go h.Rendered()
+	}
 	return p, nil
 }
 

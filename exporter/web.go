@@ -29,13 +29,20 @@ type WebOptions struct {
 	EnableLifecycle bool
 	// Snapshot returns the current snapshot, nil before the first scan.
 	Snapshot func() *snapshot.Snapshot
+	// Rendered, when set, runs in its own goroutine each time a snapshot's
+	// /metrics exposition or JSON has been encoded and cached: encoding an
+	// estate is a burst of garbage once per snapshot, and serve returns it
+	// to the OS then rather than keeping it until the next scan.
+	Rendered func()
 }
 
 // NewMux returns uptake's HTTP routes: /metrics, the health and reload
 // endpoints, the snapshot as JSON and a landing page.
 func NewMux(o WebOptions) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", NewMetricsHandler(o.Snapshots, o.Live, o.Logger))
+	metrics := NewMetricsHandler(o.Snapshots, o.Live, o.Logger)
+	metrics.Rendered = o.Rendered
+	mux.Handle("/metrics", metrics)
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte("Healthy.\n"))
@@ -62,7 +69,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		}
 		_, _ = w.Write([]byte("Scan started.\n"))
 	}))
-	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot})
+	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot, rendered: o.Rendered})
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "uptake",
 		Description: "Adoption of platform offerings across repositories",

@@ -126,6 +126,9 @@ func writeTable(w io.Writer, s *snapshot.Snapshot) {
 		if !src.OK {
 			state = "FAILED: " + src.Error
 		}
+		if src.DeferredRepos > 0 {
+			state += fmt.Sprintf(", %d repos deferred to the next scan (rate budget)", src.DeferredRepos)
+		}
 		fmt.Fprintf(w, "source %s: %d repos, %d from cache, %d repo errors, %d files read, %s (%s)\n",
 			src.Name, src.Repos, src.Cached, src.RepoErrors, src.FilesRead, src.Duration.Round(time.Millisecond), state)
 	}

@@ -105,7 +105,7 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

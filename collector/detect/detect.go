@@ -81,6 +81,15 @@ type Detector interface {
 	Compile(params map[string]string) (Matcher, error)
 }
 
+// Widener is a detector whose file set a catalog key widens
+// (scan.container_image_paths): YAML a layout keeps elsewhere is read only
+// when the catalog names it.
+type Widener interface {
+	Detector
+	// WithPaths is the detector reading globs besides its own Patterns.
+	WithPaths(globs []string) Detector
+}
+
 // Probe is a rule that reads raw files itself instead of matching a
 // detector's components (the `file` and `regex` kinds). Its components carry
 // Kind = the rule's kind and Name = Key(), so they are cached like any other.

@@ -112,6 +112,19 @@ func TestGomodCompile(t *testing.T) {
 			match:   []string{"gopkg.in/yaml.v2", "gopkg.in/yaml.v3"},
 			noMatch: []string{"gopkg.in/yaml-extra.v1"},
 		},
+		// Globs as every kind takes them, tried with and without the
+		// major-version suffix.
+		{
+			params:  map[string]string{"module": "github.com/acme/*"},
+			match:   []string{"github.com/acme/kit", "github.com/acme/kit/v2", "github.com/acme/tools/lint"},
+			noMatch: []string{"github.com/acme", "github.com/acme-labs/kit"},
+		},
+		{
+			params:  map[string]string{"module": "*/service-kit"},
+			match:   []string{"github.com/acme/service-kit", "gitlab.acme.io/platform/go/service-kit", "github.com/acme/service-kit/v3"},
+			noMatch: []string{"github.com/acme/service-kit/sub", "github.com/acme/old-service-kit"},
+		},
+		{params: map[string]string{"module": "github.com/acme/[kit"}, wantErr: `module: bad glob "github.com/acme/[kit": [ without ]`},
 		{params: map[string]string{}, wantErr: "module is required"},
 		{params: map[string]string{"module": " "}, wantErr: "module is required"},
 		{params: map[string]string{"module": "github.com/acme/kit", "version": "v1"}, wantErr: "unknown key version"},

@@ -575,11 +575,11 @@ func compilePackageRule(kind, key string, params map[string]string, normalize fu
 	if strings.ContainsAny(raw, " \t=<>~^") || strings.LastIndex(raw, "@") > 0 {
 		return nil, fmt.Errorf("%s: %q must be a package name without a version", key, raw)
 	}
-	rule := normalize(raw)
-	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("%s: bad glob %q", key, raw)
+	match, err := compileName(key, normalize(raw), true)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == kind && MatchName(rule, normalize(c.Name))
+		return c.Kind == kind && match(normalize(c.Name))
 	}), nil
 }

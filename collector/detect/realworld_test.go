@@ -496,6 +496,16 @@ var realworldCases = []rwCase{
 		{"Jenkinsfile", 2, "github.com/cloudogu/dogu-build-lib", "v2.1.0", kv("declared", "v2.1.0")},
 		{"Jenkinsfile", 2, "github.com/cloudogu/ces-build-lib", "1.62.0", kv("declared", "1.62.0")},
 	}},
+	// The same library loaded by its host-qualified name from a list...
+	{kind: "jenkins", repo: "cloudogu-k8s-service-discovery", count: 1, want: []rw{
+		{"Jenkinsfile", 3, "github.com/cloudogu/ces-build-lib", "3.0.0", kv("declared", "3.0.0")},
+	}},
+	// ...and by its bare name, without a version, one per line of a list.
+	{kind: "jenkins", repo: "cloudogu-nginx", count: 3, want: []rw{
+		{"Jenkinsfile", 2, "pipe-build-lib", "unknown", nil},
+		{"Jenkinsfile", 3, "ces-build-lib", "unknown", nil},
+		{"Jenkinsfile", 4, "dogu-build-lib", "unknown", nil},
+	}},
 
 	// --- container_image ---
 	// A plain Deployment behind a "---" document marker.
@@ -536,6 +546,79 @@ var realworldCases = []rwCase{
 		{".github/workflows/ci.yml", 44, "quay.io/prometheus/golang-builder", "1.21-base", nil},
 	}},
 	{kind: "container_image", dir: "github_actions", repo: "argoproj-argo-cd", count: 0},
+	// GitLab CI variables of the same file: top-level ones in the default
+	// image, a hidden job's and its services; the matrix job has no image.
+	{kind: "container_image", dir: "gitlab_ci", repo: "gitlabhq-gitlab-shell", count: 5, want: []rw{
+		{".gitlab-ci.yml", 27, "registry.gitlab.com/gitlab-org/gitlab-build-images/debian-bullseye-ruby-2.7-golang-1.18", "git-2.36", kv(
+			"original", "registry.gitlab.com/gitlab-org/gitlab-build-images/debian-${DEBIAN_VERSION}-${RUBY_VERSION}-${GO_VERSION}:git-2.36",
+			"variables", "DEBIAN_VERSION=.gitlab-ci.yml:14,RUBY_VERSION=.gitlab-ci.yml:15,GO_VERSION=.gitlab-ci.yml:13")},
+		{".gitlab-ci.yml", 32, "docker.io/library/docker", "20.10.15", kv("original", "docker:${DOCKER_VERSION}", "variables", "DOCKER_VERSION=.gitlab-ci.yml:11")},
+		{".gitlab-ci.yml", 34, "docker.io/library/docker", "20.10.15-dind", nil},
+		{".gitlab-ci.yml", 50, "registry.gitlab.com/gitlab-org/build/cng/gitaly", "master", nil},
+		{".gitlab-ci.yml", 77, "docker.io/sourcegraph/lsif-go", "v1.9", nil},
+	}},
+	// kubernetes-manifests/ names skaffold's artifacts (image: adservice):
+	// only an official image has a single name on Docker Hub. kustomize/base
+	// is built by kustomize/kustomization.yaml, a component no one includes
+	// on its own; release/ is one 20-document file; the chart's
+	// `images: {repository, tag: ""}` is the prefix of all its images.
+	{kind: "container_image", repo: "googlecloudplatform-microservices-demo", count: 20, want: []rw{
+		{"kubernetes-manifests/cartservice.yaml", 118, "docker.io/library/redis", "alpine", nil},
+		{"kubernetes-manifests/loadgenerator.yaml", 67, "docker.io/library/busybox", "1.38.0", kv("digest", "sha256:fd8d9aa63ba2f0982b5304e1ee8d3b90a210bc1ffb5314d980eb6962f1a9715d")},
+		{"kustomize/base/adservice.yaml", 46, "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/adservice", "v0.10.6", nil},
+		{"kustomize/base/cartservice.yaml", 118, "docker.io/library/redis", "alpine", nil},
+		{"kustomize/components/google-cloud-operations/otel-collector.yaml", 71, "docker.io/otel/opentelemetry-collector-contrib", "0.157.0",
+			kv("digest", "sha256:f2f01157055a9b2aab9df7118e1f1c9abf345e99b23bc7a2bc791db374a7d0f6")},
+		{"release/kubernetes-manifests.yaml", 53, "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/frontend", "v0.10.6", nil},
+		{"release/kubernetes-manifests.yaml", 401, "docker.io/library/redis", "alpine", nil},
+		{"release/kubernetes-manifests.yaml", 939, "us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo/productcatalogservice", "v0.10.6", nil},
+	}, absent: []string{"docker.io/library/adservice", "docker.io/library/cartservice", "docker.io/library/loadgenerator",
+		"us-central1-docker.pkg.dev/online-boutique-ci/microservices-demo"}},
+	// Kustomize as it builds: images: overrides of a base two includes
+	// down, of the overlay over a container its patch adds, newName over a
+	// Docker Hub name in a directory no default path covers (followed);
+	// a patch no kustomization names counts as a file. Katib's chart:
+	// global.imageRegistry before its own repositories, not before the
+	// official mysql and postgres; YAML in a `runtimeConfig: |` string.
+	{kind: "container_image", repo: "kubeflow-manifests", count: 30, want: []rw{
+		{"applications/profiles/upstream/manager/manager.yaml", 31, "ghcr.io/kubeflow/kubeflow/profile-controller", "v1.10.0",
+			kv("original", "ghcr.io/kubeflow/kubeflow/profile-controller", "override", "applications/profiles/upstream/base/kustomization.yaml:14")},
+		{"applications/profiles/upstream/overlays/kubeflow/patches/kfam.yaml", 26, "ghcr.io/kubeflow/kubeflow/kfam", "v1.10.0",
+			kv("override", "applications/profiles/upstream/overlays/kubeflow/kustomization.yaml:31")},
+		{"applications/profiles/upstream/default/manager_auth_proxy_patch.yaml", 13, "quay.io/brancz/kube-rbac-proxy", "v0.11.0", nil},
+		{"applications/centraldashboard/upstream/base/deployment.yaml", 23, "ghcr.io/kubeflow/kubeflow/central-dashboard", "v1.10.0",
+			kv("override", "applications/centraldashboard/upstream/base/kustomization.yaml:15")},
+		{"applications/kserve/models-web-app/base/deployment.yaml", 21, "ghcr.io/kserve/models-web-app", "0.16.1",
+			kv("original", "kserve/models-web-app:latest", "override", "applications/kserve/models-web-app/base/kustomization.yaml:9")},
+		{"common/oauth2-proxy/components/cluster-jwks-proxy/cluster-jwks-proxy.yaml", 46, "docker.io/bitnamisecure/kubectl", "latest",
+			kv("original", "docker.io/bitnami/kubectl", "override", "common/oauth2-proxy/components/cluster-jwks-proxy/kustomization.yaml:9")},
+		{"experimental/helm/charts/katib/values.yaml", 49, "ghcr.io/kubeflow/katib/katib-controller", "", kv("original", "katib-controller")},
+		{"experimental/helm/charts/katib/values.yaml", 187, "docker.io/library/mysql", "8.0", nil},
+		{"experimental/helm/charts/katib/values.yaml", 299, "docker.io/library/postgres", "14.5-alpine", nil},
+		{"experimental/helm/charts/katib/values.yaml", 783, "ghcr.io/kubeflow/katib/file-metrics-collector", "v0.19.0", nil},
+		{"experimental/helm/charts/katib/values.yaml", 825, "ghcr.io/kubeflow/katib/earlystopping-medianstop", "v0.19.0", nil},
+		{"experimental/helm/charts/katib/values.yaml", 832, "ghcr.io/kubeflow/katib/pytorch-mnist-cpu", "v0.19.0", nil},
+	}, absent: []string{"docker.io/library/katib-controller", "ghcr.io/kubeflow/katib/mysql", "docker.io/kserve/models-web-app", "docker.io/bitnami/kubectl"}},
+	// Image maps under other keys (collectorImage), without a tag (the
+	// chart's appVersion: unknown here), repositories left empty for the
+	// operator to choose; chart-testing's ci/*-values.yaml, examples/.
+	{kind: "container_image", repo: "open-telemetry-opentelemetry-helm-charts", count: 10, want: []rw{
+		{"charts/opentelemetry-operator/values.yaml", 53, "ghcr.io/open-telemetry/opentelemetry-operator/opentelemetry-operator", "", nil},
+		{"charts/opentelemetry-operator/values.yaml", 57, "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s", "0.158.0", nil},
+		{"charts/opentelemetry-operator/values.yaml", 410, "docker.io/library/busybox", "latest", nil},
+		{"charts/opentelemetry-kube-stack/values.yaml", 64, "docker.io/otel/opentelemetry-collector-k8s", "", nil},
+		{"charts/opentelemetry-collector/ci/deployment-values.yaml", 7, "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s", "", nil},
+		{"charts/opentelemetry-collector/examples/deployment-otlp-traces/rendered/deployment.yaml", 50,
+			"ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s", "0.158.0", nil},
+	}},
+	// {registry, repository, tag, sha} maps beside an empty
+	// global.imageRegistry; a ci/ map with a repository alone.
+	{kind: "container_image", repo: "prometheus-community-helm-charts", count: 4, want: []rw{
+		{"charts/prometheus-kafka-exporter/ci/ci-values.yaml", 9, "docker.io/bitnamilegacy/kafka", "", nil},
+		{"charts/prometheus-node-exporter/values.yaml", 6, "quay.io/prometheus/node-exporter", "", nil},
+		{"charts/prometheus-node-exporter/values.yaml", 49, "quay.io/brancz/kube-rbac-proxy", "v0.22.1", nil},
+		{"charts/prometheus-node-exporter/values.yaml", 553, "quay.io/prometheus/busybox", "latest", nil},
+	}},
 
 	// --- cargo ---
 	// A workspace whose member inherits with `x.workspace = true` and path
@@ -752,6 +835,46 @@ func TestRealWorldFixturesAreCovered(t *testing.T) {
 	for key := range cases {
 		if i := sort.SearchStrings(seen, key); i == len(seen) || seen[i] != key {
 			t.Errorf("case %s has no fixture", key)
+		}
+	}
+}
+
+// One library, loaded as "ces-build-lib" by some repos and as
+// "github.com/cloudogu/ces-build-lib" by others: only a glob whose `*`
+// crosses `/` names it in both, and the whole name alone misses the
+// host-qualified loads.
+func TestRealWorldNameGlob(t *testing.T) {
+	var comps []detect.Component
+	for _, repo := range []string{"cloudogu-usermgt", "cloudogu-k8s-service-discovery", "cloudogu-nginx"} {
+		got, errs := mustDetector(t, "jenkins").Detect(detecttest.Dir(t, path.Join("testdata/realworld/jenkins", repo)))
+		assertFileErrors(t, errs)
+		for _, c := range got {
+			c.Path = repo + "/" + c.Path
+			comps = append(comps, c)
+		}
+	}
+	for rule, want := range map[string][]string{
+		"*ces-build-lib": {
+			"cloudogu-k8s-service-discovery/Jenkinsfile:3 github.com/cloudogu/ces-build-lib",
+			"cloudogu-nginx/Jenkinsfile:3 ces-build-lib",
+			"cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/ces-build-lib",
+		},
+		"ces-build-lib":         {"cloudogu-nginx/Jenkinsfile:3 ces-build-lib"},
+		"github.com/cloudogu/*": {"cloudogu-k8s-service-discovery/Jenkinsfile:3 github.com/cloudogu/ces-build-lib", "cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/ces-build-lib", "cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/dogu-build-lib"},
+	} {
+		m, err := mustDetector(t, "jenkins").Compile(map[string]string{"library": rule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range comps {
+			if m.Match(c) {
+				got = append(got, fmt.Sprintf("%s:%d %s", c.Path, c.Line, c.Name))
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("library: %s matches\n\t%s\nwant\n\t%s", rule, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 		}
 	}
 }

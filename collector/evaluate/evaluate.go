@@ -35,11 +35,15 @@ type RepoScan struct {
 	// Err is why this scan failed for the repo ("" when it did not). A repo
 	// with Err and not Stale has no data: it is reported, never counted.
 	Err string `json:"-"`
+	// Deferred marks a repo this scan left for the next one, its host's
+	// rate budget spent: not an error; Stale when it has last good data,
+	// else, never read yet, reported and not counted.
+	Deferred bool `json:"-"`
 }
 
 // Counted reports whether the repo has data to count: it was read, or its
-// last good data stands in for a failed read.
-func (r RepoScan) Counted() bool { return r.Err == "" || r.Stale }
+// last good data stands in for a failed or deferred read.
+func (r RepoScan) Counted() bool { return r.Stale || (r.Err == "" && !r.Deferred) }
 
 // Result is a complete scan: every source, every repo.
 type Result struct {
@@ -91,7 +95,7 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		latest := resolveLatest(o, evals)
 		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
 		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle,
-			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions)}
+			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions), Rules: ruleReports(o, evals)}
 		if t := o.Target; t != nil {
 			rep.Target = &snapshot.TargetReport{Ratio: t.Ratio, Deadline: t.Deadline}
 		}
@@ -110,17 +114,19 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 }
 
 // evaluateRepo reports one repo: its team, what it adopts with evidence, and
-// where it is waived or ineligible. A repo without data (failed, nothing
-// kept) is reported with its error and no team: it is counted nowhere.
+// where it is waived or ineligible. A repo without data (failed or deferred,
+// nothing kept) is reported with its error and no team: it is counted nowhere.
 func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
 	if !r.Counted() {
-		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Offerings: []snapshot.RepoOffering{}}
+		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
 	}
 	team, via := attr.Team(r.Repo, r.Inventory.Owners)
 	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
-		Empty: r.Inventory.Empty, Stale: r.Stale, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
-		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, Offerings: []snapshot.RepoOffering{}}
+		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
+		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
+		// Sized once: reports are kept for every repo as long as the snapshot.
+		Offerings: make([]snapshot.RepoOffering, 0, len(ev.adoption))}
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
 	for _, o := range cat.Offerings {
 		a, adopted := ev.adoption[o.Name]
@@ -138,8 +144,21 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 	return ev, rep
 }
 
+// fileErrorList copies an inventory's skipped files; nil for the usual
+// repo without any, so a large estate allocates nothing for them.
+func fileErrorList(list []inventory.FileError) []snapshot.FileError {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]snapshot.FileError, len(list))
+	for i, e := range list {
+		out[i] = snapshot.FileError(e)
+	}
+	return out
+}
+
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
-	ro := snapshot.RepoOffering{Offering: name, Version: a.Version}
+	ro := snapshot.RepoOffering{Offering: name, Version: a.Version, Evidence: make([]snapshot.Evidence, 0, len(a.Evidence))}
 	for _, c := range a.Evidence {
 		e := snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}
 		if c.Section != "" || c.Lockfile != "" {
@@ -196,6 +215,22 @@ func teamReports(evals []repoEval) []snapshot.TeamReport {
 		out = append(out, snapshot.TeamReport{Name: t, Repos: c})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// ruleReports lists the offering's detect rules with the counted repos
+// each matched, so a rule that matches nothing shows as 0, not as silence.
+func ruleReports(o *match.Offering, evals []repoEval) []snapshot.RuleReport {
+	counts := make([]int, len(o.Detect))
+	for _, ev := range evals {
+		if a, ok := ev.adoption[o.Name]; ok {
+			o.CountRules(a, counts)
+		}
+	}
+	out := make([]snapshot.RuleReport, len(o.Detect))
+	for i, r := range o.Detect {
+		out[i] = snapshot.RuleReport{Kind: r.Kind, Params: r.Params, Line: r.Line, MatchedRepos: counts[i]}
+	}
 	return out
 }
 

@@ -3,6 +3,7 @@ package evaluate
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +239,75 @@ offerings:
 	}
 	if snap.ROI || snap.Offerings[0].ROI != nil {
 		t.Errorf("no offering has roi, but the snapshot says ROI")
+	}
+}
+
+// Each rule counts the counted repos with a component it matches: once per
+// repo however many components match, stale repos included, a failed repo
+// without data not; a rule matching nothing is listed at 0.
+func TestRuleReports(t *testing.T) {
+	cfg, cat := compile(t, `offerings:
+  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: gomod, module: github.com/acme/kit}
+      - {kind: dockerfile, image: registry.acme.io/kit}
+      - {kind: npm, package: "@acme/kit"}
+`)
+	image := detect.Component{Kind: "dockerfile", Name: "registry.acme.io/kit/runtime", Path: "Dockerfile", Line: 1}
+	repo := func(name string) source.Repo { return source.Repo{Source: "s", Name: name} }
+	res := &Result{Repos: []RepoScan{
+		{Repo: repo("a"), Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0"), kit("v1.1.0"), image}}},
+		{Repo: repo("b"), Stale: true, Err: "timeout", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0")}}},
+		{Repo: repo("c"), Err: "404 Not Found", Inventory: inventory.Inventory{Components: []detect.Component{image}}},
+		{Repo: repo("d")},
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	want := []snapshot.RuleReport{
+		{Kind: "gomod", Params: map[string]string{"module": "github.com/acme/kit"}, Line: 7, MatchedRepos: 2},
+		{Kind: "dockerfile", Params: map[string]string{"image": "registry.acme.io/kit"}, Line: 8, MatchedRepos: 1},
+		{Kind: "npm", Params: map[string]string{"package": "@acme/kit"}, Line: 9, MatchedRepos: 0},
+	}
+	if got := snap.Offerings[0].Rules; !reflect.DeepEqual(got, want) {
+		t.Errorf("rules = %+v, want %+v", got, want)
+	}
+}
+
+// A repo's skipped files reach its report; a cache entry written before
+// the list existed still decodes, its count kept and no list.
+func TestFileErrorListReachesTheReport(t *testing.T) {
+	cfg, cat := compile(t, `offerings: [{name: kit, owner: o, lifecycle: ga, detect: [{kind: gomod, module: github.com/acme/kit}]}]
+`)
+	var old RepoScan
+	if err := json.Unmarshal([]byte(`{"repo":{"source":"s","name":"old"},"head":"h0",
+		"inventory":{"components":[{"kind":"gomod","name":"github.com/acme/kit","version":"v1.0.0","path":"go.mod","line":3}],"file_errors":2,"files_read":3},
+		"result_time":"2026-11-01T00:00:00Z"}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	list := []inventory.FileError{{Path: "a/go.mod", Error: "gomod: not parseable (line 3)"}, {Path: "b\n\"c", Error: "gomod: binary file"}}
+	res := &Result{Repos: []RepoScan{
+		{Repo: source.Repo{Source: "s", Name: "new"}, Inventory: inventory.Inventory{FileErrors: 2, FileErrorList: list}},
+		{Repo: source.Repo{Source: "s", Name: "clean"}},
+		old,
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	byName := map[string]snapshot.RepoReport{}
+	for _, r := range snap.Repos {
+		byName[r.Name] = r
+	}
+	want := []snapshot.FileError{{Path: "a/go.mod", Error: "gomod: not parseable (line 3)"}, {Path: "b\n\"c", Error: "gomod: binary file"}}
+	if r := byName["new"]; r.FileErrors != 2 || !reflect.DeepEqual(r.FileErrorList, want) {
+		t.Errorf("new: %d file errors, list %+v; want %+v", r.FileErrors, r.FileErrorList, want)
+	}
+	if r := byName["clean"]; r.FileErrorList != nil {
+		t.Errorf("clean: list %+v, want nil", r.FileErrorList)
+	}
+	if r := byName["old"]; r.FileErrors != 2 || r.FileErrorList != nil || len(r.Offerings) != 1 {
+		t.Errorf("old cache entry: %d file errors, list %+v, offerings %+v", r.FileErrors, r.FileErrorList, r.Offerings)
+	}
+	data, err := json.Marshal(byName["new"])
+	if err != nil || !strings.Contains(string(data), `"file_error_list":[{"path":"a/go.mod","error":"gomod: not parseable (line 3)"},{"path":"b\n\"c"`) {
+		t.Errorf("JSON %s (%v)", data, err)
 	}
 }

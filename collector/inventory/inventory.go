@@ -14,9 +14,20 @@ type Inventory struct {
 	// Owners are the CODEOWNERS owners of the repo root.
 	Owners     []string `json:"owners,omitempty"`
 	FileErrors int      `json:"file_errors,omitempty"`
+	// FileErrorList names the first MaxFileErrorList of them, by path; nil
+	// when there are none.
+	FileErrorList []FileError `json:"file_error_list,omitempty"`
 	// ReaderErrors splits FileErrors by the detector or reader that
 	// skipped each file; they sum to FileErrors.
 	ReaderErrors map[string]int `json:"reader_errors,omitempty"`
 	FilesRead    int            `json:"files_read"`
 	Empty        bool           `json:"empty,omitempty"`
+}
+
+// FileError is one skipped file as the snapshot may publish it.
+type FileError struct {
+	Path string `json:"path"`
+	// Error is why, in uptake's own words: the reader and a cause, never
+	// a parser's message, which may quote the file.
+	Error string `json:"error"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -18,7 +19,7 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "2"
+const inventoryVersion = "3"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"
@@ -38,10 +39,25 @@ type Plan struct {
 // NewPlan compiles a plan for the detector kinds and probes in use.
 func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, error) {
 	p := &Plan{probes: probes, maxBytes: scan.MaxFileBytes}
+	h := sha256.New()
+	fmt.Fprintf(h, "inventory=%s\nbuild=%s\n", inventoryVersion, buildID())
+	fmt.Fprintf(h, "kinds=%s\n", strings.Join(kinds, ","))
 	for _, k := range kinds {
 		d, ok := detect.Get(k)
 		if !ok {
 			return nil, fmt.Errorf("detector kind %q is not registered", k)
+		}
+		if extra := widenedPaths(scan)[k]; len(extra) > 0 {
+			w, ok := d.(detect.Widener)
+			if !ok {
+				return nil, fmt.Errorf("detector kind %q reads no other paths", k)
+			}
+			d = w.WithPaths(extra)
+			// Other paths are other files read: cached inventories of
+			// the old set lack what the new one finds.
+			sorted := append([]string(nil), extra...)
+			sort.Strings(sorted)
+			fmt.Fprintf(h, "paths.%s=%s\n", k, strings.Join(sorted, ","))
 		}
 		p.detectors = append(p.detectors, d)
 	}
@@ -50,15 +66,18 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 	for _, g := range scan.Exclude {
 		p.excluders = append(p.excluders, compileGlob(g))
 	}
-	h := sha256.New()
-	fmt.Fprintf(h, "inventory=%s\nbuild=%s\n", inventoryVersion, buildID())
-	fmt.Fprintf(h, "kinds=%s\n", strings.Join(kinds, ","))
 	for _, pr := range probes {
 		fmt.Fprintf(h, "probe=%s\n", pr.Key())
 	}
 	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(exclude, ","), scan.MaxFileBytes)
 	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
 	return p, nil
+}
+
+// widenedPaths are the catalog's globs that widen a detector's Patterns,
+// by kind.
+func widenedPaths(scan config.Scan) map[string][]string {
+	return map[string][]string{"container_image": scan.ContainerImagePaths}
 }
 
 // Hash identifies the plan: equal hashes mean a cached inventory is still
@@ -173,6 +192,7 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	}
 	sort.Slice(failures, func(i, j int) bool { return failures[i].Path < failures[j].Path })
 	inv.FileErrors = len(failures)
+	inv.FileErrorList = listFailures(failures)
 	for _, f := range failures {
 		if inv.ReaderErrors == nil {
 			inv.ReaderErrors = map[string]int{}
@@ -256,12 +276,14 @@ func readOwners(files *treeFiles) []string {
 	return nil
 }
 
+var errPanicked = errors.New("detector panicked")
+
 // runDetector isolates a detector: hostile input that makes a parser panic
 // costs that detector's findings in this repo, not the scan.
 func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
 	defer func() {
 		if p := recover(); p != nil {
-			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
+			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("%w: %v", errPanicked, p)}}
 		}
 	}()
 	return d.Detect(files)

@@ -28,8 +28,14 @@ type Catalog struct {
 // Offering is one compiled offering.
 type Offering struct {
 	*config.Offering
-	rules         []detect.Matcher
+	rules         []rule
 	eligiblePaths []detect.Matcher
+}
+
+// rule is a compiled detect rule and its index in Offering.Detect.
+type rule struct {
+	detect.Matcher
+	index int
 }
 
 // Adoption is one offering's use in one repo.
@@ -55,7 +61,7 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 	}
 	for i := range cfg.Offerings {
 		o := &Offering{Offering: &cfg.Offerings[i]}
-		for _, r := range o.Detect {
+		for j, r := range o.Detect {
 			if r.Kind == "" {
 				continue // config validation reports it
 			}
@@ -71,7 +77,7 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 					"offering %q: detector %s: %v", o.Name, r.Kind, err)})
 				continue
 			}
-			o.rules = append(o.rules, m)
+			o.rules = append(o.rules, rule{Matcher: m, index: j})
 			if _, isProbe := m.(detect.Probe); isProbe {
 				addProbe(m)
 			} else {
@@ -170,6 +176,22 @@ func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
 		out[o.Name] = Adoption{Version: version.Lowest(labels), Evidence: ev}
 	}
 	return out
+}
+
+// CountRules adds one to counts[i] for each rule (i its index in Detect)
+// that matches some of the adoption's evidence. The evidence is every
+// component some rule matches, so a rule matching none of it matched
+// nothing in the repo; re-testing it costs less than recording the rules
+// in every adoption of an estate.
+func (o *Offering) CountRules(a Adoption, counts []int) {
+	for _, r := range o.rules {
+		for _, c := range a.Evidence {
+			if r.Match(c) {
+				counts[r.index]++
+				break
+			}
+		}
+	}
 }
 
 // Facts are what eligibility looks at in one repo.

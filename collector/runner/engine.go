@@ -217,7 +217,10 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 		}
 	}
 	interrupted := ctx.Err() != nil
-	kept, failed, repoLogs := tally(&status, out, interrupted, log)
+	kept, uncounted, repoLogs := tally(&status, out, interrupted, log)
+	if status.DeferredRepos > 0 && !interrupted {
+		logDeferred(log, src, status.DeferredRepos, len(repos))
+	}
 	keep := map[string]bool{}
 	for _, r := range out {
 		keep[r.Repo.Name] = true
@@ -240,34 +243,56 @@ func (e *Engine) scanSource(parent context.Context, job scanJob) ([]evaluate.Rep
 	}
 	if interrupted && parent.Err() == nil {
 		status.Error = fmt.Sprintf("source scan stopped after scan.source_timeout (%s); repos not read keep their last good data", job.sourceTimeout)
-		e.saveRun(job, status, append(kept, failed...), log)
+		e.saveRun(job, status, append(kept, uncounted...), log)
 		log.Warn("source scan timed out; repos not read keep their last good data", zap.Duration("source_timeout", job.sourceTimeout),
 			zap.Int("repo_errors", status.RepoErrors))
-		return append(kept, failed...), status
+		return append(kept, uncounted...), status
 	}
 	if interrupted {
 		status.Error = ctx.Err().Error()
 		log.Warn("source scan interrupted; nothing of it is published", zap.Error(ctx.Err()))
-		return append(kept, failed...), status
+		return append(kept, uncounted...), status
 	}
-	e.saveRun(job, status, append(kept, failed...), log)
+	e.saveRun(job, status, append(kept, uncounted...), log)
 	log.Info("source scanned", zap.Int("repos", status.Repos), zap.Int("cached", status.Cached),
-		zap.Int("repo_errors", status.RepoErrors), zap.Int("files_read", status.FilesRead), zap.Duration("duration", status.Duration))
-	return append(kept, failed...), status
+		zap.Int("repo_errors", status.RepoErrors), zap.Int("deferred", status.DeferredRepos), zap.Int("files_read", status.FilesRead),
+		zap.Duration("duration", status.Duration))
+	return append(kept, uncounted...), status
 }
 
 // scanRepos scans the repos with the job's concurrency, reporting progress.
+// A source whose host rations requests has its repos read in priority order
+// while the budget covers one more; the rest are deferred (budgetGate).
 func (e *Engine) scanRepos(ctx context.Context, job scanJob, repos []source.Repo) []evaluate.RepoScan {
 	out := make([]evaluate.RepoScan, len(repos))
 	var done atomic.Int64
+	progress := func() {
+		if e.opts.OnProgress != nil {
+			e.opts.OnProgress(Progress{Source: job.src.Name(), Done: int(done.Add(1)), Total: len(repos)})
+		}
+	}
+	gate := newGate(job)
+	order := make([]int, len(repos))
+	for i := range order {
+		order[i] = i
+	}
+	if gate != nil {
+		order = e.priority(job.src.Name(), repos)
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(1, job.concurrency))
-	for i, repo := range repos {
+	for _, i := range order {
+		repo := repos[i]
+		rctx, release, ok := gate.admit(gctx, gate != nil && e.cached(job, repo))
+		if !ok {
+			out[i] = e.deferRepo(job.src.Name(), repo)
+			progress()
+			continue
+		}
 		g.Go(func() error {
-			out[i] = e.scanRepo(gctx, job, repo)
-			if e.opts.OnProgress != nil {
-				e.opts.OnProgress(Progress{Source: job.src.Name(), Done: int(done.Add(1)), Total: len(repos)})
-			}
+			defer release()
+			out[i] = e.scanRepo(rctx, job, repo)
+			progress()
 			return nil
 		})
 	}
@@ -276,23 +301,27 @@ func (e *Engine) scanRepos(ctx context.Context, job scanJob, repos []source.Repo
 }
 
 // tally counts the repos' outcomes into status: kept are the repos with
-// data to count (fresh or stale), failed those with none. Failures are
-// logged up to a budget, whose overflow the caller summarises.
-func tally(status *snapshot.SourceScan, out []evaluate.RepoScan, interrupted bool, log *zap.Logger) (kept, failed []evaluate.RepoScan, logs *logBudget) {
+// data to count (fresh or stale), uncounted those with none (failed, or
+// deferred before their first read). Failures are logged up to a budget,
+// whose overflow the caller summarises.
+func tally(status *snapshot.SourceScan, out []evaluate.RepoScan, interrupted bool, log *zap.Logger) (kept, uncounted []evaluate.RepoScan, logs *logBudget) {
 	kept = make([]evaluate.RepoScan, 0, len(out))
 	logs = &logBudget{limit: maxRepoWarnings}
 	for _, r := range out {
+		if r.Deferred {
+			status.DeferredRepos++
+		}
 		if r.Err != "" {
 			status.RepoErrors++
 			// An interrupted scan is published nowhere: one line says so.
 			if !interrupted && logs.take() {
 				log.Warn("repo scan failed", zap.String("repo", r.Repo.Name), zap.String("error", r.Err), zap.Bool("kept_last_good", r.Stale))
 			}
-			if !r.Stale {
-				// No data to count, but listed so "why is it missing" has an answer.
-				failed = append(failed, r)
-				continue
-			}
+		}
+		if !r.Counted() {
+			// No data to count, but listed so "why is it missing" has an answer.
+			uncounted = append(uncounted, r)
+			continue
 		}
 		if r.Cached {
 			status.Cached++
@@ -301,7 +330,7 @@ func tally(status *snapshot.SourceScan, out []evaluate.RepoScan, interrupted boo
 		}
 		kept = append(kept, r)
 	}
-	return kept, failed, logs
+	return kept, uncounted, logs
 }
 
 // remember makes a source's kept repos its last good data and returns its
@@ -420,7 +449,7 @@ func (e *Engine) scanRepo(ctx context.Context, job scanJob, repo source.Repo) ev
 	}
 	failed := evaluate.RepoScan{Repo: repo, Err: err.Error()}
 	if prev, ok := e.lastGoodRepo(job.src.Name(), repo.Name); ok {
-		prev.Repo, prev.Stale, prev.Cached, prev.Err = repo, true, false, err.Error()
+		prev.Repo, prev.Stale, prev.Cached, prev.Err, prev.Deferred = repo, true, false, err.Error(), false
 		return prev
 	}
 	return failed

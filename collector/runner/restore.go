@@ -40,8 +40,13 @@ type runRepo struct {
 	Name       string    `json:"name"`
 	Stale      bool      `json:"stale,omitempty"`
 	Err        string    `json:"error,omitempty"`
+	Deferred   bool      `json:"deferred,omitempty"`
 	ResultTime time.Time `json:"result_time,omitzero"`
 }
+
+// uncounted says the repo had no data in the run: failed, or deferred
+// before its first read.
+func (rr runRepo) uncounted() bool { return !rr.Stale && (rr.Err != "" || rr.Deferred) }
 
 // runKey names a source's runs per shard: each replica keeps its own.
 func (e *Engine) runKey(name string) string {
@@ -65,7 +70,7 @@ func (e *Engine) saveRun(job scanJob, status snapshot.SourceScan, repos []evalua
 	}
 	run := sourceRun{Status: status, Reads: job.plan.Reads(), RuleHash: job.plan.Hash(), SourceKey: job.sourceKey, Time: time.Now()}
 	for _, r := range repos {
-		run.Repos = append(run.Repos, runRepo{Name: r.Repo.Name, Stale: r.Stale, Err: r.Err, ResultTime: r.ResultTime})
+		run.Repos = append(run.Repos, runRepo{Name: r.Repo.Name, Stale: r.Stale, Err: r.Err, Deferred: r.Deferred, ResultTime: r.ResultTime})
 	}
 	data, err := json.Marshal(run)
 	if err == nil {
@@ -129,7 +134,7 @@ func (e *Engine) Restore(l *Loaded) *evaluate.Result {
 	bySource := map[string][]evaluate.RepoScan{}
 	for _, r := range res.Repos {
 		if r.Counted() {
-			r.Stale, r.Err = false, ""
+			r.Stale, r.Err, r.Deferred = false, "", false
 			bySource[r.Repo.Source] = append(bySource[r.Repo.Source], r)
 		}
 	}
@@ -143,8 +148,8 @@ func (e *Engine) Restore(l *Loaded) *evaluate.Result {
 func (e *Engine) restoreRepos(name string, run sourceRun, log *zap.Logger) ([]evaluate.RepoScan, bool) {
 	var out []evaluate.RepoScan
 	for _, rr := range run.Repos {
-		if rr.Err != "" && !rr.Stale {
-			r := evaluate.RepoScan{Err: rr.Err}
+		if rr.uncounted() {
+			r := evaluate.RepoScan{Err: rr.Err, Deferred: rr.Deferred}
 			r.Repo.Source, r.Repo.Name = name, rr.Name
 			out = append(out, r)
 			continue
@@ -163,7 +168,7 @@ func (e *Engine) restoreRepos(name string, run sourceRun, log *zap.Logger) ([]ev
 		if !rr.ResultTime.IsZero() {
 			r.ResultTime = rr.ResultTime
 		}
-		r.Stale, r.Err = rr.Stale, rr.Err
+		r.Stale, r.Err, r.Deferred = rr.Stale, rr.Err, rr.Deferred
 		out = append(out, r)
 	}
 	return out, true
@@ -191,7 +196,7 @@ func (e *Engine) runRepos(name string) ([]evaluate.RepoScan, bool) {
 	}
 	var out []evaluate.RepoScan
 	for _, rr := range run.Repos {
-		if rr.Err != "" && !rr.Stale {
+		if rr.uncounted() {
 			continue
 		}
 		if r, _, ok := e.entry(name, rr.Name); ok {

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -129,6 +130,7 @@ func (r *Runner) ScanOnce(ctx context.Context) (*snapshot.Snapshot, error) {
 	r.last, r.lastKey = res, key
 	r.mu.Unlock()
 	r.snapshot.Store(snap)
+	r.logUnmatchedRules(l.Config.File, res, snap)
 	return snap, nil
 }
 
@@ -230,9 +232,40 @@ func (r *Runner) scanOnce(ctx context.Context) bool {
 			again = true
 		}
 	}
-	r.snapshot.Store(evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log))
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
+	r.snapshot.Store(snap)
+	r.logUnmatchedRules(l.Config.File, res, snap)
 	r.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
 	return again
+}
+
+// logUnmatchedRules names, once per scan, every detect rule that matched no
+// repo: a misspelt name or a rule no detector can satisfy otherwise reads
+// as zero adoption. Only after a complete scan: a source that could not be
+// listed, or a repo counted nowhere, may hold the repos it matches.
+func (r *Runner) logUnmatchedRules(file string, res *evaluate.Result, snap *snapshot.Snapshot) {
+	for _, s := range res.Sources {
+		if !s.OK {
+			return
+		}
+	}
+	for _, repo := range res.Repos {
+		if !repo.Counted() {
+			return
+		}
+	}
+	msg := "rule matched no repo: a misspelt name, one the repos' files write otherwise (a glob's * crosses /), or one no repo uses yet"
+	if r.cfg.Shards > 1 {
+		msg = "rule matched no repo of this shard: a misspelt name, one the repos' files write otherwise (a glob's * crosses /), or one no repo of the shard uses"
+	}
+	for _, o := range snap.Offerings {
+		for _, rule := range o.Rules {
+			if rule.MatchedRepos == 0 {
+				r.log.Warn(msg, zap.String("offering", o.Name), zap.String("kind", rule.Kind), zap.Any("params", rule.Params),
+					zap.String("at", fmt.Sprintf("%s:%d", file, rule.Line)))
+			}
+		}
+	}
 }
 
 // ScanNow starts a scan unless one is running; it reports whether it did.

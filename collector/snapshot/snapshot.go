@@ -34,8 +34,11 @@ type RepoReport struct {
 	Head    string `json:"head,omitempty"`
 	Empty   bool   `json:"empty,omitempty"`
 	Stale   bool   `json:"stale,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Cached  bool   `json:"cached"`
+	// Deferred says the last scan left the repo for the next one, the
+	// host's rate budget spent: stale data, or none if never read.
+	Deferred bool   `json:"deferred,omitempty"`
+	Error    string `json:"error,omitempty"`
+	Cached   bool   `json:"cached"`
 	// ResultTime is when a scan last read or confirmed the data reported.
 	ResultTime time.Time      `json:"result_time,omitzero"`
 	Languages  []string       `json:"languages,omitempty"`
@@ -43,6 +46,15 @@ type RepoReport struct {
 	Waived     []RepoWaiver   `json:"waived,omitempty"`
 	Ineligible []string       `json:"ineligible,omitempty"`
 	FileErrors int            `json:"file_errors,omitempty"`
+	// FileErrorList names the first 100 skipped files; nil when none.
+	FileErrorList []FileError `json:"file_error_list,omitempty"`
+}
+
+// FileError is a file a scan skipped and why, in uptake's words: a
+// parser's message, which may quote the file, is never copied.
+type FileError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
 }
 
 // RepoOffering is an offering a repo adopts.
@@ -115,8 +127,22 @@ type OfferingReport struct {
 	Adopted  int            `json:"adopted"`
 	Eligible int            `json:"eligible"`
 	Versions []VersionCount `json:"versions"`
-	Target   *TargetReport  `json:"target,omitempty"`
-	ROI      *ROIReport     `json:"roi,omitempty"`
+	// Rules are the offering's detect rules in config order, each with how
+	// many repos it matched: a rule at 0 may be one that cannot match.
+	Rules  []RuleReport  `json:"rules"`
+	Target *TargetReport `json:"target,omitempty"`
+	ROI    *ROIReport    `json:"roi,omitempty"`
+}
+
+// RuleReport is one detect rule of an offering and its reach in the scan.
+type RuleReport struct {
+	Kind string `json:"kind"`
+	// Params are the rule's keys but kind, as the config writes them.
+	Params map[string]string `json:"params"`
+	// Line is the rule's line in the config file.
+	Line int `json:"line"`
+	// MatchedRepos counts the counted repos with a component it matches.
+	MatchedRepos int `json:"matched_repos"`
 }
 
 // VersionCount is how many repos use one version bucket.
@@ -165,6 +191,10 @@ type SourceScan struct {
 	// StaleRepos are counted repos whose data is from an earlier scan,
 	// because this one could not read them (or the source's listing failed).
 	StaleRepos int `json:"stale_repos"`
+	// DeferredRepos are repos the scan left for the next one because the
+	// host's rate budget could not cover them before its reset; those with
+	// last good data are among StaleRepos.
+	DeferredRepos int `json:"deferred_repos"`
 	// OldestResult is the oldest ResultTime of the counted repos; zero when
 	// there are none.
 	OldestResult time.Time `json:"oldest_result_time,omitzero"`

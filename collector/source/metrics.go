@@ -5,9 +5,12 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics are the running API totals of every remote source. They are
 // direct instrumentation (not snapshot data): they count requests as made.
 type Metrics struct {
-	Requests           *prometheus.CounterVec
+	Requests *prometheus.CounterVec
+	// The rate-limit gauges are per budget: GitHub keeps REST ("core") and
+	// GraphQL ("graphql") apart; GitLab has one ("api").
 	RateLimitRemaining *prometheus.GaugeVec
 	RateLimitLimit     *prometheus.GaugeVec
+	RateLimitReset     *prometheus.GaugeVec
 }
 
 // NewMetrics creates the API metrics; register its Collectors.
@@ -19,16 +22,20 @@ func NewMetrics() *Metrics {
 		}, []string{"source", "code"}),
 		RateLimitRemaining: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "uptake_source_rate_limit_remaining",
-			Help: "API requests left in the current rate-limit window, as the host last reported it.",
-		}, []string{"source"}),
+			Help: "API requests (GitHub GraphQL: points) left in the current rate-limit window of the resource, as the host last reported it.",
+		}, []string{"source", "resource"}),
 		RateLimitLimit: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "uptake_source_rate_limit_limit",
-			Help: "API requests allowed per rate-limit window, as the host last reported it.",
-		}, []string{"source"}),
+			Help: "API requests (GitHub GraphQL: points) allowed per rate-limit window of the resource, as the host last reported it.",
+		}, []string{"source", "resource"}),
+		RateLimitReset: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "uptake_source_rate_limit_reset_timestamp_seconds",
+			Help: "When the resource's current rate-limit window resets, as a Unix timestamp on the host's clock, as the host last reported it.",
+		}, []string{"source", "resource"}),
 	}
 }
 
 // Collectors are the metrics, to register.
 func (m *Metrics) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.Requests, m.RateLimitRemaining, m.RateLimitLimit}
+	return []prometheus.Collector{m.Requests, m.RateLimitRemaining, m.RateLimitLimit, m.RateLimitReset}
 }

@@ -69,6 +69,8 @@ func TestValidate(t *testing.T) {
 		{"sources:\n  - {name: gl, type: gitlab, visibility: all, include: ['a[']}\n", []string{
 			`c.yml:2: source "gl": include/exclude: bad glob "a["`, `c.yml:2: source "gl": group is required for type gitlab`,
 			`c.yml:2: source "gl": visibility must be public, private or internal`}},
+		{"sources: [{name: gl, type: gitlab, group: acme, graphql: false}, {name: l, type: local, path: /r, graphql: false}]\n", []string{
+			`c.yml:1: source "l": graphql does not apply to type local`}},
 		{"sources: [{name: l, type: local}]\n", []string{`c.yml:1: source "l": path is required for type local`}},
 		{"sources: [{name: l, type: local, path: /r, depth: -1}, {name: g, type: github, org: acme, depth: 3}]\n", []string{
 			`c.yml:1: source "l": depth must be from 1 to 8, got -1`, `c.yml:1: source "g": depth does not apply to type github`}},

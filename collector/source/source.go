@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 )
@@ -99,6 +100,31 @@ type Tree interface {
 // serve is read as usual. It never fails: a prefetch is an optimisation.
 type Prefetcher interface {
 	Prefetch(ctx context.Context, paths []string, limit int64)
+}
+
+// Budget is one of a host's rate limits as it last reported it.
+type Budget struct {
+	// Resource is the host's name for it: GitHub's "core" (REST), "graphql".
+	Resource         string
+	Limit, Remaining int
+	// Reset is when the window starts whole again.
+	Reset time.Time
+	// PerRepo estimates what reading one repo draws on it.
+	PerRepo float64
+}
+
+// Budgeter is a Source whose host rations requests per window of an hour
+// or so. The engine reads repos in priority order while the budget covers one
+// more, and defers the rest to the next scan instead of waiting for the reset.
+type Budgeter interface {
+	// Reserve sets aside what reading one more repo is expected to cost; ok
+	// is false when the budget left, less what the repos reserved before
+	// may still spend, cannot cover it. The returned context carries the
+	// reservation to the repo's requests, which account what they spend;
+	// release ends it once the repo is done. Reserve makes no request.
+	Reserve(ctx context.Context) (rctx context.Context, release func(), ok bool)
+	// Budgets are the host's budgets as last reported, for the logs.
+	Budgets() []Budget
 }
 
 // Source lists and opens repositories.

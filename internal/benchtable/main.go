@@ -70,10 +70,10 @@ func contains(list []string, s string) bool {
 }
 
 func write(w io.Writer, results []result, env []string) {
-	refs := map[string]result{} // by the group they serve: "LocalRead/packed/"
+	refs := map[string][]result{} // by the group they serve: "LocalScan/packed/"
 	for _, r := range results {
 		if strings.HasSuffix(r.name, "-reference") {
-			refs[group(r.name)] = r
+			refs[group(r.name)] = append(refs[group(r.name)], r)
 		}
 	}
 	sort.SliceStable(results, func(i, j int) bool { return results[i].name < results[j].name })
@@ -86,11 +86,15 @@ func write(w io.Writer, results []result, env []string) {
 		for _, f := range r.figures {
 			figs = append(figs, format(f))
 		}
-		cmp := ""
-		if ref, ok := refs[group(r.name)]; ok && group(r.name) != "" {
-			cmp = ratio(r, ref)
+		var cmp []string
+		if group(r.name) != "" {
+			for _, ref := range refs[group(r.name)] {
+				if c := ratio(r, ref); c != "" {
+					cmp = append(cmp, c)
+				}
+			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s |\n", r.name, strings.Join(figs, ", "), cmp)
+		fmt.Fprintf(w, "| %s | %s | %s |\n", r.name, strings.Join(figs, ", "), strings.Join(cmp, "; "))
 	}
 }
 
@@ -100,11 +104,23 @@ func group(name string) string {
 	return name[:strings.LastIndexByte(name, '/')+1]
 }
 
+// ratio compares r with ref by a wall time both report: a figure of its own
+// in ms/… first (a loop's ns/op may time more than the figure compared, or
+// leave out waits simulated on a fake clock), else ns/op.
 func ratio(r, ref result) string {
-	for _, f := range r.figures {
-		for _, g := range ref.figures {
-			if f.unit == g.unit && g.value > 0 && (f.unit == "ns/op" || strings.HasPrefix(f.unit, "ms/")) {
-				return fmt.Sprintf("%.2f× %s (%s)", f.value/g.value, strings.TrimSuffix(ref.name[strings.LastIndexByte(ref.name, '/')+1:], "-reference"), format(g))
+	for _, pass := range []func(unit string) bool{
+		func(unit string) bool { return strings.HasPrefix(unit, "ms/") },
+		func(unit string) bool { return unit == "ns/op" },
+	} {
+		for _, f := range r.figures {
+			for _, g := range ref.figures {
+				if f.unit == g.unit && g.value > 0 && pass(f.unit) {
+					x := strconv.FormatFloat(f.value/g.value, 'f', 2, 64)
+					if f.value/g.value < 0.01 {
+						x = strconv.FormatFloat(f.value/g.value, 'g', 2, 64) // not 0.00
+					}
+					return fmt.Sprintf("%s× %s (%s)", x, strings.TrimSuffix(ref.name[strings.LastIndexByte(ref.name, '/')+1:], "-reference"), format(g))
+				}
 			}
 		}
 	}

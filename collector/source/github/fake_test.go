@@ -145,7 +145,9 @@ type fakeGitHub struct {
 	perPage int
 	// truncateOver truncates recursive tree listings longer than this; 0 never.
 	truncateOver int
-	// budget is the primary rate limit per window.
+	// budget is the primary rate limit of each resource (core, graphql) per
+	// hour of the fake clock, enforced as GitHub does: a 304 is free, and a
+	// request into a spent window is refused with the remaining at 0.
 	budget int
 	// graphqlStatus, when set, is the status of every GraphQL answer.
 	graphqlStatus int
@@ -159,6 +161,16 @@ type fakeGitHub struct {
 	rendered map[*fakeRepo]map[string]any
 	counts   map[string]int
 	codes    map[int]int
+	// windows are the rate-limit windows by resource; billed counts the
+	// requests each drew on since the last resetCounts.
+	windows map[string]*window
+	billed  map[string]int
+}
+
+// window is one resource's rate-limit hour on the fake clock.
+type window struct {
+	start time.Time
+	used  int
 }
 
 func newFake(tb testing.TB, repos ...*fakeRepo) *fakeGitHub {
@@ -174,6 +186,8 @@ func newFake(tb testing.TB, repos ...*fakeRepo) *fakeGitHub {
 		rendered:     map[*fakeRepo]map[string]any{},
 		counts:       map[string]int{},
 		codes:        map[int]int{},
+		windows:      map[string]*window{},
+		billed:       map[string]int{},
 		repoTemplate: fixture(tb, "repo.json"),
 		teamTemplate: fixture(tb, "team.json"),
 	}
@@ -265,11 +279,40 @@ func (f *fakeGitHub) total() int {
 	return n
 }
 
+// spent is how many requests (GraphQL: points) of a resource were billed
+// since the last resetCounts.
+func (f *fakeGitHub) spent(resource string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.billed[resource]
+}
+
 func (f *fakeGitHub) resetCounts() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	clear(f.counts)
 	clear(f.codes)
+	clear(f.billed)
+}
+
+// spend draws n from a resource's current window, as another client of the
+// same credential would.
+func (f *fakeGitHub) spend(resource string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.window(resource).used += n
+}
+
+// window is the resource's current window, a new one once the last has
+// passed; callers hold f.mu.
+func (f *fakeGitHub) window(resource string) *window {
+	now := f.clock.Now()
+	w := f.windows[resource]
+	if w == nil || !now.Before(w.start.Add(time.Hour)) {
+		w = &window{start: now}
+		f.windows[resource] = w
+	}
+	return w
 }
 
 func (f *fakeGitHub) repo(name string) *fakeRepo {
@@ -286,45 +329,74 @@ func (f *fakeGitHub) repo(name string) *fakeRepo {
 type recorder struct {
 	http.ResponseWriter
 	code int
+	// onHeader runs before the status line is written.
+	onHeader func(code int)
 }
 
 func (r *recorder) WriteHeader(c int) {
 	r.code = c
+	if r.onHeader != nil {
+		r.onHeader(c)
+	}
 	r.ResponseWriter.WriteHeader(c)
+}
+
+// Write sends the implicit 200 through WriteHeader, so onHeader sees it.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.onHeader != nil {
+		r.WriteHeader(http.StatusOK)
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController flush and hijack through the recorder.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// counted counts, sets rate-limit headers, checks auth and runs the hook.
+// counted counts, bills and answers rate-limit headers the way GitHub does,
+// checks auth and runs the hook.
 func (f *fakeGitHub) counted(pattern string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resource := "core"
+		if pattern == routeGraphQL {
+			resource = "graphql"
+		}
 		f.mu.Lock()
 		f.counts[pattern]++
-		used := 0
-		for p, c := range f.counts {
-			if p != routeGraphQL {
-				used += c
-			}
+		win := f.window(resource)
+		spent := win.used >= f.budget
+		if !spent {
+			// Billed now, refunded if it turns out a 304.
+			win.used++
+			f.billed[resource]++
 		}
+		remaining, reset := f.budget-win.used, win.start.Add(time.Hour)
 		f.mu.Unlock()
+		hdr := w.Header()
+		hdr.Set("X-RateLimit-Limit", strconv.Itoa(f.budget))
+		hdr.Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+		hdr.Set("X-RateLimit-Used", strconv.Itoa(f.budget-remaining))
+		// The fake's clock is the host's: resets are read against its Date.
+		hdr.Set("Date", f.clock.Now().UTC().Format(http.TimeFormat))
+		hdr.Set("X-RateLimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		hdr.Set("X-RateLimit-Resource", resource)
 		rec := &recorder{ResponseWriter: w, code: http.StatusOK}
+		rec.onHeader = func(code int) {
+			rec.onHeader = nil
+			if code != http.StatusNotModified || spent {
+				return
+			}
+			f.mu.Lock()
+			win.used--
+			f.billed[resource]--
+			hdr.Set("X-RateLimit-Remaining", strconv.Itoa(f.budget-win.used))
+			hdr.Set("X-RateLimit-Used", strconv.Itoa(win.used))
+			f.mu.Unlock()
+		}
 		defer func() {
 			f.mu.Lock()
 			f.codes[rec.code]++
 			f.mu.Unlock()
 		}()
-		hdr := w.Header()
-		hdr.Set("X-RateLimit-Limit", strconv.Itoa(f.budget))
-		hdr.Set("X-RateLimit-Remaining", strconv.Itoa(max(f.budget-used, 0)))
-		// The fake's clock is the host's: resets are read against its Date.
-		hdr.Set("Date", f.clock.Now().UTC().Format(http.TimeFormat))
-		hdr.Set("X-RateLimit-Reset", strconv.FormatInt(f.clock.Now().Add(time.Hour).Unix(), 10))
-		hdr.Set("X-RateLimit-Resource", "core")
-		if pattern == routeGraphQL {
-			hdr.Set("X-RateLimit-Remaining", "4990")
-			hdr.Set("X-RateLimit-Resource", "graphql")
-		}
 		switch {
 		case pattern == routeToken:
 			if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ey") {
@@ -332,6 +404,16 @@ func (f *fakeGitHub) counted(pattern string, h http.HandlerFunc) http.Handler {
 			}
 		case f.auth != "" && r.Header.Get("Authorization") != f.auth:
 			writeJSON(rec, http.StatusUnauthorized, `{"message":"Bad credentials","documentation_url":"https://docs.github.com/rest","status":"401"}`)
+			return
+		}
+		if spent {
+			// GitHub refuses REST with a 403 and answers GraphQL with a 200
+			// whose errors say RATE_LIMITED.
+			if resource == "graphql" {
+				writeJSON(rec, http.StatusOK, `{"errors":[{"type":"RATE_LIMITED","code":"graphql_rate_limit","message":"API rate limit exceeded for user ID 1."}]}`)
+				return
+			}
+			writeJSON(rec, http.StatusForbidden, `{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"}`)
 			return
 		}
 		if f.hook != nil && f.hook(rec, r) {

@@ -86,13 +86,32 @@ type Source struct {
 	enterprise *github.Client
 	apiMu      sync.Mutex
 
+	// budgets are the REST and GraphQL rate limits as GitHub reports them;
+	// graphqlSpentLogged says this scan logged GraphQL's as spent.
+	budgets            *budgets
+	graphqlSpentLogged atomic.Bool
+
 	mu sync.Mutex
 	// empty holds the repos the last List found without a default branch
 	// through GraphQL, so Head needs no request for them.
 	empty map[string]bool
 }
 
-var _ source.Source = (*Source)(nil)
+var (
+	_ source.Source   = (*Source)(nil)
+	_ source.Budgeter = (*Source)(nil)
+)
+
+// firstGuess is what reading a repo costs each budget before any read has
+// measured it (BenchmarkOrgScan's first scan, rounded up): over REST its HEAD,
+// tree and a few files; with GraphQL the tree over REST and the files in
+// one query.
+func firstGuess(graphql bool) map[string]float64 {
+	if graphql {
+		return map[string]float64{"core": 1.5, "graphql": 1}
+	}
+	return map[string]float64{"core": 4.5}
+}
 
 func init() {
 	source.Register("github", source.Type{
@@ -162,10 +181,13 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		sum := sha256.Sum256([]byte(token))
 		identity = "token/" + hex.EncodeToString(sum[:])
 	}
+	graphql := (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL)
+	budgets := newBudgets(opts.Now, firstGuess(graphql))
 	var rt http.RoundTripper = &revalidator{
 		// The deadline is below the limiter, so that it bounds each attempt
 		// and never a wait.
-		next:     newLimiter(remote.Deadline(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics)), opts.HTTPTimeout), opts.Concurrency, opts.Sleep, opts.Now, log),
+		next: newLimiter(remote.Deadline(remote.JoinLinks(remote.Instrument(base, cfg.Name, opts.Metrics, resource)), opts.HTTPTimeout),
+			opts.Concurrency, opts.Sleep, opts.Now, budgets, log),
 		store:    opts.Store,
 		identity: identity,
 		log:      log,
@@ -233,9 +255,10 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		secret:      token,
 		app:         cfg.AppID != 0,
 		concurrency: opts.Concurrency,
-		graphql:     (token != "" || cfg.AppID != 0) && (cfg.GraphQL == nil || *cfg.GraphQL),
+		graphql:     graphql,
 		graphqlURL:  graphqlURL(client.BaseURL()),
 		enterprise:  enterpriseClient,
+		budgets:     budgets,
 	}, nil
 }
 
@@ -334,6 +357,7 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 		}
 	}
 	empty := map[string]bool{}
+	s.graphqlSpentLogged.Store(false)
 	if s.graphql && !s.noGraphQL.Load() {
 		s.resolveHeads(ctx, repos, empty)
 	}
@@ -472,30 +496,16 @@ func (s *Source) commitSHA(ctx context.Context, owner, name, ref string) (string
 		return "", err
 	}
 	body := bytes.TrimSpace(buf.Bytes())
-	if isSHA(string(body)) {
+	if remote.IsObjectID(string(body)) {
 		return string(body), nil
 	}
 	var c struct {
 		SHA string `json:"sha"`
 	}
-	if json.Unmarshal(body, &c) == nil && isSHA(c.SHA) {
+	if json.Unmarshal(body, &c) == nil && remote.IsObjectID(c.SHA) {
 		return c.SHA, nil
 	}
 	return "", fmt.Errorf("no commit SHA in the %d-byte answer", len(body))
-}
-
-// isSHA accepts a git object id in lowercase hex: SHA-1, or SHA-256,
-// which git also allows.
-func isSHA(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 // errorf builds an error that is safe to log.

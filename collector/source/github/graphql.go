@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // headsPerQuery is GraphQL's limit on nodes(ids:).
@@ -25,9 +26,38 @@ type headsResponse struct {
 		// answered as a Repository) must not read as one whose ref is null.
 		Nodes []json.RawMessage `json:"nodes"`
 	} `json:"data"`
-	Errors []struct {
-		Message string `json:"message"`
-	} `json:"errors"`
+	Errors []graphqlError `json:"errors"`
+}
+
+type graphqlError struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+// rateLimited reports an answer refused for GraphQL's primary rate limit:
+// HTTP 200, and the type in the errors, RATE_LIMITED (or RATE_LIMIT).
+func rateLimited(errs []graphqlError) bool {
+	for _, e := range errs {
+		if e.Type == "RATE_LIMITED" || e.Type == "RATE_LIMIT" {
+			return true
+		}
+	}
+	return false
+}
+
+// graphqlAffords says whether GraphQL's budget covers n more points. When it
+// does not, HEADs and files go over REST (logged once a scan) rather than
+// wait up to an hour for its reset.
+func (s *Source) graphqlAffords(n int) bool {
+	if s.budgets.afford("graphql", n) {
+		return true
+	}
+	if s.graphqlSpentLogged.CompareAndSwap(false, true) {
+		b, _ := s.budgets.left("graphql")
+		s.log.Info("GraphQL rate budget spent; HEADs and files go over REST until it resets",
+			zap.Int("remaining", b.remaining), zap.Int("limit", b.limit), zap.Time("reset", b.reset))
+	}
+	return false
 }
 
 // resolveHeads fills Repo.Head with one GraphQL query per 100 repos and
@@ -49,6 +79,9 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 		if len(ids) == 0 {
 			continue
 		}
+		if !s.graphqlAffords(1) {
+			return
+		}
 		req, err := s.client.NewRequest(ctx, http.MethodPost, s.graphqlURL, map[string]any{
 			"query":     headsQuery,
 			"variables": map[string]any{"ids": ids},
@@ -69,6 +102,10 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 			// below; what is left (a refused credential, 401 or 403) would
 			// refuse the next batch too.
 			s.log.Warn("GraphQL query failed, HEADs go over REST", zap.Error(s.errorf("%w", err)))
+			return
+		case rateLimited(out.Errors):
+			s.budgets.exhaust("graphql")
+			s.graphqlAffords(1) // logs it
 			return
 		case len(out.Data.Nodes) != len(batch):
 			first := ""
@@ -98,7 +135,7 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 						OID string `json:"oid"`
 					} `json:"target"`
 				}
-				if json.Unmarshal(ref, &r) == nil && isSHA(r.Target.OID) {
+				if json.Unmarshal(ref, &r) == nil && remote.IsObjectID(r.Target.OID) {
 					batch[i].Head = r.Target.OID
 				}
 			}

@@ -48,6 +48,9 @@ func (t *tree) Prefetch(ctx context.Context, paths []string, limit int64) {
 		want = append(want, p)
 	}
 	for start := 0; start < len(want) && ctx.Err() == nil; start += blobsPerQuery {
+		if !t.s.graphqlAffords(1) {
+			return
+		}
 		if !t.prefetchBatch(ctx, want[start:min(start+blobsPerQuery, len(want))]) {
 			return
 		}
@@ -76,9 +79,14 @@ func (t *tree) prefetchBatch(ctx context.Context, paths []string) bool {
 		Data struct {
 			Repository map[string]*blobNode `json:"repository"`
 		} `json:"data"`
+		Errors []graphqlError `json:"errors"`
 	}
 	if _, err := t.s.client.Do(req, &out); err != nil {
 		t.s.log.Debug("GraphQL prefetch failed, files go over REST", zap.String("repo", t.repo.Name), zap.Error(t.s.errorf("%w", err)))
+		return false
+	}
+	if rateLimited(out.Errors) {
+		t.s.budgets.exhaust("graphql")
 		return false
 	}
 	t.mu.Lock()

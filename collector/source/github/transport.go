@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // The HTTP stack below go-github, outermost first:
@@ -48,6 +49,8 @@ type limiter struct {
 	sleep func(context.Context, time.Duration) error
 	now   func() time.Time
 	log   *zap.Logger
+	// budgets learns every response's rate-limit headers.
+	budgets *budgets
 
 	mu sync.Mutex
 	// until holds requests of a rate-limit resource ("core", "graphql") until
@@ -55,14 +58,15 @@ type limiter struct {
 	until map[string]time.Time
 }
 
-func newLimiter(next http.RoundTripper, concurrency int, sleep func(context.Context, time.Duration) error, now func() time.Time, log *zap.Logger) *limiter {
+func newLimiter(next http.RoundTripper, concurrency int, sleep func(context.Context, time.Duration) error, now func() time.Time, b *budgets, log *zap.Logger) *limiter {
 	return &limiter{
-		next:  next,
-		slots: make(chan struct{}, concurrency),
-		sleep: sleep,
-		now:   now,
-		log:   log,
-		until: map[string]time.Time{},
+		next:    next,
+		slots:   make(chan struct{}, concurrency),
+		sleep:   sleep,
+		now:     now,
+		log:     log,
+		budgets: b,
+		until:   map[string]time.Time{},
 	}
 }
 
@@ -89,8 +93,12 @@ func (l *limiter) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, err
 		}
 		again := repeatable(req)
+		refused := err == nil && l.limited(resp, res, secondaries)
+		if err == nil {
+			l.record(ctx, resp, res, refused)
+		}
 		switch {
-		case err == nil && l.limited(resp, res, secondaries) && again:
+		case refused && again:
 			secondaries++
 			discard(resp)
 		case again && failures < maxRetries && (err != nil || retryable(resp.StatusCode)):
@@ -364,7 +372,7 @@ func (v validated) whole() bool {
 	case "application/json":
 		return json.Valid(v.body)
 	case "application/vnd.github.sha":
-		return isSHA(string(bytes.TrimSpace(v.body)))
+		return remote.IsObjectID(string(bytes.TrimSpace(v.body)))
 	}
 	return false
 }

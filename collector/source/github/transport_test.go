@@ -190,7 +190,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 			mu.Unlock()
 			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: http.NoBody, Request: r}, nil
 		})
-		l := newLimiter(next, limit, sleep, time.Now, zap.NewNop())
+		l := newLimiter(next, limit, sleep, time.Now, newBudgets(time.Now, nil), zap.NewNop())
 		for range calls {
 			go func() {
 				req, _ := http.NewRequest(http.MethodGet, "https://api.github.com/repos/o/r/commits/main", nil)
@@ -302,13 +302,7 @@ func TestMetrics(t *testing.T) {
 	if got := testutil.ToFloat64(m.Requests.WithLabelValues("gh", "304")); got != 1 {
 		t.Errorf(`requests{code="304"} = %v, want 1`, got)
 	}
-	// The gauges follow the REST budget, not GraphQL's.
-	if got := testutil.ToFloat64(m.RateLimitRemaining.WithLabelValues("gh")); got != 5000-2 {
-		t.Errorf("rate_limit_remaining = %v, want the core budget %d", got, 5000-2)
-	}
-	if got := testutil.ToFloat64(m.RateLimitLimit.WithLabelValues("gh")); got != 5000 {
-		t.Errorf("rate_limit_limit = %v, want 5000", got)
-	}
+	// The rate-limit gauges: TestBudgetsTrackedApart.
 }
 
 func TestListingIsRevalidated(t *testing.T) {

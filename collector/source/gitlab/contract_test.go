@@ -626,7 +626,9 @@ func (f *ctGitLab) config(t *testing.T, group string) config.Source {
 	if err := os.WriteFile(tokenFile, []byte(f.token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return config.Source{Name: "gl", Type: "gitlab", Group: group, BaseURL: f.web(), TokenFile: tokenFile}
+	// The recorded REST answers: GraphQL is off.
+	graphql := false
+	return config.Source{Name: "gl", Type: "gitlab", Group: group, BaseURL: f.web(), TokenFile: tokenFile, GraphQL: &graphql}
 }
 
 type ctStore struct {

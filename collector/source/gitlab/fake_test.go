@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
 // Endpoint kinds the fake counts requests by.
@@ -24,6 +28,7 @@ const (
 	epTree     = "tree"     // GET projects/:id/repository/tree
 	epRaw      = "raw"      // GET projects/:id/repository/files/:path/raw
 	epProject  = "project"  // GET projects/:id
+	epGraphQL  = "graphql"  // POST /api/graphql
 )
 
 // fakeProject is one project the fake serves: its listing JSON as GitLab
@@ -31,6 +36,7 @@ const (
 type fakeProject struct {
 	raw       json.RawMessage
 	id        int64
+	fullPath  string
 	namespace string
 	archived  bool
 	vis       string
@@ -168,6 +174,7 @@ func loadFixtures(t testing.TB) []*fakeProject {
 func parseProject(t testing.TB, raw json.RawMessage) *fakeProject {
 	var v struct {
 		ID            int64  `json:"id"`
+		FullPath      string `json:"path_with_namespace"`
 		DefaultBranch string `json:"default_branch"`
 		Archived      bool   `json:"archived"`
 		Visibility    string `json:"visibility"`
@@ -178,7 +185,7 @@ func parseProject(t testing.TB, raw json.RawMessage) *fakeProject {
 	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatal(err)
 	}
-	return &fakeProject{raw: raw, id: v.ID, namespace: v.Namespace.FullPath, archived: v.Archived,
+	return &fakeProject{raw: raw, id: v.ID, fullPath: v.FullPath, namespace: v.Namespace.FullPath, archived: v.Archived,
 		vis: v.Visibility, branch: v.DefaultBranch}
 }
 
@@ -234,7 +241,8 @@ func message(w http.ResponseWriter, code int, msg string) {
 }
 
 func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
+	graphql := r.Method == http.MethodPost && r.URL.Path == "/api/graphql"
+	if r.Method != http.MethodGet && !graphql {
 		message(w, http.StatusMethodNotAllowed, "405 Method Not Allowed")
 		return
 	}
@@ -243,6 +251,8 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 	var ep string
 	var id int64
 	switch {
+	case graphql:
+		ep = epGraphQL
 	case len(segs) == 3 && segs[0] == "groups" && segs[2] == "projects":
 		ep = epProjects
 	case len(segs) == 2 && segs[0] == "groups":
@@ -286,6 +296,8 @@ func (f *fakeGitLab) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	switch ep {
+	case epGraphQL:
+		f.serveGraphQL(w, r)
 	case epProjects:
 		f.serveProjects(w, r, unescape(segs[1]))
 	case epGroup:
@@ -463,6 +475,76 @@ func (f *fakeGitLab) serveTree(w http.ResponseWriter, r *http.Request, p *fakePr
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(page)
+}
+
+// serveGraphQL answers the two queries the source sends, in the shapes of
+// GitLab's schema: projects(ids:) with each repository's root ref and last
+// commit, and one project's repository.blobs(ref:, paths:), whose size is a
+// BigInt (a string) and whose rawTextBlob is null for binary content.
+func (f *fakeGitLab) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	var q struct {
+		Query     string `json:"query"`
+		Variables struct {
+			IDs   []string `json:"ids"`
+			First int      `json:"first"`
+			Path  string   `json:"path"`
+			Ref   string   `json:"ref"`
+			Paths []string `json:"paths"`
+		} `json:"variables"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&q); err != nil {
+		message(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var data any
+	switch {
+	case strings.Contains(q.Query, "projects(ids: $ids, first: $first)"):
+		if q.Variables.First > 100 || len(q.Variables.IDs) > q.Variables.First {
+			f.t.Errorf("graphql: %d ids, first %d", len(q.Variables.IDs), q.Variables.First)
+		}
+		nodes := []any{}
+		for _, gid := range q.Variables.IDs {
+			id, _ := strconv.ParseInt(strings.TrimPrefix(gid, "gid://gitlab/Project/"), 10, 64)
+			p := f.byID[id]
+			switch {
+			case p == nil:
+			case p.head == "":
+				nodes = append(nodes, map[string]any{"id": gid, "repository": map[string]any{"empty": true, "rootRef": nil, "tree": nil}})
+			default:
+				nodes = append(nodes, map[string]any{"id": gid, "repository": map[string]any{"empty": false, "rootRef": p.branch,
+					"tree": map[string]any{"lastCommit": map[string]any{"sha": p.head}}}})
+			}
+		}
+		data = map[string]any{"projects": map[string]any{"nodes": nodes}}
+	case strings.Contains(q.Query, "blobs(ref: $ref, paths: $paths)"):
+		var p *fakeProject
+		for _, c := range f.projects {
+			if strings.EqualFold(c.fullPath, q.Variables.Path) {
+				p = c
+			}
+		}
+		if p == nil {
+			data = map[string]any{"project": nil}
+			break
+		}
+		nodes := []any{}
+		for _, path := range q.Variables.Paths {
+			b, ok := p.files[path]
+			if !ok || q.Variables.Ref != p.head {
+				continue
+			}
+			var text any
+			if utf8.Valid(b) && !bytes.ContainsRune(b, 0) {
+				text = string(b)
+			}
+			nodes = append(nodes, map[string]any{"path": path, "oid": remote.BlobID(b, false), "size": strconv.Itoa(len(b)), "rawTextBlob": text})
+		}
+		data = map[string]any{"project": map[string]any{"repository": map[string]any{"blobs": map[string]any{"nodes": nodes}}}}
+	default:
+		f.t.Errorf("graphql: unexpected query %q", q.Query)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"data": data})
 }
 
 func joinJSON(items []json.RawMessage) []byte {

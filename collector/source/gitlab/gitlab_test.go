@@ -52,9 +52,10 @@ func testConfig(t testing.TB, f *fakeGitLab) config.Source {
 	if err := os.WriteFile(tokenFile, []byte(f.token+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sub := true
+	// The REST contract: tests of GraphQL turn it on.
+	sub, graphql := true, false
 	return config.Source{Name: "gl", Type: "gitlab", Group: "acme", IncludeSubgroups: &sub,
-		BaseURL: f.url(), TokenFile: tokenFile}
+		BaseURL: f.url(), TokenFile: tokenFile, GraphQL: &graphql}
 }
 
 func newTestSource(t testing.TB, cfg config.Source, opts Options) *Source {
@@ -460,11 +461,18 @@ func scanRepo(ctx context.Context, s *Source, r source.Repo, cache map[string]st
 	if err != nil {
 		return err
 	}
+	var paths []string
 	for _, e := range tree.Entries() {
 		if slices.Contains(needed, e.Path) {
-			if _, err := tree.Read(ctx, e.Path, 1<<20); err != nil {
-				return err
-			}
+			paths = append(paths, e.Path)
+		}
+	}
+	// As the inventory stage does: the planned paths first, for a
+	// Prefetcher to fetch at once.
+	tree.(source.Prefetcher).Prefetch(ctx, paths, 1<<20)
+	for _, p := range paths {
+		if _, err := tree.Read(ctx, p, 1<<20); err != nil {
+			return err
 		}
 	}
 	mu.Lock()
@@ -665,11 +673,14 @@ func TestMetrics(t *testing.T) {
 	if got, want := testutil.ToFloat64(m.Requests.WithLabelValues("gl", "200")), float64(f.requests()); got != want {
 		t.Errorf(`requests_total{code="200"} = %v, want %v`, got, want)
 	}
-	if got := testutil.ToFloat64(m.RateLimitLimit.WithLabelValues("gl")); got != 120000 {
+	if got := testutil.ToFloat64(m.RateLimitLimit.WithLabelValues("gl", "api")); got != 120000 {
 		t.Errorf("rate_limit_limit = %v", got)
 	}
-	if got, want := testutil.ToFloat64(m.RateLimitRemaining.WithLabelValues("gl")), float64(120000-f.requests()); got != want {
+	if got, want := testutil.ToFloat64(m.RateLimitRemaining.WithLabelValues("gl", "api")), float64(120000-f.requests()); got != want {
 		t.Errorf("rate_limit_remaining = %v, want %v", got, want)
+	}
+	if got := testutil.ToFloat64(m.RateLimitReset.WithLabelValues("gl", "api")); got != 1893456000 {
+		t.Errorf("rate_limit_reset_timestamp_seconds = %v, want the RateLimit-Reset GitLab sent", got)
 	}
 }
 

@@ -13,6 +13,9 @@ import (
 	"github.com/uptake-dev/uptake/collector/source/remote"
 )
 
+// paceShare is the part of GitLab's rate limit the limiter sustains.
+const paceShare = 0.66
+
 // limiter paces requests from the RateLimit-Limit header (requests per
 // minute) with client-go's split: a third of a second's worth as burst, two
 // thirds of the rate sustained. It replaces client-go's own limiter, which is
@@ -48,12 +51,16 @@ func (l *limiter) update(h http.Header) {
 		return
 	}
 	perSecond := perMinute / 60
-	limit := rate.Limit(perSecond * 0.66)
+	limit := rate.Limit(perSecond * paceShare)
 	if l.cur.Load().Limit() == limit {
 		return
 	}
 	l.cur.Store(rate.NewLimiter(limit, max(1, int(perSecond*0.33))))
 }
+
+// apiResource names GitLab's one budget in the rate-limit gauges: its
+// headers cover every API request alike.
+func apiResource(*http.Request) string { return "api" }
 
 // backoff is the wait before a retry. A 429 (or a 503 that says) waits as
 // long as GitLab asks: Retry-After (seconds or a date), else until

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"strings"
+	"sync"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 	"go.uber.org/zap"
@@ -22,6 +23,24 @@ type tree struct {
 	entries []source.Entry
 	// blobs maps a path to its blob id.
 	blobs map[string]string
+
+	mu sync.Mutex
+	// prefetched holds verified contents Prefetch fetched over GraphQL;
+	// tooLarge the sizes of files GraphQL said are over the limit.
+	prefetched map[string][]byte
+	tooLarge   map[string]int64
+}
+
+// takePrefetched returns what Prefetch learnt of path: its verified
+// content, or its size when over the limit.
+func (t *tree) takePrefetched(path string) ([]byte, int64, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n, ok := t.tooLarge[path]; ok {
+		return nil, n, true
+	}
+	b, ok := t.prefetched[path]
+	return b, 0, ok
 }
 
 func (t *tree) Entries() []source.Entry { return t.entries }
@@ -37,6 +56,13 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 		return nil, fmt.Errorf("%s: %w", path, fs.ErrNotExist)
 	}
 	key := "gitlab/blob/" + blob
+	if b, size, ok := t.takePrefetched(path); ok {
+		if b == nil {
+			return nil, source.TooLarge(path, size, limit)
+		}
+		t.store(key, blob, b)
+		return b, nil
+	}
 	if t.src.store != nil {
 		if b, ok := t.src.store.Get(key); ok {
 			// A corrupted store entry is a miss, fetched again.
@@ -73,12 +99,17 @@ func (t *tree) Read(ctx context.Context, path string, limit int64) ([]byte, erro
 	if err := remote.VerifyBlob(blob, b); err != nil {
 		return nil, source.Fault(fmt.Errorf("%s: reading %s: %w", t.repo.Name, path, err))
 	}
+	t.store(key, blob, b)
+	return b, nil
+}
+
+// store keeps a verified blob for every later scan and repo.
+func (t *tree) store(key, blob string, b []byte) {
 	if t.src.store != nil {
 		if err := t.src.store.Put(key, b); err != nil {
 			t.src.log.Warn("caching blob", zap.String("blob", blob), zap.Error(err))
 		}
 	}
-	return b, nil
 }
 
 // FileURL links to the file at this commit: <web_url>/-/blob/<sha>/<path>#L<n>.

@@ -254,8 +254,9 @@ func openForReading(repo source.Repo) (*git.Repository, *filesystem.Storage, err
 	if !ok {
 		return nil, nil, fmt.Errorf("opening %s: not a filesystem repository", repo.Ref)
 	}
-	// The same filesystem, so the same symlink and escape checks.
-	st := filesystem.NewStorageWithOptions(plain.Filesystem(), cache.NewObjectLRUDefault(),
+	// The same filesystem, so the same symlink and escape checks, with
+	// object files opened at one system call each (see objectFS).
+	st := filesystem.NewStorageWithOptions(newObjectFS(plain.Filesystem()), treeCache{cache.NewObjectLRUDefault()},
 		filesystem.Options{KeepDescriptors: true, LargeObjectThreshold: largeObject})
 	kept, err := git.Open(st, nil)
 	if err != nil {

@@ -46,3 +46,17 @@ func VerifyBlob(id string, content []byte) error {
 	}
 	return nil
 }
+
+// IsObjectID accepts a git object id in lowercase hex: SHA-1, or SHA-256,
+// which git also allows.
+func IsObjectID(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}

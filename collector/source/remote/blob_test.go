@@ -39,3 +39,19 @@ func TestBlobID(t *testing.T) {
 		}
 	}
 }
+
+func TestIsObjectID(t *testing.T) {
+	for id, want := range map[string]bool{
+		strings.Repeat("a1", 20):       true,
+		strings.Repeat("0f", 32):       true,
+		strings.Repeat("A1", 20):       false, // git writes lowercase
+		strings.Repeat("a1", 20) + "0": false,
+		strings.Repeat("g1", 20):       false,
+		"":                             false,
+		strings.Repeat("a", 39) + "\n": false,
+	} {
+		if got := IsObjectID(id); got != want {
+			t.Errorf("IsObjectID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/version"
 
 	"github.com/uptake-dev/uptake/collector/source"
@@ -83,8 +84,9 @@ func Transport(s config.Source) (*http.Transport, error) {
 
 // Instrument wraps next so that every request is counted by status code and
 // the rate-limit headers (GitHub's X-RateLimit-*, GitLab's RateLimit-*) feed
-// the gauges.
-func Instrument(next http.RoundTripper, source string, m *source.Metrics) http.RoundTripper {
+// the gauges of the budget resource names: GitHub's X-RateLimit-Resource
+// when the response says it, else resource(req).
+func Instrument(next http.RoundTripper, source string, m *source.Metrics, resource func(*http.Request) string) http.RoundTripper {
 	return RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
 		resp, err := next.RoundTrip(req)
 		if m == nil {
@@ -95,16 +97,21 @@ func Instrument(next http.RoundTripper, source string, m *source.Metrics) http.R
 			return resp, err
 		}
 		m.Requests.WithLabelValues(source, strconv.Itoa(resp.StatusCode)).Inc()
-		if r := resp.Header.Get("X-RateLimit-Resource"); r != "" && r != "core" {
-			// GitHub's GraphQL and search budgets are separate; the gauges
-			// follow the REST ("core") one.
-			return resp, nil
+		res := resp.Header.Get("X-RateLimit-Resource")
+		if res == "" {
+			res = resource(req)
 		}
-		if v, ok := header(resp.Header, "X-RateLimit-Remaining", "RateLimit-Remaining"); ok {
-			m.RateLimitRemaining.WithLabelValues(source).Set(v)
-		}
-		if v, ok := header(resp.Header, "X-RateLimit-Limit", "RateLimit-Limit"); ok {
-			m.RateLimitLimit.WithLabelValues(source).Set(v)
+		for _, g := range []struct {
+			gauge *prometheus.GaugeVec
+			names []string
+		}{
+			{m.RateLimitRemaining, []string{"X-RateLimit-Remaining", "RateLimit-Remaining"}},
+			{m.RateLimitLimit, []string{"X-RateLimit-Limit", "RateLimit-Limit"}},
+			{m.RateLimitReset, []string{"X-RateLimit-Reset", "RateLimit-Reset"}},
+		} {
+			if v, ok := header(resp.Header, g.names...); ok {
+				g.gauge.WithLabelValues(source, res).Set(v)
+			}
 		}
 		return resp, nil
 	})
