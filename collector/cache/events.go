@@ -184,6 +184,9 @@ func (s *Store) Events(f snapshot.EventFilter) ([]snapshot.Event, error) {
 		}
 		return nil
 	})
+	// Keys order events by time, then by hash: a scan's events, all of
+	// one time, come in Diff's order.
+	history.Sort(out)
 	return out, err
 }
 

@@ -135,7 +135,7 @@ func Diff(prev map[Key]Repo, s Scan) Change {
 			c.Delete = append(c.Delete, k)
 		}
 	}
-	sortEvents(c.Events)
+	Sort(c.Events)
 	sort.Slice(c.Delete, func(i, j int) bool {
 		a, b := c.Delete[i], c.Delete[j]
 		return a.Source < b.Source || a.Source == b.Source && a.Repo < b.Repo
@@ -206,9 +206,9 @@ func offerings(a, b Repo) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// sortEvents orders events by time, source, repo, offering and kind, so a
+// Sort orders events by time, source, repo, offering and kind, so a
 // scan's events read the same every time.
-func sortEvents(evs []snapshot.Event) {
+func Sort(evs []snapshot.Event) {
 	rank := func(k snapshot.EventKind) int { return slices.Index(snapshot.EventKinds, k) }
 	sort.SliceStable(evs, func(i, j int) bool {
 		a, b := evs[i], evs[j]
