@@ -45,6 +45,8 @@ func run(args []string) int {
 	serve := newServeCmd(app)
 	scan := newScanCmd(app)
 	check := newCheckCmd(app)
+	events := newEventsCmd(app)
+	store := newStoreCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -64,6 +66,12 @@ func run(args []string) int {
 		return scan.run(log)
 	case check.cmd.FullCommand():
 		return check.run()
+	case events.cmd.FullCommand():
+		return events.run()
+	case store.export.FullCommand():
+		return store.runExport()
+	case store.imp.FullCommand():
+		return store.runImport()
 	}
 	return 2
 }
