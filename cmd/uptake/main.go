@@ -119,7 +119,7 @@ type prepared struct {
 // storageHealthy is 1 while the scan cache opened and has found no damage.
 func (p *prepared) storageHealthy() prometheus.Collector {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "uptake_storage_healthy",
-		Help: "Whether the scan cache in --storage.path opened and has found no damage (1); 0 runs without it, rescanning everything and restoring nothing after a restart."},
+		Help: "Whether the store in --storage.path opened and has found no damage (1); 0 runs without it, rescanning everything, recording no adoption event and restoring nothing after a restart."},
 		func() float64 {
 			if p.storeErr != nil || (p.store != nil && !p.store.Healthy()) {
 				return 0
