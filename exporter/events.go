@@ -24,6 +24,8 @@ type EventReader interface {
 // EventsAnswer is /api/v1/events' JSON document, and `uptake events
 // --format json`'s.
 type EventsAnswer struct {
+	// Shard is "i/n" when the events cover one shard's repos only.
+	Shard  string           `json:"shard,omitempty"`
 	Events []snapshot.Event `json:"events"`
 }
 
@@ -70,6 +72,7 @@ func ParseEventQuery(v url.Values, now time.Time) (snapshot.EventFilter, error) 
 // eventsAPI serves the store's events as JSON.
 type eventsAPI struct {
 	events EventReader
+	shard  string
 }
 
 func (a *eventsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -102,5 +105,5 @@ func (a *eventsAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if pretty {
 		enc.SetIndent("", "  ")
 	}
-	_ = enc.Encode(EventsAnswer{Events: evs})
+	_ = enc.Encode(EventsAnswer{Shard: a.shard, Events: evs})
 }

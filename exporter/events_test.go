@@ -74,8 +74,13 @@ func TestEventsAPI(t *testing.T) {
 		}
 	}
 	code, _, body := do(t, "GET", srv.URL+"/api/v1/events?team=payments")
-	if code != 200 || !strings.Contains(body, `"from_version":"v1.2.0","to_version":"v1.4.0"`) || strings.Contains(body, "from_team") {
+	if code != 200 || !strings.Contains(body, `"from_version":"v1.2.0","to_version":"v1.4.0"`) || strings.Contains(body, "from_team") ||
+		strings.Contains(body, "shard") {
 		t.Errorf("the JSON fields: %s", body)
+	}
+	sharded := testMux(t, WebOptions{Events: testLog(), Shard: "1/3"})
+	if _, _, body := do(t, "GET", sharded.URL+"/api/v1/events"); !strings.HasPrefix(body, `{"shard":"1/3","events":[`) {
+		t.Errorf("a shard's answer does not say so: %.60s", body)
 	}
 }
 

@@ -31,6 +31,9 @@ type WebOptions struct {
 	Snapshot func() *snapshot.Snapshot
 	// Events reads the store's event log; nil without a store.
 	Events EventReader
+	// Shard is "i/n" when this process scans one shard of n: its events
+	// cover that shard's repos, and /api/v1/events says so.
+	Shard string
 	// Rendered, when set, runs in its own goroutine each time a snapshot's
 	// /metrics exposition or JSON has been encoded and cached: encoding an
 	// estate is a burst of garbage once per snapshot, and serve returns it
@@ -72,7 +75,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		_, _ = w.Write([]byte("Scan started.\n"))
 	}))
 	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot, rendered: o.Rendered})
-	mux.Handle("/api/v1/events", &eventsAPI{events: o.Events})
+	mux.Handle("/api/v1/events", &eventsAPI{events: o.Events, shard: o.Shard})
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "uptake",
 		Description: "Adoption of platform offerings across repositories",

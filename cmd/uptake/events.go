@@ -173,6 +173,9 @@ func fetchEvents(server string, v url.Values) ([]snapshot.Event, error) {
 	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
 		return nil, fmt.Errorf("--server: reading the answer: %w", err)
 	}
+	if a.Shard != "" {
+		fmt.Fprintf(os.Stderr, "uptake events: %s scans shard %s: these are that shard's repos' events only; ask every shard for all\n", server, a.Shard)
+	}
 	return a.Events, nil
 }
 

@@ -114,6 +114,8 @@ type prepared struct {
 	storeErr error
 	metrics  *source.Metrics
 	runner   *runner.Runner
+	// shard is "i/n" when this process scans one shard of n > 1.
+	shard string
 }
 
 // storageHealthy is 1 while the scan cache opened and has found no damage.
@@ -152,6 +154,9 @@ func prepare(log *zap.Logger, f scanFlags, noCache, withoutCache bool, interval 
 		return nil, 2
 	}
 	p := &prepared{metrics: source.NewMetrics()}
+	if shards > 1 {
+		p.shard = fmt.Sprintf("%d/%d", shard, shards)
+	}
 	if !noCache {
 		if p.store, err = cache.Open(*f.storage); err != nil {
 			if !withoutCache || errors.Is(err, cache.ErrLocked) {
