@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 
@@ -28,7 +27,7 @@ func newStoreCmd(app *kingpin.Application) *storeCmd {
 	c.export = store.Command("export", "Write the store's history (events, their totals, first adoptions, the baseline the next scan is diffed against) as JSON lines.")
 	c.output = c.export.Flag("output", "Write to this file instead of standard output (replaced atomically).").Short('o').String()
 	c.imp = store.Command("import", "Merge an export into the store: nothing it holds is lost or counted twice, and importing the same file again changes nothing.")
-	c.input = c.imp.Arg("file", "The export; - reads standard input.").Required().String()
+	c.input = c.imp.Arg("file", "The export (/dev/stdin reads standard input).").Required().String()
 	return c
 }
 
@@ -59,16 +58,12 @@ func (c *storeCmd) runExport() int {
 }
 
 func (c *storeCmd) runImport() int {
-	var in io.Reader = os.Stdin
-	if *c.input != "-" {
-		f, err := os.Open(*c.input)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "uptake store import:", err)
-			return 1
-		}
-		defer f.Close()
-		in = f
+	in, err := os.Open(*c.input)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "uptake store import:", err)
+		return 1
 	}
+	defer in.Close()
 	st, err := cache.Open(*c.storage)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "uptake store import:", locked(err, "import into it"))
