@@ -18,12 +18,13 @@ import (
 // pruneInterval is how often serve prunes events past history.retention.
 const pruneInterval = time.Hour
 
-// evalHash covers everything that can change a repo's evaluation: the
+// EvalHash covers everything that can change a repo's evaluation: the
 // plan (detector kinds and versions, probes, excludes, limits), each
 // offering's name, rules, eligibility and waivers, and the teams config.
 // Owners, lifecycles, latest versions, targets and ROI change no repo's
-// standing and are left out. A change of it is a reclassification.
-func evalHash(l *Loaded) string {
+// standing and are left out. A change of it is a reclassification; a
+// baseline recorded outside a scan (backfill) is recorded under it too.
+func EvalHash(l *Loaded) string {
 	type offering struct {
 		Name     string
 		Detect   []config.Rule
@@ -68,7 +69,7 @@ func (r *Runner) record(l *Loaded, snap *snapshot.Snapshot, restored bool) {
 		return
 	}
 	if !restored {
-		hash, now := evalHash(l), time.Now()
+		hash, now := EvalHash(l), time.Now()
 		prev, err := st.Baseline()
 		if err == nil {
 			c := history.Diff(prev, history.Scan{Time: now, Hash: hash, Repos: snap.Repos, Sources: snap.Sources, Owns: r.owns})
