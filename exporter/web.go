@@ -29,6 +29,11 @@ type WebOptions struct {
 	EnableLifecycle bool
 	// Snapshot returns the current snapshot, nil before the first scan.
 	Snapshot func() *snapshot.Snapshot
+	// Events reads the store's event log; nil without a store.
+	Events EventReader
+	// Shard is "i/n" when this process scans one shard of n: its events
+	// cover that shard's repos, and /api/v1/events says so.
+	Shard string
 	// Rendered, when set, runs in its own goroutine each time a snapshot's
 	// /metrics exposition or JSON has been encoded and cached: encoding an
 	// estate is a burst of garbage once per snapshot, and serve returns it
@@ -70,6 +75,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		_, _ = w.Write([]byte("Scan started.\n"))
 	}))
 	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot, rendered: o.Rendered})
+	mux.Handle("/api/v1/events", &eventsAPI{events: o.Events, shard: o.Shard})
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "uptake",
 		Description: "Adoption of platform offerings across repositories",
@@ -77,6 +83,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		Links: []web.LandingLinks{
 			{Address: "metrics", Text: "Metrics", Description: "Adoption, drift, ROI and scan health"},
 			{Address: "api/v1/snapshot", Text: "Snapshot", Description: "The last scan as JSON: every repo, its team and the evidence of each adoption"},
+			{Address: "api/v1/events", Text: "Events", Description: "Adoption events: who adopted, dropped, upgraded, moved; ?since=30d&offering=&team=&event="},
 			{Address: "-/healthy", Text: "Health", Description: "200 while the process is alive"},
 			{Address: "-/ready", Text: "Readiness", Description: "200 once a snapshot is served (the last one kept in the store, or the first scan's)"},
 		},

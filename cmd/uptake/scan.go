@@ -35,8 +35,8 @@ func newScanCmd(app *kingpin.Application) *scanCmd {
 	c.flags.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
 	c.format = c.cmd.Flag("format", "Output format: table (per-team adoption), json (repos with evidence, and summary) or prom (the uptake_* gauges in the text exposition format, for node_exporter's textfile collector).").Default("table").Enum("table", "json", "prom")
 	c.output = c.cmd.Flag("output", "Write to this file instead of standard output: a regular file (or a symlink's target) is replaced atomically, a device, FIFO or /dev/stdout written in place.").Short('o').String()
-	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the scan cache; unchanged repos are not read again.").Default("./data").String()
-	c.noCache = c.cmd.Flag("no-cache", "Scan without reading or writing the scan cache.").Bool()
+	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the store: the scan cache (unchanged repos are not read again) and the adoption history this scan adds its events to.").Default("./data").String()
+	c.noCache = c.cmd.Flag("no-cache", "Scan without reading or writing the store: nothing cached, no event recorded.").Bool()
 	c.flags.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve.").Default("0/1").String()
 	return c
 }

@@ -128,9 +128,11 @@ func (r *Runner) ScanOnce(ctx context.Context) (*snapshot.Snapshot, error) {
 	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
 	r.mu.Lock()
 	r.last, r.lastKey = res, key
+	r.record(l, snap, false)
 	r.mu.Unlock()
 	r.snapshot.Store(snap)
 	r.logUnmatchedRules(l.Config.File, res, snap)
+	r.pruneEvents()
 	return snap, nil
 }
 
@@ -142,6 +144,8 @@ func (r *Runner) Run(ctx context.Context) {
 	defer ticker.Stop()
 	r.restore()
 	r.startScan(ctx)
+	r.scans.Add(1)
+	go func() { defer r.scans.Done(); r.pruneLoop(ctx) }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -172,6 +176,7 @@ func (r *Runner) restore() {
 		return // a reload or a scan got there first
 	}
 	r.last, r.lastKey = res, key
+	r.record(l, snap, true)
 	r.snapshot.Store(snap)
 	r.log.Info("published the last complete scan from the store until the first scan ends",
 		zap.Time("scanned", res.Time), zap.Duration("age", time.Since(res.Time).Round(time.Second)), zap.Int("repos", len(res.Repos)))
@@ -233,6 +238,7 @@ func (r *Runner) scanOnce(ctx context.Context) bool {
 		}
 	}
 	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
+	r.record(l, snap, false)
 	r.snapshot.Store(snap)
 	r.logUnmatchedRules(l.Config.File, res, snap)
 	r.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
@@ -351,7 +357,11 @@ func (r *Runner) Reload() error {
 	r.reloadTime.SetToCurrentTime()
 	switch {
 	case r.last != nil && l.Plan.Hash() == r.last.RuleHash && key == r.lastKey:
-		r.snapshot.Store(evaluate.Build(l.Config, l.Catalog, r.last, time.Now(), r.log))
+		snap := evaluate.Build(l.Config, l.Catalog, r.last, time.Now(), r.log)
+		// Recorded now, a catalog change rebases the baseline on the scan it
+		// re-evaluates, and the next scan's new commits make their events.
+		r.record(l, snap, r.last.Restored)
+		r.snapshot.Store(snap)
 		r.log.Info("config reloaded; re-evaluated the last scan without reading repos")
 	case r.scanning:
 		r.rescan = true

@@ -22,6 +22,9 @@ type Snapshot struct {
 	// Currency is the ROI currency; ROI is set when any offering has roi.
 	Currency string `json:"currency,omitempty"`
 	ROI      bool   `json:"-"`
+	// History is the store's event totals when the snapshot was published;
+	// nil without a store. /api/v1/events serves the events themselves.
+	History *History `json:"-"`
 }
 
 // RepoReport is one repo and what it adopts: the answer to "why is team X
