@@ -93,6 +93,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		Rendered:  releaseMemory,
 
 		EnableLifecycle: *c.lifecycle,
+		Shard:           shardLabel(*c.flags.shard),
 	})
 	if err != nil {
 		log.Error("building web handlers", zap.Error(err))
@@ -112,6 +113,15 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		_ = srv.Shutdown(shutdownCtx)
 		return 0
 	}
+}
+
+// shardLabel is "i/n" for a sharded process, "" otherwise; prepare has
+// already refused a malformed --shard.
+func shardLabel(flag string) string {
+	if i, n, err := parseShard(flag); err == nil && n > 1 {
+		return fmt.Sprintf("%d/%d", i, n)
+	}
+	return ""
 }
 
 func watchSIGHUP(ctx context.Context, r *runner.Runner) {
