@@ -45,7 +45,7 @@ func TestBrowserExplorer(t *testing.T) {
 	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
 		shot := func(name string) chromedp.Action[chromedp.Void] {
 			return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				png, err := chromedp.FullScreenshot(90)(ctx, t)
+				png, err := chromedp.FullScreenshot(100)(ctx, t) // 100 is PNG; less is JPEG
 				if err != nil {
 					return err
 				}

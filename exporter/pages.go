@@ -215,20 +215,29 @@ func teamCell(team string) cell {
 func evidenceCell(ev []snapshot.Evidence) cell {
 	c := cell{}
 	for _, e := range ev {
-		c.Links = append(c.Links, link{Text: fmt.Sprintf("%s:%d", e.Path, e.Line), Href: e.URL})
+		c.Links = append(c.Links, link{Text: fmt.Sprintf("%s:%d", e.Path, e.Line), Href: webURL(e.URL)})
 	}
 	return c
+}
+
+// webURL keeps a forge's http(s) link; anything else is shown unlinked.
+func webURL(u string) string {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return u
+	}
+	return ""
 }
 
 func indexPage(v *view) *page {
 	pg := &page{Title: "Offerings", Home: true}
 	offerings := &table{ID: "offerings", Title: "Offerings", Empty: "The catalog has no offerings.", Cols: []column{
-		{Key: "name", Label: "Offering"}, {Key: "owner", Label: "Owner"}, {Key: "lifecycle", Label: "Lifecycle"},
-		{Key: "ratio", Label: "Adoption", Num: true}, {Key: "adopted", Label: "Adopted", Num: true},
+		// Adoption beside the name: on a phone the first columns are what shows.
+		{Key: "name", Label: "Offering"}, {Key: "ratio", Label: "Adoption", Num: true}, {Key: "adopted", Label: "Adopted", Num: true},
 		{Key: "eligible", Label: "Eligible", Num: true}, {Key: "waived", Label: "Waived", Num: true},
 		{Key: "target", Label: "Target", Num: true}, {Key: "deadline", Label: "Deadline"},
 		{Key: "outdated", Label: "Outdated", Num: true}, {Key: "unknown", Label: "Unknown version", Num: true},
-		{Key: "value", Label: "Value / month", Num: true}, {Key: "roi", Label: "ROI", Num: true},
+		{Key: "value", Label: "Value per month", Num: true}, {Key: "roi", Label: "ROI", Num: true},
+		{Key: "owner", Label: "Owner"}, {Key: "lifecycle", Label: "Lifecycle"},
 	}}
 	var adopted, eligible, waived, outdated, unknown int
 	var value float64
@@ -242,7 +251,7 @@ func indexPage(v *view) *page {
 		adopted, eligible, waived, outdated, unknown = adopted+o.Adopted, eligible+o.Eligible, waived+w, outdated+out, unknown+unk
 		target, deadline := float(-1, "—"), text("—")
 		if o.Target != nil {
-			target, deadline = float(o.Target.Ratio, fmt.Sprintf("%.0f%%", o.Target.Ratio*100)), text(o.Target.Deadline.Format(time.DateOnly))
+			target, deadline = float(o.Target.Ratio, fmt.Sprintf("%.0f%%", o.Target.Ratio*100)), date(o.Target.Deadline.Format(time.DateOnly))
 		}
 		val, roi := float(-1, "—"), ratio(nil)
 		if o.ROI != nil {
@@ -252,16 +261,16 @@ func indexPage(v *view) *page {
 				roi = float(*o.ROI.Ratio, fmt.Sprintf("%.2f", *o.ROI.Ratio))
 			}
 		}
-		offerings.Rows = append(offerings.Rows, []cell{href(o.Name, offeringHref(o.Name)), text(o.Owner), text(o.Lifecycle),
-			ratio(share(o.Adopted, o.Eligible)), num(o.Adopted), num(o.Eligible), num(w), target, deadline, num(out), num(unk), val, roi})
+		offerings.Rows = append(offerings.Rows, []cell{href(o.Name, offeringHref(o.Name)), ratio(share(o.Adopted, o.Eligible)),
+			num(o.Adopted), num(o.Eligible), num(w), target, deadline, num(out), num(unk), val, roi, text(o.Owner), text(o.Lifecycle)})
 	}
 	if len(v.s.Offerings) > 0 {
 		total := float(value, "—")
 		if v.s.ROI {
 			total = float(value, money(value, v.s.Currency))
 		}
-		offerings.Foot = []cell{text("All offerings"), text(""), text(""), ratio(share(adopted, eligible)), num(adopted), num(eligible),
-			num(waived), text(""), text(""), num(outdated), num(unknown), total, text("")}
+		offerings.Foot = []cell{text("All offerings"), ratio(share(adopted, eligible)), num(adopted), num(eligible),
+			num(waived), text(""), text(""), num(outdated), num(unknown), total, text(""), text(""), text("")}
 	}
 	teams := &table{ID: "teams", Title: "Teams", Empty: "No team has a repo.", Cols: []column{{Key: "name", Label: "Team"}, {Key: "repos", Label: "Repos", Num: true}}}
 	for _, t := range v.s.Teams {
@@ -350,7 +359,7 @@ func offeringPage(v *view, r *http.Request) (*page, error) {
 		case statusCandidate:
 			candidates.Rows = append(candidates.Rows, []cell{repoCell(rep), teamCell(rep.Team), text(strings.Join(rep.Languages, ", "))})
 		case statusWaived:
-			waived.Rows = append(waived.Rows, []cell{repoCell(rep), teamCell(rep.Team), text(st.waiver.Reason), text(st.waiver.Expires)})
+			waived.Rows = append(waived.Rows, []cell{repoCell(rep), teamCell(rep.Team), text(st.waiver.Reason), date(st.waiver.Expires)})
 		case statusIneligible:
 			ineligible.Rows = append(ineligible.Rows, []cell{repoCell(rep), teamCell(rep.Team), text(st.clause)})
 		}
@@ -446,7 +455,7 @@ func teamPage(v *view, r *http.Request) (*page, error) {
 			versions.Rows = append(versions.Rows, []cell{repoCell(rep), href(ro.Offering, offeringHref(ro.Offering)), text(ro.Version), text(latest[ro.Offering]), text(cur)})
 		}
 		for _, w := range rep.Waived {
-			waived.Rows = append(waived.Rows, []cell{repoCell(rep), href(w.Offering, offeringHref(w.Offering)), text(w.Reason), text(w.Expires)})
+			waived.Rows = append(waived.Rows, []cell{repoCell(rep), href(w.Offering, offeringHref(w.Offering)), text(w.Reason), date(w.Expires)})
 		}
 	}
 	pg.Tables = []*table{offerings, repos, versions, waived}

@@ -41,10 +41,13 @@ type cell struct {
 	IsNum bool
 	Meter *float64
 	Links []link
+	// Date keeps a date on one line.
+	Date bool
 }
 
 type link struct{ Text, Href string }
 
+func date(s string) cell             { return cell{Text: s, Date: true} }
 func text(s string) cell             { return cell{Text: s} }
 func href(s, h string) cell          { return cell{Text: s, Href: h} }
 func num(n int) cell                 { return cell{Text: strconv.Itoa(n), Num: float64(n), IsNum: true} }
