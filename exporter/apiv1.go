@@ -91,7 +91,7 @@ func (p *pages) registerAPI(mux *http.ServeMux) {
 	}))
 	mux.HandleFunc("GET /api/v1/offerings/{name}", p.api(nil, apiOfferingAnswer))
 	mux.HandleFunc("GET /api/v1/teams/{name}", p.api(nil, apiTeamAnswer))
-	mux.HandleFunc("GET /api/v1/repos", p.api([]string{"offering", "team", "adopted", "repo", "pretty"}, apiReposAnswer))
+	mux.HandleFunc("GET /api/v1/repos", p.api([]string{"offering", "team", "adopted", "repo"}, apiReposAnswer))
 	mux.HandleFunc("GET /api/v1/repos/{source}/{name}", p.api(nil, apiRepoAnswer))
 }
 

@@ -102,7 +102,7 @@ type errNotFound string
 func (e errNotFound) Error() string { return string(e) }
 
 func (p *pages) register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /{$}", p.handle(func(v *view, r *http.Request) (*page, error) { return indexPage(v), nil }))
+	mux.HandleFunc("GET /{$}", p.handle(func(v *view, _ *http.Request) (*page, error) { return indexPage(v), nil }))
 	mux.HandleFunc("GET /offerings/{name}", p.handle(offeringPage))
 	mux.HandleFunc("GET /teams/{name}", p.handle(teamPage))
 	mux.HandleFunc("GET /repos/{source}/{name}", p.handle(repoPage))
