@@ -68,7 +68,9 @@ type apiTeam struct {
 	Repos []snapshot.RepoReport `json:"repos"`
 }
 
-type apiExplain struct {
+// Explanation is where a repo stands with one offering and why: the repo
+// page's, the API's and `uptake explain`'s answer.
+type Explanation struct {
 	Offering string              `json:"offering"`
 	Status   string              `json:"status"`
 	Why      string              `json:"why"`
@@ -76,9 +78,10 @@ type apiExplain struct {
 	Evidence []snapshot.Evidence `json:"evidence,omitempty"`
 }
 
-type apiRepo struct {
+// RepoAnswer is /api/v1/repos/{source}/{name}'s data.
+type RepoAnswer struct {
 	Repo    snapshot.RepoReport `json:"repo"`
-	Explain []apiExplain        `json:"explain"`
+	Explain []Explanation       `json:"explain"`
 }
 
 func (p *pages) registerAPI(mux *http.ServeMux) {
@@ -239,16 +242,22 @@ func apiRepoAnswer(v *view, r *http.Request) (any, error) {
 	if !ok {
 		return nil, errNotFound(fmt.Sprintf("no repo %q in source %q", name, src))
 	}
-	rep := &v.s.Repos[i]
-	out := apiRepo{Repo: *rep, Explain: make([]apiExplain, 0, len(v.s.Offerings))}
-	for _, o := range v.s.Offerings {
+	return RepoAnswer{Repo: v.s.Repos[i], Explain: Explain(v.s, &v.s.Repos[i])}, nil
+}
+
+// Explain computes, from the snapshot alone, where the repo stands with
+// each offering: adopted (version, evidence), ineligible (the clause),
+// waived (reason, expiry), not adopted (no rule matched) or no data.
+func Explain(s *snapshot.Snapshot, rep *snapshot.RepoReport) []Explanation {
+	out := make([]Explanation, 0, len(s.Offerings))
+	for _, o := range s.Offerings {
 		st := standing(rep, o.Name)
 		status, why, _ := explainStanding(st)
-		e := apiExplain{Offering: o.Name, Status: status, Why: why}
+		e := Explanation{Offering: o.Name, Status: status, Why: why}
 		if st.adoption != nil {
 			e.Version, e.Evidence = st.adoption.Version, st.adoption.Evidence
 		}
-		out.Explain = append(out.Explain, e)
+		out = append(out, e)
 	}
-	return out, nil
+	return out
 }

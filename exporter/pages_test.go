@@ -232,7 +232,7 @@ func TestAPIv1(t *testing.T) {
 	if len(repos) != 2 {
 		t.Errorf("team=data&repo=data-a*: %d repos", len(repos))
 	}
-	var repo apiRepo
+	var repo RepoAnswer
 	get("/api/v1/repos/gl/"+url.PathEscape(hostileRepo), &repo)
 	if repo.Repo.Name != hostileRepo || repo.Explain[0].Status != "adopted" || repo.Explain[0].Evidence[0].Name != hostileComponent {
 		t.Errorf("hostile repo: %+v", repo.Explain[0])

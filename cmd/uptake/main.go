@@ -45,6 +45,7 @@ func run(args []string) int {
 	serve := newServeCmd(app)
 	scan := newScanCmd(app)
 	check := newCheckCmd(app)
+	explain := newExplainCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -64,6 +65,8 @@ func run(args []string) int {
 		return scan.run(log)
 	case check.cmd.FullCommand():
 		return check.run()
+	case explain.cmd.FullCommand():
+		return explain.run(log)
 	}
 	return 2
 }
