@@ -31,10 +31,11 @@ type explainCmd struct {
 	repo     *string
 	offering *string
 	server   *string
+	out      io.Writer
 }
 
 func newExplainCmd(app *kingpin.Application) *explainCmd {
-	c := &explainCmd{cmd: app.Command("explain", "Say, offering by offering, why a repo is (not) counted.")}
+	c := &explainCmd{cmd: app.Command("explain", "Say, offering by offering, why a repo is (not) counted."), out: os.Stdout}
 	c.flags.config = c.cmd.Flag("config", "Path to the config file (not needed with --server).").Short('c').String()
 	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the scan cache; unchanged repos are not read again.").Default("./data").String()
 	c.flags.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve.").Default("0/1").String()
@@ -71,7 +72,7 @@ func (c *explainCmd) run(log *zap.Logger) int {
 		}
 		ans.Explain = keep
 	}
-	writeExplain(os.Stdout, ans)
+	writeExplain(c.out, ans)
 	return 0
 }
 
