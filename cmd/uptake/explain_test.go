@@ -92,3 +92,39 @@ func TestExplainGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestInventoryGolden lists a demo repo's Go modules, the adopted one and
+// every other, read from that repo alone.
+func TestInventoryGolden(t *testing.T) {
+	dir := t.TempDir()
+	res, err := demo.Generate(dir, false)
+	must(t, err)
+	inv := func(args ...string) (string, int) {
+		app := kingpin.New("uptake", "")
+		c := newInventoryCmd(app)
+		_, err := app.Parse(append([]string{"inventory", "--config", res.Config}, args...))
+		must(t, err)
+		var buf bytes.Buffer
+		c.out = &buf
+		code := c.run(zap.NewNop())
+		return buf.String(), code
+	}
+	got, code := inv("--repo", "data-api", "--kind", "gomod")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	path := filepath.Join("testdata", "inventory-gomod.txt")
+	if *update {
+		must(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	must(t, err)
+	if got != string(want) {
+		t.Errorf("inventory differs from %s (-update rewrites it):\n%s", path, lineDiff(string(want), got))
+	}
+	for _, args := range [][]string{{"--repo", "nope"}, {"--repo", "data-api", "--kind", "nope"}} {
+		if _, code := inv(args...); code != 1 {
+			t.Errorf("%v: exit %d, want 1", args, code)
+		}
+	}
+}

@@ -46,6 +46,7 @@ func run(args []string) int {
 	scan := newScanCmd(app)
 	check := newCheckCmd(app)
 	explain := newExplainCmd(app)
+	inv := newInventoryCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -67,6 +68,8 @@ func run(args []string) int {
 		return check.run()
 	case explain.cmd.FullCommand():
 		return explain.run(log)
+	case inv.cmd.FullCommand():
+		return inv.run(log)
 	}
 	return 2
 }
