@@ -47,6 +47,8 @@ func run(args []string) int {
 	check := newCheckCmd(app)
 	events := newEventsCmd(app)
 	store := newStoreCmd(app)
+	explain := newExplainCmd(app)
+	inv := newInventoryCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -72,6 +74,10 @@ func run(args []string) int {
 		return store.runExport()
 	case store.imp.FullCommand():
 		return store.runImport()
+	case explain.cmd.FullCommand():
+		return explain.run(log)
+	case inv.cmd.FullCommand():
+		return inv.run(log)
 	}
 	return 2
 }

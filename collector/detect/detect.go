@@ -92,7 +92,8 @@ type Widener interface {
 
 // Probe is a rule that reads raw files itself instead of matching a
 // detector's components (the `file` and `regex` kinds). Its components carry
-// Kind = the rule's kind and Name = Key(), so they are cached like any other.
+// Kind = the rule's kind and Name = the rule's own text (its path, or path ~
+// "pattern"), so they are cached like any other and read as evidence.
 type Probe interface {
 	Matcher
 	// Kind is the rule's kind (file, regex).

@@ -130,13 +130,14 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
 	for _, o := range cat.Offerings {
 		a, adopted := ev.adoption[o.Name]
-		status, waiver := o.Status(facts, adopted, now)
+		status, waiver, clause := o.Status(facts, adopted, now)
 		ev.status[o.Name] = status
 		switch status {
 		case match.Adopted:
 			rep.Offerings = append(rep.Offerings, repoOffering(o.Name, a))
 		case match.Ineligible:
 			rep.Ineligible = append(rep.Ineligible, o.Name)
+			rep.IneligibleReasons = append(rep.IneligibleReasons, snapshot.IneligibleReason{Offering: o.Name, Clause: clause})
 		case match.Waived:
 			rep.Waived = append(rep.Waived, snapshot.RepoWaiver{Offering: o.Name, Reason: waiver.Reason, Expires: waiver.Expires})
 		}

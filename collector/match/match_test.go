@@ -106,14 +106,17 @@ func TestEligibility(t *testing.T) {
 	if !o.EligibleByRules(ok) {
 		t.Fatal("java payments repo with a Dockerfile not eligible")
 	}
-	for name, f := range map[string]Facts{
-		"other language": {Repo: ok.Repo, Team: ok.Team, Languages: []string{"node"}, Components: docker},
-		"other team":     {Repo: ok.Repo, Team: "search", Languages: ok.Languages, Components: docker},
-		"no Dockerfile":  {Repo: ok.Repo, Team: ok.Team, Languages: ok.Languages},
-		"excluded":       {Repo: source.Repo{Name: "acme/pay-archive"}, Team: ok.Team, Languages: ok.Languages, Components: docker},
+	for clause, f := range map[string]Facts{
+		"languages":                {Repo: ok.Repo, Team: ok.Team, Languages: []string{"node"}, Components: docker},
+		"teams":                    {Repo: ok.Repo, Team: "search", Languages: ok.Languages, Components: docker},
+		"paths":                    {Repo: ok.Repo, Team: ok.Team, Languages: ok.Languages},
+		"exclude_repos: *-archive": {Repo: source.Repo{Name: "acme/pay-archive"}, Team: ok.Team, Languages: ok.Languages, Components: docker},
 	} {
 		if o.EligibleByRules(f) {
-			t.Errorf("%s: eligible", name)
+			t.Errorf("%s: eligible", clause)
+		}
+		if got := o.IneligibleClause(f); got != clause {
+			t.Errorf("excluded by %q, want %q", got, clause)
 		}
 	}
 	legacy := source.Repo{Name: "legacy-billing"}
@@ -152,18 +155,19 @@ func TestStatusPrecedence(t *testing.T) {
 		adopted bool
 		now     time.Time
 		want    Status
+		clause  string
 	}{
-		{"adopter waived", goFacts("legacy-a"), true, lastDay, Adopted},
-		{"adopter outside the eligible rules", Facts{Repo: source.Repo{Name: "sandbox-x"}}, true, lastDay, Adopted},
-		{"wrong language", Facts{Repo: source.Repo{Name: "legacy-a"}, Languages: []string{"node"}}, false, lastDay, Ineligible},
-		{"excluded beats waived", goFacts("sandbox-x"), false, lastDay, Ineligible},
-		{"waiver on its expiry day", goFacts("legacy-a"), false, lastDay, Waived},
-		{"waiver the day after", goFacts("legacy-a"), false, dayAfter, Eligible},
-		{"no waiver", goFacts("pay-api"), false, lastDay, Eligible},
+		{"adopter waived", goFacts("legacy-a"), true, lastDay, Adopted, ""},
+		{"adopter outside the eligible rules", Facts{Repo: source.Repo{Name: "sandbox-x"}}, true, lastDay, Adopted, ""},
+		{"wrong language", Facts{Repo: source.Repo{Name: "legacy-a"}, Languages: []string{"node"}}, false, lastDay, Ineligible, "languages"},
+		{"excluded beats waived", goFacts("sandbox-x"), false, lastDay, Ineligible, "exclude_repos: sandbox-*"},
+		{"waiver on its expiry day", goFacts("legacy-a"), false, lastDay, Waived, ""},
+		{"waiver the day after", goFacts("legacy-a"), false, dayAfter, Eligible, ""},
+		{"no waiver", goFacts("pay-api"), false, lastDay, Eligible, ""},
 	} {
-		got, w := o.Status(tc.facts, tc.adopted, tc.now)
-		if got != tc.want || (got == Waived) != (w != nil) {
-			t.Errorf("%s: status %v (waiver %v), want %v", tc.name, got, w, tc.want)
+		got, w, clause := o.Status(tc.facts, tc.adopted, tc.now)
+		if got != tc.want || (got == Waived) != (w != nil) || clause != tc.clause {
+			t.Errorf("%s: status %v (waiver %v, clause %q), want %v (clause %q)", tc.name, got, w, clause, tc.want, tc.clause)
 		}
 	}
 	if exp := o.ExpiredWaivers(dayAfter); len(exp) != 1 || exp[0].Repo != "legacy-*" {

@@ -48,9 +48,19 @@ type RepoReport struct {
 	Offerings  []RepoOffering `json:"offerings"`
 	Waived     []RepoWaiver   `json:"waived,omitempty"`
 	Ineligible []string       `json:"ineligible,omitempty"`
-	FileErrors int            `json:"file_errors,omitempty"`
+	// IneligibleReasons say, beside Ineligible and in its order, which
+	// eligible clause left the repo out of each offering.
+	IneligibleReasons []IneligibleReason `json:"ineligible_reasons,omitempty"`
+	FileErrors        int                `json:"file_errors,omitempty"`
 	// FileErrorList names the first 100 skipped files; nil when none.
 	FileErrorList []FileError `json:"file_error_list,omitempty"`
+}
+
+// IneligibleReason is the eligible clause that excludes a repo from an
+// offering: "languages", "topics", "teams", "paths" or "exclude_repos: GLOB".
+type IneligibleReason struct {
+	Offering string `json:"offering"`
+	Clause   string `json:"clause"`
 }
 
 // FileError is a file a scan skipped and why, in uptake's words: a
