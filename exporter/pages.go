@@ -364,8 +364,28 @@ func offeringPage(v *view, r *http.Request) (*page, error) {
 			ineligible.Rows = append(ineligible.Rows, []cell{repoCell(rep), teamCell(rep.Team), text(st.clause)})
 		}
 	}
-	pg.Tables = []*table{funnel, versions, adopters, candidates, waived, ineligible}
+	pg.Tables = []*table{funnel, versions, adopters, candidates, waived, ineligible, rulesTable(o.Rules)}
 	return pg, nil
+}
+
+// rulesTable lists an offering's detect rules with the repos each matched:
+// a rule at 0 may be one that cannot match.
+func rulesTable(rules []snapshot.RuleReport) *table {
+	t := &table{ID: "rules", Title: "Rules", Empty: "No detect rule.", Cols: []column{{Key: "kind", Label: "Kind"},
+		{Key: "rule", Label: "Rule"}, {Key: "line", Label: "Config line", Num: true}, {Key: "matched", Label: "Repos matched", Num: true}}}
+	for _, r := range rules {
+		keys := make([]string, 0, len(r.Params))
+		for k := range r.Params {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		params := make([]string, len(keys))
+		for i, k := range keys {
+			params[i] = k + ": " + r.Params[k]
+		}
+		t.Rows = append(t.Rows, []cell{text(r.Kind), text(strings.Join(params, ", ")), num(r.Line), num(r.MatchedRepos)})
+	}
+	return t
 }
 
 // Where a repo stands with one offering, computed on demand from its report.

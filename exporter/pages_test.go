@@ -148,6 +148,12 @@ func TestPagesSortAndCSV(t *testing.T) {
 	if !found {
 		t.Errorf("adopters CSV lacks the hostile repo with its evidence:\n%s", body)
 	}
+	_, _, body = do(t, "GET", u+"/offerings/service-kit?format=csv&table=rules")
+	recs, _ = csv.NewReader(strings.NewReader(body)).ReadAll()
+	if len(recs) != 3 || recs[1][0] != "gomod" || recs[1][1] != "module: github.com/acme/service-kit" || recs[1][3] == "0" ||
+		recs[2][1] != "path: .platform/service-kit.yaml" {
+		t.Errorf("rules CSV is not the offering's two rules with their matches:\n%s", body)
+	}
 	if code, _, _ := do(t, "GET", u+"/offerings/service-kit?format=csv&table=nope"); code != 400 {
 		t.Errorf("CSV of an unknown table: %d", code)
 	}
