@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
 // TestBrowserExplorer drives Debian's headless chromium over loopback
@@ -29,7 +31,8 @@ func TestBrowserExplorer(t *testing.T) {
 	if shots == "" {
 		shots = t.TempDir()
 	}
-	u := demoServer(t, "")
+	s := demoSnapshot(t)
+	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }, Events: fakeEvents{events: kitEvents}}).URL
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU)
 	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -54,6 +57,7 @@ func TestBrowserExplorer(t *testing.T) {
 		}
 		var offerings, funnel, waived, teamRepos, explain, found, headerDisplay string
 		var overflow bool
+		var chartWidth float64
 		err := chromedp.Do(ctx,
 			chromedp.EmulateViewport(width.w, width.h),
 			chromedp.Navigate(u+"/"),
@@ -68,6 +72,8 @@ func TestBrowserExplorer(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`#waived table`)),
 			into(&funnel, chromedp.Text(chromedp.CSS(`#teams tbody`))),
 			into(&waived, chromedp.Text(chromedp.CSS(`#waived tbody`))),
+			// The trend is drawn: its line has a width on the screen.
+			into(&chartWidth, chromedp.Evaluate[float64](`document.querySelector("svg.trend path.line").getBoundingClientRect().width`)),
 			shot("offering"),
 			chromedp.Click(chromedp.CSS(`#teams a[href="/teams/data"]`)),
 			chromedp.WaitVisible(chromedp.CSS(`#repos table`)),
@@ -102,6 +108,9 @@ func TestBrowserExplorer(t *testing.T) {
 		}
 		if headerDisplay != "flex" {
 			t.Errorf("%s: header display %q: the stylesheet did not apply", width.name, headerDisplay)
+		}
+		if chartWidth < 100 {
+			t.Errorf("%s: the trend's line is %.0f px wide: the chart is not drawn", width.name, chartWidth)
 		}
 		if overflow {
 			t.Errorf("%s: the offerings page is wider than the screen", width.name)

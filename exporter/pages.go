@@ -37,6 +37,8 @@ var pageTemplate = template.Must(template.New("page.html").Funcs(template.FuncMa
 type pages struct {
 	current func() *snapshot.Snapshot
 	shard   string
+	// events reads the store's event log; nil without a store.
+	events EventReader
 
 	mu   sync.Mutex
 	view *view
@@ -45,6 +47,7 @@ type pages struct {
 // view indexes one snapshot for the pages, built once per snapshot.
 type view struct {
 	s         *snapshot.Snapshot
+	events    EventReader
 	repos     map[repoKey]int
 	offerings map[string]int
 	teams     map[string]int
@@ -76,6 +79,7 @@ func (p *pages) viewOf(s *snapshot.Snapshot) *view {
 	defer p.mu.Unlock()
 	if p.view == nil || p.view.s != s {
 		p.view = newView(s)
+		p.view.events = p.events
 	}
 	return p.view
 }
@@ -92,6 +96,8 @@ type page struct {
 	Notes    []string
 	Tables   []*table
 	Home     bool
+	// Chart is an inline SVG drawn from numbers and dates only.
+	Chart template.HTML
 }
 
 type fact struct{ Label, Value, Href string }
@@ -365,6 +371,7 @@ func offeringPage(v *view, r *http.Request) (*page, error) {
 		}
 	}
 	pg.Tables = []*table{funnel, versions, adopters, candidates, waived, ineligible, rulesTable(o.Rules)}
+	offeringHistory(pg, v.events, o, v.s.Time)
 	return pg, nil
 }
 

@@ -74,7 +74,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 	}))
 	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot, rendered: o.Rendered})
 	mux.Handle("/api/v1/events", &eventsAPI{events: o.Events, shard: o.Shard})
-	pg := &pages{current: o.Snapshot, shard: o.Shard}
+	pg := &pages{current: o.Snapshot, shard: o.Shard, events: o.Events}
 	pg.register(mux)
 	pg.registerAPI(mux)
 	return mux, nil
