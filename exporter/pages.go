@@ -39,6 +39,8 @@ type pages struct {
 	shard   string
 	// events reads the store's event log; nil without a store.
 	events EventReader
+	// inventory gives a repo's whole inventory; nil when not served.
+	inventory InventoryReader
 
 	mu   sync.Mutex
 	view *view
@@ -48,6 +50,7 @@ type pages struct {
 type view struct {
 	s         *snapshot.Snapshot
 	events    EventReader
+	inventory InventoryReader
 	repos     map[repoKey]int
 	offerings map[string]int
 	teams     map[string]int
@@ -79,7 +82,7 @@ func (p *pages) viewOf(s *snapshot.Snapshot) *view {
 	defer p.mu.Unlock()
 	if p.view == nil || p.view.s != s {
 		p.view = newView(s)
-		p.view.events = p.events
+		p.view.events, p.view.inventory = p.events, p.inventory
 	}
 	return p.view
 }
@@ -532,12 +535,26 @@ func repoPage(v *view, r *http.Request) (*page, error) {
 	if rep.Error != "" {
 		pg.Notes = append(pg.Notes, "Last scan's error: "+rep.Error)
 	}
+	var inventory *table
+	var kinds map[string]int
+	if v.inventory != nil {
+		if comps, ok := v.inventory.Inventory(rep.Source, rep.Name); ok {
+			inventory, kinds = inventoryTable(rep, comps)
+		}
+	}
 	explain := &table{ID: "explain", Title: "Why, offering by offering", Cols: []column{{Key: "offering", Label: "Offering"},
 		{Key: "status", Label: "Status"}, {Key: "why", Label: "Why"}, {Key: "evidence", Label: "Evidence"}}}
 	for _, o := range v.s.Offerings {
 		st := standing(rep, o.Name)
 		status, why, ev := explainStanding(st)
+		if st.status == statusCandidate && kinds != nil {
+			why = unmatchedWhy(o, kinds)
+		}
 		explain.Rows = append(explain.Rows, []cell{href(o.Name, offeringHref(o.Name)), text(status), text(why), ev})
+	}
+	if inventory != nil {
+		pg.Tables = []*table{explain, inventory}
+		return pg, nil
 	}
 	components := &table{ID: "components", Title: "Components matched", Empty: "No component matched a rule.", Cols: []column{
 		{Key: "kind", Label: "Kind"}, {Key: "name", Label: "Component"}, {Key: "version", Label: "Version"}, {Key: "offering", Label: "Offering"},

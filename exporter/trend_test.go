@@ -79,3 +79,46 @@ func TestOfferingPageShowsTrendAndEvents(t *testing.T) {
 		t.Errorf("an unreadable log broke the page (%d):\n%s", code, body)
 	}
 }
+
+type fakeInventory map[string][]snapshot.Evidence
+
+func (f fakeInventory) Inventory(source, repo string) ([]snapshot.Evidence, bool) {
+	c, ok := f[source+"/"+repo]
+	return c, ok
+}
+
+// TestRepoPageShowsTheWholeInventory: with the scan's inventory, a repo's
+// page lists every component (those no offering counts marked so) and says,
+// for an offering no rule matched, what the inventory holds of its kinds.
+func TestRepoPageShowsTheWholeInventory(t *testing.T) {
+	s := demoSnapshot(t)
+	var rep *snapshot.RepoReport
+	for i := range s.Repos {
+		if s.Repos[i].Name == "data-api" {
+			rep = &s.Repos[i]
+		}
+	}
+	var comps []snapshot.Evidence
+	for _, ro := range rep.Offerings {
+		comps = append(comps, ro.Evidence...)
+	}
+	comps = append(comps, snapshot.Evidence{Path: "go.mod", Line: 9, Kind: "gomod", Name: hostileComponent, Version: "v0.1.0"})
+	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }, Inventory: fakeInventory{"demo/data-api": comps}}).URL
+	_, _, out := do(t, "GET", u+"/repos/demo/data-api?format=csv&table=components")
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(recs) != len(comps)+1 {
+		t.Fatalf("inventory CSV has %d rows for %d components (%v):\n%s", len(recs)-1, len(comps), err, out)
+	}
+	var kit, unused bool
+	for _, r := range recs[1:] {
+		kit = kit || (r[1] == "github.com/acme/service-kit" && strings.Contains(r[3], "service-kit"))
+		unused = unused || (r[1] == hostileComponent && r[3] == "—")
+	}
+	if !kit || !unused {
+		t.Errorf("inventory does not say which offering each component counts for:\n%s", out)
+	}
+	code, _, body := do(t, "GET", u+"/repos/demo/data-api")
+	if code != 200 || !strings.Contains(body, "no rule matched; the inventory holds") || strings.Contains(body, "<script>") {
+		t.Errorf("repo page (%d) lacks the inventory's why or shows a component unescaped:\n%s", code, body)
+	}
+}

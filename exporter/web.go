@@ -29,6 +29,9 @@ type WebOptions struct {
 	Snapshot func() *snapshot.Snapshot
 	// Events reads the store's event log; nil without a store.
 	Events EventReader
+	// Inventory gives a repo's whole inventory for its page; nil shows the
+	// components that matched a rule only.
+	Inventory InventoryReader
 	// Rendered, when set, runs in its own goroutine each time a snapshot's
 	// /metrics exposition or JSON has been encoded and cached: encoding an
 	// estate is a burst of garbage once per snapshot, and serve returns it
@@ -74,7 +77,7 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 	}))
 	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot, rendered: o.Rendered})
 	mux.Handle("/api/v1/events", &eventsAPI{events: o.Events, shard: o.Shard})
-	pg := &pages{current: o.Snapshot, shard: o.Shard, events: o.Events}
+	pg := &pages{current: o.Snapshot, shard: o.Shard, events: o.Events, inventory: o.Inventory}
 	pg.register(mux)
 	pg.registerAPI(mux)
 	return mux, nil

@@ -96,6 +96,7 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		Scan:      r.ScanNow,
 		Snapshot:  r.Snapshot,
 		Events:    events,
+		Inventory: r,
 		Shard:     p.shard,
 		Rendered:  releaseMemory,
 

@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -161,13 +162,18 @@ func fileErrorList(list []inventory.FileError) []snapshot.FileError {
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
 	ro := snapshot.RepoOffering{Offering: name, Version: a.Version, Evidence: make([]snapshot.Evidence, 0, len(a.Evidence))}
 	for _, c := range a.Evidence {
-		e := snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}
-		if c.Section != "" || c.Lockfile != "" {
-			e.VersionSource = &snapshot.VersionSource{Section: c.Section, Lockfile: c.Lockfile}
-		}
-		ro.Evidence = append(ro.Evidence, e)
+		ro.Evidence = append(ro.Evidence, EvidenceOf(c))
 	}
 	return ro
+}
+
+// EvidenceOf is a detection as the snapshot reports it.
+func EvidenceOf(c detect.Component) snapshot.Evidence {
+	e := snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}
+	if c.Section != "" || c.Lockfile != "" {
+		e.VersionSource = &snapshot.VersionSource{Section: c.Section, Lockfile: c.Lockfile}
+	}
+	return e
 }
 
 // logExpiredWaivers says, every evaluation, which waivers no longer excuse

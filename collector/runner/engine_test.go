@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -705,5 +706,36 @@ func TestUnmatchedRulesLoggedOncePerCompleteScan(t *testing.T) {
 	}
 	if got := unmatched(); len(got) != 0 {
 		t.Errorf("a scan with a repo counted nowhere named unmatched rules: %q", got)
+	}
+}
+
+// Inventory is every component the current snapshot's scan found in a
+// repo, the ones no rule counts included; an unknown repo has none.
+func TestRunnerInventoryIsTheWholeScan(t *testing.T) {
+	yml := strings.Replace(testConfig, "/nonexistent", "/inventory-test", 1)
+	fakes.Store("/inventory-test", newFake())
+	r, err := New(loadTest(t, yml), Config{Interval: time.Hour, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Inventory("fake", "pay-api"); ok {
+		t.Error("an inventory before any scan")
+	}
+	if _, err := r.ScanOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	comps, ok := r.Inventory("fake", "pay-api")
+	var got []string
+	for _, c := range comps {
+		got = append(got, fmt.Sprintf("%s %s %s %s:%d", c.Kind, c.Name, c.Version, c.Path, c.Line))
+	}
+	if !ok || !slices.Contains(got, "gomod github.com/acme/service-kit v1.2.0 go.mod:5") ||
+		!slices.ContainsFunc(got, func(s string) bool {
+			return strings.HasPrefix(s, "dockerfile registry.acme.io/base/golang 1.22 Dockerfile:1")
+		}) {
+		t.Errorf("pay-api's inventory = %q (%v)", got, ok)
+	}
+	if _, ok := r.Inventory("fake", "no-such-repo"); ok {
+		t.Error("an inventory for a repo the scan never saw")
 	}
 }

@@ -103,6 +103,28 @@ func (r *Runner) Collectors() []prometheus.Collector {
 // Snapshot is the current snapshot, nil before the first scan completes.
 func (r *Runner) Snapshot() *snapshot.Snapshot { return r.snapshot.Load() }
 
+// Inventory is every component the scan behind the current snapshot found
+// in a repo, offering or not: what the repo page and a new rule's author
+// look at. The snapshot keeps only adoptions' evidence.
+func (r *Runner) Inventory(source, repo string) ([]snapshot.Evidence, bool) {
+	r.mu.Lock()
+	res := r.last
+	r.mu.Unlock()
+	if res == nil {
+		return nil, false
+	}
+	for _, rs := range res.Repos {
+		if rs.Repo.Source == source && rs.Repo.Name == repo {
+			out := make([]snapshot.Evidence, len(rs.Inventory.Components))
+			for i, c := range rs.Inventory.Components {
+				out[i] = evaluate.EvidenceOf(c)
+			}
+			return out, true
+		}
+	}
+	return nil, false
+}
+
 func (r *Runner) sourceOptions() source.Options {
 	opts := source.Options{Logger: r.log, Metrics: r.cfg.Metrics}
 	if r.cfg.Store != nil {
