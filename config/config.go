@@ -87,6 +87,19 @@ type Teams struct {
 	Aliases        map[string]string `yaml:"aliases"`
 	TopicPrefix    string            `yaml:"topic_prefix"`
 	NamespaceDepth int               `yaml:"namespace_depth"`
+	// Known are the real teams; when set, a name an attribution source
+	// gives that is not among them is a placeholder and falls through.
+	// Parse adds the names KnownFrom lists.
+	Known []string `yaml:"known"`
+	// KnownFrom is a Backstage Group entities file or a plain list of team
+	// names, relative to the config file.
+	KnownFrom string `yaml:"known_from"`
+}
+
+// IsKnown reports whether team is a real team: every name is when neither
+// known nor known_from is set.
+func (t Teams) IsKnown(team string) bool {
+	return t.Known == nil || slices.Contains(t.Known, team)
 }
 
 // TeamMapEntry maps repo-name globs to a team; entries keep file order.
@@ -262,7 +275,7 @@ var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata
 var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
 
 // TeamSources are the accepted teams.from entries.
-var TeamSources = []string{"codeowners", "map", "topics", "github_teams", "namespace"}
+var TeamSources = []string{"backstage", "codeowners", "map", "topics", "github_teams", "namespace"}
 
 var labelValueRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
@@ -380,7 +393,7 @@ func yamlErrors(file string, err error, ix fileIndex) Errors {
 // recordLines copies line numbers from the node tree into the decoded values.
 func (c *Config) recordLines(root *yaml.Node) {
 	c.lines = map[string]int{}
-	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"},
+	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"}, {"teams", "known"}, {"teams", "known_from"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
 		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"},
 		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
@@ -494,6 +507,7 @@ func (c *Config) resolvePaths(dir string) {
 		abs(&s.PrivateKeyFile)
 		abs(&s.TLS.CAFile)
 	}
+	abs(&c.Teams.KnownFrom)
 }
 
 type validator struct {
@@ -552,6 +566,7 @@ func (c *Config) validate() Errors {
 	if c.Teams.NamespaceDepth < 0 {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
+	c.validateKnown(v)
 	if len(c.Offerings) == 0 {
 		v.add(c.lines["offerings"], "offerings: at least one offering is required")
 	}

@@ -15,6 +15,10 @@ const fromScan = " From the last completed scan."
 var (
 	teamReposDesc = prometheus.NewDesc("uptake_team_repos",
 		"Repos attributed to the team."+fromScan, []string{"team"}, nil)
+	attributionDesc = prometheus.NewDesc("uptake_team_attribution_repos",
+		"Repos by the attribution source that gave their team (via: an entry of teams.from, or default when none did)."+fromScan, []string{"via"}, nil)
+	placeholderDesc = prometheus.NewDesc("uptake_team_attribution_placeholder_repos",
+		"Repos for which the attribution source named a team that is not among teams.known, so attribution went on past it."+fromScan, []string{"via"}, nil)
 	adoptedDesc = prometheus.NewDesc("uptake_offering_adopted_repos",
 		"Repos of the team that adopt the offering."+fromScan, []string{"offering", "team"}, nil)
 	eligibleDesc = prometheus.NewDesc("uptake_offering_eligible_repos",
@@ -84,7 +88,7 @@ var LintExceptions = map[string]string{
 }
 
 var allDescs = []*prometheus.Desc{
-	teamReposDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
+	teamReposDesc, attributionDesc, placeholderDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
 	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
 	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
@@ -127,6 +131,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, t := range s.Teams {
 		gauge(ch, teamReposDesc, float64(t.Repos), t.Name)
+	}
+	for _, a := range s.Attribution {
+		gauge(ch, attributionDesc, float64(a.Repos), a.Via)
+		if a.Via != snapshot.ViaDefault {
+			gauge(ch, placeholderDesc, float64(a.Placeholders), a.Via)
+		}
 	}
 	offerings := map[string]snapshot.OfferingReport{}
 	for _, o := range s.Offerings {

@@ -12,8 +12,10 @@ type Inventory struct {
 	Components []detect.Component `json:"components,omitempty"`
 	Languages  []string           `json:"languages,omitempty"`
 	// Owners are the CODEOWNERS owners of the repo root.
-	Owners     []string `json:"owners,omitempty"`
-	FileErrors int      `json:"file_errors,omitempty"`
+	Owners []string `json:"owners,omitempty"`
+	// CatalogOwner is spec.owner as catalog-info.yaml writes it.
+	CatalogOwner string `json:"catalog_owner,omitempty"`
+	FileErrors   int    `json:"file_errors,omitempty"`
 	// ReaderErrors splits FileErrors by the detector or reader that
 	// skipped each file; they sum to FileErrors.
 	ReaderErrors map[string]int `json:"reader_errors,omitempty"`

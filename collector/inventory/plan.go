@@ -18,7 +18,7 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "2"
+const inventoryVersion = "3"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"
@@ -106,9 +106,10 @@ func (p *Plan) Reads() []string {
 }
 
 // Readers names everything that may count a file error: the detectors in
-// use, the probe kinds that read content, and the CODEOWNERS reader.
+// use, the probe kinds that read content, and the CODEOWNERS and
+// catalog-info readers.
 func (p *Plan) Readers() []string {
-	set := map[string]bool{CodeownersReader: true}
+	set := map[string]bool{CodeownersReader: true, BackstageReader: true}
 	for _, k := range p.Kinds() {
 		set[k] = true
 	}
@@ -152,7 +153,8 @@ type FileFailure struct {
 
 // Read builds the inventory of one tree: languages from its paths, each
 // detector over the files its patterns match (and the includes it
-// follows), each probe, and the root owners from CODEOWNERS. Components
+// follows), each probe, the root owners from CODEOWNERS and the owner
+// catalog-info.yaml declares. Components
 // get their evidence URL and are sorted and deduplicated. It fails when
 // the tree is over source.MaxTreeEntries, when ctx ends, and with a
 // *TransportError when a listed file could not be read (anything but "not
@@ -179,6 +181,7 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 		comps = append(comps, runProbe(pr, files)...)
 	}
 	inv.Owners = readOwners(files)
+	inv.CatalogOwner = readCatalogOwner(files)
 	for i := range comps {
 		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
 	}
@@ -207,7 +210,8 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 }
 
 // planned is every path the plan reads in this tree, from paths alone:
-// the detectors' and content probes' globs and the CODEOWNERS candidates,
+// the detectors' and content probes' globs, the CODEOWNERS and catalog-info
+// candidates,
 // at most maxReadsPerRepo. Includes a detector follows are not known yet.
 func (p *Plan) planned(files *treeFiles) []string {
 	seen := map[string]bool{}
@@ -232,7 +236,7 @@ func (p *Plan) planned(files *treeFiles) []string {
 			}
 		}
 	}
-	for _, path := range CodeownersPaths {
+	for _, path := range append(CodeownersPaths, CatalogInfoPaths...) {
 		if files.has(path) {
 			add(path)
 		}
