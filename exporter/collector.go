@@ -65,7 +65,7 @@ var (
 	scanFileErrorsDesc = prometheus.NewDesc("uptake_scan_file_errors",
 		"Files skipped in the source's repos because they could not be parsed or read (malformed, binary, over the size limit).", []string{"source"}, nil)
 	scanDetectorFileErrorsDesc = prometheus.NewDesc("uptake_scan_detector_file_errors",
-		"Files skipped in the source's repos, by the detector or built-in reader (codeowners) that could not read or parse them; they sum to uptake_scan_file_errors.", []string{"source", "detector"}, nil)
+		"Files skipped in the source's repos, by the detector or built-in reader (codeowners, backstage) that could not read or parse them; they sum to uptake_scan_file_errors.", []string{"source", "detector"}, nil)
 	scanCachedDesc = prometheus.NewDesc("uptake_scan_cached_repos",
 		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
 	scanStaleReposDesc = prometheus.NewDesc("uptake_scan_stale_repos",

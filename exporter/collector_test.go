@@ -234,3 +234,23 @@ uptake_scan_repo_errors{source="s"} 1
 		t.Fatal(err)
 	}
 }
+
+func TestAttributionMetrics(t *testing.T) {
+	snap := &snapshot.Snapshot{Attribution: []snapshot.AttributionCount{
+		{Via: "backstage", Repos: 3, Placeholders: 2}, {Via: "codeowners", Repos: 1}, {Via: snapshot.ViaDefault, Repos: 4}}}
+	c := NewCollector(func() *snapshot.Snapshot { return snap }, 0)
+	want := `
+# HELP uptake_team_attribution_placeholder_repos Repos for which the attribution source named a team that is not among teams.known, so attribution went on past it. From the last completed scan.
+# TYPE uptake_team_attribution_placeholder_repos gauge
+uptake_team_attribution_placeholder_repos{via="backstage"} 2
+uptake_team_attribution_placeholder_repos{via="codeowners"} 0
+# HELP uptake_team_attribution_repos Repos by the attribution source that gave their team (via: an entry of teams.from, or default when none did). From the last completed scan.
+# TYPE uptake_team_attribution_repos gauge
+uptake_team_attribution_repos{via="backstage"} 3
+uptake_team_attribution_repos{via="codeowners"} 1
+uptake_team_attribution_repos{via="default"} 4
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "uptake_team_attribution_repos", "uptake_team_attribution_placeholder_repos"); err != nil {
+		t.Fatal(err)
+	}
+}

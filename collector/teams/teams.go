@@ -129,7 +129,7 @@ func (a *Attributor) from(kind string, repo source.Repo, owners Owners) (team, r
 		case owners.CodeownersSkipped:
 			return "", "CODEOWNERS could not be used (a file error)"
 		case len(owners.Codeowners) == 0:
-			return "", "no CODEOWNERS rule covers the repo root"
+			return "", "no CODEOWNERS owner of the repo root"
 		}
 		if t := TeamFromOwners(owners.Codeowners); t != "" {
 			return t, ""

@@ -124,7 +124,7 @@ func TestBackstageBeforeCodeowners(t *testing.T) {
 		{"e-mail falls through", Owners{Catalog: "john@example.com", Codeowners: co}, "search", "codeowners",
 			[]string{`spec.owner "john@example.com" is an e-mail`}},
 		{"skipped catalog is not no owner", Owners{Catalog: "", CatalogSkipped: true}, "mapped", "map",
-			[]string{"catalog-info file could not be used (a file error)", "no CODEOWNERS rule covers the repo root"}},
+			[]string{"catalog-info file could not be used (a file error)", "no CODEOWNERS owner of the repo root"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			at := a.Team(repo, tt.owners)
