@@ -258,7 +258,19 @@ type Scan struct {
 	// ContainerImagePaths are globs the container_image kind reads besides
 	// its default paths.
 	ContainerImagePaths []string `yaml:"container_image_paths"`
+	// Units is what a repo counts as: "repo" (one unit), or "project"
+	// (each directory with a project manifest is a unit repo//dir).
+	Units string `yaml:"units"`
+	// RepoWideFiles says whom project mode counts the repo-wide files
+	// (root CI config, root Dockerfile) for: "root" or "every_unit".
+	RepoWideFiles string `yaml:"repo_wide_files"`
 }
+
+// Scan.Units values.
+const (
+	UnitsRepo    = "repo"
+	UnitsProject = "project"
+)
 
 // Exporter tunes the metric output.
 type Exporter struct {
@@ -395,7 +407,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 	c.lines = map[string]int{}
 	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"}, {"teams", "known"}, {"teams", "known_from"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
-		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"},
+		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"}, {"scan", "units"}, {"scan", "repo_wide_files"},
 		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
 		if n := lookup(root, path...); n != nil {
 			c.lines[strings.Join(path, ".")] = n.Line
@@ -490,6 +502,12 @@ func (c *Config) applyDefaults() {
 	if c.Exporter.MaxVersions == 0 {
 		c.Exporter.MaxVersions = 10
 	}
+	if c.Scan.Units == "" {
+		c.Scan.Units = UnitsRepo
+	}
+	if c.Scan.RepoWideFiles == "" {
+		c.Scan.RepoWideFiles = "root"
+	}
 }
 
 // resolvePaths makes file paths relative to the config file's directory, so
@@ -567,6 +585,12 @@ func (c *Config) validate() Errors {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
 	c.validateKnown(v)
+	if !slices.Contains([]string{UnitsRepo, UnitsProject}, c.Scan.Units) {
+		v.add(c.lines["scan.units"], "scan.units must be repo or project, got %q", c.Scan.Units)
+	}
+	if !slices.Contains([]string{"root", "every_unit"}, c.Scan.RepoWideFiles) {
+		v.add(c.lines["scan.repo_wide_files"], "scan.repo_wide_files must be root or every_unit, got %q", c.Scan.RepoWideFiles)
+	}
 	if len(c.Offerings) == 0 {
 		v.add(c.lines["offerings"], "offerings: at least one offering is required")
 	}

@@ -69,6 +69,8 @@ var badConfigs = map[string][]string{
 		`collection-type-bad.yml:11: offering "a": target.ratio: "high" is not a number`,
 		`collection-type-bad.yml:16: offering "b": waivers: expected a list, got a mapping`,
 	},
+	"units-bad.yml": {`units-bad.yml:4: scan.units must be repo or project, got "projects"`,
+		`units-bad.yml:5: scan.repo_wide_files must be root or every_unit, got "all"`},
 	"known-teams-bad.yml": {`known-teams-bad.yml:4: teams.known: empty team name`,
 		`known-teams-bad.yml:5: teams.known_from: open testdata/known/missing.txt: no such file or directory`},
 	// A bad teams.map entry or detect rule used to stop decoding there.

@@ -77,12 +77,27 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 	attr := teams.New(cfg.Teams)
 	snap := &snapshot.Snapshot{Time: res.Time, Restored: res.Restored, Sources: sourceReports(res), Currency: cfg.ROI.Currency}
 	var evals []repoEval
+	units := map[string]int{}
 	for _, r := range res.Repos {
-		ev, rep := evaluateRepo(cat, attr, r, now)
-		snap.Repos = append(snap.Repos, rep)
-		if r.Counted() {
-			evals = append(evals, ev)
+		if !r.Counted() {
+			snap.Repos = append(snap.Repos, uncounted(r))
+			continue
 		}
+		at := attr.Team(r.Repo, ownersOf(r.Inventory))
+		if cfg.Scan.Units != config.UnitsProject || r.Inventory.Units == nil {
+			ev, rep := evaluateRepo(cat, at, r, now)
+			snap.Repos, evals = append(snap.Repos, rep), append(evals, ev)
+			units[r.Repo.Source]++
+			continue
+		}
+		for _, u := range splitUnits(r, cfg.Scan.RepoWideFiles == "every_unit") {
+			ev, rep := evaluateRepo(cat, attr.UnitTeam(at, u.owners), u.scan, now)
+			snap.Repos, evals = append(snap.Repos, rep), append(evals, ev)
+			units[r.Repo.Source]++
+		}
+	}
+	for i := range snap.Sources {
+		snap.Sources[i].Units = units[snap.Sources[i].Name]
 	}
 	logExpiredWaivers(cat, now, log)
 	sort.SliceStable(snap.Repos, func(i, j int) bool {
@@ -117,16 +132,23 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 	return snap
 }
 
-// evaluateRepo reports one repo: its team, what it adopts with evidence, and
-// where it is waived or ineligible. A repo without data (failed or deferred,
-// nothing kept) is reported with its error and no team: it is counted nowhere.
-func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
-	if !r.Counted() {
-		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
-	}
-	at := attr.Team(r.Repo, teams.Owners{Codeowners: r.Inventory.Owners, Catalog: r.Inventory.CatalogOwner,
-		CodeownersSkipped: r.Inventory.ReaderErrors[inventory.CodeownersReader] > 0,
-		CatalogSkipped:    r.Inventory.ReaderErrors[inventory.BackstageReader] > 0})
+// uncounted reports a repo without data (failed or deferred, nothing
+// kept) with its error and no team: it is counted nowhere.
+func uncounted(r RepoScan) snapshot.RepoReport {
+	return snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
+}
+
+// ownersOf is what attribution reads of an inventory: a file that was
+// there and could not be used is said so, not taken for "no owner".
+func ownersOf(inv inventory.Inventory) teams.Owners {
+	return teams.Owners{Codeowners: inv.Owners, Catalog: inv.CatalogOwner,
+		CodeownersSkipped: inv.ReaderErrors[inventory.CodeownersReader] > 0,
+		CatalogSkipped:    inv.ReaderErrors[inventory.BackstageReader] > 0}
+}
+
+// evaluateRepo reports one counted repo (or unit) attributed at: its team,
+// what it adopts with evidence, and where it is waived or ineligible.
+func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
 	team := at.Team
 	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamPlaceholders: at.Placeholders, Head: r.Head,

@@ -25,15 +25,24 @@ const maxCatalogDocuments = 1000
 // catalogKinds are the entity kinds whose spec.owner owns the repo.
 var catalogKinds = []string{"Component", "API", "Resource", "System"}
 
-// CatalogOwner returns spec.owner of the first Component, API, Resource or
-// System entity that names one, as written ("group:default/payments").
-// Entities of other kinds (Group, User, Location) are skipped. It fails when
-// the file does not parse before an owner is found.
-func CatalogOwner(data []byte) (owner string, err error) {
+// Catalog is what uptake takes from a catalog-info file.
+type Catalog struct {
+	// Owner is spec.owner of the first Component, API, Resource or System
+	// entity that names one, as written ("group:default/payments").
+	Owner string
+	// Component says the file declares a Component: in project mode its
+	// directory is a unit.
+	Component bool
+}
+
+// ParseCatalog reads a multi-document catalog-info file; entities of other
+// kinds (Group, User, Location) are skipped. It fails when the file does
+// not parse before an owner is found.
+func ParseCatalog(data []byte) (cat Catalog, err error) {
 	// The file is hostile input: a decoder panic is this file's error.
 	defer func() {
 		if p := recover(); p != nil {
-			owner, err = "", fmt.Errorf("yaml decoder panicked: %v", p)
+			cat, err = Catalog{}, fmt.Errorf("yaml decoder panicked: %v", p)
 		}
 	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -41,16 +50,23 @@ func CatalogOwner(data []byte) (owner string, err error) {
 		var doc yaml.Node
 		err := dec.Decode(&doc)
 		if errors.Is(err, io.EOF) {
-			return "", nil
+			return cat, nil
 		}
 		if err != nil {
-			return "", err
+			if cat.Owner != "" {
+				return cat, nil
+			}
+			return Catalog{}, err
 		}
-		if owner := entityOwner(&doc); owner != "" {
-			return owner, nil
+		cat.Component = cat.Component || strings.EqualFold(value(&doc, "kind"), "Component")
+		if cat.Owner == "" {
+			cat.Owner = entityOwner(&doc)
+		}
+		if cat.Owner != "" && cat.Component {
+			return cat, nil
 		}
 	}
-	return "", fmt.Errorf("more than %d documents", maxCatalogDocuments)
+	return Catalog{}, fmt.Errorf("more than %d documents", maxCatalogDocuments)
 }
 
 func entityOwner(doc *yaml.Node) string {
@@ -92,20 +108,26 @@ func value(n *yaml.Node, keys ...string) string {
 
 // readCatalogOwner reads the first catalog-info file at the root.
 func readCatalogOwner(files *treeFiles) string {
-	for _, path := range CatalogInfoPaths {
-		if !files.has(path) {
-			continue
+	for _, p := range CatalogInfoPaths {
+		if files.has(p) {
+			cat, _ := readCatalog(files, p)
+			return cat.Owner
 		}
-		data, err := files.Read(path)
-		if err != nil {
-			files.fail(BackstageReader, err)
-			return ""
-		}
-		owner, err := CatalogOwner(data)
-		if err != nil {
-			files.fail(BackstageReader, &detect.FileError{Path: path, Err: err})
-		}
-		return owner
 	}
 	return ""
+}
+
+// readCatalog reads one catalog-info file; a failure is counted as the
+// backstage reader's file error, never taken for "no owner".
+func readCatalog(files *treeFiles, p string) (Catalog, error) {
+	data, err := files.Read(p)
+	if err != nil {
+		files.fail(BackstageReader, err)
+		return Catalog{}, err
+	}
+	cat, err := ParseCatalog(data)
+	if err != nil {
+		files.fail(BackstageReader, &detect.FileError{Path: p, Err: err})
+	}
+	return cat, err
 }

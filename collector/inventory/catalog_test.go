@@ -25,20 +25,23 @@ func TestCatalogOwner(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := CatalogOwner([]byte(tt.file))
-			if err != nil || got != tt.want {
+			cat, err := ParseCatalog([]byte(tt.file))
+			if got := cat.Owner; err != nil || got != tt.want {
 				t.Fatalf("CatalogOwner = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}
-	if _, err := CatalogOwner([]byte("kind: Component\nspec: {owner: [\n")); err == nil {
+	if _, err := ParseCatalog([]byte("kind: Component\nspec: {owner: [\n")); err == nil {
 		t.Error("a file that does not parse gave no error")
 	}
 	// An owner found before the bad document stands.
-	if got, err := CatalogOwner([]byte("kind: Component\nspec: {owner: a}\n---\n: : [\n")); got != "a" || err != nil {
-		t.Errorf("owner before a bad document: %q, %v", got, err)
+	if got, err := ParseCatalog([]byte("kind: API\nspec: {owner: a}\n---\n: : [\n")); got.Owner != "a" || got.Component || err != nil {
+		t.Errorf("owner before a bad document: %+v, %v", got, err)
 	}
-	if _, err := CatalogOwner([]byte(strings.Repeat("---\nkind: Group\n", maxCatalogDocuments+1))); err == nil {
+	if got, _ := ParseCatalog([]byte("kind: System\nspec: {owner: a}\n---\nkind: Component\nspec: {owner: b}\n")); got.Owner != "a" || !got.Component {
+		t.Errorf("a later Component: %+v", got)
+	}
+	if _, err := ParseCatalog([]byte(strings.Repeat("---\nkind: Group\n", maxCatalogDocuments+1))); err == nil {
 		t.Error("more documents than the bound were decoded")
 	}
 }
@@ -50,8 +53,8 @@ func TestCatalogOwnerRealWorld(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := CatalogOwner(data); got != want || err != nil {
-			t.Errorf("%s: %q, %v; want %q", file, got, err, want)
+		if got, err := ParseCatalog(data); got.Owner != want || !got.Component || err != nil {
+			t.Errorf("%s: %+v, %v; want %q (a Component)", file, got, err, want)
 		}
 	}
 }
@@ -90,15 +93,15 @@ func TestReadCatalogInfo(t *testing.T) {
 	}
 }
 
-func FuzzCatalogOwner(f *testing.F) {
+func FuzzParseCatalog(f *testing.F) {
 	for _, s := range []string{"kind: Component\nspec:\n  owner: group:default/payments\n", "---\nkind: System\nspec: {owner: a}\n---\n",
 		"a: &a [*a, *a]\nkind: API\n", "kind: [Component]\nspec: owner\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		owner, err := CatalogOwner(data)
-		if err != nil && owner != "" {
-			t.Fatal("an owner with an error")
+		cat, err := ParseCatalog(data)
+		if err != nil && cat != (Catalog{}) {
+			t.Fatal("a result with an error")
 		}
 	})
 }

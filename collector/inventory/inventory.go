@@ -16,6 +16,9 @@ type Inventory struct {
 	// CatalogOwner is spec.owner as catalog-info.yaml writes it.
 	CatalogOwner string `json:"catalog_owner,omitempty"`
 	FileErrors   int    `json:"file_errors,omitempty"`
+	// Units are the repo's projects in project mode (scan.units), the
+	// root unit first; nil in repo mode.
+	Units []Unit `json:"units,omitempty"`
 	// ReaderErrors splits FileErrors by the detector or reader that
 	// skipped each file; they sum to FileErrors.
 	ReaderErrors map[string]int `json:"reader_errors,omitempty"`

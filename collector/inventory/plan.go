@@ -32,6 +32,7 @@ type Plan struct {
 	probes    []detect.Probe
 	excluders []func(string) bool
 	maxBytes  int64
+	units     bool
 	hash      string
 }
 
@@ -69,6 +70,11 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 		fmt.Fprintf(h, "probe=%s\n", pr.Key())
 	}
 	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(exclude, ","), scan.MaxFileBytes)
+	if scan.Units == config.UnitsProject {
+		// Units read their catalog-info files and CODEOWNERS rules.
+		p.units = true
+		fmt.Fprintf(h, "units=%s\n", scan.Units)
+	}
 	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
 	return p, nil
 }
@@ -180,8 +186,12 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	for _, pr := range p.probes {
 		comps = append(comps, runProbe(pr, files)...)
 	}
-	inv.Owners = readOwners(files)
+	var codeownersData []byte
+	inv.Owners, codeownersData = readOwners(files)
 	inv.CatalogOwner = readCatalogOwner(files)
+	if p.units {
+		inv.Units = readUnits(files, codeownersData)
+	}
 	for i := range comps {
 		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
 	}
@@ -241,6 +251,11 @@ func (p *Plan) planned(files *treeFiles) []string {
 			add(path)
 		}
 	}
+	if p.units {
+		for _, base := range CatalogInfoPaths {
+			add(files.Glob("**/" + base)...)
+		}
+	}
 	return out
 }
 
@@ -262,8 +277,9 @@ func runProbe(pr detect.Probe, files *treeFiles) []detect.Component {
 	return out
 }
 
-// readOwners reads the first CODEOWNERS file GitHub or GitLab would use.
-func readOwners(files *treeFiles) []string {
+// readOwners reads the first CODEOWNERS file GitHub or GitLab would use:
+// its root owners, and the file for the units' rules.
+func readOwners(files *treeFiles) ([]string, []byte) {
 	for _, path := range CodeownersPaths {
 		if !files.has(path) {
 			continue
@@ -271,11 +287,11 @@ func readOwners(files *treeFiles) []string {
 		data, err := files.Read(path)
 		if err != nil {
 			files.fail(CodeownersReader, err)
-			return nil
+			return nil, nil
 		}
-		return RootOwners(data)
+		return RootOwners(data), data
 	}
-	return nil
+	return nil, nil
 }
 
 // runDetector isolates a detector: hostile input that makes a parser panic

@@ -192,6 +192,9 @@ type SourceScan struct {
 	// host's rate budget could not cover them before its reset; those with
 	// last good data are among StaleRepos.
 	DeferredRepos int `json:"deferred_repos"`
+	// Units are the counted repos, or in project mode (scan.units) the
+	// counted project units, which every per-repo figure then counts.
+	Units int `json:"units"`
 	// OldestResult is the oldest ResultTime of the counted repos; zero when
 	// there are none.
 	OldestResult time.Time `json:"oldest_result_time,omitzero"`

@@ -6,6 +6,7 @@ package teams
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/uptake-dev/uptake/collector/source"
@@ -171,4 +172,30 @@ func (a *Attributor) alias(t string) string {
 		return n
 	}
 	return t
+}
+
+// UnitTeam attributes a project unit of a repo attributed repoAt: the
+// unit's own catalog-info owner, else the owners of the CODEOWNERS rule
+// covering it (each when its source is in the chain and the team is
+// known), else the repo's team.
+func (a *Attributor) UnitTeam(repoAt Attribution, unit Owners) Attribution {
+	var placeholders []string
+	for _, from := range []string{"backstage", "codeowners"} {
+		if !slices.Contains(a.cfg.From, from) {
+			continue
+		}
+		t := TeamFromOwners(unit.Codeowners)
+		if from == "backstage" {
+			t, _ = TeamFromCatalogOwner(unit.Catalog)
+		}
+		if t == "" {
+			continue
+		}
+		if t = a.alias(t); a.cfg.IsKnown(t) {
+			return Attribution{Team: t, Via: from, Placeholders: placeholders}
+		}
+		placeholders = append(placeholders, from)
+	}
+	repoAt.Placeholders = append(placeholders, repoAt.Placeholders...)
+	return repoAt
 }
