@@ -166,3 +166,31 @@ func TestKnownTeamsFilterEverySource(t *testing.T) {
 		t.Fatalf("without known: %+v", at)
 	}
 }
+
+func TestUnitTeam(t *testing.T) {
+	a := New(config.Teams{From: []string{"backstage", "codeowners", "map"}, Default: "unowned", Known: []string{"payments", "search", "platform"}})
+	repoAt := Attribution{Team: "platform", Via: "codeowners"}
+	for _, tt := range []struct {
+		name         string
+		unit         Owners
+		team, via    string
+		placeholders []string
+	}{
+		{"own catalog owner", Owners{Catalog: "group:default/payments", Codeowners: []string{"@acme/search"}}, "payments", "backstage", nil},
+		{"a user owner falls to the unit's rule", Owners{Catalog: "user:bob", Codeowners: []string{"@acme/search"}}, "search", "codeowners", nil},
+		{"placeholders fall to the repo's team", Owners{Catalog: "team-tbd", Codeowners: []string{"@acme/nobody"}}, "platform", "codeowners", []string{"backstage", "codeowners"}},
+		{"nothing declared", Owners{}, "platform", "codeowners", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			at := a.UnitTeam(repoAt, tt.unit)
+			if at.Team != tt.team || at.Via != tt.via || !slices.Equal(at.Placeholders, tt.placeholders) {
+				t.Fatalf("got %+v, want %s via %s, placeholders %v", at, tt.team, tt.via, tt.placeholders)
+			}
+		})
+	}
+	// A source not in the chain is not read for units either.
+	onlyMap := New(config.Teams{From: []string{"map"}, Default: "unowned"})
+	if at := onlyMap.UnitTeam(repoAt, Owners{Catalog: "payments", Codeowners: []string{"@acme/search"}}); at.Team != "platform" {
+		t.Fatalf("without backstage and codeowners in from: %+v", at)
+	}
+}
