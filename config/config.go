@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,6 +30,7 @@ type Config struct {
 	Scan      Scan       `yaml:"scan"`
 	Exporter  Exporter   `yaml:"exporter"`
 	ROI       ROI        `yaml:"roi"`
+	History   History    `yaml:"history"`
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
@@ -272,6 +274,30 @@ const (
 	UnitsProject = "project"
 )
 
+// History configures the adoption event log in the store.
+type History struct {
+	// Retention is how long events are kept; their totals are kept for
+	// good.
+	Retention Duration `yaml:"retention"`
+}
+
+// DefaultRetention is history.retention when the key is absent.
+const DefaultRetention = Duration(400 * 24 * time.Hour)
+
+// Duration is a Prometheus-style duration in the file: 30d, 52w, 1h30m.
+type Duration time.Duration
+
+// UnmarshalYAML parses the duration; its error is a *yaml.TypeError in the
+// decoder's own shape, so the message names the key and its line.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := model.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return typeError("line %d: cannot unmarshal %s `%s` into config.Duration", n.Line, n.ShortTag(), n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
 // Exporter tunes the metric output.
 type Exporter struct {
 	MaxVersions int `yaml:"max_versions"`
@@ -280,8 +306,13 @@ type Exporter struct {
 // DefaultHTTPTimeout is scan.http_timeout when the key is absent.
 const DefaultHTTPTimeout = 30 * time.Second
 
-// DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
-var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
+// DefaultExclude are the paths no detector reads unless scan.exclude says
+// otherwise: vendored code, and test fixtures, which name what a test
+// feeds the code under test, not what the repo uses.
+var DefaultExclude = []string{
+	"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**",
+	"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**",
+}
 
 // Lifecycles are the accepted offering lifecycle values.
 var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
@@ -408,7 +439,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"}, {"teams", "known"}, {"teams", "known_from"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
 		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"}, {"scan", "units"}, {"scan", "repo_wide_files"},
-		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
+		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}, {"history", "retention"}} {
 		if n := lookup(root, path...); n != nil {
 			c.lines[strings.Join(path, ".")] = n.Line
 		}
@@ -507,6 +538,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Scan.RepoWideFiles == "" {
 		c.Scan.RepoWideFiles = "root"
+	}
+	if _, set := c.lines["history.retention"]; !set {
+		c.History.Retention = DefaultRetention
 	}
 }
 
@@ -631,6 +665,9 @@ func (c *Config) validate() Errors {
 	}
 	if c.Exporter.MaxVersions < 0 {
 		v.add(c.lines["exporter.max_versions"], "exporter.max_versions must be positive")
+	}
+	if c.History.Retention <= 0 {
+		v.add(c.lines["history.retention"], "history.retention must be positive, like 400d")
 	}
 	if c.ROI.HourlyRate < 0 {
 		v.add(c.lines["roi.hourly_rate"], "roi.hourly_rate must not be negative")

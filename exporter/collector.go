@@ -80,6 +80,11 @@ var (
 		"Repos of the source the last scan left for the next one, the host's rate budget not covering them before its reset; counted from earlier data (stale) when they have any, and read first next scan.", []string{"source"}, nil)
 	scanOldestResultDesc = prometheus.NewDesc("uptake_scan_oldest_result_timestamp_seconds",
 		"The oldest time a scan read or confirmed (HEAD unchanged) the data of one of the source's counted repos, as a Unix timestamp in seconds; absent when the source has none.", []string{"source"}, nil)
+	eventsTotalDesc = prometheus.NewDesc("uptake_offering_adoption_events_total",
+		"Adoption events of the offering in the team's repos since the store began, by event: adopted, dropped, upgraded, downgraded, moved (to this team), removed. Read from the store, so it survives restarts; events pruned past history.retention stay counted.", []string{"offering", "team", "event"}, nil)
+	firstAdoptedDesc = prometheus.NewDesc("uptake_offering_first_adopted_timestamp_seconds",
+		"The earliest time the store knows a repo adopted the offering (its first adopted event, or the first scan that found it adopted), as a Unix timestamp in seconds.", []string{"offering"}, nil)
+
 	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
 		"The configured interval between scan starts, in seconds.", nil, nil)
 )
@@ -99,6 +104,7 @@ var allDescs = []*prometheus.Desc{
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
 	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanUnitsDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
 	scanStaleReposDesc, scanDeferredReposDesc, scanOldestResultDesc,
+	eventsTotalDesc, firstAdoptedDesc,
 	scanIntervalDesc,
 }
 
@@ -124,6 +130,28 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 
 func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
 	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+// collectHistory emits the store's event totals and first adoptions for
+// the catalog's offerings: an offering removed from the catalog leaves
+// /metrics, its events stay in the store. A total exists from its first
+// event on; a zero for every offering × team × event would be six series
+// per cell that are almost all zero.
+func collectHistory(ch chan<- prometheus.Metric, s *snapshot.Snapshot, offerings map[string]snapshot.OfferingReport) {
+	h := s.History
+	if h == nil {
+		return
+	}
+	for _, t := range h.Totals {
+		if _, ok := offerings[t.Offering]; ok {
+			ch <- prometheus.MustNewConstMetric(eventsTotalDesc, prometheus.CounterValue, float64(t.Count), t.Offering, t.Team, string(t.Event))
+		}
+	}
+	for o, at := range h.FirstAdopted {
+		if _, ok := offerings[o]; ok {
+			gauge(ch, firstAdoptedDesc, float64(at.UnixNano())/1e9, o)
+		}
+	}
 }
 
 // Collect implements prometheus.Collector.
@@ -165,6 +193,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if s.ROI {
 		gauge(ch, roiInfoDesc, 1, s.Currency)
 	}
+	collectHistory(ch, s, offerings)
 	for _, cell := range s.Summary {
 		l := []string{cell.Offering, cell.Team}
 		gauge(ch, adoptedDesc, float64(cell.Adopted), l...)

@@ -580,17 +580,24 @@ func compileImageRule(kind string, params map[string]string) (Matcher, error) {
 	}
 	raw := strings.TrimSpace(params["image"])
 	ref, ok := ParseImage(strings.ReplaceAll(raw, "*", "x"))
+	bare, _, _ := strings.Cut(raw, "@")
+	if i := strings.LastIndexByte(bare, ':'); i > strings.LastIndexByte(bare, '/') {
+		bare = bare[:i]
+	}
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("image: %q is not an image reference", raw)
-	case ref.Tag != "" || ref.Digest != "":
-		return nil, fmt.Errorf("image: %q must name a repository without tag or digest", raw)
+	case ref.Tag != "":
+		return nil, fmt.Errorf("image: %q has a tag (%s), which a rule does not match on: write image: %s "+
+			"(the tag is measured as each repo's version: set the offering's latest to count drift)", raw, ref.Tag, bare)
+	case ref.Digest != "":
+		return nil, fmt.Errorf("image: %q has a digest, which a rule does not match on: write image: %s", raw, bare)
 	}
-	rule := NormalizeImageRule(raw)
-	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("image: bad glob %q", raw)
+	match, err := compileName("image", NormalizeImageRule(raw), true)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == kind && MatchName(rule, c.Name)
+		return c.Kind == kind && match(c.Name)
 	}), nil
 }

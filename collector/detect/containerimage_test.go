@@ -186,7 +186,8 @@ func TestContainerImageCompile(t *testing.T) {
 		{params: map[string]string{"image": "**/nginx"}, match: []string{"docker.io/library/nginx", "registry.acme.io/mirror/nginx"}},
 		{params: map[string]string{}, wantErr: "image is required"},
 		{params: map[string]string{"image": "nginx", "tag": "1"}, wantErr: "unknown key tag (allowed: image)"},
-		{params: map[string]string{"image": "nginx:1.25"}, wantErr: "must name a repository without tag or digest"},
+		{params: map[string]string{"image": "nginx:1.25"}, wantErr: `image: "nginx:1.25" has a tag (1.25), which a rule does not match on: write image: nginx (the tag is measured as each repo's version: set the offering's latest to count drift)`},
+		{params: map[string]string{"image": "*-runtime"}, match: []string{"registry.acme.io/platform/base-runtime"}, noMatch: []string{"registry.acme.io/platform/base-runtime-v2"}},
 		{params: map[string]string{"image": "Not An Image"}, wantErr: "is not an image reference"},
 	} {
 		m, err := mustDetector(t, "container_image").Compile(tc.params)

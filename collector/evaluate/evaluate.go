@@ -114,7 +114,7 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		latest := resolveLatest(o, evals)
 		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
 		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle,
-			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions)}
+			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions), Rules: ruleReports(o, evals)}
 		if t := o.Target; t != nil {
 			rep.Target = &snapshot.TargetReport{Ratio: t.Ratio, Deadline: t.Deadline}
 		}
@@ -153,19 +153,20 @@ func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time
 	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamPlaceholders: at.Placeholders, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
-		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors,
+		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
 		// Sized once: reports are kept for every repo as long as the snapshot.
 		Offerings: make([]snapshot.RepoOffering, 0, len(ev.adoption))}
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
 	for _, o := range cat.Offerings {
 		a, adopted := ev.adoption[o.Name]
-		status, waiver := o.Status(facts, adopted, now)
+		status, waiver, clause := o.Status(facts, adopted, now)
 		ev.status[o.Name] = status
 		switch status {
 		case match.Adopted:
 			rep.Offerings = append(rep.Offerings, repoOffering(o.Name, a))
 		case match.Ineligible:
 			rep.Ineligible = append(rep.Ineligible, o.Name)
+			rep.IneligibleReasons = append(rep.IneligibleReasons, snapshot.IneligibleReason{Offering: o.Name, Clause: clause})
 		case match.Waived:
 			rep.Waived = append(rep.Waived, snapshot.RepoWaiver{Offering: o.Name, Reason: waiver.Reason, Expires: waiver.Expires})
 		}
@@ -173,10 +174,27 @@ func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time
 	return ev, rep
 }
 
+// fileErrorList copies an inventory's skipped files; nil for the usual
+// repo without any, so a large estate allocates nothing for them.
+func fileErrorList(list []inventory.FileError) []snapshot.FileError {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]snapshot.FileError, len(list))
+	for i, e := range list {
+		out[i] = snapshot.FileError(e)
+	}
+	return out
+}
+
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
 	ro := snapshot.RepoOffering{Offering: name, Version: a.Version, Evidence: make([]snapshot.Evidence, 0, len(a.Evidence))}
 	for _, c := range a.Evidence {
-		ro.Evidence = append(ro.Evidence, snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version})
+		e := snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}
+		if c.Section != "" || c.Lockfile != "" {
+			e.VersionSource = &snapshot.VersionSource{Section: c.Section, Lockfile: c.Lockfile}
+		}
+		ro.Evidence = append(ro.Evidence, e)
 	}
 	return ro
 }
@@ -275,24 +293,42 @@ func unattributed(reports []snapshot.RepoReport, evals []repoEval) []snapshot.Un
 	return out
 }
 
+// ruleReports lists the offering's detect rules with the counted repos
+// each matched, so a rule that matches nothing shows as 0, not as silence.
+func ruleReports(o *match.Offering, evals []repoEval) []snapshot.RuleReport {
+	counts := make([]int, len(o.Detect))
+	for _, ev := range evals {
+		if a, ok := ev.adoption[o.Name]; ok {
+			o.CountRules(a, counts)
+		}
+	}
+	out := make([]snapshot.RuleReport, len(o.Detect))
+	for i, r := range o.Detect {
+		out[i] = snapshot.RuleReport{Kind: r.Kind, Params: r.Params, Line: r.Line, MatchedRepos: counts[i]}
+	}
+	return out
+}
+
 // resolveLatest is the offering's latest version: as configured, or for
-// "auto" the newest known version any repo adopts ("" when none).
+// "auto" the newest known version any repo adopts ("" when none), a
+// floating one ("v7") only when no repo names a release within it.
 func resolveLatest(o *match.Offering, evals []repoEval) string {
 	if o.Latest != "auto" {
 		return o.Latest
 	}
-	latest := ""
+	var labels []string
 	for _, ev := range evals {
-		if a, ok := ev.adoption[o.Name]; ok && version.Known(a.Version) && (latest == "" || version.Compare(a.Version, latest) > 0) {
-			latest = a.Version
+		if a, ok := ev.adoption[o.Name]; ok {
+			labels = append(labels, a.Version)
 		}
 	}
-	return latest
+	return version.Highest(labels)
 }
 
 // tallyCells counts one offering per team (every team gets a cell, zeros
-// included) and the adopters per version. Drift is measured against latest;
-// an unknown version is never outdated.
+// included) and the adopters per version. Drift is measured against latest
+// with version.Behind, so a floating tag ("v7") within latest's release is
+// current; an unknown version is never outdated.
 func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals []repoEval) ([]snapshot.Cell, map[string]int) {
 	latestMajor, latestKnown := version.Major(latest)
 	cells := make([]snapshot.Cell, len(teamList))
@@ -320,7 +356,7 @@ func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals [
 			c.UnknownVersion++
 			continue
 		}
-		if latestKnown && version.Compare(a.Version, latest) < 0 {
+		if latestKnown && version.Behind(a.Version, latest) {
 			c.Outdated++
 			if m, _ := version.Major(a.Version); m < latestMajor {
 				c.OutdatedMajor++

@@ -42,7 +42,7 @@ func splitUnits(r RepoScan, everyUnit bool) []unitScan {
 		if u.Dir != "" {
 			s.Repo.Name = r.Repo.Name + UnitSeparator + u.Dir
 		} else {
-			s.Inventory.FileErrors, s.Inventory.ReaderErrors = r.Inventory.FileErrors, r.Inventory.ReaderErrors
+			s.Inventory.FileErrors, s.Inventory.FileErrorList, s.Inventory.ReaderErrors = r.Inventory.FileErrors, r.Inventory.FileErrorList, r.Inventory.ReaderErrors
 		}
 		out[i] = unitScan{scan: s, owners: teams.Owners{Codeowners: u.Codeowners, Catalog: u.CatalogOwner, CatalogSkipped: u.CatalogSkipped}}
 	}

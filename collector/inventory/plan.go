@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -18,7 +19,7 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "3"
+const inventoryVersion = "4"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"
@@ -204,6 +205,7 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	}
 	sort.Slice(failures, func(i, j int) bool { return failures[i].Path < failures[j].Path })
 	inv.FileErrors = len(failures)
+	inv.FileErrorList = listFailures(failures)
 	for _, f := range failures {
 		if inv.ReaderErrors == nil {
 			inv.ReaderErrors = map[string]int{}
@@ -294,12 +296,14 @@ func readOwners(files *treeFiles) ([]string, []byte) {
 	return nil, nil
 }
 
+var errPanicked = errors.New("detector panicked")
+
 // runDetector isolates a detector: hostile input that makes a parser panic
 // costs that detector's findings in this repo, not the scan.
 func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
 	defer func() {
 		if p := recover(); p != nil {
-			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
+			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("%w: %v", errPanicked, p)}}
 		}
 	}()
 	return d.Detect(files)

@@ -28,6 +28,9 @@ type Snapshot struct {
 	// Currency is the ROI currency; ROI is set when any offering has roi.
 	Currency string `json:"currency,omitempty"`
 	ROI      bool   `json:"-"`
+	// History is the store's event totals when the snapshot was published;
+	// nil without a store. /api/v1/events serves the events themselves.
+	History *History `json:"-"`
 }
 
 // RepoReport is one repo and what it adopts: the answer to "why is team X
@@ -54,7 +57,26 @@ type RepoReport struct {
 	Offerings  []RepoOffering `json:"offerings"`
 	Waived     []RepoWaiver   `json:"waived,omitempty"`
 	Ineligible []string       `json:"ineligible,omitempty"`
-	FileErrors int            `json:"file_errors,omitempty"`
+	// IneligibleReasons say, beside Ineligible and in its order, which
+	// eligible clause left the repo out of each offering.
+	IneligibleReasons []IneligibleReason `json:"ineligible_reasons,omitempty"`
+	FileErrors        int                `json:"file_errors,omitempty"`
+	// FileErrorList names the first 100 skipped files; nil when none.
+	FileErrorList []FileError `json:"file_error_list,omitempty"`
+}
+
+// IneligibleReason is the eligible clause that excludes a repo from an
+// offering: "languages", "topics", "teams", "paths" or "exclude_repos: GLOB".
+type IneligibleReason struct {
+	Offering string `json:"offering"`
+	Clause   string `json:"clause"`
+}
+
+// FileError is a file a scan skipped and why, in uptake's words: a
+// parser's message, which may quote the file, is never copied.
+type FileError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
 }
 
 // RepoOffering is an offering a repo adopts.
@@ -73,6 +95,19 @@ type Evidence struct {
 	Name string `json:"name"`
 	// Version is as the file writes it.
 	Version string `json:"version,omitempty"`
+	// VersionSource says where the version came from; nil (its JSON
+	// fields absent) when the detection has neither, as most have: a
+	// snapshot keeps hundreds of thousands of evidence entries.
+	*VersionSource
+}
+
+// VersionSource is where an evidence's version came from.
+type VersionSource struct {
+	// Section is where the manifest declares it (dependencies,
+	// peerDependencies, tool.poetry.group.dev.dependencies...).
+	Section string `json:"section,omitempty"`
+	// Lockfile is the repo path of the lockfile that pinned Version.
+	Lockfile string `json:"lockfile,omitempty"`
 }
 
 // RepoWaiver is a waiver in force for a repo that does not adopt.
@@ -114,8 +149,22 @@ type OfferingReport struct {
 	Adopted  int            `json:"adopted"`
 	Eligible int            `json:"eligible"`
 	Versions []VersionCount `json:"versions"`
-	Target   *TargetReport  `json:"target,omitempty"`
-	ROI      *ROIReport     `json:"roi,omitempty"`
+	// Rules are the offering's detect rules in config order, each with how
+	// many repos it matched: a rule at 0 may be one that cannot match.
+	Rules  []RuleReport  `json:"rules"`
+	Target *TargetReport `json:"target,omitempty"`
+	ROI    *ROIReport    `json:"roi,omitempty"`
+}
+
+// RuleReport is one detect rule of an offering and its reach in the scan.
+type RuleReport struct {
+	Kind string `json:"kind"`
+	// Params are the rule's keys but kind, as the config writes them.
+	Params map[string]string `json:"params"`
+	// Line is the rule's line in the config file.
+	Line int `json:"line"`
+	// MatchedRepos counts the counted repos with a component it matches.
+	MatchedRepos int `json:"matched_repos"`
 }
 
 // VersionCount is how many repos use one version bucket.
