@@ -89,6 +89,19 @@ type Teams struct {
 	Aliases        map[string]string `yaml:"aliases"`
 	TopicPrefix    string            `yaml:"topic_prefix"`
 	NamespaceDepth int               `yaml:"namespace_depth"`
+	// Known are the real teams; when set, a name an attribution source
+	// gives that is not among them is a placeholder and falls through.
+	// Parse adds the names KnownFrom lists.
+	Known []string `yaml:"known"`
+	// KnownFrom is a Backstage Group entities file or a plain list of team
+	// names, relative to the config file.
+	KnownFrom string `yaml:"known_from"`
+}
+
+// IsKnown reports whether team is a real team: every name is when neither
+// known nor known_from is set.
+func (t Teams) IsKnown(team string) bool {
+	return t.Known == nil || slices.Contains(t.Known, team)
 }
 
 // TeamMapEntry maps repo-name globs to a team; entries keep file order.
@@ -247,7 +260,19 @@ type Scan struct {
 	// ContainerImagePaths are globs the container_image kind reads besides
 	// its default paths.
 	ContainerImagePaths []string `yaml:"container_image_paths"`
+	// Units is what a repo counts as: "repo" (one unit), or "project"
+	// (each directory with a project manifest is a unit repo//dir).
+	Units string `yaml:"units"`
+	// RepoWideFiles says whom project mode counts the repo-wide files
+	// (root CI config, root Dockerfile) for: "root" or "every_unit".
+	RepoWideFiles string `yaml:"repo_wide_files"`
 }
+
+// Scan.Units values.
+const (
+	UnitsRepo    = "repo"
+	UnitsProject = "project"
+)
 
 // History configures the adoption event log in the store.
 type History struct {
@@ -293,7 +318,7 @@ var DefaultExclude = []string{
 var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
 
 // TeamSources are the accepted teams.from entries.
-var TeamSources = []string{"codeowners", "map", "topics", "github_teams", "namespace"}
+var TeamSources = []string{"backstage", "codeowners", "map", "topics", "github_teams", "namespace"}
 
 var labelValueRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
@@ -411,9 +436,9 @@ func yamlErrors(file string, err error, ix fileIndex) Errors {
 // recordLines copies line numbers from the node tree into the decoded values.
 func (c *Config) recordLines(root *yaml.Node) {
 	c.lines = map[string]int{}
-	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"},
+	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"}, {"teams", "known"}, {"teams", "known_from"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
-		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"},
+		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"}, {"scan", "units"}, {"scan", "repo_wide_files"},
 		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}, {"history", "retention"}} {
 		if n := lookup(root, path...); n != nil {
 			c.lines[strings.Join(path, ".")] = n.Line
@@ -508,6 +533,12 @@ func (c *Config) applyDefaults() {
 	if c.Exporter.MaxVersions == 0 {
 		c.Exporter.MaxVersions = 10
 	}
+	if c.Scan.Units == "" {
+		c.Scan.Units = UnitsRepo
+	}
+	if c.Scan.RepoWideFiles == "" {
+		c.Scan.RepoWideFiles = "root"
+	}
 	if _, set := c.lines["history.retention"]; !set {
 		c.History.Retention = DefaultRetention
 	}
@@ -528,6 +559,7 @@ func (c *Config) resolvePaths(dir string) {
 		abs(&s.PrivateKeyFile)
 		abs(&s.TLS.CAFile)
 	}
+	abs(&c.Teams.KnownFrom)
 }
 
 type validator struct {
@@ -585,6 +617,13 @@ func (c *Config) validate() Errors {
 	}
 	if c.Teams.NamespaceDepth < 0 {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
+	}
+	c.validateKnown(v)
+	if !slices.Contains([]string{UnitsRepo, UnitsProject}, c.Scan.Units) {
+		v.add(c.lines["scan.units"], "scan.units must be repo or project, got %q", c.Scan.Units)
+	}
+	if !slices.Contains([]string{"root", "every_unit"}, c.Scan.RepoWideFiles) {
+		v.add(c.lines["scan.repo_wide_files"], "scan.repo_wide_files must be root or every_unit, got %q", c.Scan.RepoWideFiles)
 	}
 	if len(c.Offerings) == 0 {
 		v.add(c.lines["offerings"], "offerings: at least one offering is required")

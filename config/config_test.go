@@ -96,6 +96,10 @@ var badConfigs = map[string][]string{
 		`collection-type-bad.yml:11: offering "a": target.ratio: "high" is not a number`,
 		`collection-type-bad.yml:16: offering "b": waivers: expected a list, got a mapping`,
 	},
+	"units-bad.yml": {`units-bad.yml:4: scan.units must be repo or project, got "projects"`,
+		`units-bad.yml:5: scan.repo_wide_files must be root or every_unit, got "all"`},
+	"known-teams-bad.yml": {`known-teams-bad.yml:4: teams.known: empty team name`,
+		`known-teams-bad.yml:5: teams.known_from: open testdata/known/missing.txt: no such file or directory`},
 	// A bad teams.map entry or detect rule used to stop decoding there.
 	"hidden-errors-bad.yml": {
 		`hidden-errors-bad.yml:5: teams.map.payments must be a list of repo-name globs`,
@@ -205,6 +209,40 @@ func TestScanTimeouts(t *testing.T) {
 	if _, err := Parse("t.yml", []byte(base+"scan: {http_timeout: 0s, source_timeout: 0s}\n")); err == nil ||
 		!strings.Contains(err.Error(), "http_timeout must be positive") || strings.Contains(err.Error(), "source_timeout") {
 		t.Errorf("http_timeout 0 and source_timeout 0: %v, want only http_timeout refused", err)
+	}
+}
+
+func knownConfig(t *testing.T, teams string) (*Config, error) {
+	t.Helper()
+	return Parse("testdata/known.yml", []byte("sources: [{name: m, type: local, path: ./repos}]\nteams:\n"+teams+
+		"\nofferings:\n  - {name: a, owner: o, lifecycle: ga, detect: [{kind: file, path: x}]}\n"))
+}
+
+func TestKnownTeams(t *testing.T) {
+	c, err := knownConfig(t, "  from: [backstage, codeowners]")
+	if err != nil || c.Teams.Known != nil || !c.Teams.IsKnown("anything") {
+		t.Fatalf("unset: every name is known; got %v, %v", c.Teams.Known, err)
+	}
+	for from, want := range map[string][]string{
+		// A Backstage org export: the Group's name, its Users skipped.
+		"known/team-a-group.yaml": {"platform", "team-a"},
+		"known/teams.txt":         {"platform", "payments", "search"},
+	} {
+		c, err := knownConfig(t, "  known: [platform]\n  known_from: "+from)
+		if err != nil || !reflect.DeepEqual(c.Teams.Known, want) {
+			t.Errorf("%s: known %q, %v; want %q", from, c.Teams.Known, err, want)
+		}
+		if c != nil && (c.Teams.IsKnown("breanna.davison") || !c.Teams.IsKnown("platform")) {
+			t.Errorf("%s: users are not teams, and teams.known stays", from)
+		}
+	}
+	c, err = knownConfig(t, "  known_from: known/seq.yaml")
+	if err == nil || !strings.Contains(err.Error(), "no such file") || c.Teams.Known == nil || c.Teams.IsKnown("x") {
+		t.Fatalf("unreadable known_from must refuse the file and know no team: %v, %v", err, c.Teams.Known)
+	}
+	_, err = knownConfig(t, "  known_from: known/bad-list.txt")
+	if want := `testdata/known/bad-list.txt:5: "platform identity" is not a team name (one a line)`; err == nil || err.Error() != want {
+		t.Fatalf("bad list: %v, want %s", err, want)
 	}
 }
 

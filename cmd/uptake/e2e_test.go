@@ -187,6 +187,8 @@ func lineDiff(want, got string) string {
 // shard exports alike take the max. Ratios are recomputed, never summed.
 var shardAggregation = map[string]string{
 	"uptake_team_repos":                                 "sum",
+	"uptake_team_attribution_repos":                     "sum",
+	"uptake_team_attribution_placeholder_repos":         "sum",
 	"uptake_offering_adopted_repos":                     "sum",
 	"uptake_offering_eligible_repos":                    "sum",
 	"uptake_offering_waived_repos":                      "sum",

@@ -107,10 +107,14 @@ type jsonReport struct {
 	Offerings []snapshot.OfferingReport `json:"offerings"`
 	Teams     []snapshot.TeamReport     `json:"teams"`
 	Sources   []snapshot.SourceScan     `json:"sources"`
+	// Attribution and Unattributed say how good the teams are.
+	Attribution  []snapshot.AttributionCount `json:"attribution"`
+	Unattributed []snapshot.UnattributedRepo `json:"unattributed"`
 }
 
 func writeJSON(w io.Writer, s *snapshot.Snapshot) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources})
+	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources,
+		Attribution: s.Attribution, Unattributed: s.Unattributed})
 }

@@ -62,9 +62,11 @@ type Result struct {
 
 // repoEval is one counted repo's standing with every offering.
 type repoEval struct {
-	team     string
-	adoption map[string]match.Adoption
-	status   map[string]match.Status
+	source, name string
+	team         string
+	attr         teams.Attribution
+	adoption     map[string]match.Adoption
+	status       map[string]match.Status
 }
 
 // Build evaluates a scan result against the catalog at time now (waivers
@@ -76,12 +78,27 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 	attr := teams.New(cfg.Teams)
 	snap := &snapshot.Snapshot{Time: res.Time, Restored: res.Restored, Sources: sourceReports(res), Currency: cfg.ROI.Currency}
 	var evals []repoEval
+	units := map[string]int{}
 	for _, r := range res.Repos {
-		ev, rep := evaluateRepo(cat, attr, r, now)
-		snap.Repos = append(snap.Repos, rep)
-		if r.Counted() {
-			evals = append(evals, ev)
+		if !r.Counted() {
+			snap.Repos = append(snap.Repos, uncounted(r))
+			continue
 		}
+		at := attr.Team(r.Repo, ownersOf(r.Inventory))
+		if cfg.Scan.Units != config.UnitsProject || r.Inventory.Units == nil {
+			ev, rep := evaluateRepo(cat, at, r, now)
+			snap.Repos, evals = append(snap.Repos, rep), append(evals, ev)
+			units[r.Repo.Source]++
+			continue
+		}
+		for _, u := range splitUnits(r, cfg.Scan.RepoWideFiles == "every_unit") {
+			ev, rep := evaluateRepo(cat, attr.UnitTeam(at, u.owners), u.scan, now)
+			snap.Repos, evals = append(snap.Repos, rep), append(evals, ev)
+			units[r.Repo.Source]++
+		}
+	}
+	for i := range snap.Sources {
+		snap.Sources[i].Units = units[snap.Sources[i].Name]
 	}
 	logExpiredWaivers(cat, now, log)
 	sort.SliceStable(snap.Repos, func(i, j int) bool {
@@ -92,6 +109,8 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 		return a.Name < b.Name
 	})
 	snap.Teams = teamReports(evals)
+	snap.Attribution = attributionCounts(cfg.Teams.From, evals)
+	snap.Unattributed = unattributed(snap.Repos, evals)
 	for _, o := range cat.Offerings {
 		latest := resolveLatest(o, evals)
 		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
@@ -114,16 +133,26 @@ func Build(cfg *config.Config, cat *match.Catalog, res *Result, now time.Time, l
 	return snap
 }
 
-// evaluateRepo reports one repo: its team, what it adopts with evidence, and
-// where it is waived or ineligible. A repo without data (failed or deferred,
-// nothing kept) is reported with its error and no team: it is counted nowhere.
-func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
-	if !r.Counted() {
-		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
-	}
-	team, via := attr.Team(r.Repo, r.Inventory.Owners)
-	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
-	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
+// uncounted reports a repo without data (failed or deferred, nothing
+// kept) with its error and no team: it is counted nowhere.
+func uncounted(r RepoScan) snapshot.RepoReport {
+	return snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
+}
+
+// ownersOf is what attribution reads of an inventory: a file that was
+// there and could not be used is said so, not taken for "no owner".
+func ownersOf(inv inventory.Inventory) teams.Owners {
+	return teams.Owners{Codeowners: inv.Owners, Catalog: inv.CatalogOwner,
+		CodeownersSkipped: inv.ReaderErrors[inventory.CodeownersReader] > 0,
+		CatalogSkipped:    inv.ReaderErrors[inventory.BackstageReader] > 0}
+}
+
+// evaluateRepo reports one counted repo (or unit) attributed at: its team,
+// what it adopts with evidence, and where it is waived or ineligible.
+func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
+	team := at.Team
+	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
+	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamPlaceholders: at.Placeholders, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
 		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
 		// Sized once: reports are kept for every repo as long as the snapshot.
@@ -222,6 +251,51 @@ func teamReports(evals []repoEval) []snapshot.TeamReport {
 		out = append(out, snapshot.TeamReport{Name: t, Repos: c})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// attributionCounts counts the repos each attribution source gave their
+// team and those it named a placeholder for, in chain order, then default.
+func attributionCounts(from []string, evals []repoEval) []snapshot.AttributionCount {
+	out := make([]snapshot.AttributionCount, 0, len(from)+1)
+	index := map[string]*snapshot.AttributionCount{}
+	for _, via := range append(append([]string(nil), from...), teams.Default) {
+		out = append(out, snapshot.AttributionCount{Via: via})
+	}
+	for i := range out {
+		index[out[i].Via] = &out[i]
+	}
+	for _, ev := range evals {
+		index[ev.attr.Via].Repos++
+		for _, via := range ev.attr.Placeholders {
+			index[via].Placeholders++
+		}
+	}
+	return out
+}
+
+// unattributed lists the counted repos that fell to the default team with
+// each source's reason, in the reports' order. reports are sorted; evals
+// follow the scan's order, so they are matched by source and name.
+func unattributed(reports []snapshot.RepoReport, evals []repoEval) []snapshot.UnattributedRepo {
+	out := []snapshot.UnattributedRepo{}
+	misses := map[[2]string][]teams.Miss{}
+	for _, ev := range evals {
+		if ev.attr.Via == teams.Default {
+			misses[[2]string{ev.source, ev.name}] = ev.attr.Misses
+		}
+	}
+	for _, r := range reports {
+		m, ok := misses[[2]string{r.Source, r.Name}]
+		if !ok {
+			continue
+		}
+		u := snapshot.UnattributedRepo{Source: r.Source, Name: r.Name, Reasons: make([]snapshot.AttributionReason, len(m))}
+		for i, miss := range m {
+			u.Reasons[i] = snapshot.AttributionReason{Via: miss.Via, Reason: miss.Reason}
+		}
+		out = append(out, u)
+	}
 	return out
 }
 

@@ -242,6 +242,56 @@ offerings:
 	}
 }
 
+// TestAttributionQuality: repos counted by the source that gave their team,
+// placeholders by the source that named them, and every repo that fell to
+// the default team listed with each source's reason; failed repos are in
+// neither.
+func TestAttributionQuality(t *testing.T) {
+	cfg, cat := compile(t, `teams:
+  from: [backstage, codeowners, map]
+  known: [payments, search]
+  map: {search: ["search-*"]}
+offerings:
+  - {name: kit, owner: o, lifecycle: ga, detect: [{kind: gomod, module: github.com/acme/kit}]}
+`)
+	repo := func(name string, inv inventory.Inventory) RepoScan {
+		return RepoScan{Repo: source.Repo{Source: "s", Name: name}, Inventory: inv}
+	}
+	res := &Result{Repos: []RepoScan{
+		repo("pay-api", inventory.Inventory{CatalogOwner: "group:default/payments", Owners: []string{"@acme/search"}}),
+		repo("pay-web", inventory.Inventory{CatalogOwner: "user:default/alice", Owners: []string{"@acme/payments"}}),
+		// A placeholder owner falls through to the map.
+		repo("search-ui", inventory.Inventory{CatalogOwner: "group:team-tbd"}),
+		repo("tools", inventory.Inventory{CatalogOwner: "john@example.com", Owners: []string{"@acme/owners"}}),
+		repo("broken", inventory.Inventory{ReaderErrors: map[string]int{inventory.BackstageReader: 1}}),
+		{Repo: source.Repo{Source: "s", Name: "gone"}, Err: "404"},
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	want := []snapshot.AttributionCount{{Via: "backstage", Repos: 1, Placeholders: 1}, {Via: "codeowners", Repos: 1, Placeholders: 1},
+		{Via: "map", Repos: 1}, {Via: "default", Repos: 2}}
+	if !reflect.DeepEqual(snap.Attribution, want) {
+		t.Errorf("attribution = %+v, want %+v", snap.Attribution, want)
+	}
+	wantU := []snapshot.UnattributedRepo{
+		{Source: "s", Name: "broken", Reasons: []snapshot.AttributionReason{
+			{Via: "backstage", Reason: "catalog-info file could not be used (a file error)"},
+			{Via: "codeowners", Reason: "no CODEOWNERS owner of the repo root"},
+			{Via: "map", Reason: "no teams.map glob matches"}}},
+		{Source: "s", Name: "tools", Reasons: []snapshot.AttributionReason{
+			{Via: "backstage", Reason: `spec.owner "john@example.com" is an e-mail`},
+			{Via: "codeowners", Reason: `"owners" is not a known team`},
+			{Via: "map", Reason: "no teams.map glob matches"}}},
+	}
+	if !reflect.DeepEqual(snap.Unattributed, wantU) {
+		t.Errorf("unattributed = %+v, want %+v", snap.Unattributed, wantU)
+	}
+	for _, r := range snap.Repos {
+		if r.Name == "search-ui" && (r.Team != "search" || r.TeamVia != "map" || !reflect.DeepEqual(r.TeamPlaceholders, []string{"backstage"})) {
+			t.Errorf("search-ui = %s via %s, placeholders %v", r.Team, r.TeamVia, r.TeamPlaceholders)
+		}
+	}
+}
+
 // Each rule counts the counted repos with a component it matches: once per
 // repo however many components match, stale repos included, a failed repo
 // without data not; a rule matching nothing is listed at 0.

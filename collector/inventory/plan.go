@@ -19,7 +19,7 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "3"
+const inventoryVersion = "4"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"
@@ -33,6 +33,7 @@ type Plan struct {
 	probes    []detect.Probe
 	excluders []func(string) bool
 	maxBytes  int64
+	units     bool
 	hash      string
 }
 
@@ -70,6 +71,11 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 		fmt.Fprintf(h, "probe=%s\n", pr.Key())
 	}
 	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(exclude, ","), scan.MaxFileBytes)
+	if scan.Units == config.UnitsProject {
+		// Units read their catalog-info files and CODEOWNERS rules.
+		p.units = true
+		fmt.Fprintf(h, "units=%s\n", scan.Units)
+	}
 	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
 	return p, nil
 }
@@ -107,9 +113,10 @@ func (p *Plan) Reads() []string {
 }
 
 // Readers names everything that may count a file error: the detectors in
-// use, the probe kinds that read content, and the CODEOWNERS reader.
+// use, the probe kinds that read content, and the CODEOWNERS and
+// catalog-info readers.
 func (p *Plan) Readers() []string {
-	set := map[string]bool{CodeownersReader: true}
+	set := map[string]bool{CodeownersReader: true, BackstageReader: true}
 	for _, k := range p.Kinds() {
 		set[k] = true
 	}
@@ -153,7 +160,8 @@ type FileFailure struct {
 
 // Read builds the inventory of one tree: languages from its paths, each
 // detector over the files its patterns match (and the includes it
-// follows), each probe, and the root owners from CODEOWNERS. Components
+// follows), each probe, the root owners from CODEOWNERS and the owner
+// catalog-info.yaml declares. Components
 // get their evidence URL and are sorted and deduplicated. It fails when
 // the tree is over source.MaxTreeEntries, when ctx ends, and with a
 // *TransportError when a listed file could not be read (anything but "not
@@ -179,7 +187,12 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 	for _, pr := range p.probes {
 		comps = append(comps, runProbe(pr, files)...)
 	}
-	inv.Owners = readOwners(files)
+	var codeownersData []byte
+	inv.Owners, codeownersData = readOwners(files)
+	inv.CatalogOwner = readCatalogOwner(files)
+	if p.units {
+		inv.Units = readUnits(files, codeownersData)
+	}
 	for i := range comps {
 		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
 	}
@@ -209,7 +222,8 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 }
 
 // planned is every path the plan reads in this tree, from paths alone:
-// the detectors' and content probes' globs and the CODEOWNERS candidates,
+// the detectors' and content probes' globs, the CODEOWNERS and catalog-info
+// candidates,
 // at most maxReadsPerRepo. Includes a detector follows are not known yet.
 func (p *Plan) planned(files *treeFiles) []string {
 	seen := map[string]bool{}
@@ -234,9 +248,14 @@ func (p *Plan) planned(files *treeFiles) []string {
 			}
 		}
 	}
-	for _, path := range CodeownersPaths {
+	for _, path := range append(CodeownersPaths, CatalogInfoPaths...) {
 		if files.has(path) {
 			add(path)
+		}
+	}
+	if p.units {
+		for _, base := range CatalogInfoPaths {
+			add(files.Glob("**/" + base)...)
 		}
 	}
 	return out
@@ -260,8 +279,9 @@ func runProbe(pr detect.Probe, files *treeFiles) []detect.Component {
 	return out
 }
 
-// readOwners reads the first CODEOWNERS file GitHub or GitLab would use.
-func readOwners(files *treeFiles) []string {
+// readOwners reads the first CODEOWNERS file GitHub or GitLab would use:
+// its root owners, and the file for the units' rules.
+func readOwners(files *treeFiles) ([]string, []byte) {
 	for _, path := range CodeownersPaths {
 		if !files.has(path) {
 			continue
@@ -269,11 +289,11 @@ func readOwners(files *treeFiles) []string {
 		data, err := files.Read(path)
 		if err != nil {
 			files.fail(CodeownersReader, err)
-			return nil
+			return nil, nil
 		}
-		return RootOwners(data)
+		return RootOwners(data), data
 	}
-	return nil
+	return nil, nil
 }
 
 var errPanicked = errors.New("detector panicked")

@@ -152,7 +152,7 @@ func TestReadRefusesATreeOverTheCap(t *testing.T) {
 
 func TestReadersAndHash(t *testing.T) {
 	p := plan(t, "gomod", "test_marker")
-	if want := []string{"codeowners", "gomod", "test_marker"}; !reflect.DeepEqual(p.Readers(), want) {
+	if want := []string{"backstage", "codeowners", "gomod", "test_marker"}; !reflect.DeepEqual(p.Readers(), want) {
 		t.Errorf("readers = %v, want %v", p.Readers(), want)
 	}
 	if p.Hash() == plan(t, "gomod").Hash() || p.Hash() != plan(t, "gomod", "test_marker").Hash() {

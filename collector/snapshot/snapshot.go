@@ -19,6 +19,12 @@ type Snapshot struct {
 	Offerings []OfferingReport `json:"offerings"`
 	Teams     []TeamReport     `json:"teams"`
 	Sources   []SourceScan     `json:"sources"`
+	// Attribution counts the counted repos by the source that gave their
+	// team, every configured one and default present.
+	Attribution []AttributionCount `json:"attribution"`
+	// Unattributed are the counted repos that fell to the default team,
+	// each with why every attribution source gave nothing.
+	Unattributed []UnattributedRepo `json:"unattributed"`
 	// Currency is the ROI currency; ROI is set when any offering has roi.
 	Currency string `json:"currency,omitempty"`
 	ROI      bool   `json:"-"`
@@ -34,9 +40,12 @@ type RepoReport struct {
 	Name    string `json:"name"`
 	Team    string `json:"team"`
 	TeamVia string `json:"team_via"`
-	Head    string `json:"head,omitempty"`
-	Empty   bool   `json:"empty,omitempty"`
-	Stale   bool   `json:"stale,omitempty"`
+	// TeamPlaceholders are the attribution sources that named a team not
+	// among teams.known before TeamVia gave one.
+	TeamPlaceholders []string `json:"team_placeholders,omitempty"`
+	Head             string   `json:"head,omitempty"`
+	Empty            bool     `json:"empty,omitempty"`
+	Stale            bool     `json:"stale,omitempty"`
 	// Deferred says the last scan left the repo for the next one, the
 	// host's rate budget spent: stale data, or none if never read.
 	Deferred bool   `json:"deferred,omitempty"`
@@ -179,6 +188,30 @@ type ROIReport struct {
 	Ratio *float64 `json:"roi_ratio"`
 }
 
+// ViaDefault is the via of repos no attribution source gave a team.
+const ViaDefault = "default"
+
+// AttributionCount is how many repos one attribution source (via) gave
+// their team, and how many it named a team that is not known (a placeholder).
+type AttributionCount struct {
+	Via          string `json:"via"`
+	Repos        int    `json:"repos"`
+	Placeholders int    `json:"placeholder_repos"`
+}
+
+// UnattributedRepo is a repo no attribution source gave a team.
+type UnattributedRepo struct {
+	Source  string              `json:"source"`
+	Name    string              `json:"name"`
+	Reasons []AttributionReason `json:"reasons"`
+}
+
+// AttributionReason is why one attribution source gave a repo no team.
+type AttributionReason struct {
+	Via    string `json:"via"`
+	Reason string `json:"reason"`
+}
+
 // TeamReport is one team with at least one repo.
 type TeamReport struct {
 	Name  string `json:"name"`
@@ -208,6 +241,9 @@ type SourceScan struct {
 	// host's rate budget could not cover them before its reset; those with
 	// last good data are among StaleRepos.
 	DeferredRepos int `json:"deferred_repos"`
+	// Units are the counted repos, or in project mode (scan.units) the
+	// counted project units, which every per-repo figure then counts.
+	Units int `json:"units"`
 	// OldestResult is the oldest ResultTime of the counted repos; zero when
 	// there are none.
 	OldestResult time.Time `json:"oldest_result_time,omitzero"`
