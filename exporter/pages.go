@@ -285,8 +285,34 @@ func indexPage(v *view) *page {
 	for _, t := range v.s.Teams {
 		teams.Rows = append(teams.Rows, []cell{teamCell(t.Name), num(t.Repos)})
 	}
-	pg.Tables = []*table{offerings, teams, sourcesTable(v.s)}
+	pg.Tables = []*table{offerings, teams, attributionTable(v.s), unattributedTable(v.s), sourcesTable(v.s)}
 	return pg
+}
+
+// attributionTable is how good attribution is: the repos each source gave
+// a team, and how many named a team that is not known.
+func attributionTable(s *snapshot.Snapshot) *table {
+	t := &table{ID: "attribution", Title: "Team attribution", Empty: "No repo counted.", Cols: []column{{Key: "via", Label: "Team from"},
+		{Key: "repos", Label: "Repos", Num: true}, {Key: "placeholders", Label: "Named a team not known", Num: true}}}
+	for _, a := range s.Attribution {
+		t.Rows = append(t.Rows, []cell{text(a.Via), num(a.Repos), num(a.Placeholders)})
+	}
+	return t
+}
+
+// unattributedTable lists the repos that fell to the default team, with
+// why each attribution source gave nothing: the owners to chase.
+func unattributedTable(s *snapshot.Snapshot) *table {
+	t := &table{ID: "unattributed", Title: "Repos no source gave a team", Empty: "Every repo has a team.", Cols: []column{
+		{Key: "repo", Label: "Repo"}, {Key: "why", Label: "Why each source gave nothing"}}}
+	for _, u := range s.Unattributed {
+		reasons := make([]string, len(u.Reasons))
+		for i, r := range u.Reasons {
+			reasons[i] = r.Via + ": " + r.Reason
+		}
+		t.Rows = append(t.Rows, []cell{href(u.Name, repoHref(u.Source, u.Name)), text(strings.Join(reasons, "; "))})
+	}
+	return t
 }
 
 func sourcesTable(s *snapshot.Snapshot) *table {

@@ -148,6 +148,14 @@ func TestPagesSortAndCSV(t *testing.T) {
 	if !found {
 		t.Errorf("adopters CSV lacks the hostile repo with its evidence:\n%s", body)
 	}
+	_, _, body = do(t, "GET", u+"/?format=csv&table=unattributed")
+	if !strings.Contains(body, "docs-site,backstage: no catalog-info entity names spec.owner; codeowners: no CODEOWNERS owner of the repo root") {
+		t.Errorf("unattributed CSV lacks docs-site with each source's reason:\n%s", body)
+	}
+	_, _, body = do(t, "GET", u+"/?format=csv&table=attribution")
+	if !strings.Contains(body, "backstage,0,1") || !strings.Contains(body, "codeowners,46,0") {
+		t.Errorf("attribution CSV is not the demo's counts by source:\n%s", body)
+	}
 	_, _, body = do(t, "GET", u+"/offerings/service-kit?format=csv&table=rules")
 	recs, _ = csv.NewReader(strings.NewReader(body)).ReadAll()
 	if len(recs) != 3 || recs[1][0] != "gomod" || recs[1][1] != "module: github.com/acme/service-kit" || recs[1][3] == "0" ||
