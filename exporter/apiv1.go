@@ -82,6 +82,9 @@ type Explanation struct {
 type RepoAnswer struct {
 	Repo    snapshot.RepoReport `json:"repo"`
 	Explain []Explanation       `json:"explain"`
+	// Inventory is every component the scan found (of the kinds the
+	// catalog's rules use), when serve has it.
+	Inventory []snapshot.Evidence `json:"inventory,omitempty"`
 }
 
 func (p *pages) registerAPI(mux *http.ServeMux) {
@@ -242,7 +245,11 @@ func apiRepoAnswer(v *view, r *http.Request) (any, error) {
 	if !ok {
 		return nil, errNotFound(fmt.Sprintf("no repo %q in source %q", name, src))
 	}
-	return RepoAnswer{Repo: v.s.Repos[i], Explain: Explain(v.s, &v.s.Repos[i])}, nil
+	ans := RepoAnswer{Repo: v.s.Repos[i], Explain: Explain(v.s, &v.s.Repos[i])}
+	if v.inventory != nil {
+		ans.Inventory, _ = v.inventory.Inventory(src, name)
+	}
+	return ans, nil
 }
 
 // Explain computes, from the snapshot alone, where the repo stands with

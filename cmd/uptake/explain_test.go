@@ -2,17 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
+	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/exporter"
 	"github.com/uptake-dev/uptake/internal/demo"
@@ -126,5 +131,35 @@ func TestInventoryGolden(t *testing.T) {
 		if _, code := inv(args...); code != 1 {
 			t.Errorf("%v: exit %d, want 1", args, code)
 		}
+	}
+}
+
+// TestInventoryFromServer: --server prints the inventory a running serve
+// kept of its last scan (the kinds the catalog uses).
+func TestInventoryFromServer(t *testing.T) {
+	dir := t.TempDir()
+	res, err := demo.Generate(dir, false)
+	must(t, err)
+	l, err := runner.Load(res.Config)
+	must(t, err)
+	r, err := runner.New(l, runner.Config{Interval: time.Hour})
+	must(t, err)
+	if _, err := r.ScanOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mux, err := exporter.NewMux(exporter.WebOptions{Snapshots: exporter.NewCollector(r.Snapshot, 0), Live: prometheus.NewRegistry(),
+		Logger: slog.New(slog.DiscardHandler), Ready: func() bool { return true }, Snapshot: r.Snapshot, Inventory: r})
+	must(t, err)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	app := kingpin.New("uptake", "")
+	c := newInventoryCmd(app)
+	_, err = app.Parse([]string{"inventory", "--server", srv.URL, "--repo", "data-api", "--kind", "gomod"})
+	must(t, err)
+	var buf bytes.Buffer
+	c.out = &buf
+	if code := c.run(zap.NewNop()); code != 0 || !strings.Contains(buf.String(), "the kinds its catalog's rules use") ||
+		!regexp.MustCompile(`(?m)^gomod\s+github\.com/acme/service-kit\s+v1\.4\.0\s+go\.mod:\d+$`).MatchString(buf.String()) {
+		t.Errorf("inventory --server: exit %d:\n%s", code, buf.String())
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,14 +27,16 @@ type inventoryCmd struct {
 	config *string
 	repo   *string
 	kind   *string
+	server *string
 	out    io.Writer
 }
 
 func newInventoryCmd(app *kingpin.Application) *inventoryCmd {
 	c := &inventoryCmd{cmd: app.Command("inventory", "List every component every detector finds in one repo (the way to write a new rule)."), out: os.Stdout}
-	c.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
+	c.config = c.cmd.Flag("config", "Path to the config file (not needed with --server).").Short('c').String()
 	c.repo = c.cmd.Flag("repo", "The repo: its name, or SOURCE/NAME when several sources hold one of that name.").Required().String()
 	c.kind = c.cmd.Flag("kind", "Only components of this detector kind.").String()
+	c.server = c.cmd.Flag("server", "Ask a running uptake serve at this URL (it holds the store locked) for the last scan's inventory: the kinds the catalog's rules use, as scanned.").String()
 	return c
 }
 
@@ -51,6 +54,12 @@ func (c *inventoryCmd) list(log *zap.Logger) error {
 	kinds := detect.Kinds()
 	if *c.kind != "" && !slices.Contains(kinds, *c.kind) {
 		return fmt.Errorf("--kind %q: no such detector kind", *c.kind)
+	}
+	if *c.server != "" {
+		return c.fromServer()
+	}
+	if *c.config == "" {
+		return errors.New("--config or --server is required")
 	}
 	l, err := runner.Load(*c.config)
 	if err != nil {
@@ -97,6 +106,26 @@ func (c *inventoryCmd) list(log *zap.Logger) error {
 		fmt.Fprintf(c.out, "skipped %s (%s): %v\n", f.Path, f.Reader, f.Err)
 	}
 	return nil
+}
+
+// fromServer prints the inventory a running serve kept of its last scan.
+func (c *inventoryCmd) fromServer() error {
+	ans, err := askServer(*c.server, *c.repo)
+	if err != nil {
+		return err
+	}
+	if ans.Inventory == nil {
+		return fmt.Errorf("%s keeps no inventory of %s/%s (an uptake serve older than this one?)", *c.server, ans.Repo.Source, ans.Repo.Name)
+	}
+	fmt.Fprintf(c.out, "repo %s/%s at %s (the last scan of %s: the kinds its catalog's rules use)\n\n", ans.Repo.Source, ans.Repo.Name, ans.Repo.Head, *c.server)
+	tw := tabwriter.NewWriter(c.out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "KIND\tNAME\tVERSION\tAT")
+	for _, comp := range ans.Inventory {
+		if *c.kind == "" || comp.Kind == *c.kind {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s:%d\n", comp.Kind, comp.Name, comp.Version, comp.Path, comp.Line)
+		}
+	}
+	return tw.Flush()
 }
 
 // find lists the sources for the repo named NAME or SOURCE/NAME.
