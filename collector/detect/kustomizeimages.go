@@ -26,6 +26,11 @@ const (
 	// maxRendered bounds the images all builds hold in sum: overlays of a
 	// large base each hold all of it, a diamond of bases holds it twice.
 	maxRendered = 1 << 20
+	// maxApplied bounds how many kustomizations and components all builds
+	// apply in sum: components are applied wherever they are named, not
+	// built once, so a chain of components each naming the next twice
+	// would apply the last 2^depth times.
+	maxApplied = 10_000
 )
 
 // kustomization is what one kustomization file says of images.
@@ -90,6 +95,7 @@ type kustomizeGraph struct {
 	used    map[*kimage]bool
 	open    map[string]bool
 	work    int
+	applied int
 	errs    []error
 	failed  map[string]bool
 }
@@ -388,6 +394,12 @@ func (g *kustomizeGraph) render(p string, depth int) build {
 // accumulate adds what k renders to acc, which a component sees and
 // rewrites, and returns it.
 func (g *kustomizeGraph) accumulate(k *kustomization, acc []rendered, depth int) ([]rendered, bool) {
+	if g.applied++; g.applied > maxApplied {
+		if g.applied == maxApplied+1 { // reported once, at the first refused
+			g.fail(k.path, fmt.Errorf("kustomizations and components applied more than %d times in all", maxApplied))
+		}
+		return nil, true
+	}
 	open := k.open
 	for _, r := range k.resources {
 		if isKustomization(r) {
