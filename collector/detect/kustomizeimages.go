@@ -370,6 +370,19 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
+// renderedKey is what tells rendered images apart: all that the overrides,
+// the patches and the component read or write.
+type renderedKey struct {
+	path, ref, kind, name, slot, indexSlot, original, override string
+	line                                                       int
+	container                                                  bool
+}
+
+func (r rendered) key() renderedKey {
+	return renderedKey{path: r.path, ref: r.ref, kind: r.res.kind, name: r.res.name, slot: r.slot, indexSlot: r.indexSlot,
+		original: r.original, override: r.override, line: r.line, container: r.container}
+}
+
 // render builds the kustomization at p.
 func (g *kustomizeGraph) render(p string, depth int) build {
 	if b, ok := g.memo[p]; ok {
@@ -401,15 +414,31 @@ func (g *kustomizeGraph) accumulate(k *kustomization, acc []rendered, depth int)
 		return nil, true
 	}
 	open := k.open
+	// An image held twice alike (a base named twice, a diamond of bases:
+	// kustomize refuses both) is held once: the same transformers rewrite
+	// both copies alike, and a chain of kustomizations each naming the one
+	// before twice would hold 2^depth copies.
+	held := make(map[renderedKey]bool, len(acc))
+	for _, r := range acc {
+		held[r.key()] = true
+	}
+	add := func(r rendered) {
+		if key := r.key(); !held[key] {
+			held[key] = true
+			acc = append(acc, r)
+		}
+	}
 	for _, r := range k.resources {
 		if isKustomization(r) {
 			b := g.render(r, depth+1)
-			acc = append(acc, b.images...)
+			for _, img := range b.images {
+				add(img)
+			}
 			open = open || b.open
 			continue
 		}
 		for _, h := range g.fileHits(r) {
-			acc = append(acc, rendered{imageHit: h})
+			add(rendered{imageHit: h})
 		}
 	}
 	for _, c := range k.components {
