@@ -63,3 +63,45 @@ func TestContainerImageKustomizeDoublingWithinMemory(t *testing.T) {
 		ci("k18/p.yaml", 9, "docker.io/acme/x", "2"),
 	})
 }
+
+// manyDeployments is n Deployments named prefix0…, one container each.
+func manyDeployments(prefix, image string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "---\nkind: Deployment\nmetadata: {name: %s%d}\nspec: {template: {spec: {containers: [{name: c, image: %s}]}}}\n", prefix, i, image)
+	}
+	return b.String()
+}
+
+// Each image of a patch was compared with every image the build held: a
+// patch of 30,000 Deployments over a base of as many took 900M
+// comparisons (tens of seconds). An untargeted patch's image is compared
+// with its resource's only; a target selecting all is bounded.
+func TestContainerImageKustomizePatchesStayLinear(t *testing.T) {
+	const n = 30_000
+	files := detecttest.Files{
+		"app/kustomization.yaml": "resources: [base.yaml]\npatches:\n  - path: patch.yaml\n",
+		"app/base.yaml":          manyDeployments("d", "acme/a:1", n),
+		"app/patch.yaml":         manyDeployments("d", "acme/b:2", n/2) + manyDeployments("p", "acme/c:3", n/2),
+	}
+	start := time.Now()
+	got, errs := mustDetector(t, "container_image").Detect(files)
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("took %v", d)
+	}
+	assertFileErrors(t, errs)
+	count := map[string]int{}
+	for _, c := range got {
+		count[c.Name+":"+c.Version]++
+	}
+	if want := map[string]int{"docker.io/acme/a:1": n / 2, "docker.io/acme/b:2": n / 2, "docker.io/acme/c:3": n / 2}; fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("images %v, want %v", count, want)
+	}
+
+	files["app/kustomization.yaml"] = "resources: [base.yaml]\npatches:\n  - path: patch.yaml\n    target: {kind: Deployment}\n"
+	files["app/patch.yaml"] = manyDeployments("p", "acme/c:3", 1000)
+	_, errs = mustDetector(t, "container_image").Detect(files)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), "patches compared with more than 16777216 images") {
+		t.Errorf("errors %v, want a targeted patch of 1,000 images over 30,000 refused", errs)
+	}
+}

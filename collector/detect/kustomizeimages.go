@@ -31,6 +31,10 @@ const (
 	// built once, so a chain of components each naming the next twice
 	// would apply the last 2^depth times.
 	maxApplied = 10_000
+	// maxPatchCompares bounds the images patches' images are compared
+	// with, in sum: a patch targeting every Deployment, of as many images
+	// as the base, costs the product.
+	maxPatchCompares = 1 << 24
 )
 
 // kustomization is what one kustomization file says of images.
@@ -87,17 +91,18 @@ type kustomizeGraph struct {
 	kusts       map[string]*kustomization
 	included    map[string]bool
 	// claimed are the files some kustomization renders.
-	claimed map[string]bool
-	hits    map[string][]imageHit
-	patched map[string][]imageHit
-	memo    map[string]build
-	active  map[string]bool
-	used    map[*kimage]bool
-	open    map[string]bool
-	work    int
-	applied int
-	errs    []error
-	failed  map[string]bool
+	claimed  map[string]bool
+	hits     map[string][]imageHit
+	patched  map[string][]imageHit
+	memo     map[string]build
+	active   map[string]bool
+	used     map[*kimage]bool
+	open     map[string]bool
+	work     int
+	applied  int
+	compared int
+	errs     []error
+	failed   map[string]bool
 }
 
 type build struct {
@@ -530,11 +535,39 @@ func splitKustomizeImage(ref string) (name, tag, digest string) {
 // the same place of the resources it targets (the container of that name,
 // or of that index for a JSON 6902 path; the same field elsewhere), and is
 // added when it targets none it can find.
+//
+// An untargeted patch's image is compared with the images of resources of
+// its name only, a targeted one's with those its target selects; the
+// comparisons all builds make are bounded (maxPatchCompares).
 func (g *kustomizeGraph) patch(k *kustomization, acc []rendered) []rendered {
+	if len(k.patches) == 0 {
+		return acc
+	}
+	byName := map[string][]int{}
+	for i := range acc {
+		byName[acc[i].res.name] = append(byName[acc[i].res.name], i)
+	}
 	for _, kp := range k.patches {
-		for _, h := range g.patchHits(k.path, kp) {
-			replaced := false
+		hits := g.patchHits(k.path, kp)
+		var targeted []int
+		if kp.target != nil && len(hits) > 0 {
 			for i := range acc {
+				if kp.target.matches(acc[i].res) {
+					targeted = append(targeted, i)
+				}
+			}
+		}
+		for _, h := range hits {
+			candidates := byName[h.res.name]
+			if kp.target != nil {
+				candidates = targeted
+			}
+			if g.compared += len(candidates); g.compared > maxPatchCompares {
+				g.fail(k.path, fmt.Errorf("patches compared with more than %d images in all", maxPatchCompares))
+				return acc
+			}
+			replaced := false
+			for _, i := range candidates {
 				r := &acc[i]
 				if !samePlace(r.imageHit, h, kp.target) {
 					continue
@@ -546,6 +579,10 @@ func (g *kustomizeGraph) patch(k *kustomization, acc []rendered) []rendered {
 			}
 			if !replaced {
 				acc = append(acc, rendered{imageHit: h})
+				byName[h.res.name] = append(byName[h.res.name], len(acc)-1)
+				if kp.target != nil && kp.target.matches(h.res) {
+					targeted = append(targeted, len(acc)-1)
+				}
 			}
 		}
 	}
