@@ -102,11 +102,32 @@ type cargoRoot struct {
 type cargoDep struct {
 	name, declared, at string
 	local              bool
+	source             string // cargoSource: which [patch.*] table applies
 }
 
 type cargoPatch struct {
 	local bool
 	git   string
+}
+
+// cargoSource is where a dependency comes from, as the [patch.*] table
+// patching it is keyed: crates-io, an alternative registry's name, or a git
+// URL.
+func cargoSource(v any) string {
+	spec, _ := v.(map[string]any)
+	if git, ok := spec["git"].(string); ok && git != "" {
+		return cargoSourceKey(git)
+	}
+	if reg, ok := spec["registry"].(string); ok && reg != "" {
+		return cargoSourceKey(reg)
+	}
+	return "crates-io"
+}
+
+// cargoSourceKey normalises a [patch.*] key or a git URL so the two
+// compare: no trailing slash or .git.
+func cargoSourceKey(s string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(s), "/"), ".git")
 }
 
 // parseCargoRoot reads what a manifest declares for others; ok is false for
@@ -127,10 +148,11 @@ func parseCargoRoot(p string, data []byte) (cargoRoot, bool) {
 				d.name = actual
 			}
 		}
+		d.source = cargoSource(v)
 		r.deps[key] = d
 	}
-	for _, registry := range tomlTable(doc, "patch") { // [patch.crates-io], [patch."https://github.com/…"]
-		crates, _ := registry.(map[string]any)
+	for registry, table := range tomlTable(doc, "patch") { // [patch.crates-io], [patch."https://github.com/…"]
+		crates, _ := table.(map[string]any)
 		for key, v := range crates {
 			spec, _ := v.(map[string]any)
 			name := key
@@ -140,7 +162,7 @@ func parseCargoRoot(p string, data []byte) (cargoRoot, bool) {
 			_, local := spec["path"]
 			git, _ := spec["git"].(string)
 			if local || git != "" {
-				r.patches[name] = cargoPatch{local: local, git: strings.TrimSpace(git + " " + declaredSpec(spec))}
+				r.patches[cargoSourceKey(registry)+" "+name] = cargoPatch{local: local, git: strings.TrimSpace(git + " " + declaredSpec(spec))}
 			}
 		}
 	}
@@ -172,6 +194,7 @@ func parseCargoManifest(p string, data []byte, root cargoRoot) ([]Component, err
 			}
 			name := key
 			declared := declaredSpec(deps[key]) // a string, or a table's version, tag, rev or branch
+			source := cargoSource(deps[key])
 			inherited := ""
 			if spec, ok := deps[key].(map[string]any); ok {
 				if _, local := spec["path"]; local {
@@ -184,10 +207,10 @@ func parseCargoManifest(p string, data []byte, root cargoRoot) ([]Component, err
 					if w.local {
 						continue // `helix-core.workspace = true`, a path in the workspace
 					}
-					name, declared, inherited = w.name, w.declared, w.at
+					name, declared, inherited, source = w.name, w.declared, w.at, w.source
 				}
 			}
-			patch, patched := root.patches[name]
+			patch, patched := root.patches[source+" "+name]
 			if patch.local {
 				continue // [patch.crates-io] x = { path = "…" }: built from the workspace's own copy
 			}

@@ -81,11 +81,11 @@ func TestCargoPatch(t *testing.T) {
 	files := detecttest.Files{
 		"ws/Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\nacme-log = \"1.2\"\n\n" +
 			"[patch.crates-io]\nacme-core = { path = \"crates/core\" }\nacme-log = { git = \"https://github.com/me/acme-log\", branch = \"fix\" }\n" +
-			"serde = { version = \"1.0.200\", registry = \"mirror\" }\n\n[patch.\"https://github.com/acme/net\"]\nacme-net = { path = \"../net\" }\n",
+			"serde = { version = \"1.0.200\", registry = \"mirror\" }\n\n[patch.\"https://github.com/acme/net\"]\nacme-net = { path = \"../net\" }\nacme-util = { path = \"../util\" }\n",
 		"ws/Cargo.lock": "version = 4\n\n[[package]]\nname = \"acme-log\"\nversion = \"1.3.0\"\nsource = \"git+https://github.com/me/acme-log?branch=fix#abc\"\n\n" +
 			"[[package]]\nname = \"serde\"\nversion = \"1.0.210\"\n",
 		"ws/crates/api/Cargo.toml": "[package]\nname = \"api\"\n\n[dependencies]\nacme-core = \"0.4\"\nacme-log.workspace = true\n" +
-			"serde = \"1\"\nacme-net = { git = \"https://github.com/acme/net\", tag = \"v2.0.0\" }\n\n[patch.crates-io]\nserde = { path = \"vendor/serde\" }\n",
+			"serde = \"1\"\nacme-net = { git = \"https://github.com/acme/net.git\", tag = \"v2.0.0\" }\nacme-util = \"0.9\"\n\n[patch.crates-io]\nserde = { path = \"vendor/serde\" }\n",
 		"tool/Cargo.toml": "[package]\nname = \"tool\"\n\n[dependencies]\nclap = \"4\"\n\n[patch.crates-io]\nclap = { git = \"https://github.com/me/clap\", rev = \"0123abc\" }\n",
 	}
 	const fork = "https://github.com/me/acme-log fix"
@@ -94,6 +94,9 @@ func TestCargoPatch(t *testing.T) {
 		component("cargo", "ws/crates/api/Cargo.toml", 6, "acme-log", "unknown", "section", "dependencies", "declared", "1.2", "patch", fork, "workspace", "ws/Cargo.toml:5"),
 		// A patch to another registry's version is neither a path nor a fork: untouched.
 		component("cargo", "ws/crates/api/Cargo.toml", 7, "serde", "1.0.210", "section", "dependencies", "declared", "1", "lockfile", "ws/Cargo.lock:9"),
+		// A patch of a git source applies to that source's crates only: acme-util
+		// from crates-io is untouched (acme-net, from that repo, is patched).
+		component("cargo", "ws/crates/api/Cargo.toml", 9, "acme-util", "0.9", "section", "dependencies", "declared", "0.9"),
 		// tool/ is a crate in no workspace: its own [patch] applies.
 		component("cargo", "tool/Cargo.toml", 5, "clap", "unknown", "section", "dependencies", "declared", "4", "patch", "https://github.com/me/clap 0123abc"),
 	}

@@ -435,20 +435,23 @@ func (w *imageWalker) pair(m *yaml.Node, key string) bool {
 		if sha := value(field("sha")); digest == "" && sha != "" && !strings.Contains(sha, ":") {
 			digest = "sha256:" + sha // prometheus-community's charts: the digest's hex alone
 		}
-		ref := repo
-		if reg := value(field("registry")); reg != "" {
-			ref = strings.TrimRight(reg, "/") + "/" + ref
+		ref, reg := repo, strings.TrimRight(value(field("registry")), "/")
+		if reg != "" {
+			ref = reg + "/" + ref
 		}
 		if tag == "" && digest == "" && registryOnly(ref) {
 			return // a prefix the chart's templates complete
 		}
 		var attrs map[string]string
-		if w.global != "" && value(field("registry")) == "" && !hasRegistry(ref) && !officialImages[ref] {
-			// An official image ("mysql") is Docker Hub's: charts that
-			// set a global registry for their own images leave such
-			// dependencies on it (kubeflow's katib).
+		if w.global != "" && !hasRegistry(repo) && (reg != "" || !officialImages[repo]) {
+			// The global registry replaces the map's own, as the charts'
+			// helpers write it (`global.imageRegistry | default
+			// .image.registry`: bitnami's common, prometheus-community's,
+			// grafana's). An official image ("mysql") naming no registry is
+			// Docker Hub's: charts that set a global registry for their own
+			// images leave such dependencies on it (kubeflow's katib).
 			attrs = map[string]string{"original": joinRef(ref, tag, digest)}
-			ref = w.global + "/" + ref
+			ref = w.global + "/" + repo
 		}
 		w.add(at, joinRef(ref, tag, digest), attrs)
 	}

@@ -91,11 +91,18 @@ func (g gradle) Detect(f Files) ([]Component, []error) {
 		return len(ancestors(path.Dir(scripts[i]))) < len(ancestors(path.Dir(scripts[j])))
 	})
 	defined := map[string]map[string]string{} // directory → its build script's variables
+	// The build roots are the directories holding a settings script, from
+	// two listings, not a glob over the tree for each directory above each
+	// script.
+	roots := map[string]bool{}
+	for _, p := range append(f.Glob("**/settings.gradle"), f.Glob("**/settings.gradle.kts")...) {
+		roots[path.Dir(p)] = true
+	}
 	for _, p := range scripts {
 		vars := map[string]string{}
 		maps.Copy(vars, props["."])
 		if !precompiledScript(p) {
-			maps.Copy(vars, inheritedGradleVars(path.Dir(p), defined, f))
+			maps.Copy(vars, inheritedGradleVars(path.Dir(p), defined, roots))
 		}
 		maps.Copy(vars, props[path.Dir(p)])
 		var own map[string]string
@@ -115,10 +122,10 @@ func (g gradle) Detect(f Files) ([]Component, []error) {
 // directories above dir define, the nearest winning, up to the root of its
 // build: the directory holding a settings script, or a buildSrc (a build of
 // its own).
-func inheritedGradleVars(dir string, defined map[string]map[string]string, f Files) map[string]string {
+func inheritedGradleVars(dir string, defined map[string]map[string]string, roots map[string]bool) map[string]string {
 	var chain []map[string]string
 	for d := dir; d != "."; {
-		if path.Base(d) == "buildSrc" || len(f.Glob(path.Join(d, "settings.gradle"))) > 0 || len(f.Glob(path.Join(d, "settings.gradle.kts"))) > 0 {
+		if path.Base(d) == "buildSrc" || roots[d] {
 			break
 		}
 		d = path.Dir(d)

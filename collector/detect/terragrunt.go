@@ -50,6 +50,9 @@ type terragrunt struct {
 	// directory (find_in_parent_folders depends on it), so a file a
 	// hundred locals read is evaluated once.
 	configs map[[2]string]tgConfig
+	// files is the tree's listing, taken on first need: a lookup per
+	// directory find_in_parent_folders tries, not a glob over the tree.
+	files map[string]bool
 }
 
 type tgConfig struct {
@@ -186,8 +189,36 @@ func (s *tgScope) locals(body *hclsyntax.Body, vars map[string]cty.Value) map[st
 	return out
 }
 
+// tgBounded reports whether an expression is one evaluating it cannot make
+// costly: no for expression (nested ones multiply what they build before
+// the value is measured: five over 26 letters are 11.9M strings) and at
+// most tgMaxRefs function calls (each find_in_parent_folders looks in
+// every directory above the unit).
+func tgBounded(e hcl.Expression) bool {
+	se, ok := e.(hclsyntax.Expression)
+	if !ok {
+		return false
+	}
+	calls, bounded := 0, true
+	_ = hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+		switch n.(type) {
+		case *hclsyntax.ForExpr:
+			bounded = false
+		case *hclsyntax.FunctionCallExpr:
+			if calls++; calls > tgMaxRefs {
+				bounded = false
+			}
+		}
+		return nil
+	})
+	return bounded
+}
+
 // eval evaluates an expression to a known value within the size budget.
 func (s *tgScope) eval(e hcl.Expression, ctx *hcl.EvalContext) (cty.Value, bool) {
+	if !tgBounded(e) {
+		return cty.NilVal, false
+	}
 	v, diags := e.Value(ctx)
 	if diags.HasErrors() || !v.IsWhollyKnown() || v.IsNull() || tgSize(v, tgMaxValue) > tgMaxValue {
 		return cty.NilVal, false
@@ -318,6 +349,17 @@ func (s *tgScope) functions() map[string]function.Function {
 	}
 }
 
+// has reports whether the tree lists the file p.
+func (tg *terragrunt) has(p string) bool {
+	if tg.files == nil {
+		tg.files = map[string]bool{}
+		for _, f := range tg.f.Glob("**") {
+			tg.files[f] = true
+		}
+	}
+	return tg.files[p]
+}
+
 // findInParents finds name in the directories above the unit's, nearest
 // first, as find_in_parent_folders does; the tree listing answers without
 // a read.
@@ -331,7 +373,7 @@ func (s *tgScope) findInParents(name string) (string, bool) {
 		if strings.HasPrefix(p, "../") || p == ".." {
 			return "", false
 		}
-		if len(s.tg.f.Glob(p)) == 1 {
+		if s.tg.has(p) {
 			return p, true
 		}
 	}
@@ -342,6 +384,9 @@ func (s *tgScope) findInParents(name string) (string, bool) {
 // resolves (ok), else the template with each part that does not replaced by
 // tgMarker, so a static host and path still name the module.
 func tgSource(a *hclsyntax.Attribute, ctx *hcl.EvalContext) (src string, resolved bool) {
+	if !tgBounded(a.Expr) {
+		return tgMarker, false
+	}
 	if v, diags := a.Expr.Value(ctx); !diags.HasErrors() && v.IsWhollyKnown() && !v.IsNull() && v.Type() == cty.String {
 		return v.AsString(), true
 	}
