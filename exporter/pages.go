@@ -549,7 +549,11 @@ func repoPage(v *view, r *http.Request) (*page, error) {
 	rep := &v.s.Repos[i]
 	pg := &page{Title: rep.Name, Kind: "Repo", Facts: []fact{{Label: "Source", Value: rep.Source}}}
 	if rep.Team != "" {
-		pg.Facts = append(pg.Facts, fact{Label: "Team", Value: rep.Team, Href: teamHref(rep.Team)}, fact{Label: "Team from", Value: rep.TeamVia})
+		via := rep.TeamVia
+		if rep.TeamBecause != "" {
+			via += ": " + rep.TeamBecause
+		}
+		pg.Facts = append(pg.Facts, fact{Label: "Team", Value: rep.Team, Href: teamHref(rep.Team)}, fact{Label: "Team from", Value: via})
 	}
 	if rep.Head != "" {
 		pg.Facts = append(pg.Facts, fact{Label: "HEAD", Value: rep.Head})

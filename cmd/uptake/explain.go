@@ -184,7 +184,11 @@ func writeExplain(w io.Writer, a *exporter.RepoAnswer) {
 	r := a.Repo
 	fmt.Fprintf(w, "repo %s/%s\n", r.Source, r.Name)
 	if r.Team != "" {
-		fmt.Fprintf(w, "team %s (from %s)\n", r.Team, r.TeamVia)
+		if r.TeamBecause != "" {
+			fmt.Fprintf(w, "team %s (from %s: %s)\n", r.Team, r.TeamVia, r.TeamBecause)
+		} else {
+			fmt.Fprintf(w, "team %s (from %s)\n", r.Team, r.TeamVia)
+		}
 	}
 	if r.Error != "" {
 		fmt.Fprintf(w, "error %s\n", r.Error)

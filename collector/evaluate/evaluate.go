@@ -142,7 +142,7 @@ func uncounted(r RepoScan) snapshot.RepoReport {
 // ownersOf is what attribution reads of an inventory: a file that was
 // there and could not be used is said so, not taken for "no owner".
 func ownersOf(inv inventory.Inventory) teams.Owners {
-	return teams.Owners{Codeowners: inv.Owners, Catalog: inv.CatalogOwner,
+	return teams.Owners{Codeowners: inv.Owners, CodeownersAt: inv.OwnersAt, Catalog: inv.CatalogOwner,
 		CodeownersSkipped: inv.ReaderErrors[inventory.CodeownersReader] > 0,
 		CatalogSkipped:    inv.ReaderErrors[inventory.BackstageReader] > 0}
 }
@@ -152,7 +152,7 @@ func ownersOf(inv inventory.Inventory) teams.Owners {
 func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
 	team := at.Team
 	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
-	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamPlaceholders: at.Placeholders, Head: r.Head,
+	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamBecause: at.Because, TeamPlaceholders: at.Placeholders, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
 		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
 		// Sized once: reports are kept for every repo as long as the snapshot.

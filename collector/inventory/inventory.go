@@ -13,6 +13,8 @@ type Inventory struct {
 	Languages  []string           `json:"languages,omitempty"`
 	// Owners are the CODEOWNERS owners of the repo root.
 	Owners []string `json:"owners,omitempty"`
+	// OwnersAt is the CODEOWNERS rule that gave Owners, as path:line.
+	OwnersAt string `json:"owners_at,omitempty"`
 	// CatalogOwner is spec.owner as catalog-info.yaml writes it.
 	CatalogOwner string `json:"catalog_owner,omitempty"`
 	FileErrors   int    `json:"file_errors,omitempty"`

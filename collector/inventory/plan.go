@@ -19,7 +19,7 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "4"
+const inventoryVersion = "5"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"
@@ -188,7 +188,7 @@ func (p *Plan) Read(ctx context.Context, tree source.Tree) (Inventory, []FileFai
 		comps = append(comps, runProbe(pr, files)...)
 	}
 	var codeownersData []byte
-	inv.Owners, codeownersData = readOwners(files)
+	inv.Owners, inv.OwnersAt, codeownersData = readOwners(files)
 	inv.CatalogOwner = readCatalogOwner(files)
 	if p.units {
 		inv.Units = readUnits(files, codeownersData)
@@ -281,7 +281,7 @@ func runProbe(pr detect.Probe, files *treeFiles) []detect.Component {
 
 // readOwners reads the first CODEOWNERS file GitHub or GitLab would use:
 // its root owners, and the file for the units' rules.
-func readOwners(files *treeFiles) ([]string, []byte) {
+func readOwners(files *treeFiles) (owners []string, at string, data []byte) {
 	for _, path := range CodeownersPaths {
 		if !files.has(path) {
 			continue
@@ -289,11 +289,15 @@ func readOwners(files *treeFiles) ([]string, []byte) {
 		data, err := files.Read(path)
 		if err != nil {
 			files.fail(CodeownersReader, err)
-			return nil, nil
+			return nil, "", nil
 		}
-		return RootOwners(data), data
+		owners, line := RootOwnersAt(data)
+		if line > 0 {
+			at = fmt.Sprintf("%s:%d", path, line)
+		}
+		return owners, at, data
 	}
-	return nil, nil
+	return nil, "", nil
 }
 
 var errPanicked = errors.New("detector panicked")

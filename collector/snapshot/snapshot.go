@@ -40,6 +40,9 @@ type RepoReport struct {
 	Name    string `json:"name"`
 	Team    string `json:"team"`
 	TeamVia string `json:"team_via"`
+	// TeamBecause says what of TeamVia gave the team: the CODEOWNERS rule
+	// (path:line), the teams.map glob, the topic, the catalog owner.
+	TeamBecause string `json:"team_because,omitempty"`
 	// TeamPlaceholders are the attribution sources that named a team not
 	// among teams.known before TeamVia gave one.
 	TeamPlaceholders []string `json:"team_placeholders,omitempty"`

@@ -62,8 +62,10 @@ func TeamFromCatalogOwner(owner string) (team, reason string) {
 
 // Owners are what the inventory read of a repo's declared owners.
 type Owners struct {
-	// Codeowners are the CODEOWNERS owners of the repo root.
-	Codeowners []string
+	// Codeowners are the CODEOWNERS owners of the repo root; CodeownersAt
+	// the rule that gave them (path:line), when known.
+	Codeowners   []string
+	CodeownersAt string
 	// Catalog is spec.owner as catalog-info.yaml writes it.
 	Catalog string
 	// CodeownersSkipped and CatalogSkipped say the file was there and
@@ -87,6 +89,9 @@ type Attribution struct {
 	Placeholders []string
 	// Misses say, for each source tried before Via, why it gave nothing.
 	Misses []Miss
+	// Because says what of Via gave the team: the CODEOWNERS rule, the
+	// teams.map glob, the topic, the catalog owner…; "" for the default.
+	Because string
 }
 
 // Attributor applies the configured chain.
@@ -104,9 +109,10 @@ func (a *Attributor) Team(repo source.Repo, owners Owners) Attribution {
 	for _, from := range a.cfg.From {
 		t, reason := a.from(from, repo, owners)
 		if t != "" {
+			because := a.because(from, t, repo, owners)
 			t = a.alias(t)
 			if a.cfg.IsKnown(t) {
-				at.Team, at.Via = t, from
+				at.Team, at.Via, at.Because = t, from, because
 				return at
 			}
 			at.Placeholders = append(at.Placeholders, from)
@@ -116,6 +122,35 @@ func (a *Attributor) Team(repo source.Repo, owners Owners) Attribution {
 	}
 	at.Team, at.Via = a.alias(a.cfg.Default), Default
 	return at
+}
+
+// because names what of source kind gave team: the explain page's answer
+// to "why this team".
+func (a *Attributor) because(kind, team string, repo source.Repo, owners Owners) string {
+	switch kind {
+	case "backstage":
+		return "catalog-info spec.owner " + owners.Catalog
+	case "codeowners":
+		if owners.CodeownersAt != "" {
+			return "CODEOWNERS rule at " + owners.CodeownersAt + ": " + strings.Join(owners.Codeowners, " ")
+		}
+		return "CODEOWNERS root owners " + strings.Join(owners.Codeowners, " ")
+	case "topics":
+		return "topic " + a.cfg.TopicPrefix + team
+	case "github_teams":
+		return "GitHub team " + team + " (admin or maintain)"
+	case "namespace":
+		return "namespace " + repo.Namespace
+	case "map":
+		for _, e := range a.cfg.Map {
+			for _, g := range e.Repos {
+				if repo.MatchName(g) {
+					return "teams.map glob " + g
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func (a *Attributor) from(kind string, repo source.Repo, owners Owners) (team, reason string) {

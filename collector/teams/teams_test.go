@@ -52,20 +52,23 @@ func TestAttributorChain(t *testing.T) {
 		owners []string
 		team   string
 		via    string
+		// because is what of via gave the team.
+		because string
 	}{
-		{"codeowners first", source.Repo{Name: "pay-api", Topics: []string{"team-x"}}, []string{"@acme/search"}, "search", "codeowners"},
-		{"user owners fall through to topics", source.Repo{Name: "r", Topics: []string{"go", "team-growth"}}, []string{"@alice"}, "growth", "topics"},
-		{"github teams", source.Repo{Name: "r", Teams: []string{"data"}}, nil, "data", "github_teams"},
-		{"namespace depth 1", source.Repo{Name: "acme/mobile/ios/app", Namespace: "mobile/ios"}, nil, "mobile", "namespace"},
-		{"map by short name", source.Repo{Name: "acme/pay-gateway"}, nil, "payments", "map"},
-		{"map by full name, file order", source.Repo{Name: "billing-api"}, nil, "payments", "map"},
-		{"alias", source.Repo{Name: "r"}, []string{"@acme/legacy-pay"}, "payments", "codeowners"},
+		{"codeowners first", source.Repo{Name: "pay-api", Topics: []string{"team-x"}}, []string{"@acme/search"}, "search", "codeowners",
+			"CODEOWNERS rule at .github/CODEOWNERS:4: @acme/search"},
+		{"user owners fall through to topics", source.Repo{Name: "r", Topics: []string{"go", "team-growth"}}, []string{"@alice"}, "growth", "topics", "topic team-growth"},
+		{"github teams", source.Repo{Name: "r", Teams: []string{"data"}}, nil, "data", "github_teams", "GitHub team data (admin or maintain)"},
+		{"namespace depth 1", source.Repo{Name: "acme/mobile/ios/app", Namespace: "mobile/ios"}, nil, "mobile", "namespace", "namespace mobile/ios"},
+		{"map by short name", source.Repo{Name: "acme/pay-gateway"}, nil, "payments", "map", "teams.map glob pay-*"},
+		{"map by full name, file order", source.Repo{Name: "billing-api"}, nil, "payments", "map", "teams.map glob billing-api"},
+		{"alias", source.Repo{Name: "r"}, []string{"@acme/legacy-pay"}, "payments", "codeowners", "CODEOWNERS rule at .github/CODEOWNERS:4: @acme/legacy-pay"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			at := a.Team(tt.repo, Owners{Codeowners: tt.owners})
-			if at.Team != tt.team || at.Via != tt.via {
-				t.Fatalf("Team = %q via %q, want %q via %q", at.Team, at.Via, tt.team, tt.via)
+			at := a.Team(tt.repo, Owners{Codeowners: tt.owners, CodeownersAt: ".github/CODEOWNERS:4"})
+			if at.Team != tt.team || at.Via != tt.via || at.Because != tt.because {
+				t.Fatalf("Team = %q via %q because %q, want %q via %q because %q", at.Team, at.Via, at.Because, tt.team, tt.via, tt.because)
 			}
 		})
 	}
