@@ -3,7 +3,6 @@ package detect_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/uptake-dev/uptake/collector/detect/detecttest"
 )
@@ -23,22 +22,10 @@ func TestTerragruntExpressionsAreBounded(t *testing.T) {
 			for i := range 2000 {
 				files["other/f"+strings.Repeat("x", i%50)+string(rune('a'+i%26))+"/"+string(rune('a'+i/26%26))+".tf"] = ""
 			}
-			done := make(chan int, 1)
-			start := time.Now()
-			go func() {
-				cs, _ := mustDetector(t, "terraform").Detect(files)
-				done <- len(cs)
-			}()
-			select {
-			case n := <-done:
-				if n != 1 {
-					t.Errorf("%d components, want the source's static ref", n)
-				}
-				if d := time.Since(start); d > 2*time.Second {
-					t.Errorf("took %v", d)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("an expression's evaluation ran without bound")
+			// Not evaluated: the source counts by its static ref only.
+			cs, _ := mustDetector(t, "terraform").Detect(files)
+			if len(cs) != 1 || cs[0].Version != "" && cs[0].Version != "unknown" {
+				t.Errorf("components %+v, want the source's static prefix alone, the expression not evaluated", cs)
 			}
 		})
 	}
