@@ -52,7 +52,7 @@ unit:
 ## demo: generate the demo organisation (real git repos, no network) and serve it.
 demo: build demo-data
 	@echo
-	@echo "uptake is starting on http://$(DEMO_ADDR)/metrics  (landing page: http://$(DEMO_ADDR)/ ; Ctrl-C stops)"
+	@echo "uptake is starting on http://$(DEMO_ADDR)/  (the explorer; /metrics beside it; Ctrl-C stops)"
 	@echo
 	$(BIN) serve --config $(DEMO_DIR)/uptake.yml --storage.path $(DEMO_DIR)/data \
 		--web.listen-address $(DEMO_ADDR) --scan.interval 5m

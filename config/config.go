@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,6 +30,7 @@ type Config struct {
 	Scan      Scan       `yaml:"scan"`
 	Exporter  Exporter   `yaml:"exporter"`
 	ROI       ROI        `yaml:"roi"`
+	History   History    `yaml:"history"`
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
@@ -87,6 +89,19 @@ type Teams struct {
 	Aliases        map[string]string `yaml:"aliases"`
 	TopicPrefix    string            `yaml:"topic_prefix"`
 	NamespaceDepth int               `yaml:"namespace_depth"`
+	// Known are the real teams; when set, a name an attribution source
+	// gives that is not among them is a placeholder and falls through.
+	// Parse adds the names KnownFrom lists.
+	Known []string `yaml:"known"`
+	// KnownFrom is a Backstage Group entities file or a plain list of team
+	// names, relative to the config file.
+	KnownFrom string `yaml:"known_from"`
+}
+
+// IsKnown reports whether team is a real team: every name is when neither
+// known nor known_from is set.
+func (t Teams) IsKnown(team string) bool {
+	return t.Known == nil || slices.Contains(t.Known, team)
 }
 
 // TeamMapEntry maps repo-name globs to a team; entries keep file order.
@@ -245,6 +260,42 @@ type Scan struct {
 	// ContainerImagePaths are globs the container_image kind reads besides
 	// its default paths.
 	ContainerImagePaths []string `yaml:"container_image_paths"`
+	// Units is what a repo counts as: "repo" (one unit), or "project"
+	// (each directory with a project manifest is a unit repo//dir).
+	Units string `yaml:"units"`
+	// RepoWideFiles says whom project mode counts the repo-wide files
+	// (root CI config, root Dockerfile) for: "root" or "every_unit".
+	RepoWideFiles string `yaml:"repo_wide_files"`
+}
+
+// Scan.Units values.
+const (
+	UnitsRepo    = "repo"
+	UnitsProject = "project"
+)
+
+// History configures the adoption event log in the store.
+type History struct {
+	// Retention is how long events are kept; their totals are kept for
+	// good.
+	Retention Duration `yaml:"retention"`
+}
+
+// DefaultRetention is history.retention when the key is absent.
+const DefaultRetention = Duration(400 * 24 * time.Hour)
+
+// Duration is a Prometheus-style duration in the file: 30d, 52w, 1h30m.
+type Duration time.Duration
+
+// UnmarshalYAML parses the duration; its error is a *yaml.TypeError in the
+// decoder's own shape, so the message names the key and its line.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := model.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return typeError("line %d: cannot unmarshal %s `%s` into config.Duration", n.Line, n.ShortTag(), n.Value)
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Exporter tunes the metric output.
@@ -255,14 +306,19 @@ type Exporter struct {
 // DefaultHTTPTimeout is scan.http_timeout when the key is absent.
 const DefaultHTTPTimeout = 30 * time.Second
 
-// DefaultExclude are the paths no detector reads unless scan.exclude says otherwise.
-var DefaultExclude = []string{"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**"}
+// DefaultExclude are the paths no detector reads unless scan.exclude says
+// otherwise: vendored code, and test fixtures, which name what a test
+// feeds the code under test, not what the repo uses.
+var DefaultExclude = []string{
+	"**/vendor/**", "**/node_modules/**", "**/testdata/**", "**/third_party/**",
+	"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**",
+}
 
 // Lifecycles are the accepted offering lifecycle values.
 var Lifecycles = []string{"experimental", "beta", "ga", "deprecated"}
 
 // TeamSources are the accepted teams.from entries.
-var TeamSources = []string{"codeowners", "map", "topics", "github_teams", "namespace"}
+var TeamSources = []string{"backstage", "codeowners", "map", "topics", "github_teams", "namespace"}
 
 var labelValueRE = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
@@ -380,10 +436,10 @@ func yamlErrors(file string, err error, ix fileIndex) Errors {
 // recordLines copies line numbers from the node tree into the decoded values.
 func (c *Config) recordLines(root *yaml.Node) {
 	c.lines = map[string]int{}
-	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"},
+	for _, path := range [][]string{{"sources"}, {"offerings"}, {"teams", "from"}, {"teams", "namespace_depth"}, {"teams", "known"}, {"teams", "known_from"},
 		{"scan", "concurrency"}, {"scan", "repo_timeout"}, {"scan", "max_file_bytes"}, {"scan", "exclude"},
-		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"},
-		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}} {
+		{"scan", "http_timeout"}, {"scan", "source_timeout"}, {"scan", "container_image_paths"}, {"scan", "units"}, {"scan", "repo_wide_files"},
+		{"exporter", "max_versions"}, {"roi", "hourly_rate"}, {"roi", "currency"}, {"history", "retention"}} {
 		if n := lookup(root, path...); n != nil {
 			c.lines[strings.Join(path, ".")] = n.Line
 		}
@@ -477,6 +533,15 @@ func (c *Config) applyDefaults() {
 	if c.Exporter.MaxVersions == 0 {
 		c.Exporter.MaxVersions = 10
 	}
+	if c.Scan.Units == "" {
+		c.Scan.Units = UnitsRepo
+	}
+	if c.Scan.RepoWideFiles == "" {
+		c.Scan.RepoWideFiles = "root"
+	}
+	if _, set := c.lines["history.retention"]; !set {
+		c.History.Retention = DefaultRetention
+	}
 }
 
 // resolvePaths makes file paths relative to the config file's directory, so
@@ -494,6 +559,7 @@ func (c *Config) resolvePaths(dir string) {
 		abs(&s.PrivateKeyFile)
 		abs(&s.TLS.CAFile)
 	}
+	abs(&c.Teams.KnownFrom)
 }
 
 type validator struct {
@@ -552,6 +618,13 @@ func (c *Config) validate() Errors {
 	if c.Teams.NamespaceDepth < 0 {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
+	c.validateKnown(v)
+	if !slices.Contains([]string{UnitsRepo, UnitsProject}, c.Scan.Units) {
+		v.add(c.lines["scan.units"], "scan.units must be repo or project, got %q", c.Scan.Units)
+	}
+	if !slices.Contains([]string{"root", "every_unit"}, c.Scan.RepoWideFiles) {
+		v.add(c.lines["scan.repo_wide_files"], "scan.repo_wide_files must be root or every_unit, got %q", c.Scan.RepoWideFiles)
+	}
 	if len(c.Offerings) == 0 {
 		v.add(c.lines["offerings"], "offerings: at least one offering is required")
 	}
@@ -592,6 +665,9 @@ func (c *Config) validate() Errors {
 	}
 	if c.Exporter.MaxVersions < 0 {
 		v.add(c.lines["exporter.max_versions"], "exporter.max_versions must be positive")
+	}
+	if c.History.Retention <= 0 {
+		v.add(c.lines["history.retention"], "history.retention must be positive, like 400d")
 	}
 	if c.ROI.HourlyRate < 0 {
 		v.add(c.lines["roi.hourly_rate"], "roi.hourly_rate must not be negative")

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestGoodConfig(t *testing.T) {
 		t.Errorf("scan = %+v", c.Scan)
 	}
 	if len(c.Scan.Exclude) != len(DefaultExclude) || c.Scan.MaxFileBytes != 1<<20 || c.Exporter.MaxVersions != 10 ||
-		c.Scan.HTTPTimeout != 30*time.Second || c.Scan.SourceTimeout != 0 {
+		c.Scan.HTTPTimeout != 30*time.Second || c.Scan.SourceTimeout != 0 || c.History.Retention != DefaultRetention {
 		t.Errorf("defaults not applied: %+v %+v", c.Scan, c.Exporter)
 	}
 	if got := c.Scan.ContainerImagePaths; !reflect.DeepEqual(got, []string{"platform/**/*.yaml", "**/argocd/*.yml"}) {
@@ -40,6 +41,30 @@ func TestGoodConfig(t *testing.T) {
 	}
 }
 
+// A scan.exclude replaces the default list whole: nothing of it is kept,
+// and an empty list excludes nothing.
+func TestExcludeReplacesTheDefaults(t *testing.T) {
+	for yml, want := range map[string][]string{
+		"":                                   DefaultExclude,
+		"scan: {exclude: [\"**/gen/**\"]}\n": {"**/gen/**"},
+		"scan: {exclude: []}\n":              {},
+	} {
+		c, err := Parse("c.yml", []byte("sources: [{name: s, type: local, path: x}]\n"+
+			"offerings: [{name: a, owner: o, lifecycle: ga, detect: [{kind: file, path: x}]}]\n"+yml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(c.Scan.Exclude, want) {
+			t.Errorf("%q: exclude = %q, want %q", yml, c.Scan.Exclude, want)
+		}
+	}
+	for _, g := range []string{"**/src/test/**", "**/test/fixtures/**", "**/tests/fixtures/**", "**/__fixtures__/**"} {
+		if !slices.Contains(DefaultExclude, g) {
+			t.Errorf("default excludes lack %s", g)
+		}
+	}
+}
+
 // Each *-bad.yml must be rejected with these messages at these lines.
 var badConfigs = map[string][]string{
 	"unknown-key-bad.yml": {`unknown-key-bad.yml:5: unknown key "colour" in source "mirror"`},
@@ -54,6 +79,8 @@ var badConfigs = map[string][]string{
 	"waiver-date-bad.yml":        {`waiver-date-bad.yml:9: offering "a": waiver: expires must be a date YYYY-MM-DD, got "31/12/2027"`, `target.ratio must be in (0, 1], got 1.5`},
 	"rule-not-map-bad.yml":       {`rule-not-map-bad.yml:8: a detect rule must be a mapping with a kind`},
 	"empty-bad.yml":              {"empty-bad.yml: empty configuration"},
+	"retention-bad.yml":          {`retention-bad.yml:4: history.retention: "a-year" is not a duration like 30d, 52w or 1h30m`},
+	"retention-zero-bad.yml":     {`retention-zero-bad.yml:4: history.retention must be positive, like 400d`},
 	"timeouts-bad.yml":           {"timeouts-bad.yml:4: scan.http_timeout must be positive", "timeouts-bad.yml:5: scan.source_timeout must not be negative (0 means none)"},
 	"image-paths-bad.yml": {`image-paths-bad.yml:6: scan.container_image_paths: bad glob "apps/[*.yaml"`,
 		`image-paths-bad.yml:7: scan.container_image_paths: "/platform/*.yaml": globs are anchored at the repo root already; drop the leading /`,
@@ -69,6 +96,10 @@ var badConfigs = map[string][]string{
 		`collection-type-bad.yml:11: offering "a": target.ratio: "high" is not a number`,
 		`collection-type-bad.yml:16: offering "b": waivers: expected a list, got a mapping`,
 	},
+	"units-bad.yml": {`units-bad.yml:4: scan.units must be repo or project, got "projects"`,
+		`units-bad.yml:5: scan.repo_wide_files must be root or every_unit, got "all"`},
+	"known-teams-bad.yml": {`known-teams-bad.yml:4: teams.known: empty team name`,
+		`known-teams-bad.yml:5: teams.known_from: open testdata/known/missing.txt: no such file or directory`},
 	// A bad teams.map entry or detect rule used to stop decoding there.
 	"hidden-errors-bad.yml": {
 		`hidden-errors-bad.yml:5: teams.map.payments must be a list of repo-name globs`,
@@ -178,5 +209,50 @@ func TestScanTimeouts(t *testing.T) {
 	if _, err := Parse("t.yml", []byte(base+"scan: {http_timeout: 0s, source_timeout: 0s}\n")); err == nil ||
 		!strings.Contains(err.Error(), "http_timeout must be positive") || strings.Contains(err.Error(), "source_timeout") {
 		t.Errorf("http_timeout 0 and source_timeout 0: %v, want only http_timeout refused", err)
+	}
+}
+
+func knownConfig(t *testing.T, teams string) (*Config, error) {
+	t.Helper()
+	return Parse("testdata/known.yml", []byte("sources: [{name: m, type: local, path: ./repos}]\nteams:\n"+teams+
+		"\nofferings:\n  - {name: a, owner: o, lifecycle: ga, detect: [{kind: file, path: x}]}\n"))
+}
+
+func TestKnownTeams(t *testing.T) {
+	c, err := knownConfig(t, "  from: [backstage, codeowners]")
+	if err != nil || c.Teams.Known != nil || !c.Teams.IsKnown("anything") {
+		t.Fatalf("unset: every name is known; got %v, %v", c.Teams.Known, err)
+	}
+	for from, want := range map[string][]string{
+		// A Backstage org export: the Group's name, its Users skipped.
+		"known/team-a-group.yaml": {"platform", "team-a"},
+		"known/teams.txt":         {"platform", "payments", "search"},
+	} {
+		c, err := knownConfig(t, "  known: [platform]\n  known_from: "+from)
+		if err != nil || !reflect.DeepEqual(c.Teams.Known, want) {
+			t.Errorf("%s: known %q, %v; want %q", from, c.Teams.Known, err, want)
+		}
+		if c != nil && (c.Teams.IsKnown("breanna.davison") || !c.Teams.IsKnown("platform")) {
+			t.Errorf("%s: users are not teams, and teams.known stays", from)
+		}
+	}
+	c, err = knownConfig(t, "  known_from: known/seq.yaml")
+	if err == nil || !strings.Contains(err.Error(), "no such file") || c.Teams.Known == nil || c.Teams.IsKnown("x") {
+		t.Fatalf("unreadable known_from must refuse the file and know no team: %v, %v", err, c.Teams.Known)
+	}
+	_, err = knownConfig(t, "  known_from: known/bad-list.txt")
+	if want := `testdata/known/bad-list.txt:5: "platform identity" is not a team name (one a line)`; err == nil || err.Error() != want {
+		t.Fatalf("bad list: %v, want %s", err, want)
+	}
+}
+
+// history.retention takes Prometheus-style durations.
+func TestRetentionDurations(t *testing.T) {
+	for in, want := range map[string]time.Duration{"52w": 364 * 24 * time.Hour, "30d": 720 * time.Hour, "1h30m": 90 * time.Minute} {
+		c, err := Parse("x.yml", []byte("sources: [{name: m, type: local, path: .}]\nhistory: {retention: "+in+"}\n"+
+			"offerings: [{name: a, owner: o, lifecycle: ga, detect: [{kind: file, path: x}]}]\n"))
+		if err != nil || time.Duration(c.History.Retention) != want {
+			t.Errorf("retention %s = %v, %v; want %v", in, c, err, want)
+		}
 	}
 }

@@ -23,7 +23,7 @@ var (
 var decodedTypes = map[string]reflect.Type{}
 
 func init() {
-	for _, v := range []any{Config{}, Source{}, TLS{}, Teams{}, Offering{}, OfferingROI{}, Eligible{}, Waiver{}, Target{}, ROI{}, Scan{}, Exporter{}} {
+	for _, v := range []any{Config{}, Source{}, TLS{}, Teams{}, Offering{}, OfferingROI{}, Eligible{}, Waiver{}, Target{}, ROI{}, Scan{}, Exporter{}, History{}} {
 		t := reflect.TypeOf(v)
 		decodedTypes[t.Name()] = t
 	}
@@ -238,6 +238,8 @@ func describeType(goType string) string {
 	switch {
 	case goType == reflect.TypeOf(time.Duration(0)).String():
 		return "a duration like 30s or 2h"
+	case goType == reflect.TypeOf(Duration(0)).String():
+		return "a duration like 30d, 52w or 1h30m"
 	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
 		return "a whole number"
 	case strings.HasPrefix(goType, "float"):

@@ -222,6 +222,9 @@ func query(ctx context.Context, s *snapshot.Snapshot, q apiQuery) (out *snapshot
 		}
 	}
 	total = len(cp.Repos)
+	if q.team != "" || q.repo != "" {
+		cp.Unattributed = unattributedOf(s.Unattributed, cp.Repos)
+	}
 	if q.offset > 0 || q.limit > 0 {
 		start := min(q.offset, total)
 		end := total
@@ -242,6 +245,22 @@ func query(ctx context.Context, s *snapshot.Snapshot, q apiQuery) (out *snapshot
 		cp.Repos = []snapshot.RepoReport{}
 	}
 	return &cp, total, nil
+}
+
+// unattributedOf keeps the unattributed entries of the repos matched
+// (before paging: the list is short, one entry a repo of the default team).
+func unattributedOf(all []snapshot.UnattributedRepo, matched []snapshot.RepoReport) []snapshot.UnattributedRepo {
+	keep := make(map[[2]string]bool, len(matched))
+	for _, r := range matched {
+		keep[[2]string{r.Source, r.Name}] = true
+	}
+	out := []snapshot.UnattributedRepo{}
+	for _, u := range all {
+		if keep[[2]string{u.Source, u.Name}] {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // matchRepo matches a repo-name glob against the full name or its last

@@ -12,27 +12,35 @@ import (
 
 const fromScan = " From the last completed scan."
 
+// fromScanUnits is fromScan for the families that count repos, which in
+// project mode count units: dashboards and rules read them alike.
+const fromScanUnits = " From the last completed scan; with scan.units: project each repo is a project unit (repo//dir)."
+
 var (
 	teamReposDesc = prometheus.NewDesc("uptake_team_repos",
-		"Repos attributed to the team."+fromScan, []string{"team"}, nil)
+		"Repos attributed to the team."+fromScanUnits, []string{"team"}, nil)
+	attributionDesc = prometheus.NewDesc("uptake_team_attribution_repos",
+		"Repos by the attribution source that gave their team (via: an entry of teams.from, or default when none did)."+fromScan, []string{"via"}, nil)
+	placeholderDesc = prometheus.NewDesc("uptake_team_attribution_placeholder_repos",
+		"Repos for which the attribution source named a team that is not among teams.known, so attribution went on past it."+fromScan, []string{"via"}, nil)
 	adoptedDesc = prometheus.NewDesc("uptake_offering_adopted_repos",
-		"Repos of the team that adopt the offering."+fromScan, []string{"offering", "team"}, nil)
+		"Repos of the team that adopt the offering."+fromScanUnits, []string{"offering", "team"}, nil)
 	eligibleDesc = prometheus.NewDesc("uptake_offering_eligible_repos",
-		"Repos of the team that count in the offering's adoption denominator: eligible and not waived, or adopting."+fromScan, []string{"offering", "team"}, nil)
+		"Repos of the team that count in the offering's adoption denominator: eligible and not waived, or adopting."+fromScanUnits, []string{"offering", "team"}, nil)
 	waivedDesc = prometheus.NewDesc("uptake_offering_waived_repos",
-		"Repos of the team that do not adopt the offering and are excused by a waiver in force; they are not counted in eligible."+fromScan, []string{"offering", "team"}, nil)
+		"Repos of the team that do not adopt the offering and are excused by a waiver in force; they are not counted in eligible."+fromScanUnits, []string{"offering", "team"}, nil)
 	ratioDesc = prometheus.NewDesc("uptake_offering_adoption_ratio",
 		"Adopted repos divided by eligible repos (0-1); absent when the team has no eligible repo."+fromScan, []string{"offering", "team"}, nil)
 	offeringInfoDesc = prometheus.NewDesc("uptake_offering_info",
 		"Offering metadata from the catalog; latest is the resolved latest version (empty when unset). Always 1.", []string{"offering", "owner", "lifecycle", "latest"}, nil)
 	outdatedDesc = prometheus.NewDesc("uptake_offering_outdated_repos",
-		"Adopting repos of the team on a version below the offering's latest."+fromScan, []string{"offering", "team"}, nil)
+		"Adopting repos of the team on a version below the offering's latest."+fromScanUnits, []string{"offering", "team"}, nil)
 	outdatedMajorDesc = prometheus.NewDesc("uptake_offering_outdated_major_repos",
-		"Adopting repos of the team one or more major versions behind the offering's latest."+fromScan, []string{"offering", "team"}, nil)
+		"Adopting repos of the team one or more major versions behind the offering's latest."+fromScanUnits, []string{"offering", "team"}, nil)
 	unknownVersionDesc = prometheus.NewDesc("uptake_offering_unknown_version_repos",
-		"Adopting repos of the team whose version is unknown (branch, SHA, variable); never counted as outdated."+fromScan, []string{"offering", "team"}, nil)
+		"Adopting repos of the team whose version is unknown (branch, SHA, variable); never counted as outdated."+fromScanUnits, []string{"offering", "team"}, nil)
 	versionReposDesc = prometheus.NewDesc("uptake_offering_version_repos",
-		"Adopting repos per version of the offering: the newest versions by name, older ones as version=\"other\", unknown ones as version=\"unknown\"."+fromScan, []string{"offering", "version"}, nil)
+		"Adopting repos per version of the offering: the newest versions by name, older ones as version=\"other\", unknown ones as version=\"unknown\"."+fromScanUnits, []string{"offering", "version"}, nil)
 	targetRatioDesc = prometheus.NewDesc("uptake_offering_target_ratio",
 		"The offering's adoption target ratio (0-1).", []string{"offering"}, nil)
 	targetDeadlineDesc = prometheus.NewDesc("uptake_offering_target_deadline_timestamp_seconds",
@@ -54,6 +62,8 @@ var (
 		"How long the source's last scan took, in seconds.", []string{"source"}, nil)
 	scanLastSuccessDesc = prometheus.NewDesc("uptake_scan_last_success_timestamp_seconds",
 		"When the source last completed a scan (its repos listed), as a Unix timestamp in seconds; 0 before the first.", []string{"source"}, nil)
+	scanUnitsDesc = prometheus.NewDesc("uptake_scan_units",
+		"Units the source's repos count as: its counted repos, or with scan.units: project their project units (repo//dir), which every per-repo family then counts."+fromScan, []string{"source"}, nil)
 	scanReposDesc = prometheus.NewDesc("uptake_scan_repos",
 		"Repos of the source in the last scan, last good data of failed repos included.", []string{"source"}, nil)
 	scanRepoErrorsDesc = prometheus.NewDesc("uptake_scan_repo_errors",
@@ -61,7 +71,7 @@ var (
 	scanFileErrorsDesc = prometheus.NewDesc("uptake_scan_file_errors",
 		"Files skipped in the source's repos because they could not be parsed or read (malformed, binary, over the size limit).", []string{"source"}, nil)
 	scanDetectorFileErrorsDesc = prometheus.NewDesc("uptake_scan_detector_file_errors",
-		"Files skipped in the source's repos, by the detector or built-in reader (codeowners) that could not read or parse them; they sum to uptake_scan_file_errors.", []string{"source", "detector"}, nil)
+		"Files skipped in the source's repos, by the detector or built-in reader (codeowners, backstage) that could not read or parse them; they sum to uptake_scan_file_errors.", []string{"source", "detector"}, nil)
 	scanCachedDesc = prometheus.NewDesc("uptake_scan_cached_repos",
 		"Repos of the source served from the scan cache in the last scan: unchanged HEAD and rule set, no file read.", []string{"source"}, nil)
 	scanStaleReposDesc = prometheus.NewDesc("uptake_scan_stale_repos",
@@ -70,6 +80,11 @@ var (
 		"Repos of the source the last scan left for the next one, the host's rate budget not covering them before its reset; counted from earlier data (stale) when they have any, and read first next scan.", []string{"source"}, nil)
 	scanOldestResultDesc = prometheus.NewDesc("uptake_scan_oldest_result_timestamp_seconds",
 		"The oldest time a scan read or confirmed (HEAD unchanged) the data of one of the source's counted repos, as a Unix timestamp in seconds; absent when the source has none.", []string{"source"}, nil)
+	eventsTotalDesc = prometheus.NewDesc("uptake_offering_adoption_events_total",
+		"Adoption events of the offering in the team's repos since the store began, by event: adopted, dropped, upgraded, downgraded, moved (to this team), removed. Read from the store, so it survives restarts; events pruned past history.retention stay counted.", []string{"offering", "team", "event"}, nil)
+	firstAdoptedDesc = prometheus.NewDesc("uptake_offering_first_adopted_timestamp_seconds",
+		"The earliest time the store knows a repo adopted the offering (its first adopted event, or the first scan that found it adopted), as a Unix timestamp in seconds.", []string{"offering"}, nil)
+
 	scanIntervalDesc = prometheus.NewDesc("uptake_scan_interval_seconds",
 		"The configured interval between scan starts, in seconds.", nil, nil)
 )
@@ -84,11 +99,12 @@ var LintExceptions = map[string]string{
 }
 
 var allDescs = []*prometheus.Desc{
-	teamReposDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
+	teamReposDesc, attributionDesc, placeholderDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
 	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
-	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
+	scanDurationDesc, scanLastSuccessDesc, scanReposDesc, scanUnitsDesc, scanRepoErrorsDesc, scanFileErrorsDesc, scanDetectorFileErrorsDesc, scanCachedDesc,
 	scanStaleReposDesc, scanDeferredReposDesc, scanOldestResultDesc,
+	eventsTotalDesc, firstAdoptedDesc,
 	scanIntervalDesc,
 }
 
@@ -116,6 +132,28 @@ func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ..
 	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 }
 
+// collectHistory emits the store's event totals and first adoptions for
+// the catalog's offerings: an offering removed from the catalog leaves
+// /metrics, its events stay in the store. A total exists from its first
+// event on; a zero for every offering × team × event would be six series
+// per cell that are almost all zero.
+func collectHistory(ch chan<- prometheus.Metric, s *snapshot.Snapshot, offerings map[string]snapshot.OfferingReport) {
+	h := s.History
+	if h == nil {
+		return
+	}
+	for _, t := range h.Totals {
+		if _, ok := offerings[t.Offering]; ok {
+			ch <- prometheus.MustNewConstMetric(eventsTotalDesc, prometheus.CounterValue, float64(t.Count), t.Offering, t.Team, string(t.Event))
+		}
+	}
+	for o, at := range h.FirstAdopted {
+		if _, ok := offerings[o]; ok {
+			gauge(ch, firstAdoptedDesc, float64(at.UnixNano())/1e9, o)
+		}
+	}
+}
+
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.scanInterval > 0 {
@@ -127,6 +165,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, t := range s.Teams {
 		gauge(ch, teamReposDesc, float64(t.Repos), t.Name)
+	}
+	for _, a := range s.Attribution {
+		gauge(ch, attributionDesc, float64(a.Repos), a.Via)
+		if a.Via != snapshot.ViaDefault {
+			gauge(ch, placeholderDesc, float64(a.Placeholders), a.Via)
+		}
 	}
 	offerings := map[string]snapshot.OfferingReport{}
 	for _, o := range s.Offerings {
@@ -149,6 +193,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if s.ROI {
 		gauge(ch, roiInfoDesc, 1, s.Currency)
 	}
+	collectHistory(ch, s, offerings)
 	for _, cell := range s.Summary {
 		l := []string{cell.Offering, cell.Team}
 		gauge(ch, adoptedDesc, float64(cell.Adopted), l...)
@@ -181,6 +226,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		gauge(ch, scanLastSuccessDesc, last, src.Name)
 		gauge(ch, scanReposDesc, float64(src.Repos), src.Name)
+		gauge(ch, scanUnitsDesc, float64(src.Units), src.Name)
 		gauge(ch, scanRepoErrorsDesc, float64(src.RepoErrors), src.Name)
 		gauge(ch, scanFileErrorsDesc, float64(fileErrors[src.Name]), src.Name)
 		gauge(ch, scanCachedDesc, float64(src.Cached), src.Name)

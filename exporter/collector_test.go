@@ -105,7 +105,7 @@ func TestSemanticsMetrics(t *testing.T) {
 	// docs-site is eligible only where mkdocs.yml exists: search-a alone, so
 	// payments has no eligible repo and no ratio.
 	want := `
-# HELP uptake_offering_adopted_repos Repos of the team that adopt the offering. From the last completed scan.
+# HELP uptake_offering_adopted_repos Repos of the team that adopt the offering. From the last completed scan; with scan.units: project each repo is a project unit (repo//dir).
 # TYPE uptake_offering_adopted_repos gauge
 uptake_offering_adopted_repos{offering="docs-site",team="payments"} 0
 uptake_offering_adopted_repos{offering="docs-site",team="search"} 0
@@ -119,7 +119,7 @@ uptake_offering_adoption_ratio{offering="service-kit",team="search"} 0
 # HELP uptake_offering_cost_per_month The offering's full monthly cost (run cost plus the platform team's time), in the currency of uptake_roi_info.
 # TYPE uptake_offering_cost_per_month gauge
 uptake_offering_cost_per_month{offering="service-kit"} 2000
-# HELP uptake_offering_eligible_repos Repos of the team that count in the offering's adoption denominator: eligible and not waived, or adopting. From the last completed scan.
+# HELP uptake_offering_eligible_repos Repos of the team that count in the offering's adoption denominator: eligible and not waived, or adopting. From the last completed scan; with scan.units: project each repo is a project unit (repo//dir).
 # TYPE uptake_offering_eligible_repos gauge
 uptake_offering_eligible_repos{offering="docs-site",team="payments"} 0
 uptake_offering_eligible_repos{offering="docs-site",team="search"} 1
@@ -133,7 +133,7 @@ uptake_offering_hours_saved_per_month{offering="service-kit",team="search"} 0
 # TYPE uptake_offering_onboarding_hours_remaining gauge
 uptake_offering_onboarding_hours_remaining{offering="service-kit",team="payments"} 8
 uptake_offering_onboarding_hours_remaining{offering="service-kit",team="search"} 16
-# HELP uptake_offering_outdated_repos Adopting repos of the team on a version below the offering's latest. From the last completed scan.
+# HELP uptake_offering_outdated_repos Adopting repos of the team on a version below the offering's latest. From the last completed scan; with scan.units: project each repo is a project unit (repo//dir).
 # TYPE uptake_offering_outdated_repos gauge
 uptake_offering_outdated_repos{offering="service-kit",team="payments"} 1
 uptake_offering_outdated_repos{offering="service-kit",team="search"} 0
@@ -150,11 +150,11 @@ uptake_offering_target_ratio{offering="service-kit"} 0.8
 # TYPE uptake_offering_value_per_month gauge
 uptake_offering_value_per_month{offering="service-kit",team="payments"} 1800
 uptake_offering_value_per_month{offering="service-kit",team="search"} 0
-# HELP uptake_offering_version_repos Adopting repos per version of the offering: the newest versions by name, older ones as version="other", unknown ones as version="unknown". From the last completed scan.
+# HELP uptake_offering_version_repos Adopting repos per version of the offering: the newest versions by name, older ones as version="other", unknown ones as version="unknown". From the last completed scan; with scan.units: project each repo is a project unit (repo//dir).
 # TYPE uptake_offering_version_repos gauge
 uptake_offering_version_repos{offering="service-kit",version="v1.2.0"} 1
 uptake_offering_version_repos{offering="service-kit",version="v1.4.0"} 1
-# HELP uptake_offering_waived_repos Repos of the team that do not adopt the offering and are excused by a waiver in force; they are not counted in eligible. From the last completed scan.
+# HELP uptake_offering_waived_repos Repos of the team that do not adopt the offering and are excused by a waiver in force; they are not counted in eligible. From the last completed scan; with scan.units: project each repo is a project unit (repo//dir).
 # TYPE uptake_offering_waived_repos gauge
 uptake_offering_waived_repos{offering="docs-site",team="payments"} 0
 uptake_offering_waived_repos{offering="docs-site",team="search"} 0
@@ -163,7 +163,7 @@ uptake_offering_waived_repos{offering="service-kit",team="search"} 0
 # HELP uptake_roi_info The currency ROI values are in. Always 1.
 # TYPE uptake_roi_info gauge
 uptake_roi_info{currency="EUR"} 1
-# HELP uptake_team_repos Repos attributed to the team. From the last completed scan.
+# HELP uptake_team_repos Repos attributed to the team. From the last completed scan; with scan.units: project each repo is a project unit (repo//dir).
 # TYPE uptake_team_repos gauge
 uptake_team_repos{team="payments"} 5
 uptake_team_repos{team="search"} 2
@@ -231,6 +231,26 @@ uptake_scan_repo_errors{source="s"} 1
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "uptake_scan_cached_repos", "uptake_scan_duration_seconds",
 		"uptake_scan_last_success_timestamp_seconds", "uptake_scan_repo_errors"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAttributionMetrics(t *testing.T) {
+	snap := &snapshot.Snapshot{Attribution: []snapshot.AttributionCount{
+		{Via: "backstage", Repos: 3, Placeholders: 2}, {Via: "codeowners", Repos: 1}, {Via: snapshot.ViaDefault, Repos: 4}}}
+	c := NewCollector(func() *snapshot.Snapshot { return snap }, 0)
+	want := `
+# HELP uptake_team_attribution_placeholder_repos Repos for which the attribution source named a team that is not among teams.known, so attribution went on past it. From the last completed scan.
+# TYPE uptake_team_attribution_placeholder_repos gauge
+uptake_team_attribution_placeholder_repos{via="backstage"} 2
+uptake_team_attribution_placeholder_repos{via="codeowners"} 0
+# HELP uptake_team_attribution_repos Repos by the attribution source that gave their team (via: an entry of teams.from, or default when none did). From the last completed scan.
+# TYPE uptake_team_attribution_repos gauge
+uptake_team_attribution_repos{via="backstage"} 3
+uptake_team_attribution_repos{via="codeowners"} 1
+uptake_team_attribution_repos{via="default"} 4
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "uptake_team_attribution_repos", "uptake_team_attribution_placeholder_repos"); err != nil {
 		t.Fatal(err)
 	}
 }

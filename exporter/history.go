@@ -79,7 +79,9 @@ func (h *History) Add(t time.Time, s *snapshot.Snapshot) error {
 	h.times = append(h.times, t)
 	step := len(h.times) - 1
 	for _, mf := range mfs {
-		if !isHistory(mf.GetName()) {
+		// Counters (event totals) count what this process recorded; the
+		// past is the adoption gauges.
+		if !isHistory(mf.GetName()) || mf.GetType() != dto.MetricType_GAUGE {
 			continue
 		}
 		f := h.families[mf.GetName()]

@@ -13,7 +13,7 @@ import (
 	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
-func ratio(v float64) *float64 { return &v }
+func ratioOf(v float64) *float64 { return &v }
 
 // historyStep is a small snapshot: one offering, one or two teams.
 func historyStep(adopted int, withSearch bool) *snapshot.Snapshot {
@@ -21,7 +21,7 @@ func historyStep(adopted int, withSearch bool) *snapshot.Snapshot {
 		Teams:     []snapshot.TeamReport{{Name: `pay"ments`, Repos: 4}},
 		Offerings: []snapshot.OfferingReport{{Name: "kit", Owner: "platform", Lifecycle: "ga", Latest: "v1.4.0"}},
 		Summary: []snapshot.Cell{{Offering: "kit", Team: `pay"ments`, Adopted: adopted, Total: 4, TeamRepos: 4,
-			Ratio: ratio(float64(adopted) / 4)}},
+			Ratio: ratioOf(float64(adopted) / 4)}},
 		Sources: []snapshot.SourceScan{{Name: "local", OK: true, Repos: 4}},
 	}
 	if withSearch {
@@ -57,15 +57,14 @@ func TestHistoryWritesEveryStepOfEverySeries(t *testing.T) {
 	if !strings.HasSuffix(out, "\n# EOF\n") || strings.Count(out, "# EOF") != 1 {
 		t.Error("the output does not end with one # EOF")
 	}
-	wantAdopted := `# HELP uptake_offering_adopted_repos Repos of the team that adopt the offering. From the last completed scan.
-# TYPE uptake_offering_adopted_repos gauge
+	wantAdopted := `# TYPE uptake_offering_adopted_repos gauge
 uptake_offering_adopted_repos{instance="host:9877",job="uptake",offering="kit",team="pay\"ments"} 1.0 1700000000
 uptake_offering_adopted_repos{instance="host:9877",job="uptake",offering="kit",team="pay\"ments"} 1.0 1700086400
 uptake_offering_adopted_repos{instance="host:9877",job="uptake",offering="kit",team="pay\"ments"} 3.0 1700172800
 uptake_offering_adopted_repos{instance="host:9877",job="uptake",offering="kit",team="search"} 0.0 1700086400
 uptake_offering_adopted_repos{instance="host:9877",job="uptake",offering="kit",team="search"} 0.0 1700172800
 `
-	if !strings.Contains(out, wantAdopted) {
+	if !strings.Contains(out, wantAdopted) || strings.Count(out, "# HELP uptake_offering_adopted_repos ") != 1 {
 		t.Errorf("adopted series:\n%s\nwant\n%s", grepFamily(out, "uptake_offering_adopted_repos"), wantAdopted)
 	}
 	// A ratio is absent where nothing is eligible: search has none.

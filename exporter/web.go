@@ -5,8 +5,6 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/common/version"
-	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/uptake-dev/uptake/collector/snapshot"
 )
@@ -29,15 +27,23 @@ type WebOptions struct {
 	EnableLifecycle bool
 	// Snapshot returns the current snapshot, nil before the first scan.
 	Snapshot func() *snapshot.Snapshot
+	// Events reads the store's event log; nil without a store.
+	Events EventReader
+	// Inventory gives a repo's whole inventory for its page; nil shows the
+	// components that matched a rule only.
+	Inventory InventoryReader
 	// Rendered, when set, runs in its own goroutine each time a snapshot's
 	// /metrics exposition or JSON has been encoded and cached: encoding an
 	// estate is a burst of garbage once per snapshot, and serve returns it
 	// to the OS then rather than keeping it until the next scan.
 	Rendered func()
+	// Shard is "i/n" when the process scans one shard of n, said on every
+	// page and API answer (events cover that shard's repos); "" unsharded.
+	Shard string
 }
 
 // NewMux returns uptake's HTTP routes: /metrics, the health and reload
-// endpoints, the snapshot as JSON and a landing page.
+// endpoints, the snapshot as JSON, the API v1 and the explorer's pages.
 func NewMux(o WebOptions) (*http.ServeMux, error) {
 	mux := http.NewServeMux()
 	metrics := NewMetricsHandler(o.Snapshots, o.Live, o.Logger)
@@ -70,21 +76,10 @@ func NewMux(o WebOptions) (*http.ServeMux, error) {
 		_, _ = w.Write([]byte("Scan started.\n"))
 	}))
 	mux.Handle("/api/v1/snapshot", &snapshotAPI{current: o.Snapshot, rendered: o.Rendered})
-	landing, err := web.NewLandingPage(web.LandingConfig{
-		Name:        "uptake",
-		Description: "Adoption of platform offerings across repositories",
-		Version:     version.Info(),
-		Links: []web.LandingLinks{
-			{Address: "metrics", Text: "Metrics", Description: "Adoption, drift, ROI and scan health"},
-			{Address: "api/v1/snapshot", Text: "Snapshot", Description: "The last scan as JSON: every repo, its team and the evidence of each adoption"},
-			{Address: "-/healthy", Text: "Health", Description: "200 while the process is alive"},
-			{Address: "-/ready", Text: "Readiness", Description: "200 once a snapshot is served (the last one kept in the store, or the first scan's)"},
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	mux.Handle("/", landing)
+	mux.Handle("/api/v1/events", &eventsAPI{events: o.Events, shard: o.Shard})
+	pg := &pages{current: o.Snapshot, shard: o.Shard, events: o.Events, inventory: o.Inventory}
+	pg.register(mux)
+	pg.registerAPI(mux)
 	return mux, nil
 }
 

@@ -220,3 +220,17 @@ func TestSnapshotAPIIsCompactUnlessPretty(t *testing.T) {
 		t.Errorf("?pretty=yes: %d, want 400", code)
 	}
 }
+
+// The unattributed list narrows with the repos a query matches.
+func TestQueryNarrowsUnattributed(t *testing.T) {
+	s := &snapshot.Snapshot{
+		Repos: []snapshot.RepoReport{{Source: "s", Name: "pay-x", Team: "unowned"}, {Source: "s", Name: "tools", Team: "unowned"},
+			{Source: "s", Name: "pay-api", Team: "payments"}},
+		Unattributed: []snapshot.UnattributedRepo{{Source: "s", Name: "pay-x"}, {Source: "s", Name: "tools"}}}
+	for q, want := range map[apiQuery]int{{}: 2, {repo: "pay-*"}: 1, {team: "payments"}: 0, {team: "unowned", limit: 1}: 2} {
+		out, _, err := query(t.Context(), s, q)
+		if err != nil || len(out.Unattributed) != want {
+			t.Errorf("%+v: %d unattributed, %v; want %d", q, len(out.Unattributed), err, want)
+		}
+	}
+}

@@ -111,8 +111,14 @@ func TestDemoGolden(t *testing.T) {
 		t.Errorf("/metrics differs from %s (go test ./cmd/uptake -run Golden -update, then review the diff):\n%s", golden, lineDiff(string(want), string(got)))
 	}
 
-	// The whole /metrics, as serve serves it, passes promtool.
-	collector := exporter.NewCollector(func() *snapshot.Snapshot { return snap }, time.Hour)
+	// The whole /metrics, as serve serves it, passes promtool, the
+	// history's series included.
+	withHistory := *snap
+	withHistory.History = &snapshot.History{
+		Totals:       []snapshot.EventTotal{{Offering: snap.Offerings[0].Name, Team: "payments", Event: snapshot.Adopted, Count: 2}},
+		FirstAdopted: map[string]time.Time{snap.Offerings[0].Name: time.Unix(1700000000, 0)},
+	}
+	collector := exporter.NewCollector(func() *snapshot.Snapshot { return &withHistory }, time.Hour)
 	live, err := exporter.NewLiveRegistry(collector, source.NewMetrics().Collectors()...)
 	if err != nil {
 		t.Fatal(err)
@@ -181,6 +187,8 @@ func lineDiff(want, got string) string {
 // shard exports alike take the max. Ratios are recomputed, never summed.
 var shardAggregation = map[string]string{
 	"uptake_team_repos":                                 "sum",
+	"uptake_team_attribution_repos":                     "sum",
+	"uptake_team_attribution_placeholder_repos":         "sum",
 	"uptake_offering_adopted_repos":                     "sum",
 	"uptake_offering_eligible_repos":                    "sum",
 	"uptake_offering_waived_repos":                      "sum",

@@ -19,10 +19,11 @@ var scanVolatile = []struct {
 	{regexp.MustCompile(`"(time|last_success|result_time|oldest_result_time)": "[^"]*"`), `"$1": "VOLATILE"`},
 	{regexp.MustCompile(`"duration_ns": \d+`), `"duration_ns": 0`},
 	{regexp.MustCompile(`files read, [0-9.]+[µnm]?s \(`), `files read, VOLATILE (`},
+	{regexp.MustCompile(`Scan of \d{4}-\d\d-\d\d \d\d:\d\d UTC`), `Scan of VOLATILE`},
 }
 
 // TestScanOutputsGolden runs `uptake scan` on the demo organisation in the
-// json and table formats and compares each with its golden file
+// json, table, markdown and csv formats and compares each with its golden file
 // (testdata/scan-output.*; -update rewrites them).
 func TestScanOutputsGolden(t *testing.T) {
 	dir := t.TempDir()
@@ -30,7 +31,7 @@ func TestScanOutputsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for format, golden := range map[string]string{"json": "scan-output.json", "table": "scan-output.txt"} {
+	for format, golden := range map[string]string{"json": "scan-output.json", "table": "scan-output.txt", "markdown": "scan-output.md", "csv": "scan-output.csv"} {
 		out := filepath.Join(dir, golden)
 		if code := run([]string{"--log.level=error", "scan", "--config", res.Config, "--no-cache", "--format", format, "--output", out}); code != 0 {
 			t.Fatalf("scan --format %s exited %d", format, code)

@@ -46,6 +46,10 @@ func run(args []string) int {
 	scan := newScanCmd(app)
 	check := newCheckCmd(app)
 	backfill := newBackfillCmd(app)
+	events := newEventsCmd(app)
+	store := newStoreCmd(app)
+	explain := newExplainCmd(app)
+	inv := newInventoryCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -67,6 +71,16 @@ func run(args []string) int {
 		return check.run()
 	case backfill.cmd.FullCommand():
 		return backfill.run(log)
+	case events.cmd.FullCommand():
+		return events.run()
+	case store.export.FullCommand():
+		return store.runExport()
+	case store.imp.FullCommand():
+		return store.runImport()
+	case explain.cmd.FullCommand():
+		return explain.run(log)
+	case inv.cmd.FullCommand():
+		return inv.run(log)
 	}
 	return 2
 }
@@ -109,12 +123,14 @@ type prepared struct {
 	storeErr error
 	metrics  *source.Metrics
 	runner   *runner.Runner
+	// shard is "i/n" when this process scans one shard of n > 1.
+	shard string
 }
 
 // storageHealthy is 1 while the scan cache opened and has found no damage.
 func (p *prepared) storageHealthy() prometheus.Collector {
 	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "uptake_storage_healthy",
-		Help: "Whether the scan cache in --storage.path opened and has found no damage (1); 0 runs without it, rescanning everything and restoring nothing after a restart."},
+		Help: "Whether the store in --storage.path opened and has found no damage (1); 0 runs without it, rescanning everything, recording no adoption event and restoring nothing after a restart."},
 		func() float64 {
 			if p.storeErr != nil || (p.store != nil && !p.store.Healthy()) {
 				return 0
@@ -147,6 +163,9 @@ func prepare(log *zap.Logger, f scanFlags, noCache, withoutCache bool, interval 
 		return nil, 2
 	}
 	p := &prepared{metrics: source.NewMetrics()}
+	if shards > 1 {
+		p.shard = fmt.Sprintf("%d/%d", shard, shards)
+	}
 	if !noCache {
 		if p.store, err = cache.Open(*f.storage); err != nil {
 			if !withoutCache || errors.Is(err, cache.ErrLocked) {

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -28,15 +25,22 @@ type scanCmd struct {
 	format  *string
 	output  *string
 	noCache *bool
+	filter  struct {
+		offering, team *string
+		all            *bool
+	}
 }
 
 func newScanCmd(app *kingpin.Application) *scanCmd {
 	c := &scanCmd{cmd: app.Command("scan", "Scan once, print the result and exit.")}
 	c.flags.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
-	c.format = c.cmd.Flag("format", "Output format: table (per-team adoption), json (repos with evidence, and summary) or prom (the uptake_* gauges in the text exposition format, for node_exporter's textfile collector).").Default("table").Enum("table", "json", "prom")
+	c.format = c.cmd.Flag("format", "Output format: table (adoption per offering, org-wide and per team), markdown (the offerings and per-team tables, for a wiki or a PR comment), csv (the offering × team cells), json (repos with evidence, and summary) or prom (the uptake_* gauges in the text exposition format, for node_exporter's textfile collector).").Default("table").Enum("table", "json", "prom", "markdown", "csv")
 	c.output = c.cmd.Flag("output", "Write to this file instead of standard output: a regular file (or a symlink's target) is replaced atomically, a device, FIFO or /dev/stdout written in place.").Short('o').String()
-	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the scan cache; unchanged repos are not read again.").Default("./data").String()
-	c.noCache = c.cmd.Flag("no-cache", "Scan without reading or writing the scan cache.").Bool()
+	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the store: the scan cache (unchanged repos are not read again) and the adoption history this scan adds its events to.").Default("./data").String()
+	c.filter.offering = c.cmd.Flag("offering", "table, markdown, csv: only this offering.").String()
+	c.filter.team = c.cmd.Flag("team", "table, markdown, csv: only this team's cells (the org-wide rows then total that team).").String()
+	c.filter.all = c.cmd.Flag("all", "table, markdown: keep the rows where nothing is eligible, adopted or waived.").Bool()
+	c.noCache = c.cmd.Flag("no-cache", "Scan without reading or writing the store: nothing cached, no event recorded.").Bool()
 	c.flags.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve.").Default("0/1").String()
 	return c
 }
@@ -57,14 +61,23 @@ func (c *scanCmd) run(log *zap.Logger) int {
 		log.Error("scan interrupted; nothing written")
 		return 1
 	}
+	f := reportFilter{offering: *c.filter.offering, team: *c.filter.team, all: *c.filter.all}
+	if err := f.check(snap); err != nil {
+		log.Error("nothing written", zap.Error(err))
+		return 1
+	}
 	var buf bytes.Buffer
 	switch *c.format {
 	case "json":
 		err = writeJSON(&buf, snap)
 	case "prom":
 		err = exporter.WriteText(&buf, exporter.NewCollector(func() *snapshot.Snapshot { return snap }, 0), p.metrics.Collectors()...)
+	case "markdown":
+		writeMarkdown(&buf, snap, f)
+	case "csv":
+		err = writeCSV(&buf, snap, f)
 	default:
-		writeTable(&buf, snap)
+		writeTable(&buf, snap, f)
 	}
 	if err == nil {
 		err = output.Write(*c.output, buf.Bytes())
@@ -94,42 +107,14 @@ type jsonReport struct {
 	Offerings []snapshot.OfferingReport `json:"offerings"`
 	Teams     []snapshot.TeamReport     `json:"teams"`
 	Sources   []snapshot.SourceScan     `json:"sources"`
+	// Attribution and Unattributed say how good the teams are.
+	Attribution  []snapshot.AttributionCount `json:"attribution"`
+	Unattributed []snapshot.UnattributedRepo `json:"unattributed"`
 }
 
 func writeJSON(w io.Writer, s *snapshot.Snapshot) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources})
-}
-
-func writeTable(w io.Writer, s *snapshot.Snapshot) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "OFFERING\tTEAM\tADOPTED\tELIGIBLE\tRATIO\tOUTDATED")
-	cells := append([]snapshot.Cell(nil), s.Summary...)
-	sort.SliceStable(cells, func(i, j int) bool {
-		if cells[i].Offering != cells[j].Offering {
-			return cells[i].Offering < cells[j].Offering
-		}
-		return cells[i].Team < cells[j].Team
-	})
-	for _, c := range cells {
-		ratio := "-"
-		if c.Ratio != nil {
-			ratio = fmt.Sprintf("%.0f%%", *c.Ratio*100)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%d\n", c.Offering, c.Team, c.Adopted, c.Total, ratio, c.Outdated)
-	}
-	_ = tw.Flush()
-	fmt.Fprintln(w)
-	for _, src := range s.Sources {
-		state := "ok"
-		if !src.OK {
-			state = "FAILED: " + src.Error
-		}
-		if src.DeferredRepos > 0 {
-			state += fmt.Sprintf(", %d repos deferred to the next scan (rate budget)", src.DeferredRepos)
-		}
-		fmt.Fprintf(w, "source %s: %d repos, %d from cache, %d repo errors, %d files read, %s (%s)\n",
-			src.Name, src.Repos, src.Cached, src.RepoErrors, src.FilesRead, src.Duration.Round(time.Millisecond), state)
-	}
+	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources,
+		Attribution: s.Attribution, Unattributed: s.Unattributed})
 }

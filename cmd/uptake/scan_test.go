@@ -108,6 +108,17 @@ func TestCheck(t *testing.T) {
 	if code := run([]string{"check", "--config", bad}); code != 1 {
 		t.Fatalf("check of a bad config exited %d", code)
 	}
+	// A rule that would match nothing is refused with its fix, never dropped.
+	hostless := filepath.Join(t.TempDir(), "hostless.yml")
+	must(t, os.WriteFile(hostless, []byte("sources: [{name: s, type: local, path: x}]\nofferings:\n  - name: a\n    owner: o\n    lifecycle: ga\n    detect:\n      - kind: gitlab_ci\n        component: acme/components/go-test\n"), 0o644))
+	out := captureStderr(t, func() {
+		if code := run([]string{"check", "--config", hostless, "--syntax-only"}); code != 1 {
+			t.Errorf("check of a host-less component rule exited %d", code)
+		}
+	})
+	if want := hostless + `:8: offering "a": detector gitlab_ci: component: "acme/components/go-test" has no host: `; !strings.Contains(out, want) {
+		t.Errorf("check output lacks %q:\n%s", want, out)
+	}
 
 	// A valid file naming what this machine lacks: the syntax passes, the
 	// preflight does not.
@@ -123,7 +134,7 @@ offerings:
 	if code := run([]string{"check", "--config", needs, "--syntax-only"}); code != 0 {
 		t.Fatalf("check --syntax-only of a valid file exited %d", code)
 	}
-	out := captureStderr(t, func() {
+	out = captureStderr(t, func() {
 		if code := run([]string{"check", "--config", needs}); code != 1 {
 			t.Errorf("check of a file whose paths and token are missing exited %d", code)
 		}

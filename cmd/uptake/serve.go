@@ -36,7 +36,7 @@ func newServeCmd(app *kingpin.Application) *serveCmd {
 	c.poll = c.cmd.Flag("config.poll-interval", "How often the config file's content is checked for a change, which reloads it (a Kubernetes ConfigMap update swaps a symlink); 0 disables.").Default("30s").Duration()
 	c.lifecycle = c.cmd.Flag("web.enable-lifecycle", "Enable POST /-/reload (reload the config) and POST /-/scan (scan now); off, they answer 403.").Bool()
 	c.interval = c.cmd.Flag("scan.interval", "Time between scan starts; a tick that finds a scan still running is skipped.").Default("1h").Duration()
-	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the scan cache (an embedded database): unchanged repos are not read again, and the last good data survives restarts.").Default("./data").String()
+	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the store (an embedded database): the scan cache (unchanged repos are not read again, the last good data survives restarts) and the adoption history, which exists nowhere else: keep it on a persistent volume and back it up (uptake store export).").Default("./data").String()
 	c.flags.shard = c.cmd.Flag("shard", "Scan only shard i of n (0-based i/n); a StatefulSet pod name works for i (uptake-2/4).").Envar("UPTAKE_SHARD").Default("0/1").String()
 	c.web = kingpinflag.AddFlags(c.cmd, defaultAddress)
 	return c
@@ -82,6 +82,11 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		go r.WatchConfig(ctx, *c.poll)
 	}
 
+	var events exporter.EventReader
+	if p.store != nil {
+		// A nil *cache.Store in the interface would not read as nil.
+		events = p.store
+	}
 	mux, err := exporter.NewMux(exporter.WebOptions{
 		Snapshots: snapshots,
 		Live:      live,
@@ -90,6 +95,9 @@ func (c *serveCmd) serve(ctx context.Context, log *zap.Logger) int {
 		Reload:    r.Reload,
 		Scan:      r.ScanNow,
 		Snapshot:  r.Snapshot,
+		Events:    events,
+		Inventory: r,
+		Shard:     p.shard,
 		Rendered:  releaseMemory,
 
 		EnableLifecycle: *c.lifecycle,

@@ -172,6 +172,17 @@ func TestServeTLSBasicAuthReload(t *testing.T) {
 	if code, _ := get("GET", "/metrics", false); code != http.StatusUnauthorized {
 		t.Fatalf("/metrics without credentials: %d, want 401", code)
 	}
+	// TLS and basic auth cover every page and API answer, not only /metrics.
+	for _, p := range []string{"/", "/style.css", "/offerings/service-kit", "/teams/payments", "/repos/mirror/pay-api", "/search?q=pay",
+		"/?format=csv", "/api/v1/offerings", "/api/v1/offerings/service-kit", "/api/v1/teams/payments", "/api/v1/repos?team=payments",
+		"/api/v1/repos/mirror/pay-api", "/api/v1/snapshot", "/-/healthy"} {
+		if code, _ := get("GET", p, false); code != http.StatusUnauthorized {
+			t.Errorf("%s without credentials: %d, want 401", p, code)
+		}
+		if code, body := get("GET", p, true); code != http.StatusOK {
+			t.Errorf("%s with credentials: %d %.200s", p, code, body)
+		}
+	}
 	code, body := get("GET", "/metrics", true)
 	for _, want := range []string{
 		`uptake_offering_adopted_repos{offering="service-kit",team="payments"} 1`,

@@ -1,9 +1,13 @@
-// Package cache is the scan cache in --storage.path: an embedded bbolt
-// database holding each repo's last inventory keyed by HEAD commit and
-// rule-set hash, plus a key-value area sources use for blobs and ETags.
+// Package cache is the store in --storage.path: an embedded bbolt database
+// holding each repo's last inventory keyed by HEAD commit and rule-set
+// hash, a key-value area sources use for blobs and ETags, each source's
+// last complete scan, and the history: the adoption event log, its totals
+// and the baseline the next scan is diffed against. Its layout is
+// versioned (SchemaVersion) and migrated in place at Open.
 //
 // A store that cannot be opened is reported, never wiped: it may hold the
-// only copy of the last good scan. A damaged one is never written to.
+// only copy of the last good scan and of the history. A damaged one, or
+// one of a newer version, is never written to.
 package cache
 
 import (
@@ -29,15 +33,15 @@ var (
 	scansBucket = []byte("scans")
 	kvBucket    = []byte("kv")
 	runsBucket  = []byte("runs")
-	buckets     = [][]byte{scansBucket, kvBucket, runsBucket}
 )
 
 // Store is an open scan cache. Once an operation finds the file damaged
 // the store stops using it: writes are refused, reads miss.
 type Store struct {
-	db     *bolt.DB
-	path   string
-	damage atomic.Pointer[damagedError] // the first damage found
+	db       *bolt.DB
+	path     string
+	readOnly bool
+	damage   atomic.Pointer[damagedError] // the first damage found
 }
 
 // Entry is one repo's cached scan result.
@@ -48,8 +52,9 @@ type Entry struct {
 	Data     json.RawMessage `json:"data"`
 }
 
-// Open opens or creates the store in dir. An existing file is vetted
-// read-only first, so a damaged one is reported before anything writes to it.
+// Open opens or creates the store in dir, migrating an older layout. An
+// existing file is vetted read-only first, so a damaged one, or one a newer
+// uptake wrote, is reported before anything writes to it.
 func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, openError(dir, err)
@@ -61,20 +66,47 @@ func Open(dir string) (*Store, error) {
 			return nil, openError(path, err)
 		}
 	}
+	s, err := open(path, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(); err != nil {
+		_ = s.Close() // the error that matters is err
+		return nil, openError(path, err)
+	}
+	return s, nil
+}
+
+// OpenReadOnly opens the existing store in dir for reading only, as the
+// commands that read the history do; a store older than SchemaVersion is
+// read as it is (it has no history yet). bbolt shares the file's lock
+// with other readers, so a running serve, which holds it for writing,
+// makes this fail with ErrLocked.
+func OpenReadOnly(dir string) (*Store, error) {
+	path := filepath.Join(dir, FileName)
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	if info.Size() == 0 {
+		return nil, fmt.Errorf("storage %s is empty: no scan has written it yet", path)
+	}
+	if err := vet(path); err != nil {
+		return nil, openError(path, err)
+	}
+	return open(path, true)
+}
+
+func open(path string, readOnly bool) (*Store, error) {
 	var db *bolt.DB
 	err := guarded(path, func() (err error) {
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: readOnly})
 		return err
 	})
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{db: db, path: path}
-	if err := s.createBuckets(); err != nil {
-		_ = s.Close() // the error that matters is err
-		return nil, openError(path, err)
-	}
-	return s, nil
+	return &Store{db: db, path: path, readOnly: readOnly}, nil
 }
 
 // vet checks an existing file through a read-only handle.
@@ -91,9 +123,20 @@ func vet(path string) error {
 	if err != nil {
 		return err
 	}
-	err = guarded(path, func() error { return db.View(verify) })
+	var version int
+	err = guarded(path, func() error {
+		return db.View(func(tx *bolt.Tx) (err error) {
+			if err = verify(tx); err == nil {
+				version, err = schemaVersion(tx)
+			}
+			return err
+		})
+	})
 	if err != nil && !errors.Is(err, ErrDamaged) {
 		err = &damagedError{path: path, cause: err}
+	}
+	if err == nil && version > SchemaVersion {
+		err = &newerError{path: path, version: version}
 	}
 	// Safe after a panic: with both metas sound, bbolt cannot panic while
 	// holding the locks Close takes.
@@ -103,32 +146,10 @@ func vet(path string) error {
 	return err
 }
 
-// createBuckets writes only when a bucket is missing: a new store.
-func (s *Store) createBuckets() error {
-	var missing bool
-	err := s.view(func(tx *bolt.Tx) error {
-		for _, b := range buckets {
-			missing = missing || tx.Bucket(b) == nil
-		}
-		return nil
-	})
-	if err != nil || !missing {
-		return err
-	}
-	return s.update(func(tx *bolt.Tx) error {
-		for _, b := range buckets {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
 func openError(path string, err error) error {
 	var pe *fs.PathError
 	switch {
-	case errors.Is(err, ErrDamaged):
+	case errors.Is(err, ErrDamaged), errors.Is(err, ErrNewerSchema):
 		return err
 	case errors.Is(err, berrors.ErrTimeout):
 		return fmt.Errorf("storage %s is %w", path, ErrLocked)
@@ -139,6 +160,8 @@ func openError(path string, err error) error {
 			err = pe.Err
 		}
 		return fmt.Errorf("storage %s is not writable by this user: %w", path, err)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("storage %s does not exist: no scan has written it (is --storage.path right?)", path)
 	case errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("storage %s is on a read-only file system: %w", path, syscall.EROFS)
 	}

@@ -91,13 +91,16 @@ func checkFile(path string) error {
 		if m.pgid*m.pageSize > size {
 			return &damagedError{path: path, cause: fmt.Errorf("file is %d bytes, its pages need %d: truncated", size, m.pgid*m.pageSize)}
 		}
-		if err := checkFreelist(f, m, size); err != nil {
-			return &damagedError{path: path, cause: err}
-		}
 	}
-	used := m0 // bbolt reads the tree of the newer meta
+	used := m0 // bbolt reads the tree and freelist of the newer meta
 	if m1.txid > m0.txid {
 		used = m1
+	}
+	// Only the newer meta's freelist: a process killed while committing
+	// may have written over the older one's (freed by the commit after
+	// it), and both metas being valid, bbolt never falls back to it.
+	if err := checkFreelist(f, used, size); err != nil {
+		return &damagedError{path: path, cause: err}
 	}
 	t := treeCheck{f: f, m: used, seen: map[uint64]bool{}}
 	if err := t.page(used.root, true); err != nil {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -313,4 +314,47 @@ func TestOpenErrorsSayWhy(t *testing.T) {
 			t.Errorf("openError(%v) = %q; want it to start %q and match %v only", c.err, err, c.want, c.is)
 		}
 	}
+}
+
+// TestOpenAfterAKillMidCommit: a process killed while committing has
+// written the transaction's pages but not its meta. Each such file opens,
+// with the data of the last commit that finished. The transaction may
+// have overwritten the older meta's freelist, freed two commits before.
+func TestOpenAfterAKillMidCommit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	s, err := Open(dir)
+	must(t, err)
+	pageSize := os.Getpagesize() // bbolt's default
+	for i := range 40 {
+		before, err := os.ReadFile(path)
+		must(t, err)
+		must(t, s.Put(fmt.Sprintf("blob:%03d", i), []byte(strings.Repeat("v", 100+i*300))))
+		after, err := os.ReadFile(path)
+		must(t, err)
+		// The meta the commit wrote is the one whose bytes changed.
+		crashed := append([]byte{}, after...)
+		for slot := range 2 {
+			off := slot * pageSize
+			if !bytes.Equal(before[off:off+pageSize], after[off:off+pageSize]) {
+				copy(crashed[off:off+pageSize], before[off:off+pageSize])
+			}
+		}
+		cdir := t.TempDir()
+		must(t, os.WriteFile(filepath.Join(cdir, FileName), crashed, 0o600))
+		c, err := Open(cdir)
+		if err != nil {
+			t.Fatalf("commit %d killed before its meta: %v", i, err)
+		}
+		if _, ok := c.Get(fmt.Sprintf("blob:%03d", i)); ok {
+			t.Errorf("commit %d killed before its meta is visible", i)
+		}
+		if i > 0 {
+			if _, ok := c.Get(fmt.Sprintf("blob:%03d", i-1)); !ok {
+				t.Errorf("commit %d, finished before the kill, is lost", i-1)
+			}
+		}
+		must(t, c.Close())
+	}
+	must(t, s.Close())
 }

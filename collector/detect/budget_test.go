@@ -203,6 +203,12 @@ func TestHostileShapesStayLinear(t *testing.T) {
 		// Each "{" after an unmatched ")" scanned back to the file's start:
 		// 95 s for these 600 KB.
 		{"gradle block names", "gradle", detecttest.Files{"build.gradle": "dependencies { implementation 'g:a:1' }\nx(" + strings.Repeat("){}", 200_000)}, 1},
+		// Terragrunt locals each resolved one pass after the next (a pass
+		// over all of them per local resolved: 65,536 evaluations for 256), and locals each reading a file whose
+		// locals read another, 8 deep (the answers measured at every read:
+		// 5.5 GB and 18 s for 300 a file).
+		{"terragrunt locals chained backwards", "terraform", detecttest.Files{"live/terragrunt.hcl": terragruntChain(300)}, 1},
+		{"terragrunt configs read by every local", "terraform", terragruntReads(100, 8), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cs, errs := detectWithinMemory(t, tc.kind, tc.files)
@@ -212,6 +218,35 @@ func TestHostileShapesStayLinear(t *testing.T) {
 			}
 		})
 	}
+}
+
+// terragruntChain declares n locals, each naming the next in sorted order,
+// so a pass resolves one; the source is a literal beside them.
+func terragruntChain(n int) string {
+	var b strings.Builder
+	b.WriteString("locals {\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "  l%06d = \"${local.l%06d}x\"\n", i, i+1)
+	}
+	fmt.Fprintf(&b, "  l%06d = \"x\"\n}\nterraform {\n  source = \"github.com/acme/m?ref=${local.l000000}\"\n}\n", n)
+	return b.String()
+}
+
+// terragruntReads is a unit and depth files, each with n locals reading the
+// next file.
+func terragruntReads(n, depth int) detecttest.Files {
+	files := detecttest.Files{}
+	for d := 0; d < depth; d++ {
+		var b strings.Builder
+		b.WriteString("locals {\n")
+		for i := 0; i < n; i++ {
+			fmt.Fprintf(&b, "  r%d = read_terragrunt_config(\"c%d.hcl\")\n", i, d+1)
+		}
+		b.WriteString("}\n")
+		files[fmt.Sprintf("live/c%d.hcl", d)] = b.String()
+	}
+	files["live/a/terragrunt.hcl"] = "locals {\n  c = read_terragrunt_config(\"../c0.hcl\")\n}\nterraform {\n  source = \"github.com/acme/m?ref=${local.c.locals.r0.locals.r1}\"\n}\n"
+	return files
 }
 
 // detectWithinMemory runs a detector, checking it allocates at most 64

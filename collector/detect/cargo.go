@@ -15,7 +15,9 @@ func init() { Register(cargo{}) }
 // [workspace.dependencies]. A member's `x.workspace = true` takes what the
 // nearest workspace root at or above it declares. The nearest Cargo.lock at
 // or above a manifest (a workspace shares the root one) gives the resolved
-// version. Path dependencies are the repo's own crates and are left out.
+// version. Path dependencies are the repo's own crates and are left out, as
+// are crates the root's [patch.*] sends to a path; a crate it sends to a git
+// fork has an unknown version.
 type cargo struct{}
 
 func (cargo) Kind() string { return "cargo" }
@@ -26,10 +28,10 @@ var cargoSections = []string{"dependencies", "dev-dependencies", "build-dependen
 
 func (c cargo) Detect(f Files) ([]Component, []error) {
 	var (
-		errs       []error
-		manifests  []string
-		locks      = map[string]map[string][]pin{}    // directory → crate → versions
-		workspaces = map[string]map[string]cargoDep{} // workspace root directory → its dependencies
+		errs      []error
+		manifests []string
+		locks     = map[string]map[string][]pin{} // directory → crate → versions
+		roots     = map[string]cargoRoot{}        // directory → what its manifest declares for others
 	)
 	for _, p := range patternPaths(f, c.Patterns()) {
 		if path.Base(p) == "Cargo.toml" {
@@ -49,8 +51,8 @@ func (c cargo) Detect(f Files) ([]Component, []error) {
 	}
 	for _, p := range manifests {
 		if data, err := readText(f, p); err == nil { // a file that fails is reported below
-			if ws, ok := parseCargoWorkspace(p, data); ok {
-				workspaces[path.Dir(p)] = ws
+			if r, ok := parseCargoRoot(p, data); ok {
+				roots[path.Dir(p)] = r
 			}
 		}
 	}
@@ -62,20 +64,37 @@ func (c cargo) Detect(f Files) ([]Component, []error) {
 				break
 			}
 		}
-		var ws map[string]cargoDep
+		// The nearest workspace root governs a member; a crate in no
+		// workspace is its own root.
+		root := roots[path.Dir(p)]
 		for _, dir := range ancestors(path.Dir(p)) {
-			if w, ok := workspaces[dir]; ok {
-				ws = w
+			if r, ok := roots[dir]; ok && r.workspace {
+				root = r
 				break
 			}
 		}
-		cs, err := parseCargoManifest(p, data, ws)
+		cs, err := parseCargoManifest(p, data, root)
 		for i := range cs {
-			resolveCargo(&cs[i], locks[lockDir], path.Join(lockDir, "Cargo.lock"))
+			if cs[i].Attrs["patch"] == "" {
+				if pin, ok := lockedPin(locks[lockDir][cs[i].Name], cs[i].Version); ok {
+					resolveFromLock(&cs[i], pin.version, path.Join(lockDir, "Cargo.lock"), pin.line)
+				}
+			}
 		}
 		return cs, err
 	})
 	return out, append(errs, perrs...)
+}
+
+// cargoRoot is what a root manifest declares for the manifests it governs:
+// a workspace's [workspace.dependencies] and the [patch.*] tables, which
+// Cargo reads only at the root.
+type cargoRoot struct {
+	workspace bool
+	deps      map[string]cargoDep
+	// patches are by crate name: a path is the workspace's own crate, a git
+	// fork code of no known release.
+	patches map[string]cargoPatch
 }
 
 // cargoDep is a dependency as [workspace.dependencies] declares it, for the
@@ -83,20 +102,44 @@ func (c cargo) Detect(f Files) ([]Component, []error) {
 type cargoDep struct {
 	name, declared, at string
 	local              bool
+	source             string // cargoSource: which [patch.*] table applies
 }
 
-// parseCargoWorkspace reads the dependencies a workspace root declares; ok
-// is false for a manifest that is no workspace root.
-func parseCargoWorkspace(p string, data []byte) (map[string]cargoDep, bool) {
+type cargoPatch struct {
+	local bool
+	git   string
+}
+
+// cargoSource is where a dependency comes from, as the [patch.*] table
+// patching it is keyed: crates-io, an alternative registry's name, or a git
+// URL.
+func cargoSource(v any) string {
+	spec, _ := v.(map[string]any)
+	if git, ok := spec["git"].(string); ok && git != "" {
+		return cargoSourceKey(git)
+	}
+	if reg, ok := spec["registry"].(string); ok && reg != "" {
+		return cargoSourceKey(reg)
+	}
+	return "crates-io"
+}
+
+// cargoSourceKey normalises a [patch.*] key or a git URL so the two
+// compare: no trailing slash or .git.
+func cargoSourceKey(s string) string {
+	return strings.TrimSuffix(strings.TrimSuffix(strings.TrimSpace(s), "/"), ".git")
+}
+
+// parseCargoRoot reads what a manifest declares for others; ok is false for
+// a manifest that is no workspace root and patches nothing.
+func parseCargoRoot(p string, data []byte) (cargoRoot, bool) {
 	var doc map[string]any
 	if err := decodeTOML(data, &doc); err != nil {
-		return nil, false
+		return cargoRoot{}, false
 	}
-	if _, ok := doc["workspace"].(map[string]any); !ok {
-		return nil, false
-	}
+	_, isWorkspace := doc["workspace"].(map[string]any)
+	r := cargoRoot{workspace: isWorkspace, deps: map[string]cargoDep{}, patches: map[string]cargoPatch{}}
 	t := newTOMLText(data)
-	out := map[string]cargoDep{}
 	for key, v := range tomlTable(tomlTable(doc, "workspace"), "dependencies") {
 		d := cargoDep{name: key, declared: declaredSpec(v), at: evidence(p, t.keyLine("workspace.dependencies", key, 0))}
 		if spec, ok := v.(map[string]any); ok {
@@ -105,12 +148,28 @@ func parseCargoWorkspace(p string, data []byte) (map[string]cargoDep, bool) {
 				d.name = actual
 			}
 		}
-		out[key] = d
+		d.source = cargoSource(v)
+		r.deps[key] = d
 	}
-	return out, true
+	for registry, table := range tomlTable(doc, "patch") { // [patch.crates-io], [patch."https://github.com/…"]
+		crates, _ := table.(map[string]any)
+		for key, v := range crates {
+			spec, _ := v.(map[string]any)
+			name := key
+			if actual, ok := spec["package"].(string); ok && actual != "" {
+				name = actual
+			}
+			_, local := spec["path"]
+			git, _ := spec["git"].(string)
+			if local || git != "" {
+				r.patches[cargoSourceKey(registry)+" "+name] = cargoPatch{local: local, git: strings.TrimSpace(git + " " + declaredSpec(spec))}
+			}
+		}
+	}
+	return r, isWorkspace || len(r.patches) > 0
 }
 
-func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Component, error) {
+func parseCargoManifest(p string, data []byte, root cargoRoot) ([]Component, error) {
 	var doc map[string]any
 	if err := decodeTOML(data, &doc); err != nil {
 		return nil, err
@@ -135,6 +194,7 @@ func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Compon
 			}
 			name := key
 			declared := declaredSpec(deps[key]) // a string, or a table's version, tag, rev or branch
+			source := cargoSource(deps[key])
 			inherited := ""
 			if spec, ok := deps[key].(map[string]any); ok {
 				if _, local := spec["path"]; local {
@@ -143,47 +203,33 @@ func parseCargoManifest(p string, data []byte, ws map[string]cargoDep) ([]Compon
 				if actual, ok := spec["package"].(string); ok && actual != "" {
 					name = actual // renamed: `json = { package = "serde_json", ... }`
 				}
-				if w, ok := ws[key]; ok && spec["workspace"] == true && table != "workspace.dependencies" {
+				if w, ok := root.deps[key]; ok && spec["workspace"] == true && table != "workspace.dependencies" {
 					if w.local {
 						continue // `helix-core.workspace = true`, a path in the workspace
 					}
-					name, declared, inherited = w.name, w.declared, w.at
+					name, declared, inherited, source = w.name, w.declared, w.at, w.source
 				}
 			}
-			out = append(out, Component{
+			patch, patched := root.patches[source+" "+name]
+			if patch.local {
+				continue // [patch.crates-io] x = { path = "…" }: built from the workspace's own copy
+			}
+			c := Component{
 				Kind:    "cargo",
 				Name:    name,
 				Version: version.Clean(declared),
 				Path:    p,
 				Line:    t.keyLine(table, key, 0),
-				Attrs:   attrs("section", table, "declared", declared, "workspace", inherited),
-			})
+				Section: table,
+				Attrs:   attrs("declared", declared, "workspace", inherited, "patch", patch.git),
+			}
+			if patched {
+				c.Version = version.Unknown // a fork: no release of the crate
+			}
+			out = append(out, c)
 		}
 	}
 	return out, nil
-}
-
-// resolveCargo takes the version Cargo.lock resolved: the only one locked,
-// or, when several versions of the crate are, the lowest at or above the
-// declared floor.
-func resolveCargo(c *Component, lock map[string][]pin, lockPath string) {
-	var best *pin
-	for i, p := range lock[c.Name] {
-		if len(lock[c.Name]) > 1 && version.Known(c.Version) && version.Compare(p.version, c.Version) < 0 {
-			continue
-		}
-		if best == nil || version.Compare(p.version, best.version) < 0 {
-			best = &lock[c.Name][i]
-		}
-	}
-	if best == nil {
-		return
-	}
-	c.Version = version.Clean(best.version)
-	if c.Attrs == nil {
-		c.Attrs = map[string]string{}
-	}
-	c.Attrs["lockfile"] = evidence(lockPath, best.line)
 }
 
 func parseCargoLock(data []byte) (map[string][]pin, error) {

@@ -12,11 +12,7 @@ import (
 func TestCargoDetect(t *testing.T) {
 	repo := detecttest.Dir(t, "testdata/cargo/repo")
 	crate := func(path string, line int, name, ver string, kv ...string) detect.Component {
-		c := detect.Component{Kind: "cargo", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			c.Attrs[kv[i]] = kv[i+1]
-		}
-		return c
+		return component("cargo", path, line, name, ver, kv...)
 	}
 	const api = "crates/api/Cargo.toml"
 	want := []detect.Component{
@@ -56,11 +52,7 @@ func TestCargoWorkspaceInheritance(t *testing.T) {
 		"other/Cargo.toml": "[workspace]\n\n[package]\nname = \"other\"\n\n[dependencies]\nslotmap.workspace = true\n",
 	}
 	crate := func(path string, line int, name, ver string, kv ...string) detect.Component {
-		c := detect.Component{Kind: "cargo", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-		for i := 0; i+1 < len(kv); i += 2 {
-			c.Attrs[kv[i]] = kv[i+1]
-		}
-		return c
+		return component("cargo", path, line, name, ver, kv...)
 	}
 	want := []detect.Component{
 		crate("Cargo.toml", 5, "slotmap", "1.0.7", "section", "workspace.dependencies", "declared", "1.0.7"),
@@ -72,6 +64,41 @@ func TestCargoWorkspaceInheritance(t *testing.T) {
 		crate("crates/api/Cargo.toml", 8, "unknown-crate", "unknown", "section", "dependencies"),
 		// other/ is a workspace of its own that declares no slotmap.
 		crate("other/Cargo.toml", 7, "slotmap", "unknown", "section", "dependencies"),
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "cargo").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs)
+		})
+	}
+}
+
+// [patch.*] at the root: a path makes the crate the workspace's own, a git
+// fork gives it no known release (whatever Cargo.lock locks for the fork);
+// a member's own [patch] is ignored, as Cargo ignores it.
+func TestCargoPatch(t *testing.T) {
+	files := detecttest.Files{
+		"ws/Cargo.toml": "[workspace]\nmembers = [\"crates/*\"]\n\n[workspace.dependencies]\nacme-log = \"1.2\"\n\n" +
+			"[patch.crates-io]\nacme-core = { path = \"crates/core\" }\nacme-log = { git = \"https://github.com/me/acme-log\", branch = \"fix\" }\n" +
+			"serde = { version = \"1.0.200\", registry = \"mirror\" }\n\n[patch.\"https://github.com/acme/net\"]\nacme-net = { path = \"../net\" }\nacme-util = { path = \"../util\" }\n",
+		"ws/Cargo.lock": "version = 4\n\n[[package]]\nname = \"acme-log\"\nversion = \"1.3.0\"\nsource = \"git+https://github.com/me/acme-log?branch=fix#abc\"\n\n" +
+			"[[package]]\nname = \"serde\"\nversion = \"1.0.210\"\n",
+		"ws/crates/api/Cargo.toml": "[package]\nname = \"api\"\n\n[dependencies]\nacme-core = \"0.4\"\nacme-log.workspace = true\n" +
+			"serde = \"1\"\nacme-net = { git = \"https://github.com/acme/net.git\", tag = \"v2.0.0\" }\nacme-util = \"0.9\"\n\n[patch.crates-io]\nserde = { path = \"vendor/serde\" }\n",
+		"tool/Cargo.toml": "[package]\nname = \"tool\"\n\n[dependencies]\nclap = \"4\"\n\n[patch.crates-io]\nclap = { git = \"https://github.com/me/clap\", rev = \"0123abc\" }\n",
+	}
+	const fork = "https://github.com/me/acme-log fix"
+	want := []detect.Component{
+		component("cargo", "ws/Cargo.toml", 5, "acme-log", "unknown", "section", "workspace.dependencies", "declared", "1.2", "patch", fork),
+		component("cargo", "ws/crates/api/Cargo.toml", 6, "acme-log", "unknown", "section", "dependencies", "declared", "1.2", "patch", fork, "workspace", "ws/Cargo.toml:5"),
+		// A patch to another registry's version is neither a path nor a fork: untouched.
+		component("cargo", "ws/crates/api/Cargo.toml", 7, "serde", "1.0.210", "section", "dependencies", "declared", "1", "lockfile", "ws/Cargo.lock:9"),
+		// A patch of a git source applies to that source's crates only: acme-util
+		// from crates-io is untouched (acme-net, from that repo, is patched).
+		component("cargo", "ws/crates/api/Cargo.toml", 9, "acme-util", "0.9", "section", "dependencies", "declared", "0.9"),
+		// tool/ is a crate in no workspace: its own [patch] applies.
+		component("cargo", "tool/Cargo.toml", 5, "clap", "unknown", "section", "dependencies", "declared", "4", "patch", "https://github.com/me/clap 0123abc"),
 	}
 	for name, files := range variants(files) {
 		t.Run(name, func(t *testing.T) {

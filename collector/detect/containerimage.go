@@ -435,20 +435,23 @@ func (w *imageWalker) pair(m *yaml.Node, key string) bool {
 		if sha := value(field("sha")); digest == "" && sha != "" && !strings.Contains(sha, ":") {
 			digest = "sha256:" + sha // prometheus-community's charts: the digest's hex alone
 		}
-		ref := repo
-		if reg := value(field("registry")); reg != "" {
-			ref = strings.TrimRight(reg, "/") + "/" + ref
+		ref, reg := repo, strings.TrimRight(value(field("registry")), "/")
+		if reg != "" {
+			ref = reg + "/" + ref
 		}
 		if tag == "" && digest == "" && registryOnly(ref) {
 			return // a prefix the chart's templates complete
 		}
 		var attrs map[string]string
-		if w.global != "" && value(field("registry")) == "" && !hasRegistry(ref) && !officialImages[ref] {
-			// An official image ("mysql") is Docker Hub's: charts that
-			// set a global registry for their own images leave such
-			// dependencies on it (kubeflow's katib).
+		if w.global != "" && !hasRegistry(repo) && (reg != "" || !officialImages[repo]) {
+			// The global registry replaces the map's own, as the charts'
+			// helpers write it (`global.imageRegistry | default
+			// .image.registry`: bitnami's common, prometheus-community's,
+			// grafana's). An official image ("mysql") naming no registry is
+			// Docker Hub's: charts that set a global registry for their own
+			// images leave such dependencies on it (kubeflow's katib).
 			attrs = map[string]string{"original": joinRef(ref, tag, digest)}
-			ref = w.global + "/" + ref
+			ref = w.global + "/" + repo
 		}
 		w.add(at, joinRef(ref, tag, digest), attrs)
 	}
@@ -580,17 +583,24 @@ func compileImageRule(kind string, params map[string]string) (Matcher, error) {
 	}
 	raw := strings.TrimSpace(params["image"])
 	ref, ok := ParseImage(strings.ReplaceAll(raw, "*", "x"))
+	bare, _, _ := strings.Cut(raw, "@")
+	if i := strings.LastIndexByte(bare, ':'); i > strings.LastIndexByte(bare, '/') {
+		bare = bare[:i]
+	}
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("image: %q is not an image reference", raw)
-	case ref.Tag != "" || ref.Digest != "":
-		return nil, fmt.Errorf("image: %q must name a repository without tag or digest", raw)
+	case ref.Tag != "":
+		return nil, fmt.Errorf("image: %q has a tag (%s), which a rule does not match on: write image: %s "+
+			"(the tag is measured as each repo's version: set the offering's latest to count drift)", raw, ref.Tag, bare)
+	case ref.Digest != "":
+		return nil, fmt.Errorf("image: %q has a digest, which a rule does not match on: write image: %s", raw, bare)
 	}
-	rule := NormalizeImageRule(raw)
-	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("image: bad glob %q", raw)
+	match, err := compileName("image", NormalizeImageRule(raw), true)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == kind && MatchName(rule, c.Name)
+		return c.Kind == kind && match(c.Name)
 	}), nil
 }

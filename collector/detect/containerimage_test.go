@@ -186,7 +186,8 @@ func TestContainerImageCompile(t *testing.T) {
 		{params: map[string]string{"image": "**/nginx"}, match: []string{"docker.io/library/nginx", "registry.acme.io/mirror/nginx"}},
 		{params: map[string]string{}, wantErr: "image is required"},
 		{params: map[string]string{"image": "nginx", "tag": "1"}, wantErr: "unknown key tag (allowed: image)"},
-		{params: map[string]string{"image": "nginx:1.25"}, wantErr: "must name a repository without tag or digest"},
+		{params: map[string]string{"image": "nginx:1.25"}, wantErr: `image: "nginx:1.25" has a tag (1.25), which a rule does not match on: write image: nginx (the tag is measured as each repo's version: set the offering's latest to count drift)`},
+		{params: map[string]string{"image": "*-runtime"}, match: []string{"registry.acme.io/platform/base-runtime"}, noMatch: []string{"registry.acme.io/platform/base-runtime-v2"}},
 		{params: map[string]string{"image": "Not An Image"}, wantErr: "is not an image reference"},
 	} {
 		m, err := mustDetector(t, "container_image").Compile(tc.params)
@@ -271,7 +272,9 @@ func TestContainerImageGitLabVariablesBudget(t *testing.T) {
 
 // Helm values: image maps under other keys, without a tag, with strimzi's
 // name, prometheus-community's sha; a global registry before repositories
-// naming none (not before official images); registry prefixes and the
+// replacing a map's own (not before official images naming none), as
+// charts' helpers write `global.imageRegistry | default .image.registry`
+// (bitnami's common, prometheus-community's, grafana's); registry prefixes and the
 // prefix map of a chart's images are none.
 func TestContainerImageHelmValues(t *testing.T) {
 	files := detecttest.Files{"charts/app/values.yaml": "global:\n" + // 1
@@ -295,11 +298,13 @@ func TestContainerImageHelmValues(t *testing.T) {
 	want := []detect.Component{
 		ci("charts/app/values.yaml", 5, "mirror.acme.io/otel/collector-k8s", "", "original", "otel/collector-k8s"),
 		ci("charts/app/values.yaml", 7, "ghcr.io/acme/operator", ""),
-		ci("charts/app/values.yaml", 12, "quay.io/strimzi/operator", "0.45.0"),
+		ci("charts/app/values.yaml", 12, "mirror.acme.io/strimzi/operator", "0.45.0", "original", "quay.io/strimzi/operator:0.45.0"),
 		ci("charts/app/values.yaml", 17, "docker.io/library/postgres", "16"),
-		ci("charts/app/values.yaml", 22, "quay.io/prometheus-operator/config-reloader", "v0.80.0", "digest", "sha256:0123abcd"),
-		ci("charts/app/values.yaml", 27, "registry.k8s.io/kubectl", ""),
-		ci("charts/other/values-prod.yaml", 7, "docker.io/acme/api", "1.0.0"),
+		ci("charts/app/values.yaml", 22, "mirror.acme.io/prometheus-operator/config-reloader", "v0.80.0", "digest", "sha256:0123abcd",
+			"original", "quay.io/prometheus-operator/config-reloader:v0.80.0@sha256:0123abcd"),
+		ci("charts/app/values.yaml", 27, "mirror.acme.io/kubectl", "", "original", "registry.k8s.io/kubectl"),
+		// The global registry wins over the map's, as charts' helpers write it.
+		ci("charts/other/values-prod.yaml", 7, "cr.acme.io/acme/api", "1.0.0", "original", "docker.io/acme/api:1.0.0"),
 		ci("charts/other/values-prod.yaml", 11, "cr.acme.io/acme/worker", "", "original", "acme/worker"),
 		ci("placeholders/k8s/pod.yaml", 6, "docker.io/library/centos", "7"),
 	}

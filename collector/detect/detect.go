@@ -29,6 +29,13 @@ type Component struct {
 	Line int    `json:"line"`
 	// URL links to the evidence on the repo's host; the scan engine fills it.
 	URL string `json:"url,omitempty"`
+	// Section is where the manifest declares it (dependencies,
+	// devDependencies, project.dependencies, tool.poetry.group.dev.dependencies,
+	// implementation, dependencyManagement...); "" where a format has none.
+	Section string `json:"section,omitempty"`
+	// Lockfile is the repo path of the lockfile that pinned Version; "" when
+	// none did (Attrs.lockfile adds the pin's line).
+	Lockfile string `json:"lockfile,omitempty"`
 	// Attrs carries kind-specific detail a matcher may need.
 	Attrs map[string]string `json:"attrs,omitempty"`
 }
@@ -85,7 +92,8 @@ type Widener interface {
 
 // Probe is a rule that reads raw files itself instead of matching a
 // detector's components (the `file` and `regex` kinds). Its components carry
-// Kind = the rule's kind and Name = Key(), so they are cached like any other.
+// Kind = the rule's kind and Name = the rule's own text (its path, or path ~
+// "pattern"), so they are cached like any other and read as evidence.
 type Probe interface {
 	Matcher
 	// Kind is the rule's kind (file, regex).

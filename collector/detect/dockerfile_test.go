@@ -200,9 +200,10 @@ func TestDockerfileCompile(t *testing.T) {
 			noMatch: []string{"registry.acme.io/other"},
 		},
 		{
+			// * crosses /: any path between the registry and the name.
 			image:   "registry.acme.io/*/golang",
-			match:   []string{"registry.acme.io/base/golang"},
-			noMatch: []string{"registry.acme.io/base/x/golang", "docker.io/library/golang"},
+			match:   []string{"registry.acme.io/base/golang", "registry.acme.io/base/x/golang"},
+			noMatch: []string{"registry.acme.io/golang", "registry.acme.io/base/golangci", "docker.io/library/golang"},
 		},
 		{
 			image:   "Registry-*.acme.io/base/*",
@@ -216,8 +217,10 @@ func TestDockerfileCompile(t *testing.T) {
 		},
 		{params: map[string]string{}, wantErr: "image is required"},
 		{params: map[string]string{"image": "golang", "tag": "1.22"}, wantErr: "unknown key tag"},
-		{image: "golang:1.22", wantErr: "image: \"golang:1.22\" must name a repository without tag or digest"},
-		{image: "golang@sha256:abc", wantErr: "image:"},
+		{image: "golang:1.22", wantErr: `image: "golang:1.22" has a tag (1.22), which a rule does not match on: write image: golang (the tag is measured as each repo's version: set the offering's latest to count drift)`},
+		{image: "registry.acme.io:5000/base:1.22-alpine", wantErr: `has a tag (1.22-alpine), which a rule does not match on: write image: registry.acme.io:5000/base (`},
+		{image: "registry.acme.io:5000/base", match: []string{"registry.acme.io:5000/base/golang"}, noMatch: []string{"registry.acme.io/base"}},
+		{image: "golang@sha256:abc", wantErr: `image: "golang@sha256:abc" has a digest, which a rule does not match on: write image: golang`},
 		{image: "registry.acme.io//base", wantErr: "image:"},
 		{image: "registry.acme.io/[base", wantErr: "image: bad glob"},
 	} {

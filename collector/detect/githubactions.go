@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/uptake-dev/uptake/collector/version"
@@ -44,15 +43,15 @@ func (githubActions) Compile(params map[string]string) (Matcher, error) {
 	switch {
 	case strings.Contains(rule, "@"):
 		return nil, fmt.Errorf("uses: %q must not include @ref (versions are measured, not matched)", params["uses"])
-	case strings.Contains(rule, "*"):
-		if !doublestar.ValidatePattern(rule) {
-			return nil, fmt.Errorf("uses: bad glob %q", params["uses"])
-		}
-	case !isActionName(rule):
+	case !isNameGlob(rule) && !isActionName(rule):
 		return nil, fmt.Errorf("uses: want owner/repo or owner/repo/path, got %q", params["uses"])
 	}
+	match, err := compileName("uses", rule, true)
+	if err != nil {
+		return nil, err
+	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == "github_actions" && MatchName(rule, c.Name)
+		return c.Kind == "github_actions" && match(c.Name)
 	}), nil
 }
 

@@ -134,8 +134,13 @@ func TestGitHubActionsCompile(t *testing.T) {
 		},
 		{
 			params:  map[string]string{"uses": "acme/*"},
-			match:   []string{"acme/setup", "acme/octo_emu"},
-			noMatch: []string{"acme/setup/sub", "acmex/setup"},
+			match:   []string{"acme/setup", "acme/octo_emu", "acme/setup/sub"},
+			noMatch: []string{"acmex/setup"},
+		},
+		{
+			params:  map[string]string{"uses": "*/setup-go"},
+			match:   []string{"actions/setup-go", "acme/mirrors/setup-go"},
+			noMatch: []string{"actions/setup-go-cache", "acme/setup-go/x"},
 		},
 		{params: map[string]string{}, wantErr: "uses is required"},
 		{params: map[string]string{"uses": "acme/x", "ref": "v1"}, wantErr: "unknown key ref"},
@@ -144,7 +149,7 @@ func TestGitHubActionsCompile(t *testing.T) {
 		{params: map[string]string{"uses": "checkout"}, wantErr: "uses: want owner/repo"},
 		{params: map[string]string{"uses": "./.github/actions/x"}, wantErr: "uses: want owner/repo"},
 		{params: map[string]string{"uses": "docker://alpine"}, wantErr: "uses: want owner/repo"},
-		{params: map[string]string{"uses": "acme/[x"}, wantErr: "uses: want owner/repo"},
+		{params: map[string]string{"uses": "acme/[x"}, wantErr: "uses: bad glob"},
 		{params: map[string]string{"uses": "acme/{x*"}, wantErr: "uses: bad glob"},
 	} {
 		t.Run(fmt.Sprint(tc.params), func(t *testing.T) {

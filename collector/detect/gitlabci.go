@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/uptake-dev/uptake/collector/version"
@@ -318,43 +317,64 @@ func (gitlabCI) Compile(params map[string]string) (Matcher, error) {
 	}
 	typ := set[0]
 	raw := strings.TrimSpace(params[typ])
-	var match func(name string) bool
-	switch typ {
-	case "project":
-		want := strings.ToLower(strings.Trim(raw, "/"))
-		if !strings.Contains(want, "/") || strings.Contains(want, "@") {
-			return nil, fmt.Errorf("project: want group/name, got %q", raw)
-		}
-		if strings.Contains(want, "*") {
-			if !doublestar.ValidatePattern(want) {
-				return nil, fmt.Errorf("project: bad glob %q", raw)
-			}
-			match = func(name string) bool { ok, _ := doublestar.Match(want, name); return ok }
-		} else {
-			match = func(name string) bool { return name == want }
-		}
-	case "component":
-		if strings.Contains(raw, "@") {
-			return nil, fmt.Errorf("component: %q must not include @version (versions are measured, not matched)", raw)
-		}
-		host, rest, ok := splitComponent(raw)
-		if !ok {
-			return nil, fmt.Errorf("component: want host/group/project/name, got %q", raw)
-		}
-		match = func(name string) bool {
-			h, r, _ := strings.Cut(name, "/")
-			return (h == host || isServerHostVar(h) || isServerHostVar(host)) && MatchName(rest, r)
-		}
-	case "template":
-		want := strings.TrimPrefix(raw, "/")
-		match = func(name string) bool { return name == want }
-	case "remote":
-		if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") {
-			return nil, fmt.Errorf("remote: want an http(s):// URL prefix, got %q", raw)
-		}
-		match = func(name string) bool { return strings.HasPrefix(name, raw) }
+	match, err := compileGitLabRule(typ, raw)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
 		return c.Kind == "gitlab_ci" && c.Attrs["type"] == typ && match(c.Name)
 	}), nil
+}
+
+// compileGitLabRule compiles the value of one rule key: a project (a name
+// glob or group/name), a component (host and path), a template (a name
+// glob or name) or a remote URL prefix.
+func compileGitLabRule(typ, raw string) (func(string) bool, error) {
+	switch typ {
+	case "project":
+		want := strings.ToLower(strings.Trim(raw, "/"))
+		if (!strings.Contains(want, "/") && !isNameGlob(want)) || strings.Contains(want, "@") {
+			return nil, fmt.Errorf("project: want group/name, got %q", raw)
+		}
+		return compileName("project", want, false)
+	case "component":
+		return compileComponentRule(raw)
+	case "template":
+		return compileName("template", strings.TrimPrefix(raw, "/"), false)
+	default:
+		if !strings.HasPrefix(raw, "https://") && !strings.HasPrefix(raw, "http://") {
+			return nil, fmt.Errorf("remote: want an http(s):// URL prefix, got %q", raw)
+		}
+		return func(name string) bool { return strings.HasPrefix(name, raw) }, nil
+	}
+}
+
+// compileComponentRule compiles host/group/project/name: the host must be
+// one (a component path never matches without it), or the server variable
+// that stands for any.
+func compileComponentRule(raw string) (func(string) bool, error) {
+	if strings.Contains(raw, "@") {
+		return nil, fmt.Errorf("component: %q must not include @version (versions are measured, not matched)", raw)
+	}
+	host, rest, ok := splitComponent(raw)
+	if !ok {
+		return nil, fmt.Errorf("component: want host/group/project/name, got %q", raw)
+	}
+	if !isServerHostVar(host) && !strings.ContainsAny(host, ".:") && host != "localhost" {
+		path := strings.Trim(raw, "/")
+		return nil, fmt.Errorf("component: %q has no host: components are named host/group/project/name, as an include writes them: "+
+			"write component: gitlab.example.com/%s with your GitLab's host, or $CI_SERVER_FQDN/%s to match it on any host", raw, path, path)
+	}
+	hostMatch, err := compileName("component", host, false)
+	if err != nil {
+		return nil, err
+	}
+	restMatch, err := compileName("component", rest, true)
+	if err != nil {
+		return nil, err
+	}
+	return func(name string) bool {
+		h, r, _ := strings.Cut(name, "/")
+		return (hostMatch(h) || isServerHostVar(h) || isServerHostVar(host)) && restMatch(r)
+	}, nil
 }

@@ -208,6 +208,32 @@ func TestGitLabCICompile(t *testing.T) {
 			noMatch: []detect.Component{ciComponent("component", "gitlab.acme.io/acme/components-old/x", "", "x", 1)},
 		},
 		{
+			params: map[string]string{"component": "$CI_SERVER_FQDN/acme/components"},
+			match: []detect.Component{
+				ciComponent("component", "gitlab.acme.io/acme/components/go-test", "", "x", 1),
+				ciComponent("component", "localhost:8080/acme/components/go-test", "", "x", 1),
+			},
+			noMatch: []detect.Component{ciComponent("component", "gitlab.acme.io/other/components/go-test", "", "x", 1)},
+		},
+		{
+			params: map[string]string{"component": "gitlab.acme.io/*/go-test"},
+			match: []detect.Component{
+				ciComponent("component", "gitlab.acme.io/acme/components/go-test", "", "x", 1),
+				ciComponent("component", "$CI_SERVER_HOST/acme/go-test", "", "x", 1),
+			},
+			noMatch: []detect.Component{ciComponent("component", "gitlab.com/acme/components/go-test", "", "x", 1)},
+		},
+		{
+			params:  map[string]string{"project": "*/ci-templates"},
+			match:   []detect.Component{ciComponent("project", "acme/ci-templates", "", "x", 1), ciComponent("project", "acme/platform/ci-templates", "", "x", 1)},
+			noMatch: []detect.Component{ciComponent("project", "acme/ci-templates-old", "", "x", 1)},
+		},
+		{
+			params:  map[string]string{"template": "Jobs/*"},
+			match:   []detect.Component{ciComponent("template", "Jobs/SAST.gitlab-ci.yml", "", "x", 1)},
+			noMatch: []detect.Component{ciComponent("template", "Security/SAST.gitlab-ci.yml", "", "x", 1)},
+		},
+		{
 			params:  map[string]string{"template": "/Security/SAST.gitlab-ci.yml"},
 			match:   []detect.Component{ciComponent("template", "Security/SAST.gitlab-ci.yml", "", "x", 1)},
 			noMatch: []detect.Component{ciComponent("template", "Security/SAST-IaC.gitlab-ci.yml", "", "x", 1)},
@@ -225,6 +251,12 @@ func TestGitLabCICompile(t *testing.T) {
 		{params: map[string]string{"project": "a/[b*"}, wantErr: "project: bad glob"},
 		{params: map[string]string{"component": "gitlab.com/g/p/c@1.0"}, wantErr: "component: \"gitlab.com/g/p/c@1.0\" must not include @version"},
 		{params: map[string]string{"component": "gitlab.com/c"}, wantErr: "component: want host/group/project/name"},
+		// Without a host the first group would be taken for one and the
+		// rule would match nothing.
+		{params: map[string]string{"component": "acme/components/go-test"}, wantErr: `component: "acme/components/go-test" has no host: ` +
+			`components are named host/group/project/name, as an include writes them: write component: gitlab.example.com/acme/components/go-test ` +
+			`with your GitLab's host, or $CI_SERVER_FQDN/acme/components/go-test to match it on any host`},
+		{params: map[string]string{"component": "*/acme/components"}, wantErr: `component: "*/acme/components" has no host`},
 		{params: map[string]string{"remote": "gitlab.com/x"}, wantErr: "remote: want an http(s):// URL prefix"},
 	} {
 		t.Run(fmt.Sprint(tc.params), func(t *testing.T) {

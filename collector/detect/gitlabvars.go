@@ -42,8 +42,19 @@ func ciVariables(p string, m *yaml.Node, into ciVars) ciVars {
 // jobVariables are the variables in scope of a job: the top-level ones,
 // the job's own over them, and its parallel:matrix ones unknown (the job
 // runs once for each of their values).
-func jobVariables(p string, job *yaml.Node, top ciVars) ciVars {
-	out := ciVariables(p, mapGet(job, "variables"), top)
+//
+// A job extending others (`extends:`, in order, each after those it
+// extends) has their variables between the top-level ones and its own, as
+// GitLab merges them; one extending a job the file does not define (an
+// include's, or a chain deeper than GitLab's 11) may have any variable, and
+// resolves none.
+func jobVariables(p string, doc, job *yaml.Node, top ciVars) ciVars {
+	visits := 0
+	scope, ok := extendedVariables(p, doc, job, top, 0, &visits)
+	if !ok {
+		return ciVars{}
+	}
+	out := ciVariables(p, mapGet(job, "variables"), scope)
 	matrix := mapGet(mapGet(job, "parallel"), "matrix")
 	if matrix != nil && matrix.Kind == yaml.SequenceNode {
 		for _, entry := range matrix.Content {
@@ -51,6 +62,40 @@ func jobVariables(p string, job *yaml.Node, top ciVars) ciVars {
 		}
 	}
 	return out
+}
+
+// maxExtendsDepth is GitLab's bound on chains of extends; maxExtends
+// bounds the jobs one job's extends visit in all (each may extend several:
+// a job extending two that each extend two... visits 2^depth).
+const (
+	maxExtendsDepth = 11
+	maxExtends      = 64
+)
+
+// extendedVariables are the variables of the jobs job extends, over top;
+// ok is false when one of them is not in the file.
+func extendedVariables(p string, doc, job *yaml.Node, top ciVars, depth int, visits *int) (ciVars, bool) {
+	ext := mapGet(job, "extends")
+	if ext == nil {
+		return top, true
+	}
+	names := []*yaml.Node{ext}
+	if ext.Kind == yaml.SequenceNode {
+		names = ext.Content
+	}
+	scope := top
+	for _, n := range names {
+		base := mapGet(doc, scalar(n))
+		if *visits++; *visits > maxExtends || depth >= maxExtendsDepth || n.Kind != yaml.ScalarNode || base == nil || base.Kind != yaml.MappingNode {
+			return nil, false
+		}
+		var ok bool
+		if scope, ok = extendedVariables(p, doc, base, scope, depth+1, visits); !ok {
+			return nil, false
+		}
+		scope = ciVariables(p, mapGet(base, "variables"), scope)
+	}
+	return scope, true
 }
 
 // gitlabDoc walks a GitLab CI document job by job, each with the variables
@@ -68,7 +113,7 @@ func (w *imageWalker) gitlabDoc(doc *yaml.Node) {
 		}
 		w.vars = top
 		if v.Kind == yaml.MappingNode && k.Value != "default" {
-			w.vars = jobVariables(w.path, v, top)
+			w.vars = jobVariables(w.path, doc, v, top)
 		}
 		// The pair alone, so a top-level image: is read as the walk reads one.
 		w.walk(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{k, v}}, "", "", 0, nil)

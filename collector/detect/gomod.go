@@ -108,7 +108,8 @@ func replacement(replaced map[module.Version]*modfile.Replace, m module.Version)
 }
 
 // Compile takes `module`: the module path, matched exactly and with any
-// major-version suffix (kit matches kit/v2, gopkg.in/yaml matches yaml.v3).
+// major-version suffix (kit matches kit/v2, gopkg.in/yaml matches yaml.v3),
+// or a name glob, tried on the path with and without that suffix.
 func (gomod) Compile(params map[string]string) (Matcher, error) {
 	if err := Params(params, []string{"module"}, nil); err != nil {
 		return nil, err
@@ -117,18 +118,24 @@ func (gomod) Compile(params map[string]string) (Matcher, error) {
 	if strings.Contains(want, "@") {
 		return nil, fmt.Errorf("module: %q must be a module path without @version", want)
 	}
-	if err := module.CheckImportPath(want); err != nil {
-		return nil, fmt.Errorf("module: %w", err)
+	if !isNameGlob(want) {
+		if err := module.CheckImportPath(want); err != nil {
+			return nil, fmt.Errorf("module: %w", err)
+		}
+	}
+	match, err := compileName("module", want, false)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
 		if c.Kind != "gomod" {
 			return false
 		}
-		if c.Name == want {
+		if match(c.Name) {
 			return true
 		}
 		prefix, major, ok := module.SplitPathVersion(c.Name)
-		return ok && major != "" && prefix == want
+		return ok && major != "" && match(prefix)
 	}), nil
 }
 

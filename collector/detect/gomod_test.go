@@ -112,6 +112,19 @@ func TestGomodCompile(t *testing.T) {
 			match:   []string{"gopkg.in/yaml.v2", "gopkg.in/yaml.v3"},
 			noMatch: []string{"gopkg.in/yaml-extra.v1"},
 		},
+		// Globs as every kind takes them, tried with and without the
+		// major-version suffix.
+		{
+			params:  map[string]string{"module": "github.com/acme/*"},
+			match:   []string{"github.com/acme/kit", "github.com/acme/kit/v2", "github.com/acme/tools/lint"},
+			noMatch: []string{"github.com/acme", "github.com/acme-labs/kit"},
+		},
+		{
+			params:  map[string]string{"module": "*/service-kit"},
+			match:   []string{"github.com/acme/service-kit", "gitlab.acme.io/platform/go/service-kit", "github.com/acme/service-kit/v3"},
+			noMatch: []string{"github.com/acme/service-kit/sub", "github.com/acme/old-service-kit"},
+		},
+		{params: map[string]string{"module": "github.com/acme/[kit"}, wantErr: `module: bad glob "github.com/acme/[kit": [ without ]`},
 		{params: map[string]string{}, wantErr: "module is required"},
 		{params: map[string]string{"module": " "}, wantErr: "module is required"},
 		{params: map[string]string{"module": "github.com/acme/kit", "version": "v1"}, wantErr: "unknown key version"},
@@ -135,6 +148,27 @@ func TestGomodCompile(t *testing.T) {
 }
 
 // Helpers shared by the tests of the core detectors.
+
+// component builds an expected component from key/value pairs: "section"
+// is its Section, "lockfile" (path:line) its Attrs.lockfile and, the path
+// alone, its Lockfile; any other pair is an Attrs entry.
+func component(kind, path string, line int, name, ver string, kv ...string) detect.Component {
+	c := detect.Component{Kind: kind, Name: name, Version: ver, Path: path, Line: line}
+	for i := 0; i+1 < len(kv); i += 2 {
+		switch k, v := kv[i], kv[i+1]; k {
+		case "section":
+			c.Section = v
+			continue
+		case "lockfile":
+			c.Lockfile = v[:strings.LastIndexByte(v, ':')]
+		}
+		if c.Attrs == nil {
+			c.Attrs = map[string]string{}
+		}
+		c.Attrs[kv[i]] = kv[i+1]
+	}
+	return c
+}
 
 func mustDetector(t testing.TB, kind string) detect.Detector {
 	t.Helper()
@@ -185,7 +219,7 @@ func assertInventory(t *testing.T, got, want []detect.Component) {
 	show := func(cs []detect.Component) string {
 		var b strings.Builder
 		for _, c := range cs {
-			fmt.Fprintf(&b, "\n\t%s:%d %s %s %q %v", c.Path, c.Line, c.Kind, c.Name, c.Version, c.Attrs)
+			fmt.Fprintf(&b, "\n\t%s:%d %s %s %q section=%q lockfile=%q %v", c.Path, c.Line, c.Kind, c.Name, c.Version, c.Section, c.Lockfile, c.Attrs)
 		}
 		return b.String()
 	}

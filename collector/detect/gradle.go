@@ -3,8 +3,10 @@ package detect
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/uptake-dev/uptake/collector/version"
@@ -13,19 +15,24 @@ import (
 func init() { Register(gradle{}) }
 
 // gradle finds the libraries and plugins Gradle builds use:
-//   - build.gradle, build.gradle.kts, settings.gradle(.kts): string
-//     coordinates ("group:artifact:version") and Groovy map notation
-//     (group: 'g', name: 'a', version: 'v') in dependencies {} blocks
-//     (buildscript classpath and platform() included), plugin ids with
-//     their version in plugins {} blocks (id, kotlin()), `apply plugin:`;
-//   - version catalogs gradle/*.versions.toml: [libraries] and [plugins],
+//   - build.gradle, build.gradle.kts, settings.gradle(.kts) and precompiled
+//     script plugins (src/main/kotlin/**/*.gradle.kts,
+//     src/main/groovy/**/*.gradle: the convention plugins of buildSrc and
+//     build-logic): string coordinates ("group:artifact:version") and Groovy
+//     map notation (group: 'g', name: 'a', version: 'v') in dependencies {}
+//     blocks and the blocks nested in them (if/else, loops, constraints {}),
+//     buildscript classpath and platform() included, plugin ids with their
+//     version in plugins {} blocks (id, kotlin()), `apply plugin:`;
+//   - version catalogs *.versions.toml: [libraries] and [plugins],
 //     version.ref resolved through [versions], rich versions read as
 //     require, then strictly, then prefer.
 //
 // Scripts are tokenised, not run (see groovylex.go). $name and ${name} in a
 // version are resolved from simple `name = "literal"` assignments of the
-// same script and from gradle.properties at the root and in the script's
-// directory; anything else gives unknown. A catalog reference in a script
+// same script (def, val, ext, extra[...] and `by extra(...)` forms), of the
+// build scripts of the directories above it up to its build's root (a
+// subproject sees its parents' ext properties), and from gradle.properties
+// at the root and in the script's directory; anything else gives unknown. A catalog reference in a script
 // (libs.acme.logging) is not followed: the catalog entry itself counts.
 type gradle struct{}
 
@@ -34,8 +41,15 @@ func (gradle) Kind() string { return "gradle" }
 func (gradle) Patterns() []string {
 	return []string{
 		"**/build.gradle", "**/build.gradle.kts", "**/settings.gradle", "**/settings.gradle.kts",
-		"**/gradle/*.versions.toml", "**/gradle.properties",
+		"**/*.versions.toml", "**/gradle.properties",
+		"**/src/main/kotlin/**/*.gradle.kts", "**/src/main/groovy/**/*.gradle",
 	}
+}
+
+// precompiledScript reports a precompiled script plugin: it is applied to
+// other projects, so it sees no build script's variables.
+func precompiledScript(p string) bool {
+	return strings.Contains("/"+p, "/src/main/kotlin/") || strings.Contains("/"+p, "/src/main/groovy/")
 }
 
 var (
@@ -72,19 +86,56 @@ func (g gradle) Detect(f Files) ([]Component, []error) {
 			scripts = append(scripts, p)
 		}
 	}
+	// Parents first: a subproject's script sees its parents' variables.
+	sort.SliceStable(scripts, func(i, j int) bool {
+		return len(ancestors(path.Dir(scripts[i]))) < len(ancestors(path.Dir(scripts[j])))
+	})
+	defined := map[string]map[string]string{} // directory → its build script's variables
+	// The build roots are the directories holding a settings script, from
+	// two listings, not a glob over the tree for each directory above each
+	// script.
+	roots := map[string]bool{}
+	for _, p := range append(f.Glob("**/settings.gradle"), f.Glob("**/settings.gradle.kts")...) {
+		roots[path.Dir(p)] = true
+	}
 	for _, p := range scripts {
 		vars := map[string]string{}
-		for _, dir := range []string{".", path.Dir(p)} {
-			for k, v := range props[dir] {
-				vars[k] = v
-			}
+		maps.Copy(vars, props["."])
+		if !precompiledScript(p) {
+			maps.Copy(vars, inheritedGradleVars(path.Dir(p), defined, roots))
 		}
-		cs, err := scanOne(f, p, func(p string, data []byte) ([]Component, error) {
-			return parseGradleScript(p, data, vars)
+		maps.Copy(vars, props[path.Dir(p)])
+		var own map[string]string
+		cs, err := scanOne(f, p, func(p string, data []byte) (cs []Component, err error) {
+			cs, own, err = parseGradleScript(p, data, vars)
+			return cs, err
 		})
+		if base := path.Base(p); (base == "build.gradle" || base == "build.gradle.kts") && own != nil {
+			defined[path.Dir(p)] = own
+		}
 		out, errs = append(out, cs...), append(errs, err...)
 	}
 	return out, errs
+}
+
+// inheritedGradleVars are the variables the build scripts of the
+// directories above dir define, the nearest winning, up to the root of its
+// build: the directory holding a settings script, or a buildSrc (a build of
+// its own).
+func inheritedGradleVars(dir string, defined map[string]map[string]string, roots map[string]bool) map[string]string {
+	var chain []map[string]string
+	for d := dir; d != "."; {
+		if path.Base(d) == "buildSrc" || roots[d] {
+			break
+		}
+		d = path.Dir(d)
+		chain = append(chain, defined[d])
+	}
+	out := map[string]string{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		maps.Copy(out, chain[i])
+	}
+	return out
 }
 
 // scanOne reads and parses one file, as scanPaths does for many.
@@ -130,35 +181,32 @@ type gradleScript struct {
 	err    error
 }
 
-func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Component, error) {
+// parseGradleScript returns the script's components and the variables it
+// defines (for the scripts of its subprojects).
+func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Component, map[string]string, error) {
 	toks, err := lexGroovy(string(data))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	vars := map[string]string{}
-	for k, v := range fileVars {
-		vars[k] = v
-	}
+	vars := maps.Clone(fileVars)
+	own := map[string]string{}
 	budget := expansionFor(data)
-	// name = "literal" anywhere (val/def/ext. prefixes or inside ext {}).
-	for i := 0; i+2 < len(toks); i++ {
-		if toks[i].kind != tokIdent || !toks[i+1].is(tokPunct, "=") || toks[i+2].kind != tokString {
+	for i := range toks {
+		name, lit, ok := gradleAssignment(toks, i)
+		if !ok {
 			continue
 		}
-		if i+3 < len(toks) && (toks[i+3].is(tokPunct, ".") || toks[i+3].is(tokPunct, "+")) {
-			continue // "1.2".trim(), "1." + minor: not a literal
-		}
-		v, ok, err := interpolate(toks[i+2].text, toks[i+2].interpolated, vars, &budget)
+		v, ok, err := interpolate(lit.text, lit.interpolated, vars, &budget)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", toks[i+2].line, err)
+			return nil, nil, fmt.Errorf("line %d: %w", lit.line, err)
 		}
 		if ok {
-			vars[toks[i].text] = v
+			vars[name], own[name] = v, v
 		}
 	}
 	s := &gradleScript{path: p, toks: toks, vars: vars, budget: budget}
 	var (
-		blocks []string
+		blocks []gradleBlock
 		// parens holds the indexes of the open "("; closed is that of the
 		// one the previous token closed, -1 when it was no ")".
 		parens []int
@@ -175,36 +223,126 @@ func parseGradleScript(p string, data []byte, fileVars map[string]string) ([]Com
 		}
 		switch {
 		case t.is(tokPunct, "{"):
-			blocks = append(blocks, s.blockName(i, before))
+			outer := gradleBlock("")
+			if len(blocks) > 0 {
+				outer = blocks[len(blocks)-1]
+			}
+			blocks = append(blocks, outer.enter(s.blockName(i, before)))
 			continue
 		case t.is(tokPunct, "}"):
 			if len(blocks) == 0 {
-				return nil, fmt.Errorf("line %d: unbalanced }", t.line)
+				return nil, nil, fmt.Errorf("line %d: unbalanced }", t.line)
 			}
 			blocks = blocks[:len(blocks)-1]
 			continue
 		}
-		inner := ""
+		inner := gradleBlock("")
 		if len(blocks) > 0 {
 			inner = blocks[len(blocks)-1]
 		}
 		switch inner {
-		case "dependencies", "constraints":
-			s.dependency(i)
-		case "plugins":
+		case blockDependencies, blockConstraints:
+			s.dependency(i, inner == blockConstraints)
+		case blockPlugins:
 			s.plugin(i)
 		}
 		if t.is(tokIdent, "apply") {
 			s.applyPlugin(i)
 		}
 		if s.err != nil {
-			return nil, s.err
+			return nil, nil, s.err
 		}
 	}
 	if len(blocks) > 0 {
-		return nil, errors.New("unbalanced {: a block is not closed")
+		return nil, nil, errors.New("unbalanced {: a block is not closed")
 	}
-	return s.out, nil
+	return s.out, own, nil
+}
+
+// gradleAssignment reads a variable a script defines at token i, as one of
+//
+//	name = "v"   def name = "v"   val name = "v"   ext.name = "v"   ext { name = "v" }
+//	val name: String = "v"   extra["name"] = "v"   ext["name"] = "v"
+//	ext.set("name", "v")   extra.set("name", "v")   val name by extra("v")
+//
+// A literal followed by . or + is an expression ("1.2".trim(), "1." + minor).
+func gradleAssignment(toks []groovyTok, i int) (name string, lit groovyTok, ok bool) {
+	at := func(j int) groovyTok {
+		if j >= 0 && j < len(toks) {
+			return toks[j]
+		}
+		return groovyTok{}
+	}
+	literal := func(j int) (groovyTok, bool) {
+		t := at(j)
+		next := at(j + 1)
+		return t, t.kind == tokString && !next.is(tokPunct, ".") && !next.is(tokPunct, "+")
+	}
+	t := toks[i]
+	switch {
+	case t.kind != tokIdent:
+		return "", groovyTok{}, false
+	case at(i+1).is(tokPunct, "="):
+		lit, ok = literal(i + 2)
+		return t.text, lit, ok
+	case at(i+1).is(tokPunct, ":") && at(i+2).kind == tokIdent && at(i+3).is(tokPunct, "=") && at(i-1).kind == tokIdent:
+		lit, ok = literal(i + 4) // Kotlin: val name: String = "v"
+		return t.text, lit, ok && (at(i-1).text == "val" || at(i-1).text == "var")
+	case t.text == "extra" || t.text == "ext":
+		return extAssignment(at, literal, i)
+	case at(i+1).is(tokIdent, "by") && at(i+2).is(tokIdent, "extra") && at(i+3).is(tokPunct, "("):
+		lit, ok = literal(i + 4)
+		return t.text, lit, ok && at(i+5).is(tokPunct, ")")
+	}
+	return "", groovyTok{}, false
+}
+
+// extAssignment reads ext["name"] = "v", extra["name"] = "v" and
+// ext.set("name", "v") at the ext or extra token i.
+func extAssignment(at func(int) groovyTok, literal func(int) (groovyTok, bool), i int) (string, groovyTok, bool) {
+	switch {
+	case at(i+1).is(tokPunct, "[") && at(i+2).kind == tokString && at(i+3).is(tokPunct, "]") && at(i+4).is(tokPunct, "="):
+		lit, ok := literal(i + 5)
+		return at(i + 2).text, lit, ok
+	case at(i+1).is(tokPunct, ".") && at(i+2).is(tokIdent, "set") && at(i+3).is(tokPunct, "(") && at(i+4).kind == tokString && at(i+5).is(tokPunct, ","):
+		lit, ok := literal(i + 6)
+		return at(i + 4).text, lit, ok && at(i+7).is(tokPunct, ")")
+	}
+	return "", groovyTok{}, false
+}
+
+// gradleBlock is what a block's contents declare, as the reader tracks it.
+type gradleBlock string
+
+const (
+	blockDependencies gradleBlock = "dependencies"
+	blockConstraints  gradleBlock = "constraints"
+	blockPlugins      gradleBlock = "plugins"
+)
+
+// notDependencies are the blocks within dependencies {} that declare no
+// dependency: component metadata rules, module replacements, attribute
+// schemas, and a dependency's own closure (version {}, capabilities {}).
+var notDependencies = map[string]bool{
+	"components": true, "modules": true, "attributesSchema": true, "artifactTypes": true, "registerTransform": true,
+	"version": true, "capabilities": true, "attributes": true, "artifact": true, "exclude": true, "because": true,
+}
+
+// enter is what a block named name declares inside b: dependencies {} and
+// plugins {} anywhere, constraints {} within dependencies; any other block
+// nested in dependencies (if/else, a loop, a closure) declares what b does.
+func (b gradleBlock) enter(name string) gradleBlock {
+	switch {
+	case name == "dependencies":
+		return blockDependencies
+	case name == "plugins":
+		return blockPlugins
+	case b == blockDependencies && name == "constraints":
+		return blockConstraints
+	case (b == blockDependencies || b == blockConstraints) && !notDependencies[name]:
+		return b
+	}
+	return ""
 }
 
 // blockName is the name a "{" at i opens: the identifier before it, or
@@ -232,6 +370,10 @@ func (s *gradleScript) configuration(i int) string {
 		case t.is(tokPunct, "("), t.is(tokPunct, ","):
 		case t.kind == tokString && s.toks[j+1].is(tokPunct, ","):
 			// implementation 'a:b:1', 'c:d:2': an earlier argument
+		case t.kind == tokString && s.toks[j+1].is(tokPunct, "("):
+			return t.text // "implementation"("g:a:v"), a configuration named by a string
+		case t.kind == tokIdent && s.toks[j+1].is(tokPunct, ",") && j > 0 && s.toks[j-1].is(tokPunct, "("):
+			// add(conf, "g:a:v"): a configuration held in a variable
 		case t.kind == tokIdent:
 			switch t.text {
 			case "platform", "enforcedPlatform", "testFixtures":
@@ -241,6 +383,9 @@ func (s *gradleScript) configuration(i int) string {
 				}
 				continue
 			}
+			if t.text == "add" && s.toks[j+1].is(tokPunct, "(") && j+2 < i && s.toks[j+2].kind == tokString {
+				return s.toks[j+2].text // add("implementation", "g:a:v")
+			}
 			return t.text
 		default:
 			return ""
@@ -249,8 +394,15 @@ func (s *gradleScript) configuration(i int) string {
 	return ""
 }
 
-// dependency reads a dependency declared at token i, if one starts there.
-func (s *gradleScript) dependency(i int) {
+// dependency reads a dependency declared at token i, if one starts there;
+// within constraints {} its section is constraints.
+func (s *gradleScript) dependency(i int, constraint bool) {
+	section := func(conf string) string {
+		if constraint && conf != "" {
+			return "constraints"
+		}
+		return conf
+	}
 	t := s.toks[i]
 	switch {
 	case t.kind == tokString:
@@ -258,7 +410,7 @@ func (s *gradleScript) dependency(i int) {
 		if m == nil || strings.Contains(m[1]+m[2], "$") {
 			return
 		}
-		conf := s.configuration(i)
+		conf := section(s.configuration(i))
 		if conf == "" {
 			return
 		}
@@ -281,7 +433,7 @@ func (s *gradleScript) dependency(i int) {
 			return // exclude group: "x", module: "y"
 		}
 		v := fields["version"]
-		s.add(int(name.line), fields["group"].text+":"+name.text, v.text, v.interpolated, s.configuration(i))
+		s.add(int(name.line), fields["group"].text+":"+name.text, v.text, v.interpolated, section(s.configuration(i)))
 	}
 }
 
@@ -346,13 +498,8 @@ func (s *gradleScript) add(line int, name, declared string, interpolated bool, s
 	if !ok {
 		v = version.Unknown
 	}
-	c := Component{Kind: "gradle", Name: name, Version: version.Clean(v), Path: s.path, Line: line, Attrs: attrs("section", section)}
-	if declared != "" {
-		if c.Attrs == nil {
-			c.Attrs = map[string]string{}
-		}
-		c.Attrs["declared"] = declared
-	}
+	c := Component{Kind: "gradle", Name: name, Version: version.Clean(v), Path: s.path, Line: line, Section: section,
+		Attrs: attrs("declared", declared)}
 	s.out = append(s.out, c)
 }
 
@@ -371,13 +518,13 @@ func parseGradleCatalog(p string, data []byte) ([]Component, error) {
 	t := newTOMLText(data)
 	var out []Component
 	add := func(table, alias, name string, v any) {
-		c := Component{Kind: "gradle", Name: name, Path: p, Line: t.keyLine(table, alias, 0), Attrs: map[string]string{"section": "catalog"}}
+		c := Component{Kind: "gradle", Name: name, Path: p, Line: t.keyLine(table, alias, 0), Section: "catalog"}
 		declared, ref := catalogVersion(v, cat.Versions)
 		c.Version = version.Clean(declared)
 		if ref != "" {
-			c.Attrs["version.ref"] = ref
-		} else if declared != "" {
-			c.Attrs["declared"] = declared
+			c.Attrs = map[string]string{"version.ref": ref}
+		} else {
+			c.Attrs = attrs("declared", declared)
 		}
 		out = append(out, c)
 	}

@@ -10,11 +10,7 @@ import (
 )
 
 func gr(path string, line int, name, ver string, kv ...string) detect.Component {
-	c := detect.Component{Kind: "gradle", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		c.Attrs[kv[i]] = kv[i+1]
-	}
-	return c
+	return component("gradle", path, line, name, ver, kv...)
 }
 
 func TestGradleDetect(t *testing.T) {
@@ -61,6 +57,54 @@ func TestGradleDetect(t *testing.T) {
 	}
 }
 
+// Dependencies in blocks nested within dependencies {}, the variable forms
+// of Groovy and Kotlin scripts, variables a subproject inherits from the
+// scripts above it, and precompiled convention plugins.
+func TestGradleNestedAndInherited(t *testing.T) {
+	files := detecttest.Files{
+		"settings.gradle.kts": "rootProject.name = \"shop\"\n",
+		"build.gradle": "ext {\n  springVersion = '6.1.4'\n}\next.set(\"otel\", \"1.36.0\")\next[\"grpc\"] = \"1.62.2\"\n" +
+			"dependencies {\n  if (project.hasProperty('web')) {\n    implementation \"org.springframework:spring-web:$springVersion\"\n  } else {\n" +
+			"    implementation 'com.acme:cli:2.0.0'\n  }\n  constraints {\n    implementation('com.acme:bom:1.4.0') {\n      because 'CVE'\n    }\n  }\n" +
+			"  modules {\n    module('com.google.collections:google-collections') {\n      replacedBy('com.google.guava:guava', 'merged')\n    }\n  }\n" +
+			"  components {\n    withModule('com.acme:x') { allVariants { } }\n  }\n}\n",
+		"app/build.gradle.kts": "val kotlinVersion: String = \"2.0.0\"\nval koin by extra(\"3.5.6\")\nextra[\"ktor\"] = \"2.3.12\"\n" +
+			"dependencies {\n  listOf(\"implementation\", \"testImplementation\").forEach { conf ->\n    add(conf, \"org.jetbrains.kotlin:kotlin-stdlib:$kotlinVersion\")\n  }\n" +
+			"  add(\"api\", \"io.insert-koin:koin-core:${koin}\")\n  \"implementation\"(\"io.ktor:ktor-client-core:$ktor\")\n" +
+			"  implementation(\"io.opentelemetry:opentelemetry-api:$otel\") {\n    version { strictly(\"1.36.0\") }\n    capabilities { requireCapability(\"com.acme:feature:1.0\") }\n  }\n" +
+			"  implementation(\"io.grpc:grpc-core:$grpc\")\n  implementation(\"org.springframework:spring-core:${springVersion}\")\n}\n",
+		// A build of its own: the root's variables are not its.
+		"buildSrc/build.gradle.kts":                                              "dependencies {\n  implementation(\"org.springframework:spring-core:$springVersion\")\n}\n",
+		"buildSrc/src/main/kotlin/shop.java-conventions.gradle.kts":              "plugins {\n  id(\"java-library\")\n}\ndependencies {\n  \"testImplementation\"(\"org.junit.jupiter:junit-jupiter:5.10.2\")\n  implementation(\"com.acme:log:$otel\")\n}\n",
+		"build-logic/conventions/src/main/groovy/shop.groovy-conventions.gradle": "dependencies {\n  implementation 'com.acme:groovy-kit:0.9.0'\n}\n",
+	}
+	want := []detect.Component{
+		gr("build.gradle", 8, "org.springframework:spring-web", "6.1.4", "section", "implementation", "declared", "$springVersion"),
+		gr("build.gradle", 10, "com.acme:cli", "2.0.0", "section", "implementation", "declared", "2.0.0"),
+		gr("build.gradle", 13, "com.acme:bom", "1.4.0", "section", "constraints", "declared", "1.4.0"),
+		gr("app/build.gradle.kts", 6, "org.jetbrains.kotlin:kotlin-stdlib", "2.0.0", "section", "add", "declared", "$kotlinVersion"),
+		gr("app/build.gradle.kts", 8, "io.insert-koin:koin-core", "3.5.6", "section", "api", "declared", "${koin}"),
+		gr("app/build.gradle.kts", 9, "io.ktor:ktor-client-core", "2.3.12", "section", "implementation", "declared", "$ktor"),
+		// Inherited from the root script: ext.set, ext[...] and ext {}.
+		gr("app/build.gradle.kts", 10, "io.opentelemetry:opentelemetry-api", "1.36.0", "section", "implementation", "declared", "$otel"),
+		gr("app/build.gradle.kts", 14, "io.grpc:grpc-core", "1.62.2", "section", "implementation", "declared", "$grpc"),
+		gr("app/build.gradle.kts", 15, "org.springframework:spring-core", "6.1.4", "section", "implementation", "declared", "${springVersion}"),
+		gr("buildSrc/build.gradle.kts", 2, "org.springframework:spring-core", "unknown", "section", "implementation", "declared", "$springVersion"),
+		gr("buildSrc/src/main/kotlin/shop.java-conventions.gradle.kts", 2, "java-library", "unknown", "section", "plugins"),
+		gr("buildSrc/src/main/kotlin/shop.java-conventions.gradle.kts", 5, "org.junit.jupiter:junit-jupiter", "5.10.2", "section", "testImplementation", "declared", "5.10.2"),
+		// Applied to other projects: no script's variables are its.
+		gr("buildSrc/src/main/kotlin/shop.java-conventions.gradle.kts", 6, "com.acme:log", "unknown", "section", "implementation", "declared", "$otel"),
+		gr("build-logic/conventions/src/main/groovy/shop.groovy-conventions.gradle", 2, "com.acme:groovy-kit", "0.9.0", "section", "implementation", "declared", "0.9.0"),
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "gradle").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs)
+		})
+	}
+}
+
 func TestGradleDetectForms(t *testing.T) {
 	for _, tc := range []struct {
 		name, script string
@@ -80,7 +124,7 @@ func TestGradleDetectForms(t *testing.T) {
 		name:   "nested blocks, strictly versions, classifiers and extensions",
 		script: "subprojects {\n  dependencies {\n    constraints {\n      implementation(\"com.acme:c:1.2!!\")\n    }\n    runtimeOnly \"com.acme:natives:3.0:linux-x86_64@jar\"\n  }\n}\n",
 		want: []detect.Component{
-			gr("build.gradle", 4, "com.acme:c", "1.2", "section", "implementation", "declared", "1.2!!"),
+			gr("build.gradle", 4, "com.acme:c", "1.2", "section", "constraints", "declared", "1.2!!"),
 			gr("build.gradle", 6, "com.acme:natives", "3.0", "section", "runtimeOnly", "declared", "3.0"),
 		},
 	}, {
@@ -168,6 +212,8 @@ func FuzzGradle(f *testing.F) {
 			"build.gradle": string(data), "a/build.gradle.kts": string(data),
 			"gradle/libs.versions.toml": string(data), "gradle.properties": string(data),
 			"b/build.gradle": "dependencies {\n implementation \"com.acme:x:$v\"\n}\n",
+			// A precompiled plugin and a subproject below the root script.
+			"build-logic/src/main/kotlin/c.gradle.kts": string(data), "a/b/build.gradle": string(data),
 		}
 		cs, _ := mustDetector(t, "gradle").Detect(files)
 		for _, c := range cs {

@@ -6,7 +6,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/uptake-dev/uptake/collector/version"
@@ -111,7 +110,7 @@ func (h helm) Detect(f Files) ([]Component, []error) {
 				Attrs:   attrs("repository", d.repository, "declared", d.version, "alias", d.alias),
 			}
 			if l, ok := lock[[2]string{d.name, d.repository}]; ok {
-				resolveFromLock(&c, l.version, evidence(lockPath, l.line))
+				resolveFromLock(&c, l.version, lockPath, l.line)
 			}
 			out = append(out, c)
 		}
@@ -204,18 +203,20 @@ func (helm) Compile(params map[string]string) (Matcher, error) {
 	if strings.ContainsAny(chart, "/ \t@:") {
 		return nil, fmt.Errorf("chart: %q must be a chart name", chart)
 	}
-	if !doublestar.ValidatePattern(chart) {
-		return nil, fmt.Errorf("chart: bad glob %q", chart)
+	chartMatch, err := compileName("chart", chart, true)
+	if err != nil {
+		return nil, err
 	}
 	repo := helmRepository(params["repository"])
-	if !doublestar.ValidatePattern(repo) {
-		return nil, fmt.Errorf("repository: bad glob %q", params["repository"])
+	repoMatch, err := compileName("repository", repo, true)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		if c.Kind != "helm" || !MatchName(chart, c.Name) {
+		if c.Kind != "helm" || !chartMatch(c.Name) {
 			return false
 		}
-		return repo == "" || MatchName(repo, helmRepository(c.Attrs["repository"]))
+		return repo == "" || repoMatch(helmRepository(c.Attrs["repository"]))
 	}), nil
 }
 

@@ -11,15 +11,11 @@ import (
 func TestHelmDetect(t *testing.T) {
 	repo := detecttest.Dir(t, "testdata/helm/repo")
 	want := []detect.Component{
-		{Kind: "helm", Name: "postgresql", Version: "15.2.5", Path: "charts/storefront/Chart.yaml", Line: 9, Attrs: map[string]string{
-			"repository": "https://charts.bitnami.com/bitnami", "declared": "~15.2.0", "lockfile": "charts/storefront/Chart.lock:2"}},
-		{Kind: "helm", Name: "acme-common", Version: "1.7.0", Path: "charts/storefront/Chart.yaml", Line: 13, Attrs: map[string]string{
-			"repository": "https://charts.acme.internal/stable/", "declared": "1.x", "lockfile": "charts/storefront/Chart.lock:5"}},
-		{Kind: "helm", Name: "redis", Version: "18.6.1", Path: "charts/storefront/Chart.yaml", Line: 18, Attrs: map[string]string{
-			"repository": "oci://registry-1.docker.io/bitnamicharts", "declared": "18.6.1", "alias": "cache", "lockfile": "charts/storefront/Chart.lock:8"}},
+		{Kind: "helm", Name: "postgresql", Version: "15.2.5", Path: "charts/storefront/Chart.yaml", Line: 9, Lockfile: "charts/storefront/Chart.lock", Attrs: map[string]string{"repository": "https://charts.bitnami.com/bitnami", "declared": "~15.2.0", "lockfile": "charts/storefront/Chart.lock:2"}},
+		{Kind: "helm", Name: "acme-common", Version: "1.7.0", Path: "charts/storefront/Chart.yaml", Line: 13, Lockfile: "charts/storefront/Chart.lock", Attrs: map[string]string{"repository": "https://charts.acme.internal/stable/", "declared": "1.x", "lockfile": "charts/storefront/Chart.lock:5"}},
+		{Kind: "helm", Name: "redis", Version: "18.6.1", Path: "charts/storefront/Chart.yaml", Line: 18, Lockfile: "charts/storefront/Chart.lock", Attrs: map[string]string{"repository": "oci://registry-1.docker.io/bitnamicharts", "declared": "18.6.1", "alias": "cache", "lockfile": "charts/storefront/Chart.lock:8"}},
 		// requirements.yaml (apiVersion v1); the lock resolves one of two.
-		{Kind: "helm", Name: "nginx-ingress", Version: "1.41.3", Path: "charts/legacy/requirements.yaml", Line: 2, Attrs: map[string]string{
-			"repository": "@stable", "declared": ">=1.36.0 <2.0.0", "lockfile": "charts/legacy/requirements.lock:2"}},
+		{Kind: "helm", Name: "nginx-ingress", Version: "1.41.3", Path: "charts/legacy/requirements.yaml", Line: 2, Lockfile: "charts/legacy/requirements.lock", Attrs: map[string]string{"repository": "@stable", "declared": ">=1.36.0 <2.0.0", "lockfile": "charts/legacy/requirements.lock:2"}},
 		{Kind: "helm", Name: "acme-common", Version: "0.9.0", Path: "charts/legacy/requirements.yaml", Line: 5, Attrs: map[string]string{
 			"repository": "https://charts.acme.internal/stable", "declared": "^0.9.0"}},
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -116,10 +114,11 @@ func (jenkins) Compile(params map[string]string) (Matcher, error) {
 	if strings.Contains(name, "@") {
 		return nil, fmt.Errorf("library: %q must be a library name without @version", name)
 	}
-	if !doublestar.ValidatePattern(name) {
-		return nil, fmt.Errorf("library: bad glob %q", name)
+	match, err := compileName("library", name, false)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == "jenkins" && globOrEqual(name, c.Name)
+		return c.Kind == "jenkins" && match(c.Name)
 	}), nil
 }

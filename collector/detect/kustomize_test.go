@@ -141,8 +141,8 @@ func TestKustomizeCompile(t *testing.T) {
 		noMatch []string
 	}{
 		{params: map[string]string{"resource": "https://github.com/acme/k8s-bases.git"}, match: []string{"github.com/acme/k8s-bases", "github.com/acme/k8s-bases/legacy"}, noMatch: []string{"github.com/acme/k8s-bases-old"}},
-		{params: map[string]string{"resource": "github.com/acme/k8s-bases//observability?ref=v1"}, match: []string{"github.com/acme/k8s-bases"}},
-		{params: map[string]string{"resource": "github.com/acme/*"}, match: []string{"github.com/acme/k8s-components"}, noMatch: []string{"github.com/acme/k8s-components/istio-sidecar", "gitlab.com/acme/x"}},
+		{params: map[string]string{"resource": "github.com/acme/k8s-bases//observability?ref=v1"}, wantErr: `resource: "github.com/acme/k8s-bases//observability?ref=v1" names a subdirectory (observability) and a ref (v1), which a rule does not match on: write resource: github.com/acme/k8s-bases (it matches every subdirectory; the ref is measured as each repo's version: set the offering's latest to count drift)`},
+		{params: map[string]string{"resource": "github.com/acme/*"}, match: []string{"github.com/acme/k8s-components", "github.com/acme/k8s-components/istio-sidecar"}, noMatch: []string{"gitlab.com/acme/x"}},
 		{params: map[string]string{"resource": "github.com/acme/**"}, match: []string{"github.com/acme/k8s-components/istio-sidecar"}},
 		{params: map[string]string{}, wantErr: "resource is required"},
 		{params: map[string]string{"resource": "x", "ref": "v1"}, wantErr: "unknown key ref (allowed: resource)"},

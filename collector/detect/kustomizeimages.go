@@ -26,6 +26,15 @@ const (
 	// maxRendered bounds the images all builds hold in sum: overlays of a
 	// large base each hold all of it, a diamond of bases holds it twice.
 	maxRendered = 1 << 20
+	// maxApplied bounds how many kustomizations and components all builds
+	// apply in sum: components are applied wherever they are named, not
+	// built once, so a chain of components each naming the next twice
+	// would apply the last 2^depth times.
+	maxApplied = 10_000
+	// maxPatchCompares bounds the images patches' images are compared
+	// with, in sum: a patch targeting every Deployment, of as many images
+	// as the base, costs the product.
+	maxPatchCompares = 1 << 24
 )
 
 // kustomization is what one kustomization file says of images.
@@ -82,16 +91,18 @@ type kustomizeGraph struct {
 	kusts       map[string]*kustomization
 	included    map[string]bool
 	// claimed are the files some kustomization renders.
-	claimed map[string]bool
-	hits    map[string][]imageHit
-	patched map[string][]imageHit
-	memo    map[string]build
-	active  map[string]bool
-	used    map[*kimage]bool
-	open    map[string]bool
-	work    int
-	errs    []error
-	failed  map[string]bool
+	claimed  map[string]bool
+	hits     map[string][]imageHit
+	patched  map[string][]imageHit
+	memo     map[string]build
+	active   map[string]bool
+	used     map[*kimage]bool
+	open     map[string]bool
+	work     int
+	applied  int
+	compared int
+	errs     []error
+	failed   map[string]bool
 }
 
 type build struct {
@@ -364,6 +375,19 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
+// renderedKey is what tells rendered images apart: all that the overrides,
+// the patches and the component read or write.
+type renderedKey struct {
+	path, ref, kind, name, slot, indexSlot, original, override string
+	line                                                       int
+	container                                                  bool
+}
+
+func (r rendered) key() renderedKey {
+	return renderedKey{path: r.path, ref: r.ref, kind: r.res.kind, name: r.res.name, slot: r.slot, indexSlot: r.indexSlot,
+		original: r.original, override: r.override, line: r.line, container: r.container}
+}
+
 // render builds the kustomization at p.
 func (g *kustomizeGraph) render(p string, depth int) build {
 	if b, ok := g.memo[p]; ok {
@@ -388,16 +412,38 @@ func (g *kustomizeGraph) render(p string, depth int) build {
 // accumulate adds what k renders to acc, which a component sees and
 // rewrites, and returns it.
 func (g *kustomizeGraph) accumulate(k *kustomization, acc []rendered, depth int) ([]rendered, bool) {
+	if g.applied++; g.applied > maxApplied {
+		if g.applied == maxApplied+1 { // reported once, at the first refused
+			g.fail(k.path, fmt.Errorf("kustomizations and components applied more than %d times in all", maxApplied))
+		}
+		return nil, true
+	}
 	open := k.open
+	// An image held twice alike (a base named twice, a diamond of bases:
+	// kustomize refuses both) is held once: the same transformers rewrite
+	// both copies alike, and a chain of kustomizations each naming the one
+	// before twice would hold 2^depth copies.
+	held := make(map[renderedKey]bool, len(acc))
+	for _, r := range acc {
+		held[r.key()] = true
+	}
+	add := func(r rendered) {
+		if key := r.key(); !held[key] {
+			held[key] = true
+			acc = append(acc, r)
+		}
+	}
 	for _, r := range k.resources {
 		if isKustomization(r) {
 			b := g.render(r, depth+1)
-			acc = append(acc, b.images...)
+			for _, img := range b.images {
+				add(img)
+			}
 			open = open || b.open
 			continue
 		}
 		for _, h := range g.fileHits(r) {
-			acc = append(acc, rendered{imageHit: h})
+			add(rendered{imageHit: h})
 		}
 	}
 	for _, c := range k.components {
@@ -489,11 +535,39 @@ func splitKustomizeImage(ref string) (name, tag, digest string) {
 // the same place of the resources it targets (the container of that name,
 // or of that index for a JSON 6902 path; the same field elsewhere), and is
 // added when it targets none it can find.
+//
+// An untargeted patch's image is compared with the images of resources of
+// its name only, a targeted one's with those its target selects; the
+// comparisons all builds make are bounded (maxPatchCompares).
 func (g *kustomizeGraph) patch(k *kustomization, acc []rendered) []rendered {
+	if len(k.patches) == 0 {
+		return acc
+	}
+	byName := map[string][]int{}
+	for i := range acc {
+		byName[acc[i].res.name] = append(byName[acc[i].res.name], i)
+	}
 	for _, kp := range k.patches {
-		for _, h := range g.patchHits(k.path, kp) {
-			replaced := false
+		hits := g.patchHits(k.path, kp)
+		var targeted []int
+		if kp.target != nil && len(hits) > 0 {
 			for i := range acc {
+				if kp.target.matches(acc[i].res) {
+					targeted = append(targeted, i)
+				}
+			}
+		}
+		for _, h := range hits {
+			candidates := byName[h.res.name]
+			if kp.target != nil {
+				candidates = targeted
+			}
+			if g.compared += len(candidates); g.compared > maxPatchCompares {
+				g.fail(k.path, fmt.Errorf("patches compared with more than %d images in all", maxPatchCompares))
+				return acc
+			}
+			replaced := false
+			for _, i := range candidates {
 				r := &acc[i]
 				if !samePlace(r.imageHit, h, kp.target) {
 					continue
@@ -505,6 +579,10 @@ func (g *kustomizeGraph) patch(k *kustomization, acc []rendered) []rendered {
 			}
 			if !replaced {
 				acc = append(acc, rendered{imageHit: h})
+				byName[h.res.name] = append(byName[h.res.name], len(acc)-1)
+				if kp.target != nil && kp.target.matches(h.res) {
+					targeted = append(targeted, len(acc)-1)
+				}
 			}
 		}
 	}

@@ -23,6 +23,11 @@ type pin struct {
 type tomlPackage struct {
 	name string
 	pin
+	// local is the directory of a project the lockfile installs from the
+	// repo itself (a workspace member, a path dependency), relative to the
+	// lockfile and "" for its own; ok when there is one.
+	local   string
+	isLocal bool
 }
 
 // parseTOMLPackages reads a TOML lockfile's [[package]] tables, each with
@@ -32,6 +37,11 @@ func parseTOMLPackages(data []byte) ([]tomlPackage, error) {
 		Package []struct {
 			Name    string `toml:"name"`
 			Version string `toml:"version"`
+			// uv: source = { editable = "dir" }; poetry: [package.source]
+			// type = "directory", url = "dir"; Cargo: a string.
+			Source any `toml:"source"`
+			// pdm: path = "./dir".
+			Path string `toml:"path"`
 		} `toml:"package"`
 	}
 	if err := decodeTOML(data, &lock); err != nil {
@@ -41,8 +51,62 @@ func parseTOMLPackages(data []byte) ([]tomlPackage, error) {
 	out := make([]tomlPackage, len(lock.Package))
 	for i, p := range lock.Package {
 		out[i] = tomlPackage{name: p.Name, pin: pin{version: p.Version, line: t.keyLine("package", "name", i)}}
+		out[i].local, out[i].isLocal = localSource(p.Source, p.Path)
 	}
 	return out, nil
+}
+
+// localSource reads where a locked package comes from when that is a
+// directory of the repo: uv's editable, virtual and directory sources,
+// Poetry's directory sources and PDM's paths, relative to the lockfile.
+func localSource(source any, pdmPath string) (string, bool) {
+	dir := ""
+	if src, ok := source.(map[string]any); ok {
+		for _, k := range []string{"editable", "virtual", "directory"} {
+			if d, ok := src[k].(string); ok {
+				dir = d
+			}
+		}
+		if src["type"] == "directory" {
+			dir, _ = src["url"].(string)
+		}
+	}
+	if dir == "" {
+		dir = pdmPath
+	}
+	if dir == "" || path.IsAbs(dir) || strings.Contains(dir, "://") {
+		return "", false
+	}
+	dir = path.Clean(dir)
+	if dir == ".." || strings.HasPrefix(dir, "../") {
+		return "", false
+	}
+	if dir == "." {
+		dir = ""
+	}
+	return dir, true
+}
+
+// lockedPin is the version a lockfile locked for a dependency declared at
+// floor: the only one, or, when several are locked (per platform, per
+// Python version), the lowest at or above the floor, else the lowest.
+func lockedPin(pins []pin, floor string) (pin, bool) {
+	if len(pins) == 0 {
+		return pin{}, false
+	}
+	var best *pin
+	for i, p := range pins {
+		if len(pins) > 1 && version.Known(floor) && version.Compare(p.version, floor) < 0 {
+			continue
+		}
+		if best == nil || version.Compare(p.version, best.version) < 0 {
+			best = &pins[i]
+		}
+	}
+	if best == nil {
+		return lockedPin(pins, "")
+	}
+	return *best, true
 }
 
 // patternPaths returns the paths matching any of patterns, sorted, once each.
@@ -130,21 +194,24 @@ func scanPaths(f Files, paths []string, parse func(path string, data []byte) ([]
 	return out, errs
 }
 
-// resolveFromLock gives c the version a lockfile resolved, with at (the
-// lockfile and line) as evidence in Attrs.lockfile. c.Version is the floor
-// the manifest declares: a locked version below it is a lockfile not updated
-// since the manifest was, which the package manager would refuse (npm ci,
-// helm dependency build, uv sync --locked) and replace, so the floor stays
-// and Attrs.stale_lockfile says where the outdated pin is.
-func resolveFromLock(c *Component, locked, at string) {
+// resolveFromLock gives c the version the lockfile at lockPath pinned on
+// line: c.Lockfile names the lockfile, Attrs.lockfile the pin's line.
+// c.Version is the floor the manifest declares: a locked version below it
+// is a lockfile not updated since the manifest was, which the package
+// manager would refuse (npm ci, helm dependency build, uv sync --locked) and
+// replace, so the floor stays and Attrs.stale_lockfile says where the
+// outdated pin is.
+func resolveFromLock(c *Component, locked, lockPath string, line int) {
 	if c.Attrs == nil {
 		c.Attrs = map[string]string{}
 	}
+	at := evidence(lockPath, line)
 	v := version.Clean(locked)
 	if version.Known(v) && version.Known(c.Version) && version.Compare(v, c.Version) < 0 {
 		c.Attrs["stale_lockfile"] = at
 		return
 	}
 	c.Version = v
+	c.Lockfile = lockPath
 	c.Attrs["lockfile"] = at
 }

@@ -27,8 +27,7 @@ func TestStaleLockfileKeepsDeclaredFloor(t *testing.T) {
 		want: []detect.Component{
 			{Kind: "helm", Name: "redis-ha", Version: "4.29.4", Path: "Chart.yaml", Line: 3, Attrs: map[string]string{
 				"declared": "4.29.4", "repository": "https://dandydeveloper.github.io/charts/", "stale_lockfile": "Chart.lock:2"}},
-			{Kind: "helm", Name: "common", Version: "2.29.1", Path: "Chart.yaml", Line: 6, Attrs: map[string]string{
-				"declared": "2.x.x", "repository": "oci://registry-1.docker.io/bitnamicharts", "lockfile": "Chart.lock:5"}},
+			{Kind: "helm", Name: "common", Version: "2.29.1", Path: "Chart.yaml", Line: 6, Lockfile: "Chart.lock", Attrs: map[string]string{"declared": "2.x.x", "repository": "oci://registry-1.docker.io/bitnamicharts", "lockfile": "Chart.lock:5"}},
 		},
 	}, {
 		kind: "npm",
@@ -37,10 +36,8 @@ func TestStaleLockfileKeepsDeclaredFloor(t *testing.T) {
 			"pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    devDependencies:\n      eslint:\n        specifier: ^9.13.0\n        version: 9.13.0(jiti@1.21.0)\n      tsx:\n        specifier: ^4.19.2\n        version: 4.19.2\n",
 		},
 		want: []detect.Component{
-			{Kind: "npm", Name: "eslint", Version: "9.20.1", Path: "package.json", Line: 1, Attrs: map[string]string{
-				"section": "devDependencies", "declared": "^9.20.1", "stale_lockfile": "pnpm-lock.yaml:7"}},
-			{Kind: "npm", Name: "tsx", Version: "4.19.2", Path: "package.json", Line: 1, Attrs: map[string]string{
-				"section": "devDependencies", "declared": "^4.19.2", "lockfile": "pnpm-lock.yaml:10"}},
+			{Kind: "npm", Name: "eslint", Version: "9.20.1", Path: "package.json", Line: 1, Section: "devDependencies", Attrs: map[string]string{"declared": "^9.20.1", "stale_lockfile": "pnpm-lock.yaml:7"}},
+			{Kind: "npm", Name: "tsx", Version: "4.19.2", Path: "package.json", Line: 1, Section: "devDependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "^4.19.2", "lockfile": "pnpm-lock.yaml:10"}},
 		},
 	}, {
 		kind: "python",
@@ -49,11 +46,9 @@ func TestStaleLockfileKeepsDeclaredFloor(t *testing.T) {
 			"uv.lock":        "version = 1\n\n[[package]]\nname = \"httpx\"\nversion = \"0.27.2\"\n\n[[package]]\nname = \"rich\"\nversion = \"13.9.4\"\n",
 		},
 		want: []detect.Component{
-			{Kind: "python", Name: "httpx", Version: "0.28", Path: "pyproject.toml", Line: 3, Attrs: map[string]string{
-				"section": "project.dependencies", "declared": ">=0.28", "stale_lockfile": "uv.lock:4"}},
+			{Kind: "python", Name: "httpx", Version: "0.28", Path: "pyproject.toml", Line: 3, Section: "project.dependencies", Attrs: map[string]string{"declared": ">=0.28", "stale_lockfile": "uv.lock:4"}},
 			// No floor declared: whatever is locked.
-			{Kind: "python", Name: "rich", Version: "13.9.4", Path: "pyproject.toml", Line: 4, Attrs: map[string]string{
-				"section": "project.dependencies", "lockfile": "uv.lock:8"}},
+			{Kind: "python", Name: "rich", Version: "13.9.4", Path: "pyproject.toml", Line: 4, Section: "project.dependencies", Lockfile: "uv.lock", Attrs: map[string]string{"lockfile": "uv.lock:8"}},
 		},
 	}} {
 		t.Run(tc.kind, func(t *testing.T) {

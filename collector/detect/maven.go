@@ -8,8 +8,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
-
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -241,7 +239,8 @@ func (r *pomReader) components(p string, budget expansion) ([]Component, error) 
 			Version: version.Clean(ex.expand(declared)),
 			Path:    p,
 			Line:    c.line,
-			Attrs:   attrs("section", c.section, "declared", c.version, "scope", c.scope),
+			Section: c.section,
+			Attrs:   attrs("declared", c.version, "scope", c.scope),
 		})
 	}
 	if ex.err != nil {
@@ -400,12 +399,12 @@ func compileCoordRule(kind string, params map[string]string, plugins bool) (Matc
 			if err := Params(params, []string{"plugin"}, nil); err != nil {
 				return nil, err
 			}
-			id := strings.ToLower(strings.TrimSpace(params["plugin"]))
-			if err := validGlob("plugin", id, ":/ \t"); err != nil {
+			id, err := compileCoord("plugin", params["plugin"])
+			if err != nil {
 				return nil, err
 			}
 			return MatcherFunc(func(c Component) bool {
-				return c.Kind == kind && !strings.Contains(c.Name, ":") && globOrEqual(id, strings.ToLower(c.Name))
+				return c.Kind == kind && !strings.Contains(c.Name, ":") && id(strings.ToLower(c.Name))
 			}), nil
 		}
 	}
@@ -416,33 +415,27 @@ func compileCoordRule(kind string, params map[string]string, plugins bool) (Matc
 	if err := Params(params, []string{"group", "artifact"}, optional); err != nil {
 		return nil, err
 	}
-	group := strings.ToLower(strings.TrimSpace(params["group"]))
-	artifact := strings.ToLower(strings.TrimSpace(params["artifact"]))
-	for _, kv := range [][2]string{{"group", group}, {"artifact", artifact}} {
-		if err := validGlob(kv[0], kv[1], ":/ \t"); err != nil {
-			return nil, err
-		}
+	group, err := compileCoord("group", params["group"])
+	if err != nil {
+		return nil, err
+	}
+	artifact, err := compileCoord("artifact", params["artifact"])
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
 		g, a, ok := strings.Cut(strings.ToLower(c.Name), ":")
-		return c.Kind == kind && ok && globOrEqual(group, g) && globOrEqual(artifact, a)
+		return c.Kind == kind && ok && group(g) && artifact(a)
 	}), nil
 }
 
-func validGlob(key, value, forbidden string) error {
+// compileCoord compiles one coordinate (a groupId, artifactId or plugin
+// id), compared case-insensitively, exact or a name glob.
+func compileCoord(key, value string) (func(string) bool, error) {
+	value = strings.ToLower(strings.TrimSpace(value))
+	const forbidden = ":/ \t"
 	if strings.ContainsAny(value, forbidden) {
-		return fmt.Errorf("%s: %q holds one of %q", key, value, forbidden)
+		return nil, fmt.Errorf("%s: %q holds one of %q", key, value, forbidden)
 	}
-	if !doublestar.ValidatePattern(value) {
-		return fmt.Errorf("%s: bad glob %q", key, value)
-	}
-	return nil
-}
-
-func globOrEqual(rule, name string) bool {
-	if strings.ContainsAny(rule, "*?[{") {
-		ok, _ := doublestar.Match(rule, name)
-		return ok
-	}
-	return rule == name
+	return compileName(key, value, false)
 }

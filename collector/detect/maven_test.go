@@ -11,11 +11,7 @@ import (
 )
 
 func mvn(path string, line int, name, ver string, kv ...string) detect.Component {
-	c := detect.Component{Kind: "maven", Name: name, Version: ver, Path: path, Line: line, Attrs: map[string]string{}}
-	for i := 0; i+1 < len(kv); i += 2 {
-		c.Attrs[kv[i]] = kv[i+1]
-	}
-	return c
+	return component("maven", path, line, name, ver, kv...)
 }
 
 func TestMavenDetect(t *testing.T) {

@@ -22,6 +22,12 @@ func init() { Register(npm{}) }
 // npm-shrinkwrap.json, yarn.lock classic and berry, pnpm-lock.yaml), else the
 // floor of the declared range. A workspace member is resolved by the
 // lockfile of the workspace root above it.
+//
+// A peer dependency states which versions the package works with, not one it
+// uses: its range never gives a version. A peer the manifest also installs
+// through another section is that entry alone; an optional peer
+// (peerDependenciesMeta) that it does not is no use at all; any other peer
+// is reported at the version a lockfile installed, else unknown.
 type npm struct{}
 
 func (npm) Kind() string { return "npm" }
@@ -37,13 +43,21 @@ var npmSections = map[string]bool{
 
 // npmLockRank orders the lockfiles of one directory as npm, then yarn,
 // then pnpm would be the tool that wrote them; npm itself prefers a
-// shrinkwrap to a package-lock.
+// shrinkwrap to a package-lock. A package.json naming its package manager
+// (packageManager, devEngines.packageManager) puts that tool's first.
 var npmLockRank = map[string]int{"npm-shrinkwrap.json": 0, "package-lock.json": 1, "yarn.lock": 2, "pnpm-lock.yaml": 3}
+
+// npmLockTool is the package manager that writes each lockfile.
+var npmLockTool = map[string]string{"npm-shrinkwrap.json": "npm", "package-lock.json": "npm", "yarn.lock": "yarn", "pnpm-lock.yaml": "pnpm"}
 
 type npmManifest struct {
 	path       string
 	deps       []npmDep
 	workspaces []string
+	// optionalPeers are the peers peerDependenciesMeta marks optional.
+	optionalPeers map[string]bool
+	// tool is the package manager the manifest names, "" for none.
+	tool string
 }
 
 type npmDep struct {
@@ -55,8 +69,10 @@ type npmDep struct {
 type npmLock interface {
 	// resolve returns the version installed for a dependency of the
 	// project at rel (relative to the lockfile's directory, "" for its own
-	// project) and the lockfile line saying so.
-	resolve(rel, name, spec string) (v string, line int, ok bool)
+	// project) and the lockfile line saying so; alias is the package
+	// installed under the name when the lockfile says it is another one
+	// (pnpm's "ramda: '@pnpm/ramda@0.28.1'" from a catalog alias).
+	resolve(rel, name, spec string) (p lockPin, ok bool)
 	// member reports whether the lockfile installs the project at rel, a
 	// workspace member.
 	member(rel string) bool
@@ -102,8 +118,18 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 		parsed[p] = lock
 		locks[path.Dir(p)] = append(locks[path.Dir(p)], p)
 	}
-	for _, ps := range locks {
-		sort.Slice(ps, func(i, j int) bool { return npmLockRank[path.Base(ps[i])] < npmLockRank[path.Base(ps[j])] })
+	for dir, ps := range locks {
+		tool := ""
+		if m := manifests[dir]; m != nil {
+			tool = m.tool
+		}
+		rank := func(p string) int {
+			if npmLockTool[path.Base(p)] == tool {
+				return -1
+			}
+			return npmLockRank[path.Base(p)]
+		}
+		sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) < rank(ps[j]) })
 	}
 
 	dirs := make([]string, 0, len(manifests))
@@ -115,14 +141,25 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 	for _, dir := range dirs {
 		m := manifests[dir]
 		lockPath, rel := npmLockFor(dir, manifests, locks, parsed)
+		installed := map[string]bool{}
 		for _, dep := range m.deps {
+			if dep.section != "peerDependencies" {
+				installed[dep.name] = true
+			}
+		}
+		for _, dep := range m.deps {
+			peer := dep.section == "peerDependencies"
+			if peer && (installed[dep.name] || m.optionalPeers[dep.name]) {
+				continue
+			}
 			c := Component{
 				Kind:    "npm",
 				Name:    dep.name,
 				Version: version.Clean(dep.spec),
 				Path:    m.path,
 				Line:    dep.line,
-				Attrs:   attrs("section", dep.section, "declared", dep.spec),
+				Section: dep.section,
+				Attrs:   attrs("declared", dep.spec),
 			}
 			if actual, rng, ok := npmAlias(dep.spec); ok {
 				// "ui": "npm:@acme/ui-next@^2.0.0" installs @acme/ui-next
@@ -131,9 +168,15 @@ func (d npm) Detect(f Files) ([]Component, []error) {
 			} else if ref, ok := npmGitRef(dep.spec); ok {
 				c.Version = ref
 			}
+			if peer {
+				c.Version = version.Unknown // a range of supported versions, none in use
+			}
 			if lockPath != "" {
-				if v, line, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
-					resolveFromLock(&c, v, evidence(lockPath, line))
+				if p, ok := parsed[lockPath].resolve(rel, dep.name, dep.spec); ok {
+					if p.alias != "" {
+						c.Name = p.alias
+					}
+					resolveFromLock(&c, p.version, lockPath, p.line)
 				}
 			}
 			out = append(out, c)
@@ -203,10 +246,19 @@ func parsePackageJSON(p string, data []byte) (*npmManifest, error) {
 	m := &npmManifest{path: p}
 	err := walkJSON(data, func(keys []string, v json.Token, line int) {
 		s, ok := v.(string)
+		if len(keys) == 3 && keys[0] == "peerDependenciesMeta" && keys[2] == "optional" && v == true {
+			if m.optionalPeers == nil {
+				m.optionalPeers = map[string]bool{}
+			}
+			m.optionalPeers[keys[1]] = true
+		}
 		if !ok {
 			return
 		}
 		switch {
+		case len(keys) == 1 && keys[0] == "packageManager",
+			len(keys) == 3 && keys[0] == "devEngines" && keys[1] == "packageManager" && keys[2] == "name" && m.tool == "":
+			m.tool, _, _ = strings.Cut(s, "@") // "pnpm@11.3.0+sha512...."
 		case len(keys) == 2 && npmSections[keys[0]] && keys[1] != jsonArrayItem && keys[1] != "":
 			m.deps = append(m.deps, npmDep{name: keys[1], spec: s, section: keys[0], line: line})
 		case len(keys) == 2 && keys[0] == "workspaces" && keys[1] == jsonArrayItem,
@@ -275,7 +327,7 @@ func parsePackageLock(data []byte) (*packageLock, error) {
 	return l, nil
 }
 
-func (l *packageLock) resolve(rel, name, _ string) (string, int, bool) {
+func (l *packageLock) resolve(rel, name, _ string) (lockPin, bool) {
 	if len(l.packages) == 0 {
 		e := l.v1[name]
 		return l.found(e)
@@ -291,18 +343,18 @@ func (l *packageLock) resolve(rel, name, _ string) (string, int, bool) {
 			// A workspace sibling: its version is the one its own entry carries.
 			e = l.packages[e.resolved]
 		}
-		if v, line, ok := l.found(e); ok {
-			return v, line, true
+		if p, ok := l.found(e); ok {
+			return p, true
 		}
 	}
-	return "", 0, false
+	return lockPin{}, false
 }
 
-func (*packageLock) found(e *lockPackage) (string, int, bool) {
+func (*packageLock) found(e *lockPackage) (lockPin, bool) {
 	if e == nil || e.version == "" {
-		return "", 0, false
+		return lockPin{}, false
 	}
-	return e.version, e.line, true
+	return lockPin{pin: pin{version: e.version, line: e.line}}, true
 }
 
 func (l *packageLock) member(rel string) bool {
@@ -391,33 +443,56 @@ func yarnSpecs(header string) []string {
 	return out
 }
 
-func (l *yarnLock) resolve(_, name, spec string) (string, int, bool) {
+func (l *yarnLock) resolve(_, name, spec string) (lockPin, bool) {
 	for _, key := range []string{name + "@" + spec, name + "@npm:" + spec} {
 		if e, ok := l.entries[key]; ok {
-			return e.version, e.line, true
+			return lockPin{pin: e}, true
 		}
 	}
-	return "", 0, false
+	return lockPin{}, false
 }
 
 func (l *yarnLock) member(rel string) bool { return l.workspaces[rel] }
 
+// lockPin is a version a lockfile installed; alias names the package when
+// it is not the one the manifest's key names.
+type lockPin struct {
+	pin
+	alias string
+}
+
 // pnpmLock reads pnpm-lock.yaml: lockfile v5 (name: version), v6 and v9
 // (name: {specifier, version}), per importer in a workspace.
 type pnpmLock struct {
-	importers map[string]map[string]pin // importer dir ("." for the root) → name → entry
+	importers map[string]map[string]lockPin // importer dir ("." for the root) → name → entry
 }
 
+// pnpmDepSections are the importer keys listing a project's dependencies.
+var pnpmDepSections = []string{"dependencies", "devDependencies", "optionalDependencies"}
+
+// parsePnpmLock reads the lockfile document that holds the project's
+// dependencies. pnpm 11 and later may write an env lockfile document first
+// (---, then importers whose only keys are configDependencies and
+// packageManagerDependencies: pnpm itself, not the project's packages), and
+// the project's lockfile after it; the env document is left out.
 func parsePnpmLock(data []byte) (*pnpmLock, error) {
 	docs, err := yamlDocs(data)
 	if err != nil {
 		return nil, err
 	}
-	if len(docs) != 1 || docs[0].Kind != yaml.MappingNode {
-		return nil, errors.New("not a pnpm lockfile mapping")
+	l := &pnpmLock{importers: map[string]map[string]lockPin{}}
+	var root *yaml.Node
+	for _, d := range docs {
+		if d.Kind != yaml.MappingNode {
+			return nil, errors.New("not a pnpm lockfile mapping")
+		}
+		if !pnpmEnvDocument(d) {
+			root = d
+		}
 	}
-	l := &pnpmLock{importers: map[string]map[string]pin{}}
-	root := docs[0]
+	if root == nil {
+		return l, nil // an env document alone: nothing of the project's is locked
+	}
 	if imps := mapGet(root, "importers"); imps != nil {
 		eachPair(imps, func(k, v *yaml.Node) { l.importers[k.Value] = pnpmDeps(v) })
 	} else {
@@ -426,9 +501,27 @@ func parsePnpmLock(data []byte) (*pnpmLock, error) {
 	return l, nil
 }
 
-func pnpmDeps(importer *yaml.Node) map[string]pin {
-	out := map[string]pin{}
-	for _, sec := range []string{"dependencies", "devDependencies", "optionalDependencies"} {
+// pnpmEnvDocument reports pnpm's env lockfile document: importers, each
+// holding nothing but configDependencies and packageManagerDependencies.
+func pnpmEnvDocument(doc *yaml.Node) bool {
+	imps := mapGet(doc, "importers")
+	if imps == nil || imps.Kind != yaml.MappingNode || len(imps.Content) == 0 {
+		return false
+	}
+	env := true
+	eachPair(imps, func(_, v *yaml.Node) {
+		eachPair(v, func(k, _ *yaml.Node) {
+			if k.Value != "configDependencies" && k.Value != "packageManagerDependencies" {
+				env = false
+			}
+		})
+	})
+	return env
+}
+
+func pnpmDeps(importer *yaml.Node) map[string]lockPin {
+	out := map[string]lockPin{}
+	for _, sec := range pnpmDepSections {
 		eachPair(mapGet(importer, sec), func(k, v *yaml.Node) {
 			if v.Kind == yaml.MappingNode {
 				v = mapGet(v, "version")
@@ -439,21 +532,26 @@ func pnpmDeps(importer *yaml.Node) map[string]pin {
 			// Peer suffixes: "1.2.5(react@18.2.0)" (v6+), "1.2.5_react@18.2.0" (v5).
 			ver, _, _ := strings.Cut(v.Value, "(")
 			ver, _, _ = strings.Cut(ver, "_")
+			alias := ""
 			if i := strings.LastIndex(ver, "@"); i > 0 {
-				ver = ver[i+1:] // an alias: "@acme/ui-next@2.1.0"
+				// Another package installed under the key: "@acme/ui-next@2.1.0".
+				alias, ver = ver[:i], ver[i+1:]
+				if alias == k.Value {
+					alias = ""
+				}
 			}
-			out[k.Value] = pin{version: ver, line: v.Line}
+			out[k.Value] = lockPin{pin: pin{version: ver, line: v.Line}, alias: alias}
 		})
 	}
 	return out
 }
 
-func (l *pnpmLock) resolve(rel, name, _ string) (string, int, bool) {
+func (l *pnpmLock) resolve(rel, name, _ string) (lockPin, bool) {
 	if rel == "" {
 		rel = "."
 	}
 	e, ok := l.importers[rel][name]
-	return e.version, e.line, ok
+	return e, ok
 }
 
 func (l *pnpmLock) member(rel string) bool {
@@ -477,11 +575,11 @@ func compilePackageRule(kind, key string, params map[string]string, normalize fu
 	if strings.ContainsAny(raw, " \t=<>~^") || strings.LastIndex(raw, "@") > 0 {
 		return nil, fmt.Errorf("%s: %q must be a package name without a version", key, raw)
 	}
-	rule := normalize(raw)
-	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("%s: bad glob %q", key, raw)
+	match, err := compileName(key, normalize(raw), true)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == kind && MatchName(rule, normalize(c.Name))
+		return c.Kind == kind && match(normalize(c.Name))
 	}), nil
 }

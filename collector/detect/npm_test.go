@@ -13,30 +13,30 @@ import (
 
 func TestNpmDetectWorkspaces(t *testing.T) {
 	repo := detecttest.Dir(t, "testdata/npm/monorepo")
-	dev := func(declared, lock string) map[string]string {
-		return map[string]string{"section": "devDependencies", "declared": declared, "lockfile": lock}
+	dev := func(line int, name, ver, declared, lock string) detect.Component {
+		return component("npm", "package.json", line, name, ver, "section", "devDependencies", "declared", declared, "lockfile", lock)
 	}
 	want := []detect.Component{
-		{Kind: "npm", Name: "@acme/eslint-config", Version: "2.3.1", Path: "package.json", Line: 12, Attrs: dev("^2.1.0", "package-lock.json:18")},
-		{Kind: "npm", Name: "eslint", Version: "8.57.0", Path: "package.json", Line: 13, Attrs: dev("^8.57.0", "package-lock.json:28")},
-		{Kind: "npm", Name: "typescript", Version: "5.4.5", Path: "package.json", Line: 14, Attrs: dev("~5.4.2", "package-lock.json:39")},
+		dev(12, "@acme/eslint-config", "2.3.1", "^2.1.0", "package-lock.json:18"),
+		dev(13, "eslint", "8.57.0", "^8.57.0", "package-lock.json:28"),
+		dev(14, "typescript", "5.4.5", "~5.4.2", "package-lock.json:39"),
 		// A peer of a workspace member resolves to the hoisted copy.
 		{Kind: "npm", Name: "react", Version: "18.3.1", Path: "packages/ui/package.json", Line: 5,
-			Attrs: map[string]string{"section": "peerDependencies", "declared": "^17.0.0 || ^18.0.0", "lockfile": "package-lock.json:34"}},
+			Section: "peerDependencies", Lockfile: "package-lock.json", Attrs: map[string]string{"declared": "^17.0.0 || ^18.0.0", "lockfile": "package-lock.json:34"}},
 		// A workspace sibling is linked: its version is its own entry's.
 		{Kind: "npm", Name: "@acme/ui", Version: "1.4.0", Path: "packages/web/package.json", Line: 5,
-			Attrs: map[string]string{"section": "dependencies", "declared": "^1.0.0", "lockfile": "package-lock.json:49"}},
+			Section: "dependencies", Lockfile: "package-lock.json", Attrs: map[string]string{"declared": "^1.0.0", "lockfile": "package-lock.json:49"}},
 		// Not hoisted: the member's own node_modules wins over the root's.
 		{Kind: "npm", Name: "react", Version: "17.0.2", Path: "packages/web/package.json", Line: 6,
-			Attrs: map[string]string{"section": "dependencies", "declared": "^17.0.2", "lockfile": "package-lock.json:62"}},
+			Section: "dependencies", Lockfile: "package-lock.json", Attrs: map[string]string{"declared": "^17.0.2", "lockfile": "package-lock.json:62"}},
 		// A git dependency at a tag, which no lockfile entry pins: the tag.
 		{Kind: "npm", Name: "left-pad", Version: "v1.3.0", Path: "packages/web/package.json", Line: 7,
-			Attrs: map[string]string{"section": "dependencies", "declared": "github:stevemao/left-pad#v1.3.0"}},
+			Section: "dependencies", Attrs: map[string]string{"declared": "github:stevemao/left-pad#v1.3.0"}},
 		// Lockfile v1: top-level entries only; the nested semver 7 is @acme/changelog's.
 		{Kind: "npm", Name: "@acme/changelog", Version: "1.9.3", Path: "tools/release/package.json", Line: 5,
-			Attrs: map[string]string{"section": "dependencies", "declared": "1.x", "lockfile": "tools/release/package-lock.json:7"}},
+			Section: "dependencies", Lockfile: "tools/release/package-lock.json", Attrs: map[string]string{"declared": "1.x", "lockfile": "tools/release/package-lock.json:7"}},
 		{Kind: "npm", Name: "semver", Version: "5.7.2", Path: "tools/release/package.json", Line: 6,
-			Attrs: map[string]string{"section": "dependencies", "declared": "^5.7.1", "lockfile": "tools/release/package-lock.json:20"}},
+			Section: "dependencies", Lockfile: "tools/release/package-lock.json", Attrs: map[string]string{"declared": "^5.7.1", "lockfile": "tools/release/package-lock.json:20"}},
 	}
 	for name, files := range variants(repo) {
 		t.Run(name, func(t *testing.T) {
@@ -60,11 +60,11 @@ func TestNpmDetectLockfiles(t *testing.T) {
   "optionalDependencies": {"fsevents": ">=2.3.2 <3"}
 }`},
 		want: []detect.Component{
-			{Kind: "npm", Name: "@acme/logger", Version: "3.2.0", Path: "package.json", Line: 2, Attrs: map[string]string{"section": "dependencies", "declared": "^3.2.0"}},
-			{Kind: "npm", Name: "lodash", Version: "4.17.21", Path: "package.json", Line: 2, Attrs: map[string]string{"section": "dependencies", "declared": "4.17.21"}},
-			{Kind: "npm", Name: "next", Version: "unknown", Path: "package.json", Line: 2, Attrs: map[string]string{"section": "dependencies", "declared": "latest"}},
-			{Kind: "npm", Name: "shared", Version: "unknown", Path: "package.json", Line: 2, Attrs: map[string]string{"section": "dependencies", "declared": "file:../shared"}},
-			{Kind: "npm", Name: "fsevents", Version: "2.3.2", Path: "package.json", Line: 3, Attrs: map[string]string{"section": "optionalDependencies", "declared": ">=2.3.2 <3"}},
+			{Kind: "npm", Name: "@acme/logger", Version: "3.2.0", Path: "package.json", Line: 2, Section: "dependencies", Attrs: map[string]string{"declared": "^3.2.0"}},
+			{Kind: "npm", Name: "lodash", Version: "4.17.21", Path: "package.json", Line: 2, Section: "dependencies", Attrs: map[string]string{"declared": "4.17.21"}},
+			{Kind: "npm", Name: "next", Version: "unknown", Path: "package.json", Line: 2, Section: "dependencies", Attrs: map[string]string{"declared": "latest"}},
+			{Kind: "npm", Name: "shared", Version: "unknown", Path: "package.json", Line: 2, Section: "dependencies", Attrs: map[string]string{"declared": "file:../shared"}},
+			{Kind: "npm", Name: "fsevents", Version: "2.3.2", Path: "package.json", Line: 3, Section: "optionalDependencies", Attrs: map[string]string{"declared": ">=2.3.2 <3"}},
 		},
 	}, {
 		// An alias installs another package under the key: it is that package
@@ -87,10 +87,10 @@ func TestNpmDetectLockfiles(t *testing.T) {
 			"web/pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      ui:\n        specifier: npm:@acme/ui-next@^2.0.0\n        version: '@acme/ui-next@2.4.0'\n",
 		},
 		want: []detect.Component{
-			{Kind: "npm", Name: "@acme/ui-next", Version: "2.3.1", Path: "package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "package-lock.json:7"}},
-			{Kind: "npm", Name: "react", Version: "18.2.0", Path: "package.json", Line: 4, Attrs: map[string]string{"section": "dependencies", "declared": "npm:react@18.2.0"}},
-			{Kind: "npm", Name: "left-pad", Version: "unknown", Path: "package.json", Line: 5, Attrs: map[string]string{"section": "dependencies", "declared": "npm:left-pad"}},
-			{Kind: "npm", Name: "@acme/ui-next", Version: "2.4.0", Path: "web/package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "web/pnpm-lock.yaml:7"}},
+			{Kind: "npm", Name: "@acme/ui-next", Version: "2.3.1", Path: "package.json", Line: 3, Section: "dependencies", Lockfile: "package-lock.json", Attrs: map[string]string{"declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "package-lock.json:7"}},
+			{Kind: "npm", Name: "react", Version: "18.2.0", Path: "package.json", Line: 4, Section: "dependencies", Attrs: map[string]string{"declared": "npm:react@18.2.0"}},
+			{Kind: "npm", Name: "left-pad", Version: "unknown", Path: "package.json", Line: 5, Section: "dependencies", Attrs: map[string]string{"declared": "npm:left-pad"}},
+			{Kind: "npm", Name: "@acme/ui-next", Version: "2.4.0", Path: "web/package.json", Line: 3, Section: "dependencies", Lockfile: "web/pnpm-lock.yaml", Attrs: map[string]string{"declared": "npm:@acme/ui-next@^2.0.0", "lockfile": "web/pnpm-lock.yaml:7"}},
 		},
 	}, {
 		// Internal libraries are often installed from git at a tag.
@@ -106,12 +106,12 @@ func TestNpmDetectLockfiles(t *testing.T) {
   }
 }`},
 		want: []detect.Component{
-			{Kind: "npm", Name: "a", Version: "v1.2.0", Path: "package.json", Line: 3, Attrs: map[string]string{"section": "dependencies", "declared": "github:acme/a#v1.2.0"}},
-			{Kind: "npm", Name: "b", Version: "2.1.0", Path: "package.json", Line: 4, Attrs: map[string]string{"section": "dependencies", "declared": "git+https://github.com/acme/b.git#semver:^2.1.0"}},
-			{Kind: "npm", Name: "c", Version: "unknown", Path: "package.json", Line: 5, Attrs: map[string]string{"section": "dependencies", "declared": "acme/c#main"}},
-			{Kind: "npm", Name: "d", Version: "3.0.1", Path: "package.json", Line: 6, Attrs: map[string]string{"section": "dependencies", "declared": "git+ssh://git@gitlab.acme.io/platform/d.git#3.0.1"}},
-			{Kind: "npm", Name: "e", Version: "unknown", Path: "package.json", Line: 7, Attrs: map[string]string{"section": "dependencies", "declared": "github:acme/e"}},
-			{Kind: "npm", Name: "f", Version: "unknown", Path: "package.json", Line: 8, Attrs: map[string]string{"section": "dependencies", "declared": "file:../f#notgit"}},
+			{Kind: "npm", Name: "a", Version: "v1.2.0", Path: "package.json", Line: 3, Section: "dependencies", Attrs: map[string]string{"declared": "github:acme/a#v1.2.0"}},
+			{Kind: "npm", Name: "b", Version: "2.1.0", Path: "package.json", Line: 4, Section: "dependencies", Attrs: map[string]string{"declared": "git+https://github.com/acme/b.git#semver:^2.1.0"}},
+			{Kind: "npm", Name: "c", Version: "unknown", Path: "package.json", Line: 5, Section: "dependencies", Attrs: map[string]string{"declared": "acme/c#main"}},
+			{Kind: "npm", Name: "d", Version: "3.0.1", Path: "package.json", Line: 6, Section: "dependencies", Attrs: map[string]string{"declared": "git+ssh://git@gitlab.acme.io/platform/d.git#3.0.1"}},
+			{Kind: "npm", Name: "e", Version: "unknown", Path: "package.json", Line: 7, Section: "dependencies", Attrs: map[string]string{"declared": "github:acme/e"}},
+			{Kind: "npm", Name: "f", Version: "unknown", Path: "package.json", Line: 8, Section: "dependencies", Attrs: map[string]string{"declared": "file:../f#notgit"}},
 		},
 	}, {
 		name: "yarn classic",
@@ -138,9 +138,9 @@ chalk@^4.0.0, chalk@^4.1.0:
 `},
 		want: []detect.Component{
 			{Kind: "npm", Name: "@acme/logger", Version: "3.4.1", Path: "package.json", Line: 3,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^3.2.0", "lockfile": "yarn.lock:6"}},
+				Section: "dependencies", Lockfile: "yarn.lock", Attrs: map[string]string{"declared": "^3.2.0", "lockfile": "yarn.lock:6"}},
 			{Kind: "npm", Name: "chalk", Version: "4.1.2", Path: "package.json", Line: 4,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^4.1.0", "lockfile": "yarn.lock:13"}},
+				Section: "dependencies", Lockfile: "yarn.lock", Attrs: map[string]string{"declared": "^4.1.0", "lockfile": "yarn.lock:13"}},
 		},
 	}, {
 		name: "yarn berry workspace",
@@ -187,11 +187,11 @@ __metadata:
 `},
 		want: []detect.Component{
 			{Kind: "npm", Name: "typescript", Version: "5.3.3", Path: "package.json", Line: 1,
-				Attrs: map[string]string{"section": "devDependencies", "declared": "^5.3.0", "lockfile": "yarn.lock:28"}},
+				Section: "devDependencies", Lockfile: "yarn.lock", Attrs: map[string]string{"declared": "^5.3.0", "lockfile": "yarn.lock:28"}},
 			{Kind: "npm", Name: "@acme/logger", Version: "3.5.0", Path: "apps/api/package.json", Line: 3,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^3.2.0", "lockfile": "yarn.lock:9"}},
+				Section: "dependencies", Lockfile: "yarn.lock", Attrs: map[string]string{"declared": "^3.2.0", "lockfile": "yarn.lock:9"}},
 			{Kind: "npm", Name: "@acme/ui", Version: "unknown", Path: "apps/api/package.json", Line: 4,
-				Attrs: map[string]string{"section": "dependencies", "declared": "workspace:^"}},
+				Section: "dependencies", Attrs: map[string]string{"declared": "workspace:^"}},
 		},
 	}, {
 		name: "pnpm v9 workspace importers",
@@ -228,11 +228,11 @@ packages:
 `},
 		want: []detect.Component{
 			{Kind: "npm", Name: "turbo", Version: "1.13.4", Path: "package.json", Line: 1,
-				Attrs: map[string]string{"section": "devDependencies", "declared": "^1.13.0", "lockfile": "pnpm-lock.yaml:13"}},
+				Section: "devDependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "^1.13.0", "lockfile": "pnpm-lock.yaml:13"}},
 			{Kind: "npm", Name: "@acme/ui", Version: "unknown", Path: "apps/web/package.json", Line: 3,
-				Attrs: map[string]string{"section": "dependencies", "declared": "workspace:*", "lockfile": "pnpm-lock.yaml:19"}},
+				Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "workspace:*", "lockfile": "pnpm-lock.yaml:19"}},
 			{Kind: "npm", Name: "next", Version: "14.1.0", Path: "apps/web/package.json", Line: 4,
-				Attrs: map[string]string{"section": "dependencies", "declared": "14.1.0", "lockfile": "pnpm-lock.yaml:22"}},
+				Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "14.1.0", "lockfile": "pnpm-lock.yaml:22"}},
 		},
 	}, {
 		name: "pnpm v5 single project with peer suffix",
@@ -253,7 +253,99 @@ packages:
 `},
 		want: []detect.Component{
 			{Kind: "npm", Name: "@acme/forms", Version: "2.2.0", Path: "package.json", Line: 1,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^2.0.0", "lockfile": "pnpm-lock.yaml:7"}},
+				Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "^2.0.0", "lockfile": "pnpm-lock.yaml:7"}},
+		},
+	}, {
+		// pnpm 11+ writes its own version into an env document first.
+		name: "pnpm: an env lockfile document before the project's",
+		files: detecttest.Files{
+			"package.json": `{"devDependencies": {"typescript": "catalog:", "ramda": "catalog:"}}`,
+			"pnpm-lock.yaml": `---
+lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    configDependencies: {}
+    packageManagerDependencies:
+      pnpm:
+        specifier: 12.0.0
+        version: 12.0.0
+
+packages:
+
+  pnpm@12.0.0:
+    resolution: {integrity: sha512-x}
+
+---
+lockfileVersion: '9.0'
+
+importers:
+
+  .:
+    devDependencies:
+      typescript:
+        specifier: 'catalog:'
+        version: 5.9.3
+      ramda:
+        specifier: 'catalog:'
+        version: '@pnpm/ramda@0.28.1'
+`},
+		want: []detect.Component{
+			{Kind: "npm", Name: "typescript", Version: "5.9.3", Path: "package.json", Line: 1,
+				Section: "devDependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "catalog:", "lockfile": "pnpm-lock.yaml:27"}},
+			// A catalog alias: the lockfile says which package is installed.
+			{Kind: "npm", Name: "@pnpm/ramda", Version: "0.28.1", Path: "package.json", Line: 1,
+				Section: "devDependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "catalog:", "lockfile": "pnpm-lock.yaml:30"}},
+		},
+	}, {
+		name: "pnpm: an env lockfile document alone locks nothing of the project's",
+		files: detecttest.Files{
+			"package.json":   `{"dependencies": {"react": "^19.0.0"}}`,
+			"pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    packageManagerDependencies:\n      pnpm: {specifier: 12.0.0, version: 12.0.0}\n",
+		},
+		want: []detect.Component{
+			{Kind: "npm", Name: "react", Version: "19.0.0", Path: "package.json", Line: 1, Section: "dependencies", Attrs: map[string]string{"declared": "^19.0.0"}},
+		},
+	}, {
+		name: "peers: compatibility, not use",
+		files: detecttest.Files{
+			"package.json": `{
+  "peerDependencies": {"react": "^17 || ^18 || ^19", "react-dom": "^17 || ^18 || ^19", "@acme/theme": ">=2", "@types/react": "*"},
+  "peerDependenciesMeta": {"@types/react": {"optional": true}},
+  "devDependencies": {"react": "19.1.0"}
+}`,
+			"web/package.json": `{"peerDependencies": {"react": "^18.2.0", "@acme/theme": "^2.0.0"}}`,
+			"web/package-lock.json": `{"lockfileVersion": 3, "packages": {
+  "node_modules/react": {"version": "18.3.1"}
+}}`,
+		},
+		want: []detect.Component{
+			// Installed as a devDependency: that entry alone.
+			{Kind: "npm", Name: "react", Version: "19.1.0", Path: "package.json", Line: 4, Section: "devDependencies", Attrs: map[string]string{"declared": "19.1.0"}},
+			// A peer alone: no version, whatever its range's floor.
+			{Kind: "npm", Name: "react-dom", Version: "unknown", Path: "package.json", Line: 2, Section: "peerDependencies", Attrs: map[string]string{"declared": "^17 || ^18 || ^19"}},
+			{Kind: "npm", Name: "@acme/theme", Version: "unknown", Path: "package.json", Line: 2, Section: "peerDependencies", Attrs: map[string]string{"declared": ">=2"}},
+			// npm installs peers: the lockfile's version is the one in use.
+			{Kind: "npm", Name: "react", Version: "18.3.1", Path: "web/package.json", Line: 1,
+				Section: "peerDependencies", Lockfile: "web/package-lock.json", Attrs: map[string]string{"declared": "^18.2.0", "lockfile": "web/package-lock.json:2"}},
+			{Kind: "npm", Name: "@acme/theme", Version: "unknown", Path: "web/package.json", Line: 1, Section: "peerDependencies", Attrs: map[string]string{"declared": "^2.0.0"}},
+		},
+	}, {
+		name: "packageManager names the tool whose lockfile resolves",
+		files: detecttest.Files{
+			"package.json":           `{"packageManager": "pnpm@11.3.0+sha512.2c40", "dependencies": {"zod": "^4.0.0"}}`,
+			"package-lock.json":      `{"lockfileVersion": 3, "packages": {"node_modules/zod": {"version": "4.0.1"}}}`,
+			"pnpm-lock.yaml":         "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      zod: {specifier: ^4.0.0, version: 4.1.5}\n",
+			"yarn/package.json":      `{"devEngines": {"packageManager": {"name": "yarn", "version": "1.22.22"}}, "dependencies": {"zod": "^4.0.0"}}`,
+			"yarn/package-lock.json": `{"lockfileVersion": 3, "packages": {"node_modules/zod": {"version": "4.0.1"}}}`,
+			"yarn/yarn.lock":         "zod@^4.0.0:\n  version \"4.0.17\"\n",
+		},
+		want: []detect.Component{
+			{Kind: "npm", Name: "zod", Version: "4.1.5", Path: "package.json", Line: 1,
+				Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"declared": "^4.0.0", "lockfile": "pnpm-lock.yaml:5"}},
+			{Kind: "npm", Name: "zod", Version: "4.0.17", Path: "yarn/package.json", Line: 1,
+				Section: "dependencies", Lockfile: "yarn/yarn.lock", Attrs: map[string]string{"declared": "^4.0.0", "lockfile": "yarn/yarn.lock:2"}},
 		},
 	}, {
 		name: "a nested project outside the workspace keeps its declared range",
@@ -264,7 +356,7 @@ packages:
 		},
 		want: []detect.Component{
 			{Kind: "npm", Name: "react", Version: "18.0.0", Path: "examples/demo/package.json", Line: 1,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^18.0.0"}},
+				Section: "dependencies", Attrs: map[string]string{"declared": "^18.0.0"}},
 		},
 	}, {
 		name: "a shrinkwrap wins over a package-lock; a broken lockfile is skipped and the manifest still counts",
@@ -277,9 +369,9 @@ packages:
 		},
 		want: []detect.Component{
 			{Kind: "npm", Name: "express", Version: "4.19.2", Path: "package.json", Line: 1,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^4.18.0", "lockfile": "npm-shrinkwrap.json:1"}},
+				Section: "dependencies", Lockfile: "npm-shrinkwrap.json", Attrs: map[string]string{"declared": "^4.18.0", "lockfile": "npm-shrinkwrap.json:1"}},
 			{Kind: "npm", Name: "express", Version: "4.17.0", Path: "svc/package.json", Line: 1,
-				Attrs: map[string]string{"section": "dependencies", "declared": "^4.17.0"}},
+				Section: "dependencies", Attrs: map[string]string{"declared": "^4.17.0"}},
 		},
 		bad: []string{"svc/yarn.lock"},
 	}, {
@@ -295,8 +387,8 @@ packages:
 			"f/package-lock.json": `{"packages": {"node_modules/y": {"version": 7}}}`,
 		},
 		want: []detect.Component{
-			{Kind: "npm", Name: "ok", Version: "2.0.0", Path: "e/package.json", Line: 1, Attrs: map[string]string{"section": "devDependencies", "declared": "2.0.0"}},
-			{Kind: "npm", Name: "y", Version: "1.0.0", Path: "f/package.json", Line: 1, Attrs: map[string]string{"section": "dependencies", "declared": "1.0.0"}},
+			{Kind: "npm", Name: "ok", Version: "2.0.0", Path: "e/package.json", Line: 1, Section: "devDependencies", Attrs: map[string]string{"declared": "2.0.0"}},
+			{Kind: "npm", Name: "y", Version: "1.0.0", Path: "f/package.json", Line: 1, Section: "dependencies", Attrs: map[string]string{"declared": "1.0.0"}},
 		},
 		bad: []string{"a/package.json", "b/package.json", "c/package.json", "d/package.json", "e/pnpm-lock.yaml"},
 	}} {
@@ -319,7 +411,7 @@ func TestNpmDetectHugeLockfile(t *testing.T) {
 	got, errs := mustDetector(t, "npm").Detect(files)
 	assertFileErrors(t, errs)
 	assertInventory(t, got, []detect.Component{{Kind: "npm", Name: "@acme/kit", Version: "9.1.0", Path: "package.json", Line: 1,
-		Attrs: map[string]string{"section": "dependencies", "declared": "^9.0.0", "lockfile": "package-lock.json:50001"}}})
+		Section: "dependencies", Lockfile: "package-lock.json", Attrs: map[string]string{"declared": "^9.0.0", "lockfile": "package-lock.json:50001"}}})
 }
 
 func TestNpmCompile(t *testing.T) {

@@ -1,10 +1,9 @@
 package detect
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -39,7 +38,7 @@ func (k probeKind) Compile(params map[string]string) (Matcher, error) {
 	if !doublestar.ValidatePattern(path) {
 		return nil, fmt.Errorf("path: bad glob %q", params["path"])
 	}
-	p := &probe{kind: k.kind, path: path, key: probeKey(k.kind, path, params["pattern"])}
+	p := &probe{kind: k.kind, path: path, name: probeName(path, params["pattern"], k.kind == "regex")}
 	if k.kind == "regex" {
 		re, err := regexp.Compile(params["pattern"])
 		if err != nil {
@@ -55,25 +54,33 @@ func (k probeKind) Compile(params map[string]string) (Matcher, error) {
 	return p, nil
 }
 
-// probeKey hashes the kind and parameters; fields are NUL-separated so no
-// two parameter sets collide by concatenation.
-func probeKey(kind, path, pattern string) string {
-	sum := sha256.Sum256([]byte(kind + "\x00" + path + "\x00" + pattern))
-	return hex.EncodeToString(sum[:8])
+// probeName is the rule's own text, the name its evidence is shown by: the
+// path, or "path ~ pattern". A path that starts with a quote or holds " ~ "
+// is quoted, so the first " ~ " of an unquoted name is the split and no two
+// rules share a name.
+func probeName(path, pattern string, regex bool) string {
+	if !regex {
+		return path
+	}
+	if strings.HasPrefix(path, `"`) || strings.Contains(path, " ~ ") {
+		path = strconv.Quote(path)
+	}
+	return path + " ~ " + pattern
 }
 
 type probe struct {
-	kind, path, key string
-	re              *regexp.Regexp // nil for the file kind
+	kind, path, name string
+	re               *regexp.Regexp // nil for the file kind
 	// versionGroups are the groups named version; alternatives may each have one.
 	versionGroups []int
 }
 
-func (p *probe) Match(c Component) bool { return c.Kind == p.kind && c.Name == p.key }
+func (p *probe) Match(c Component) bool { return c.Kind == p.kind && c.Name == p.name }
 
 func (p *probe) Kind() string { return p.kind }
 
-func (p *probe) Key() string { return p.key }
+// Key is the kind and the name: kinds have no space, so kinds never share one.
+func (p *probe) Key() string { return p.kind + " " + p.name }
 
 func (p *probe) Patterns() []string { return []string{p.path} }
 
@@ -84,7 +91,7 @@ func (p *probe) Scan(path string, data []byte) []Component {
 	if ok, _ := doublestar.Match(p.path, path); !ok {
 		return nil
 	}
-	c := Component{Kind: p.kind, Name: p.key, Path: path, Line: 1}
+	c := Component{Kind: p.kind, Name: p.name, Path: path, Line: 1}
 	if p.re == nil {
 		return []Component{c}
 	}

@@ -44,7 +44,7 @@ func TestFileProbe(t *testing.T) {
 		t.Error("file probe needs content")
 	}
 	got := p.Scan("renovate.json", nil)
-	assertInventory(t, got, []detect.Component{{Kind: "file", Name: p.Key(), Path: "renovate.json", Line: 1}})
+	assertInventory(t, got, []detect.Component{{Kind: "file", Name: "**/renovate.json", Path: "renovate.json", Line: 1}})
 	if len(got) == 1 && !p.Match(got[0]) {
 		t.Error("probe does not match its own component")
 	}
@@ -52,7 +52,7 @@ func TestFileProbe(t *testing.T) {
 		t.Errorf("Scan of a path outside the glob = %v", got)
 	}
 	other := compileProbe(t, "file", map[string]string{"path": "renovate.json"})
-	if other.Match(detect.Component{Kind: "file", Name: p.Key(), Path: "renovate.json", Line: 1}) {
+	if other.Match(detect.Component{Kind: "file", Name: "**/renovate.json", Path: "renovate.json", Line: 1}) {
 		t.Error("a probe matches another probe's component")
 	}
 }
@@ -82,7 +82,9 @@ func TestRegexProbe(t *testing.T) {
 				}
 				var want []detect.Component
 				if tc.line > 0 {
-					want = []detect.Component{{Kind: "regex", Name: p.Key(), Version: tc.version, Path: tc.path, Line: tc.line}}
+					// Evidence is named by the rule's own text.
+					name := tc.params["path"] + " ~ " + tc.params["pattern"]
+					want = []detect.Component{{Kind: "regex", Name: name, Version: tc.version, Path: tc.path, Line: tc.line}}
 				}
 				got := p.Scan(tc.path, []byte(files[tc.path]))
 				assertInventory(t, got, want)
@@ -119,6 +121,15 @@ func TestProbeKey(t *testing.T) {
 		if other == a {
 			t.Errorf("different parameters share key %s", a)
 		}
+	}
+	// Where the path holds the separator, it is quoted.
+	if key("regex", map[string]string{"path": "a ~ b", "pattern": "c"}) == key("regex", map[string]string{"path": "a", "pattern": "b ~ c"}) ||
+		key("regex", map[string]string{"path": `"a" ~ b`, "pattern": "c"}) == key("regex", map[string]string{"path": `"a"`, "pattern": "b ~ c"}) {
+		t.Error("keys collide across the \" ~ \" separator")
+	}
+	// A file rule and a regex rule never share a key, whatever their text.
+	if key("file", map[string]string{"path": `x ~ "y"`}) == key("regex", map[string]string{"path": "x", "pattern": "y"}) {
+		t.Error("a file and a regex rule share a key")
 	}
 	// Concatenating path and pattern must not collide.
 	if key("regex", map[string]string{"path": "ab", "pattern": "c"}) == key("regex", map[string]string{"path": "a", "pattern": "bc"}) {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/uptake-dev/uptake/collector/version"
 )
 
@@ -16,9 +18,11 @@ func init() { Register(python{}) }
 // python finds the packages Python projects depend on: requirements files
 // (following -r includes), pyproject.toml (PEP 621 dependencies and
 // optional-dependencies, PEP 735 dependency-groups, build-system requires,
-// Poetry, PDM and uv development dependencies), setup.cfg and Pipfile. A lockfile in the same directory supplies
-// the resolved version: poetry.lock, uv.lock or pdm.lock for pyproject.toml,
-// Pipfile.lock for Pipfile. Names are normalised per PEP 503.
+// Poetry, PDM and uv development dependencies), setup.cfg and Pipfile. A lockfile supplies
+// the resolved version: poetry.lock, uv.lock or pdm.lock for pyproject.toml —
+// the one beside it, else that of the nearest workspace root above that
+// installs it (a uv workspace member, a path dependency the lockfile locks)
+// — and Pipfile.lock for Pipfile. Names are normalised per PEP 503.
 type python struct{}
 
 func (python) Kind() string { return "python" }
@@ -55,14 +59,18 @@ type pyScan struct {
 	f     Files
 	out   []Component
 	errs  []error
-	read  map[string]bool            // requirements files seen, by pattern or include
-	locks map[string]map[string]*pin // lockfile path → normalised name → pin
+	read  map[string]bool // requirements files seen, by pattern or include
+	locks map[string]*pyLock
+	// workspaces holds the [tool.uv.workspace] of each pyproject.toml
+	// declaring one, by directory.
+	workspaces map[string]uvWorkspace
 	// pipfileLocks holds Pipfile.lock pins per category ("default", "develop").
-	pipfileLocks map[string]map[string]map[string]*pin
+	pipfileLocks map[string]map[string]map[string][]pin
 }
 
 func (d python) Detect(f Files) ([]Component, []error) {
-	s := &pyScan{f: f, read: map[string]bool{}, locks: map[string]map[string]*pin{}, pipfileLocks: map[string]map[string]map[string]*pin{}}
+	s := &pyScan{f: f, read: map[string]bool{}, locks: map[string]*pyLock{}, workspaces: map[string]uvWorkspace{},
+		pipfileLocks: map[string]map[string]map[string][]pin{}}
 	var manifests []string
 	for _, p := range patternPaths(f, d.Patterns()) {
 		if hasDir(p, "site-packages") {
@@ -70,8 +78,14 @@ func (d python) Detect(f Files) ([]Component, []error) {
 		}
 		switch path.Base(p) {
 		case "poetry.lock", "uv.lock", "pdm.lock":
-			s.parse(p, func(data []byte) (err error) {
-				s.locks[p], err = parsePyLock(data)
+			// A lockfile that fails still stands for its directory: it
+			// resolves nothing, and no lockfile above resolves in its stead.
+			s.locks[p] = &pyLock{}
+			s.parse(p, func(data []byte) error {
+				l, err := parsePyLock(data)
+				if err == nil {
+					s.locks[p] = l
+				}
 				return err
 			})
 		case "Pipfile.lock":
@@ -81,6 +95,16 @@ func (d python) Detect(f Files) ([]Component, []error) {
 			})
 		default:
 			manifests = append(manifests, p)
+		}
+	}
+	for _, p := range manifests {
+		if path.Base(p) != "pyproject.toml" {
+			continue
+		}
+		if data, err := readText(f, p); err == nil { // a file that fails is reported below
+			if ws, ok := parseUVWorkspace(data); ok {
+				s.workspaces[path.Dir(p)] = ws
+			}
 		}
 	}
 	for _, p := range manifests {
@@ -112,17 +136,18 @@ func (s *pyScan) parse(p string, fn func(data []byte) error) {
 
 // add records one requirement. declared is the specifier as written (or a
 // ref); lock, when not nil, resolves it.
-func (s *pyScan) add(p string, line int, name, declared, section string, lock map[string]*pin, lockPath string) {
+func (s *pyScan) add(p string, line int, name, declared, section string, lock map[string][]pin, lockPath string) {
 	c := Component{
 		Kind:    "python",
 		Name:    pep503(name),
 		Version: version.Clean(declared),
 		Path:    p,
 		Line:    line,
-		Attrs:   attrs("section", section, "declared", declared),
+		Section: section,
+		Attrs:   attrs("declared", declared),
 	}
-	if pin := lock[c.Name]; pin != nil {
-		resolveFromLock(&c, pin.version, evidence(lockPath, pin.line))
+	if pin, ok := lockedPin(lock[c.Name], c.Version); ok {
+		resolveFromLock(&c, pin.version, lockPath, pin.line)
 	}
 	s.out = append(s.out, c)
 }
@@ -217,6 +242,63 @@ func (s *pyScan) requirements(p string, depth int, included bool) {
 	}
 }
 
+// lockFor is the lockfile resolving the pyproject.toml in dir: the one
+// beside it (poetry.lock, then uv.lock, then pdm.lock), else that of the
+// nearest directory above whose lockfile installs dir as a project of its
+// own (a uv workspace member, a Poetry or PDM path dependency) or whose
+// [tool.uv.workspace] lists it; "" for none.
+func (s *pyScan) lockFor(dir string) string {
+	for _, a := range ancestors(dir) {
+		rel, _ := relDir(a, dir)
+		for _, name := range pyprojectLocks {
+			lp := path.Join(a, name)
+			l, ok := s.locks[lp]
+			if !ok {
+				continue
+			}
+			if ws, isRoot := s.workspaces[a]; rel == "" || l.local[rel] || isRoot && ws.has(rel) {
+				return lp
+			}
+		}
+	}
+	return ""
+}
+
+// uvWorkspace is a [tool.uv.workspace] table: member directory globs, and
+// globs left out of them.
+type uvWorkspace struct {
+	Members []string `toml:"members"`
+	Exclude []string `toml:"exclude"`
+}
+
+func parseUVWorkspace(data []byte) (uvWorkspace, bool) {
+	var doc struct {
+		Tool struct {
+			UV struct {
+				Workspace *uvWorkspace `toml:"workspace"`
+			} `toml:"uv"`
+		} `toml:"tool"`
+	}
+	if err := decodeTOML(data, &doc); err != nil || doc.Tool.UV.Workspace == nil {
+		return uvWorkspace{}, false
+	}
+	return *doc.Tool.UV.Workspace, true
+}
+
+// has reports whether the workspace takes the directory rel (relative to
+// its root) as a member.
+func (w uvWorkspace) has(rel string) bool {
+	match := func(globs []string) bool {
+		for _, g := range globs {
+			if ok, _ := doublestar.Match(path.Clean(g), rel); ok {
+				return true
+			}
+		}
+		return false
+	}
+	return match(w.Members) && !match(w.Exclude)
+}
+
 // reqOption handles the options of a requirements line that name
 // requirements: -r/--requirement includes, -e/--editable VCS URLs. The
 // others (-c constraints, index options, --hash...) add none.
@@ -272,14 +354,10 @@ func (s *pyScan) pyproject(p string, data []byte) error {
 		return err
 	}
 	t := newTOMLText(data)
-	var lock map[string]*pin
-	lockPath := ""
-	for _, name := range pyprojectLocks {
-		lp := path.Join(path.Dir(p), name)
-		if l, ok := s.locks[lp]; ok {
-			lock, lockPath = l, lp
-			break
-		}
+	var lock map[string][]pin
+	lockPath := s.lockFor(path.Dir(p))
+	if lockPath != "" {
+		lock = s.locks[lockPath].pins
 	}
 	// list adds an array of PEP 508 strings assigned to key in table.
 	list := func(table, key string, v any, locked bool) {
@@ -465,38 +543,49 @@ func (s *pyScan) pipfile(p string, data []byte) error {
 	return nil
 }
 
+// pyLock is a parsed poetry.lock, uv.lock or pdm.lock.
+type pyLock struct {
+	// pins are the versions locked per normalised name: several when the
+	// resolution forks (per Python version, per platform).
+	pins map[string][]pin
+	// local are the repo's own project directories it installs, relative
+	// to it ("" its own).
+	local map[string]bool
+}
+
 // parsePyLock reads the [[package]] tables of poetry.lock, uv.lock and
 // pdm.lock, which agree on name and version.
-func parsePyLock(data []byte) (map[string]*pin, error) {
+func parsePyLock(data []byte) (*pyLock, error) {
 	pkgs, err := parseTOMLPackages(data)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*pin{}
+	l := &pyLock{pins: map[string][]pin{}, local: map[string]bool{}}
 	for _, p := range pkgs {
 		if p.name == "" {
 			continue
 		}
-		name := pep503(p.name)
-		if out[name] == nil {
-			out[name] = &pin{version: p.version, line: p.line}
+		if p.isLocal {
+			l.local[p.local] = true
 		}
+		name := pep503(p.name)
+		l.pins[name] = append(l.pins[name], p.pin)
 	}
-	return out, nil
+	return l, nil
 }
 
 // parsePipfileLock reads Pipfile.lock: category → name → {"version": "==x"}.
-func parsePipfileLock(data []byte) (map[string]map[string]*pin, error) {
-	out := map[string]map[string]*pin{}
+func parsePipfileLock(data []byte) (map[string]map[string][]pin, error) {
+	out := map[string]map[string][]pin{}
 	err := walkJSON(data, func(keys []string, v json.Token, line int) {
 		s, ok := v.(string)
 		if !ok || len(keys) != 3 || keys[2] != "version" || keys[0] == "_meta" {
 			return
 		}
 		if out[keys[0]] == nil {
-			out[keys[0]] = map[string]*pin{}
+			out[keys[0]] = map[string][]pin{}
 		}
-		out[keys[0]][pep503(keys[1])] = &pin{version: s, line: line}
+		out[keys[0]][pep503(keys[1])] = []pin{{version: s, line: line}}
 	})
 	if err != nil {
 		return nil, err

@@ -13,14 +13,7 @@ import (
 func TestPythonDetect(t *testing.T) {
 	repo := detecttest.Dir(t, "testdata/python/repo")
 	py := func(path string, line int, name, ver string, kv ...string) detect.Component {
-		c := detect.Component{Kind: "python", Name: name, Version: ver, Path: path, Line: line}
-		for i := 0; i+1 < len(kv); i += 2 {
-			if c.Attrs == nil {
-				c.Attrs = map[string]string{}
-			}
-			c.Attrs[kv[i]] = kv[i+1]
-		}
-		return c
+		return component("python", path, line, name, ver, kv...)
 	}
 	want := []detect.Component{
 		// requirements.txt, its -r include (read once despite the cycle back) and requirements-dev.txt.
@@ -115,7 +108,7 @@ func TestPythonDetectForms(t *testing.T) {
 			"pdm.lock":       "[metadata]\ngroups = [\"default\"]\n\n[[package]]\nname = \"numpy\"\nversion = \"1.26.4\"\n",
 		},
 		want: []detect.Component{{Kind: "python", Name: "numpy", Version: "1.26.4", Path: "pyproject.toml", Line: 2,
-			Attrs: map[string]string{"section": "tool.poetry.dependencies", "declared": "^1.24", "lockfile": "pdm.lock:5"}}},
+			Section: "tool.poetry.dependencies", Lockfile: "pdm.lock", Attrs: map[string]string{"declared": "^1.24", "lockfile": "pdm.lock:5"}}},
 	}, {
 		// pydantic's pyproject.toml lists its development groups for PDM.
 		name: "pdm and uv development dependencies, locked",
@@ -127,10 +120,10 @@ func TestPythonDetectForms(t *testing.T) {
 			"uv/uv.lock":        "version = 1\n\n[[package]]\nname = \"coverage\"\nversion = \"7.6.1\"\n",
 		},
 		want: []detect.Component{
-			{Kind: "python", Name: "ruff", Version: "0.5.0", Path: "pyproject.toml", Line: 6, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.linting", "declared": "==0.5.0"}},
-			{Kind: "python", Name: "mypy", Version: "1.1.1", Path: "pyproject.toml", Line: 7, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.linting", "declared": "~=1.1.1"}},
-			{Kind: "python", Name: "pytest", Version: "8.3.2", Path: "pyproject.toml", Line: 9, Attrs: map[string]string{"section": "tool.pdm.dev-dependencies.testing", "declared": ">=8.2.2", "lockfile": "pdm.lock:2"}},
-			{Kind: "python", Name: "coverage", Version: "7.6.1", Path: "uv/pyproject.toml", Line: 3, Attrs: map[string]string{"section": "tool.uv.dev-dependencies", "declared": ">=7.4", "lockfile": "uv/uv.lock:4"}},
+			{Kind: "python", Name: "ruff", Version: "0.5.0", Path: "pyproject.toml", Line: 6, Section: "tool.pdm.dev-dependencies.linting", Attrs: map[string]string{"declared": "==0.5.0"}},
+			{Kind: "python", Name: "mypy", Version: "1.1.1", Path: "pyproject.toml", Line: 7, Section: "tool.pdm.dev-dependencies.linting", Attrs: map[string]string{"declared": "~=1.1.1"}},
+			{Kind: "python", Name: "pytest", Version: "8.3.2", Path: "pyproject.toml", Line: 9, Section: "tool.pdm.dev-dependencies.testing", Lockfile: "pdm.lock", Attrs: map[string]string{"declared": ">=8.2.2", "lockfile": "pdm.lock:2"}},
+			{Kind: "python", Name: "coverage", Version: "7.6.1", Path: "uv/pyproject.toml", Line: 3, Section: "tool.uv.dev-dependencies", Lockfile: "uv/uv.lock", Attrs: map[string]string{"declared": ">=7.4", "lockfile": "uv/uv.lock:4"}},
 		},
 	}, {
 		name: "broken lockfiles and setup.cfg are skipped, manifests still count",
@@ -144,8 +137,8 @@ func TestPythonDetectForms(t *testing.T) {
 			"d/requirements.txt": "\x00\x00\x00",
 		},
 		want: []detect.Component{
-			{Kind: "python", Name: "attrs", Version: "23", Path: "pyproject.toml", Line: 2, Attrs: map[string]string{"section": "project.dependencies", "declared": ">=23"}},
-			{Kind: "python", Name: "rich", Version: "13.7.1", Path: "a/Pipfile", Line: 2, Attrs: map[string]string{"section": "packages", "declared": "==13.7.1"}},
+			{Kind: "python", Name: "attrs", Version: "23", Path: "pyproject.toml", Line: 2, Section: "project.dependencies", Attrs: map[string]string{"declared": ">=23"}},
+			{Kind: "python", Name: "rich", Version: "13.7.1", Path: "a/Pipfile", Line: 2, Section: "packages", Attrs: map[string]string{"declared": "==13.7.1"}},
 		},
 		bad: []string{"poetry.lock", "a/Pipfile.lock", "b/setup.cfg", "c/setup.cfg", "d/requirements.txt"},
 	}} {
@@ -153,6 +146,58 @@ func TestPythonDetectForms(t *testing.T) {
 			got, errs := mustDetector(t, "python").Detect(tc.files)
 			assertInventory(t, got, tc.want)
 			assertFileErrors(t, errs, tc.bad...)
+		})
+	}
+}
+
+// A workspace member without a lockfile of its own resolves through the
+// workspace root's: a uv workspace (members and exclude globs, or a member the
+// lockfile installs as editable), Poetry and PDM path dependencies.
+func TestPythonWorkspaces(t *testing.T) {
+	files := detecttest.Files{
+		"pyproject.toml": "[project]\nname = \"root\"\ndependencies = []\n\n[tool.uv.workspace]\nmembers = [\"packages/*\"]\nexclude = [\"packages/legacy\"]\n",
+		"uv.lock": "version = 1\n\n[[package]]\nname = \"anyio\"\nversion = \"4.4.0\"\n\n" +
+			"[[package]]\nname = \"numpy\"\nversion = \"1.26.4\"\nsource = { registry = \"https://pypi.org/simple\" }\n\n" +
+			"[[package]]\nname = \"numpy\"\nversion = \"2.1.0\"\n\n" +
+			"[[package]]\nname = \"cli\"\nversion = \"0.1.0\"\nsource = { editable = \"tools/cli\" }\n",
+		"packages/api/pyproject.toml":    "[project]\nname = \"api\"\ndependencies = [\"anyio>=4\", \"numpy>=2.0\", \"numpy>=1.20\"]\n",
+		"packages/legacy/pyproject.toml": "[project]\nname = \"legacy\"\ndependencies = [\"anyio>=3\"]\n",
+		"tools/cli/pyproject.toml":       "[project]\nname = \"cli\"\ndependencies = [\"anyio\"]\n",
+		"examples/demo/pyproject.toml":   "[project]\nname = \"demo\"\ndependencies = [\"anyio\"]\n",
+
+		"py/pyproject.toml": "[tool.poetry.dependencies]\nlib-a = { path = \"libs/a\", develop = true }\n",
+		"py/poetry.lock": "[[package]]\nname = \"lib-a\"\nversion = \"0.2.0\"\ndevelop = true\n\n[package.source]\ntype = \"directory\"\nurl = \"libs/a\"\n\n" +
+			"[[package]]\nname = \"requests\"\nversion = \"2.32.3\"\n",
+		"py/libs/a/pyproject.toml": "[tool.poetry.dependencies]\nrequests = \"^2.31\"\n",
+
+		"pdm/pdm.lock":                 "[[package]]\nname = \"x\"\nversion = \"1.0.0\"\npath = \"./plugins/x\"\neditable = true\n\n[[package]]\nname = \"click\"\nversion = \"8.1.7\"\n",
+		"pdm/plugins/x/pyproject.toml": "[project]\nname = \"x\"\ndependencies = [\"click>=8\"]\n",
+		"pdm/plugins/y/pyproject.toml": "[project]\nname = \"y\"\ndependencies = [\"click>=8\"]\n",
+	}
+	py := func(path string, line int, name, ver string, kv ...string) detect.Component {
+		return component("python", path, line, name, ver, append([]string{"section", "project.dependencies"}, kv...)...)
+	}
+	want := []detect.Component{
+		py("packages/api/pyproject.toml", 3, "anyio", "4.4.0", "declared", ">=4", "lockfile", "uv.lock:4"),
+		// Two numpy locked (a fork per Python version): the lowest at or above the floor.
+		py("packages/api/pyproject.toml", 3, "numpy", "2.1.0", "declared", ">=2.0", "lockfile", "uv.lock:13"),
+		py("packages/api/pyproject.toml", 3, "numpy", "1.26.4", "declared", ">=1.20", "lockfile", "uv.lock:8"),
+		// Excluded from the workspace: not locked by it.
+		py("packages/legacy/pyproject.toml", 3, "anyio", "3", "declared", ">=3"),
+		// Not matched by members, but the lockfile installs it as editable.
+		py("tools/cli/pyproject.toml", 3, "anyio", "4.4.0", "lockfile", "uv.lock:4"),
+		// Neither: a project of its own, without a lockfile.
+		py("examples/demo/pyproject.toml", 3, "anyio", "unknown"),
+		component("python", "py/pyproject.toml", 2, "lib-a", "0.2.0", "section", "tool.poetry.dependencies", "lockfile", "py/poetry.lock:2"),
+		component("python", "py/libs/a/pyproject.toml", 2, "requests", "2.32.3", "section", "tool.poetry.dependencies", "declared", "^2.31", "lockfile", "py/poetry.lock:11"),
+		py("pdm/plugins/x/pyproject.toml", 3, "click", "8.1.7", "declared", ">=8", "lockfile", "pdm/pdm.lock:8"),
+		py("pdm/plugins/y/pyproject.toml", 3, "click", "8", "declared", ">=8"),
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "python").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs)
 		})
 	}
 }
@@ -210,6 +255,8 @@ func FuzzPython(f *testing.F) {
 		for _, n := range []string{"requirements.txt", "pyproject.toml", "setup.cfg", "Pipfile", "poetry.lock", "Pipfile.lock"} {
 			files["a/"+n] = string(data)
 		}
+		// A member below a/, resolved through a/'s lockfile when a/ is a workspace root.
+		files["a/m/pyproject.toml"] = "[project]\ndependencies = [\"requests>=2\"]\n"
 		files["b/requirements.txt"] = "-r ../a/requirements.txt\n"
 		files["b/pyproject.toml"] = "[project]\ndependencies = [\"requests\", \"acme-sdk>=1\"]\n"
 		files["b/uv.lock"] = string(data)

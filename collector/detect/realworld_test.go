@@ -18,7 +18,9 @@ import (
 // expectations below were read off the files by hand, not off the detector.
 
 // rw is one expected component: its evidence (file and line), name and
-// version, and optionally attributes that must be among its Attrs.
+// version, and optionally attributes that must be among its Attrs; the key
+// "section" is its Section, and "lockfile" (path:line) also sets the
+// Lockfile it must have ("" checks it has none).
 type rw struct {
 	path    string
 	line    int
@@ -219,7 +221,9 @@ var realworldCases = []rwCase{
 
 	// --- npm ---
 	// pnpm v9 workspace: each member resolves through its own importer.
-	{kind: "npm", repo: "vitejs-vite", count: 109, want: []rw{
+	// Its eight peers are optional (peerDependenciesMeta): no use, left out;
+	// sass, also a devDependency, is that entry alone.
+	{kind: "npm", repo: "vitejs-vite", count: 101, want: []rw{
 		{"package.json", 67, "picocolors", "1.1.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:107")},
 		// Not in the lockfile: the floor of the declared range.
 		{"package.json", 69, "premove", "4.0.0", kv("declared", "^4.0.0")},
@@ -231,7 +235,34 @@ var realworldCases = []rwCase{
 		// 1.18.1(patch_hash=...)(debug@4.3.7): the version before the suffixes.
 		{"packages/vite/package.json", 124, "http-proxy", "1.18.1", kv("lockfile", "pnpm-lock.yaml:329")},
 		{"packages/vite/package.json", 116, "dep-types", "unknown", kv("declared", "link:./src/types")},
-		{"packages/vite/package.json", 159, "less", "unknown", kv("section", "peerDependencies", "declared", "*")},
+		{"packages/vite/package.json", 145, "sass", "1.80.4", kv("section", "devDependencies", "declared", "^1.79.4", "lockfile", "pnpm-lock.yaml:392")},
+	}, absent: []string{"less", "stylus", "terser", "sugarss"}},
+	// pnpm 12 (lockfile 9.0) as two documents: the env document first (pnpm
+	// itself, not the project's), the project's after it. catalog: specifiers
+	// resolve through the lockfile; a catalog alias is the package it installs;
+	// a peer also installed as a devDependency is that entry alone.
+	{kind: "npm", repo: "pnpm-pnpm", count: 66, want: []rw{
+		{"package.json", 38, "@commitlint/cli", "21.2.2", kv("section", "devDependencies", "declared", "catalog:", "lockfile", "pnpm-lock.yaml:902")},
+		{"package.json", 41, "@pnpm/eslint-config", "unknown", kv("declared", "workspace:*")},
+		{"package.json", 53, "eslint", "10.8.1", kv("lockfile", "pnpm-lock.yaml:947")},
+		{"package.json", 61, "typescript", "6.0.3", kv("lockfile", "pnpm-lock.yaml:974")},
+		{".meta-updater/package.json", 13, "@pnpm/meta-updater", "2.0.6", kv("section", "dependencies", "lockfile", "pnpm-lock.yaml:986")},
+		{".meta-updater/package.json", 22, "semver", "7.8.5", kv("lockfile", "pnpm-lock.yaml:1013")},
+		{"pnpm11/bins/linker/package.json", 49, "@pnpm/ramda", "0.28.1", kv("section", "dependencies", "declared", "catalog:", "lockfile", "pnpm-lock.yaml:1470")},
+		{"pnpm11/bins/linker/package.json", 50, "semver", "7.8.5", kv("lockfile", "pnpm-lock.yaml:1473")},
+		{"pnpm11/bins/linker/package.json", 57, "@jest/globals", "30.4.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:1480")},
+		{"pnpm11/bins/linker/package.json", 59, "@pnpm/logger", "unknown", kv("section", "devDependencies", "declared", "workspace:*")},
+	}, absent: []string{"pnpm", "@pnpm/exe", "ramda", "node"}},
+	// A React library: four optional peers, each also a devDependency, give
+	// no version of their own (react >=18.0.0 is no use of 18.0.0). Both a
+	// package-lock.json (stale, cut to its root entry) and a pnpm-lock.yaml
+	// sit at the root: packageManager names pnpm, so its lockfile resolves.
+	{kind: "npm", repo: "pmndrs-zustand", count: 39, want: []rw{
+		{"package.json", 125, "@testing-library/jest-dom", "7.0.1", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:31")},
+		{"package.json", 128, "@types/react", "19.2.18", kv("lockfile", "pnpm-lock.yaml:40")},
+		{"package.json", 142, "immer", "11.1.16", kv("section", "devDependencies", "lockfile", "pnpm-lock.yaml:82")},
+		{"package.json", 146, "react", "19.2.8", kv("section", "devDependencies", "declared", "^19.2.8", "lockfile", "pnpm-lock.yaml:94")},
+		{"package.json", 157, "vitest", "4.1.10", kv("lockfile", "pnpm-lock.yaml:127")},
 	}},
 	// Yarn berry (lockfile __metadata version 6) with multi-range entry keys.
 	{kind: "npm", repo: "jestjs-jest", count: 80, want: []rw{
@@ -408,20 +439,33 @@ var realworldCases = []rwCase{
 	{kind: "terraform", repo: "terraform-aws-modules-terraform-aws-eks", count: 1, want: []rw{
 		{"examples/karpenter/main.tf", 288, "terraform-aws-modules/vpc/aws", "3.0", kv("declared", "~> 3.0", "source", "terraform-aws-modules/vpc/aws")},
 	}},
-	// Terragrunt, an scp address with //subdir.
-	{kind: "terraform", repo: "gruntwork-io-terragrunt-infrastructure-live-example", count: 1, want: []rw{
-		{"prod/us-east-1/prod/webserver-cluster/terragrunt.hcl", 4, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.1.0",
-			kv("subdir", "asg-elb-service")},
+	// A Terragrunt live repo: each unit's source is
+	// "${include.envcommon.locals.base_source_url}?ref=v0.8.0", the URL an scp
+	// address with //subdir in _envcommon/<component>.hcl, reached through an
+	// include whose path is ${dirname(find_in_parent_folders("root.hcl"))};
+	// that file's other locals read env.hcl with read_terragrunt_config.
+	{kind: "terraform", repo: "gruntwork-io-terragrunt-infrastructure-live-example", count: 6, want: []rw{
+		{"prod/us-east-1/prod/mysql/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/mysql", "source", "${include.envcommon.locals.base_source_url}?ref=v0.8.0",
+				"resolved", "git::git@github.com:gruntwork-io/terragrunt-infrastructure-modules-example.git//modules/mysql?ref=v0.8.0")},
+		{"prod/us-east-1/prod/webserver-cluster/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/asg-alb-service")},
+		{"non-prod/us-east-1/qa/mysql/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/mysql")},
+		{"non-prod/us-east-1/stage/webserver-cluster/terragrunt.hcl", 24, "github.com/gruntwork-io/terragrunt-infrastructure-modules-example", "v0.8.0",
+			kv("subdir", "modules/asg-alb-service")},
 	}},
 
 	// Terragrunt's registry protocol: tfr://registry.terraform.io/ (the public
 	// registry's host dropped), a //subdir, a version attribute beside the
-	// source, and a source built from locals (skipped: not literal).
-	{kind: "terraform", repo: "gruntwork-io-terragrunt", count: 3, want: []rw{
+	// source, and a source built from two locals, ?version= one of them.
+	{kind: "terraform", repo: "gruntwork-io-terragrunt", count: 4, want: []rw{
+		{"test/fixtures/tfr/version/terragrunt.hcl", 7, "terraform-aws-modules/iam/aws", "5.0",
+			kv("source", "${local.base_source}?version=${local.version}", "resolved", "tfr:///terraform-aws-modules/iam/aws?version=~>5.0, <5.51.0, !=5.50.0")},
 		{"test/fixtures/tfr/root/terragrunt.hcl", 3, "yorinasub17/terragrunt-registry-test/null", "0.0.2", nil},
 		{"test/fixtures/tfr/subdir/terragrunt.hcl", 3, "yorinasub17/terragrunt-registry-test/null", "0.0.2", kv("subdir", "modules/one")},
 		{"test/fixtures/tfr/version-constraint/terragrunt.hcl", 4, "registry.opentofu.org/yorinasub17/terragrunt-registry-test/null", "0.0.1", kv("declared", "~> 0.0.1")},
-	}, absent: []string{"terraform-aws-modules/iam/aws"}},
+	}},
 
 	// --- kustomize ---
 	// Local resources; Argo CD from a raw file on master; a component by URL.
@@ -451,6 +495,16 @@ var realworldCases = []rwCase{
 	{kind: "jenkins", repo: "cloudogu-usermgt", count: 2, want: []rw{
 		{"Jenkinsfile", 2, "github.com/cloudogu/dogu-build-lib", "v2.1.0", kv("declared", "v2.1.0")},
 		{"Jenkinsfile", 2, "github.com/cloudogu/ces-build-lib", "1.62.0", kv("declared", "1.62.0")},
+	}},
+	// The same library loaded by its host-qualified name from a list...
+	{kind: "jenkins", repo: "cloudogu-k8s-service-discovery", count: 1, want: []rw{
+		{"Jenkinsfile", 3, "github.com/cloudogu/ces-build-lib", "3.0.0", kv("declared", "3.0.0")},
+	}},
+	// ...and by its bare name, without a version, one per line of a list.
+	{kind: "jenkins", repo: "cloudogu-nginx", count: 3, want: []rw{
+		{"Jenkinsfile", 2, "pipe-build-lib", "unknown", nil},
+		{"Jenkinsfile", 3, "ces-build-lib", "unknown", nil},
+		{"Jenkinsfile", 4, "dogu-build-lib", "unknown", nil},
 	}},
 
 	// --- container_image ---
@@ -586,6 +640,66 @@ var realworldCases = []rwCase{
 		{"crates/ignore/Cargo.toml", 33, "winapi-util", "0.1.11", kv("section", "target.cfg(windows).dependencies", "lockfile", "Cargo.lock:565")},
 		{"crates/ignore/Cargo.toml", 30, "thread_local", "1", nil},
 	}, absent: []string{"grep", "ignore", "globset"}},
+	// [patch.crates-io] sends the workspace's own crates to their paths: a
+	// member's `tokio = "1.38.0"` is the workspace's tokio, no adoption.
+	{kind: "cargo", repo: "tokio-rs-tokio", count: 7, want: []rw{
+		{"tokio-stream/Cargo.toml", 41, "futures-core", "0.3.0", kv("section", "dependencies")},
+		{"tokio-stream/Cargo.toml", 48, "async-stream", "0.3", kv("section", "dev-dependencies")},
+		{"tokio-test/Cargo.toml", 26, "futures-util", "0.3.0", kv("section", "dev-dependencies")},
+	}, absent: []string{"tokio", "tokio-util", "tokio-stream", "tokio-test", "tokio-macros"}},
+	// lsp-types is patched to a git fork: unknown, though Cargo.lock (cut to
+	// six packages) locks the fork's 0.95.1; [workspace.dependencies.x]
+	// header tables; members inheriting with `x = { workspace = true }`.
+	{kind: "cargo", repo: "lapce-lapce", count: 87, want: []rw{
+		{"Cargo.toml", 37, "clap", "4.5.1", kv("section", "workspace.dependencies", "declared", "4.5.0", "lockfile", "Cargo.lock:12")},
+		{"Cargo.toml", 70, "lsp-types", "unknown", kv("declared", "0.95.1", "patch", "https://github.com/lapce/lsp-types feaa1e2ec80975c9dadd400a238ceacf071058e6", "lockfile", "")},
+		{"Cargo.toml", 94, "tracing", "unknown", kv("declared", "908cc432a5994f6e17c8f36e13c217dc40085704")},
+		{"lapce-proxy/Cargo.toml", 12, "clap", "4.5.1", kv("workspace", "Cargo.toml:37", "lockfile", "Cargo.lock:12")},
+		{"lapce-proxy/Cargo.toml", 33, "lsp-types", "unknown", kv("section", "dependencies", "workspace", "Cargo.toml:70", "lockfile", "")},
+		{"lapce-proxy/Cargo.toml", 44, "walkdir", "2.5.0", kv("declared", "2.4.0", "lockfile", "Cargo.lock:53")},
+		{"lapce-proxy/Cargo.toml", 67, "locale_config", "unknown", kv("section", `target.cfg(target_os = "macos").dependencies`, "declared", "lapce")},
+	}, absent: []string{"lapce-core", "lapce-rpc", "lapce-app", "lapce-proxy", "regalloc2", "dpi"}},
+	// A uv workspace: a member (pydantic_graph, listed in [tool.uv.workspace]
+	// members and locked as editable) resolves through the root's uv.lock,
+	// cut to its header and seven packages.
+	{kind: "python", repo: "pydantic-pydantic-ai", count: 39, want: []rw{
+		{"pydantic_graph/pyproject.toml", 51, "anyio", "4.14.1", kv("section", "project.dependencies", "declared", ">=4.7.0", "lockfile", "uv.lock:76")},
+		{"pydantic_graph/pyproject.toml", 52, "logfire-api", "4.37.0", kv("lockfile", "uv.lock:102")},
+		{"pydantic_graph/pyproject.toml", 53, "pydantic", "2.13.4", kv("declared", ">=2.12", "lockfile", "uv.lock:111")},
+		{"pydantic_graph/pyproject.toml", 54, "typing-inspection", "0.4.2", kv("lockfile", "uv.lock:154")},
+		{"pydantic_graph/pyproject.toml", 2, "hatchling", "unknown", kv("section", "build-system.requires", "lockfile", "")},
+		{"pyproject.toml", 205, "pytest", "9.1.1", kv("section", "dependency-groups.dev", "lockfile", "uv.lock:136")},
+		{"pyproject.toml", 221, "fastmcp", "3.4.2", kv("declared", ">=3.3.0,<5", "lockfile", "uv.lock:90")},
+	}, absent: []string{"ray", "urllib3", "pydantic-ai-slim"}},
+	// Poetry and PDM monorepos: a virtual root project depends on its
+	// workspaces by path (-e ./workspaces/x for PDM); its lockfile (whole)
+	// locks them as directory sources or editable paths, and each workspace's
+	// own requirements resolve through it. PDM's lock has no orjson: its floor.
+	{kind: "python", repo: "adriangb-python-monorepo", count: 21, want: []rw{
+		{"pdm/workspaces/cli/pyproject.toml", 7, "rich", "12.6.0", kv("section", "project.dependencies", "lockfile", "pdm/pdm.lock:88")},
+		{"pdm/workspaces/lib/pyproject.toml", 7, "pydantic", "1.10.2", kv("declared", ">=1.10.2", "lockfile", "pdm/pdm.lock:62")},
+		{"pdm/workspaces/app/pyproject.toml", 7, "orjson", "3.8.0", kv("declared", ">=3.8.0", "lockfile", "")},
+		{"poetry/workspaces/app/pyproject.toml", 10, "orjson", "3.8.0", kv("section", "tool.poetry.dependencies", "declared", "^3.8.0", "lockfile", "poetry/poetry.lock:182")},
+		{"poetry/workspaces/cli/pyproject.toml", 10, "rich", "12.6.0", kv("lockfile", "poetry/poetry.lock:358")},
+		{"poetry/workspaces/lib/pyproject.toml", 10, "pydantic", "1.10.2", kv("declared", ">=1.10.2", "lockfile", "poetry/poetry.lock:265")},
+		{"poetry/workspaces/lib/pyproject.toml", 11, "pytest", "7.2.2", kv("declared", "*", "lockfile", "poetry/poetry.lock:334")},
+		{"poetry/pyproject.toml", 13, "namespace-app", "0.0.0", kv("section", "tool.poetry.group.app.dependencies")},
+	}, absent: []string{"python"}},
+	// Composite builds with precompiled convention plugins in
+	// gradle-conventions/src/main/kotlin (plugin ids, an apply() in a settings
+	// plugin), the community plugins they use as implementation dependencies,
+	// and a catalog outside gradle/ (dependency-versions/libs.versions.toml).
+	// The platform() in dependency-rules sits in no dependencies {}: no component.
+	{kind: "gradle", repo: "jjohannes-idiomatic-gradle", count: 79, want: []rw{
+		{"gradle-conventions/build.gradle.kts", 11, "org.gradlex:jvm-dependency-conflict-resolution", "2.5", kv("section", "implementation")},
+		{"gradle-conventions/src/main/kotlin/com.example.idiomatic.gradle.build.feature.compilation.gradle.kts", 4, "org.gradlex.reproducible-builds", "unknown", kv("section", "plugins")},
+		{"gradle-conventions/src/main/kotlin/com.example.idiomatic.gradle.build.module.app.gradle.kts", 9, "org.gradlex.jvm-dependency-conflict-resolution", "unknown", kv("section", "plugins")},
+		{"gradle-conventions/src/main/kotlin/com.example.idiomatic.gradle.build.settings.gradle.kts", 32, "com.example.idiomatic.gradle.build.feature.lifecycle.root", "unknown", kv("section", "apply")},
+		{"aggregation/settings.gradle.kts", 8, "com.example.idiomatic.gradle.build", "0.5", kv("section", "plugins", "declared", "0.5")},
+		{"dependency-versions/libs.versions.toml", 16, "org.slf4j:slf4j-api", "2.0.18", kv("section", "catalog")},
+		{"dependency-versions/libs.versions.toml", 18, "org.slf4j:slf4j-jdk14", "unknown", kv("section", "catalog")},
+		{"jamcatch/jamcatch-stage/build.gradle.kts", 2, "com.example.idiomatic.gradle.build.module.lib", "unknown", kv("section", "plugins")},
+	}, absent: []string{"com.example.idiomatic.gradle:dependency-versions"}},
 }
 
 func TestRealWorld(t *testing.T) {
@@ -614,7 +728,7 @@ func checkRealWorld(t *testing.T, variant string, got []detect.Component, tc rwC
 		sortInventory(got)
 		var b strings.Builder
 		for _, c := range got {
-			fmt.Fprintf(&b, "\n\t%s:%d %s %q %v", c.Path, c.Line, c.Name, c.Version, c.Attrs)
+			fmt.Fprintf(&b, "\n\t%s:%d %s %q section=%q lockfile=%q %v", c.Path, c.Line, c.Name, c.Version, c.Section, c.Lockfile, c.Attrs)
 		}
 		return b.String()
 	}
@@ -640,8 +754,17 @@ func checkRealWorld(t *testing.T, variant string, got []detect.Component, tc rwC
 			t.Errorf("%s: %s:%d %s version %q, want %q", variant, w.path, w.line, w.name, c.Version, w.version)
 		}
 		for k, v := range w.attrs {
-			if c.Attrs[k] != v {
-				t.Errorf("%s: %s:%d %s Attrs[%s] = %q, want %q", variant, w.path, w.line, w.name, k, c.Attrs[k], v)
+			got := c.Attrs[k]
+			switch k {
+			case "section":
+				got = c.Section
+			case "lockfile":
+				if want, _, _ := strings.Cut(v, ":"); c.Lockfile != want {
+					t.Errorf("%s: %s:%d %s Lockfile = %q, want %q", variant, w.path, w.line, w.name, c.Lockfile, want)
+				}
+			}
+			if got != v {
+				t.Errorf("%s: %s:%d %s %s = %q, want %q", variant, w.path, w.line, w.name, k, got, v)
 			}
 		}
 	}
@@ -712,6 +835,46 @@ func TestRealWorldFixturesAreCovered(t *testing.T) {
 	for key := range cases {
 		if i := sort.SearchStrings(seen, key); i == len(seen) || seen[i] != key {
 			t.Errorf("case %s has no fixture", key)
+		}
+	}
+}
+
+// One library, loaded as "ces-build-lib" by some repos and as
+// "github.com/cloudogu/ces-build-lib" by others: only a glob whose `*`
+// crosses `/` names it in both, and the whole name alone misses the
+// host-qualified loads.
+func TestRealWorldNameGlob(t *testing.T) {
+	var comps []detect.Component
+	for _, repo := range []string{"cloudogu-usermgt", "cloudogu-k8s-service-discovery", "cloudogu-nginx"} {
+		got, errs := mustDetector(t, "jenkins").Detect(detecttest.Dir(t, path.Join("testdata/realworld/jenkins", repo)))
+		assertFileErrors(t, errs)
+		for _, c := range got {
+			c.Path = repo + "/" + c.Path
+			comps = append(comps, c)
+		}
+	}
+	for rule, want := range map[string][]string{
+		"*ces-build-lib": {
+			"cloudogu-k8s-service-discovery/Jenkinsfile:3 github.com/cloudogu/ces-build-lib",
+			"cloudogu-nginx/Jenkinsfile:3 ces-build-lib",
+			"cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/ces-build-lib",
+		},
+		"ces-build-lib":         {"cloudogu-nginx/Jenkinsfile:3 ces-build-lib"},
+		"github.com/cloudogu/*": {"cloudogu-k8s-service-discovery/Jenkinsfile:3 github.com/cloudogu/ces-build-lib", "cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/ces-build-lib", "cloudogu-usermgt/Jenkinsfile:2 github.com/cloudogu/dogu-build-lib"},
+	} {
+		m, err := mustDetector(t, "jenkins").Compile(map[string]string{"library": rule})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range comps {
+			if m.Match(c) {
+				got = append(got, fmt.Sprintf("%s:%d %s", c.Path, c.Line, c.Name))
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("library: %s matches\n\t%s\nwant\n\t%s", rule, strings.Join(got, "\n\t"), strings.Join(want, "\n\t"))
 		}
 	}
 }

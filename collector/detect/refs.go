@@ -5,8 +5,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-
-	"github.com/bmatcuk/doublestar/v4"
 )
 
 var (
@@ -122,7 +120,7 @@ func shortRef(ref string) string {
 
 // compileRemoteRule builds the matcher of a rule naming a remote source by
 // key ("source", "resource"): the value is normalised as parseRemoteRef
-// does and compared on whole path components, or as a glob.
+// does and compared on whole path components, or as a name glob.
 func compileRemoteRule(kind, key string, params map[string]string, normalize func(string) string) (Matcher, error) {
 	if err := Params(params, []string{key}, nil); err != nil {
 		return nil, err
@@ -132,10 +130,43 @@ func compileRemoteRule(kind, key string, params map[string]string, normalize fun
 	if rule == "" || strings.ContainsAny(rule, " \t") {
 		return nil, fmt.Errorf("%s: %q is not a source address", key, raw)
 	}
-	if !doublestar.ValidatePattern(rule) {
-		return nil, fmt.Errorf("%s: bad glob %q", key, raw)
+	if err := unmatchedParts(key, raw, rule); err != nil {
+		return nil, err
+	}
+	match, err := compileName(key, rule, true)
+	if err != nil {
+		return nil, err
 	}
 	return MatcherFunc(func(c Component) bool {
-		return c.Kind == kind && MatchName(rule, c.Name)
+		return c.Kind == kind && match(c.Name)
 	}), nil
+}
+
+// unmatchedParts refuses a rule address holding what normalisation drops
+// (a //subdir, a ?ref= or another query, the ref of a GitHub file URL):
+// the rule would silently match every subdirectory and version.
+func unmatchedParts(key, raw, rule string) error {
+	r := parseRemoteRef(raw)
+	query := ""
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		query = raw[i:]
+	}
+	var parts, why []string
+	if r.Subdir != "" {
+		parts = append(parts, fmt.Sprintf("a subdirectory (%s)", r.Subdir))
+		why = append(why, "it matches every subdirectory")
+	}
+	switch {
+	case r.Ref != "":
+		parts = append(parts, fmt.Sprintf("a ref (%s)", r.Ref))
+		why = append(why, "the ref is measured as each repo's version: set the offering's latest to count drift")
+	case query != "":
+		parts = append(parts, fmt.Sprintf("a query (%s)", query))
+		why = append(why, "a rule matches the address without it")
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %q names %s, which a rule does not match on: write %s: %s (%s)",
+		key, raw, strings.Join(parts, " and "), key, rule, strings.Join(why, "; "))
 }

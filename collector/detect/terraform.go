@@ -19,8 +19,12 @@ func init() { Register(terraform{}) }
 // blocks in *.tf files, and the `terraform { source = ... }` of Terragrunt's
 // terragrunt.hcl. Files are parsed as HCL, never grepped. A registry source
 // takes its version from the `version` argument, a git source from ?ref=.
-// Local paths ("./modules/vpc") are the repo's own code and are left out, as
-// are the .terraform directories `terraform init` downloads modules into.
+// A Terragrunt source built from locals, its includes' locals or
+// read_terragrunt_config is evaluated over those literals (terragrunt.go);
+// one that does not resolve still names the module by its static host and
+// path, with the version of its static ?ref=. Local paths ("./modules/vpc")
+// are the repo's own code and are left out, as are the .terraform
+// directories `terraform init` downloads modules into.
 type terraform struct{}
 
 func (terraform) Kind() string { return "terraform" }
@@ -37,10 +41,11 @@ func (t terraform) Detect(f Files) ([]Component, []error) {
 			paths = append(paths, p)
 		}
 	}
-	return scanPaths(f, paths, parseTerraform)
+	tg := newTerragrunt(f)
+	return scanPaths(f, paths, func(p string, data []byte) ([]Component, error) { return parseTerraform(p, data, tg) })
 }
 
-func parseTerraform(p string, data []byte) ([]Component, error) {
+func parseTerraform(p string, data []byte, tg *terragrunt) ([]Component, error) {
 	if err := checkHCL(data); err != nil {
 		return nil, err
 	}
@@ -56,12 +61,21 @@ func parseTerraform(p string, data []byte) ([]Component, error) {
 	for _, b := range body.Blocks {
 		switch {
 		case b.Type == "module" && strings.HasSuffix(p, ".tf"):
-			if c, ok := moduleComponent(p, b.Body, b.Body.Attributes["version"]); ok {
-				out = append(out, c)
+			if src, ok := literalString(b.Body.Attributes["source"]); ok {
+				if c, ok := moduleComponent(p, b.Body, src, "", true); ok {
+					out = append(out, c)
+				}
 			}
-		case b.Type == "terraform" && path.Base(p) == "terragrunt.hcl":
+		case b.Type == "terraform" && path.Base(p) == "terragrunt.hcl" && b.Body.Attributes["source"] != nil:
 			// Terragrunt takes a version constraint beside a tfr:// source.
-			if c, ok := moduleComponent(p, b.Body, b.Body.Attributes["version"]); ok {
+			a := b.Body.Attributes["source"]
+			src, literal := literalString(a)
+			resolved, whole := src, literal
+			if !literal {
+				resolved, whole = tgSource(a, tg.unitContext(p, body))
+				src = strings.Trim(strings.TrimSpace(string(a.Expr.Range().SliceBytes(data))), `"`)
+			}
+			if c, ok := moduleComponent(p, b.Body, src, resolved, whole); ok {
 				out = append(out, c)
 			}
 		}
@@ -88,35 +102,69 @@ func hclError(diags hcl.Diagnostics) error {
 	return diags
 }
 
-// moduleComponent reads a block's literal `source`; Terraform allows
-// nothing else there, and Terragrunt's interpolated sources cannot be
-// resolved without running it, so they are skipped.
-func moduleComponent(p string, body *hclsyntax.Body, versionAttr *hclsyntax.Attribute) (Component, bool) {
-	src, ok := literalString(body.Attributes["source"])
+// moduleComponent reads a block's `source`: src as written, value what it
+// evaluates to (for a literal, src itself), whole false when parts of it
+// could not be evaluated (tgMarker stands for each). Terraform allows only a
+// literal there; a Terragrunt source whose host and path are not static
+// names no module and is skipped.
+func moduleComponent(p string, body *hclsyntax.Body, src, value string, whole bool) (Component, bool) {
 	src = strings.TrimSpace(src) // a heredoc ends in a newline
-	if !ok || src == "" || strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") || strings.HasPrefix(src, "/") {
+	if whole && value == "" {
+		value = src
+	}
+	value = strings.TrimSpace(value)
+	if value == "" || strings.HasPrefix(value, "./") || strings.HasPrefix(value, "../") || strings.HasPrefix(value, "/") {
 		return Component{}, false
 	}
-	ref := parseRemoteRef(src)
-	if ref.Name == "" {
+	ref := parseRemoteRef(value)
+	name := ref.Name
+	if !whole {
+		name = tgStaticName(name)
+	}
+	if name == "" {
 		return Component{}, false
 	}
 	c := Component{
 		Kind:  "terraform",
-		Name:  terraformName(ref.Name),
+		Name:  terraformName(name),
 		Path:  p,
 		Line:  body.Attributes["source"].SrcRange.Start.Line,
-		Attrs: attrs("source", src, "subdir", ref.Subdir),
+		Attrs: attrs("source", src, "subdir", strings.ReplaceAll(ref.Subdir, tgMarker, "${…}")),
 	}
-	declared, hasVersion := literalString(versionAttr)
+	if value != src && whole {
+		c.Attrs["resolved"] = value
+	}
+	declared, hasVersion := literalString(body.Attributes["version"])
 	switch {
-	case hasVersion && ref.Ref == "" && (isRegistrySource(src) || strings.HasPrefix(src, "tfr://")):
+	case hasVersion && ref.Ref == "" && (isRegistrySource(value) || strings.HasPrefix(value, "tfr://")):
 		c.Version = version.Clean(declared)
 		c.Attrs["declared"] = declared
+	case strings.Contains(ref.Ref, tgMarker):
+		c.Version = version.Unknown
 	default:
 		c.Version = version.Clean(ref.Ref)
 	}
 	return c, true
+}
+
+// tgStaticName is the part of a partly evaluated source's name before its
+// first unknown part, whole path components only, when that still names a
+// host and a path below it ("github.com/acme/${local.repo}" names
+// github.com/acme, which a rule for the organisation matches); else "".
+func tgStaticName(name string) string {
+	i := strings.Index(name, tgMarker)
+	if i < 0 {
+		return name
+	}
+	static := name[:i]
+	if j := strings.LastIndexByte(static, '/'); j >= 0 && !strings.HasSuffix(static, "/") {
+		static = static[:j]
+	}
+	static = strings.TrimSuffix(static, "/")
+	if strings.Count(static, "/") < 1 {
+		return ""
+	}
+	return static
 }
 
 // isRegistrySource tells a registry address from a remote one as Terraform

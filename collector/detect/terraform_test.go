@@ -1,6 +1,7 @@
 package detect_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -32,6 +33,10 @@ func TestTerraformDetect(t *testing.T) {
 		tf("modules/network/main.tf", 16, "cloudposse/label/null", "0.25.0", "source", "registry.terraform.io/cloudposse/label/null", "declared", "0.25.0"),
 		tf("live/prod/terragrunt.hcl", 6, "github.com/acme/infrastructure-modules", "v0.8.0",
 			"source", "git::git@github.com:acme/infrastructure-modules.git//networking/vpc?ref=v0.8.0", "subdir", "networking/vpc"),
+		// A source built from a local.
+		tf("live/stage/terragrunt.hcl", 6, "github.com/acme/infrastructure-modules", "v0.9.0",
+			"source", "${local.base_source_url}?ref=v0.9.0", "subdir", "networking/vpc",
+			"resolved", "git::git@github.com:acme/infrastructure-modules.git//networking/vpc?ref=v0.9.0"),
 	}
 	for name, files := range variants(repo) {
 		t.Run(name, func(t *testing.T) {
@@ -164,7 +169,13 @@ func TestTerraformCompile(t *testing.T) {
 			match:   []string{"github.com/acme/terraform-modules"},
 			noMatch: []string{"github.com/acme/terraform-modules-legacy", "github.com/acme"},
 		},
-		{params: map[string]string{"source": "git@github.com:acme/terraform-modules.git//eks?ref=v1"}, match: []string{"github.com/acme/terraform-modules"}},
+		// What normalisation would drop is refused: the rule would match every subdir and version.
+		{params: map[string]string{"source": "git@github.com:acme/terraform-modules.git//eks?ref=v1"}, wantErr: `source: "git@github.com:acme/terraform-modules.git//eks?ref=v1" names a subdirectory (eks) and a ref (v1), which a rule does not match on: write source: github.com/acme/terraform-modules (it matches every subdirectory; the ref is measured as each repo's version: set the offering's latest to count drift)`},
+		{params: map[string]string{"source": "github.com/acme/terraform-modules//modules/vpc"}, wantErr: `source: "github.com/acme/terraform-modules//modules/vpc" names a subdirectory (modules/vpc), which a rule does not match on: write source: github.com/acme/terraform-modules (it matches every subdirectory)`},
+		{params: map[string]string{"source": "git::https://github.com/acme/terraform-modules.git?ref=v1.2.0"}, wantErr: `source: "git::https://github.com/acme/terraform-modules.git?ref=v1.2.0" names a ref (v1.2.0), which a rule does not match on: write source: github.com/acme/terraform-modules (the ref is measured as each repo's version: set the offering's latest to count drift)`},
+		{params: map[string]string{"source": "git::https://github.com/acme/terraform-modules.git?depth=1"}, wantErr: `names a query (?depth=1), which a rule does not match on: write source: github.com/acme/terraform-modules (a rule matches the address without it)`},
+		{params: map[string]string{"source": "https://github.com/acme/terraform-modules/archive/v1.4.0.tar.gz"}, wantErr: `names a ref (v1.4.0)`},
+		{params: map[string]string{"source": "*terraform-modules"}, match: []string{"github.com/acme/terraform-modules", "gitlab.acme.io/platform/terraform-modules"}, noMatch: []string{"github.com/acme/terraform-modules/x"}},
 		{params: map[string]string{"source": "github.com/acme"}, match: []string{"github.com/acme/terraform-modules", "github.com/acme/tf-network"}, noMatch: []string{"github.com/acme-labs/x"}},
 		{params: map[string]string{"source": "registry.terraform.io/terraform-aws-modules/vpc/aws"}, match: []string{"terraform-aws-modules/vpc/aws"}},
 		{params: map[string]string{"source": "terraform-aws-modules/*/aws"}, match: []string{"terraform-aws-modules/vpc/aws"}, noMatch: []string{"terraform-aws-modules/vpc/google"}},
@@ -184,6 +195,65 @@ func TestTerraformCompile(t *testing.T) {
 	}
 }
 
+// Terragrunt sources built from locals resolve through literals only:
+// locals, labelled includes' locals and read_terragrunt_config of files in
+// the repo. What does not resolve keeps the static host and path and ?ref=.
+func TestTerragruntSources(t *testing.T) {
+	unit := func(body string) string {
+		return "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\n" + body
+	}
+	files := detecttest.Files{
+		"root.hcl": "locals {\n  org  = read_terragrunt_config(find_in_parent_folders(\"org.hcl\"))\n" +
+			"  base = \"git::https://github.com/${local.org.locals.name}/modules.git\"\n}\n",
+		"live/org.hcl": "locals {\n  name = \"acme\"\n}\n",
+		// Through the include: the org from live/org.hcl, found above the unit.
+		"live/a/terragrunt.hcl": unit("terraform {\n  source = \"${include.root.locals.base}//vpc?ref=v1.2.0\"\n}\n"),
+		// Locals of its own, one built on another; a tfr source's ?version=.
+		"live/b/terragrunt.hcl": "locals {\n  v    = \"~> 5.1\"\n  src  = \"tfr:///terraform-aws-modules/${local.name}/aws\"\n  name = \"iam\"\n}\n" +
+			"terraform {\n  source = \"${local.src}?version=${local.v}\"\n}\n",
+		// Unresolvable parts after the repository: its name and static ref stay.
+		"live/c/terragrunt.hcl": "terraform {\n  source = \"git::git@github.com:acme/modules.git//${local.nope}?ref=v2.0.0\"\n}\n",
+		"live/d/terragrunt.hcl": "terraform {\n  source = \"git::https://github.com/acme/${get_env(\"REPO\", \"x\")}.git?ref=${local.nope}\"\n}\n",
+		// Nothing static names a module: nothing.
+		"live/e/terragrunt.hcl": "terraform {\n  source = \"${include.missing.locals.url}?ref=v0.8.0\"\n}\n",
+		// No run_cmd, no file outside the repo, no cycle followed.
+		"live/f/terragrunt.hcl": "locals {\n  u = run_cmd(\"sh\", \"-c\", \"echo github.com/acme/x\")\n" +
+			"  o = read_terragrunt_config(\"../../../outside.hcl\")\n  c = read_terragrunt_config(\"cycle.hcl\")\n}\n" +
+			"terraform {\n  source = \"${local.u}${local.o.locals.x}${local.c.locals.x}?ref=v1\"\n}\n",
+		"live/f/cycle.hcl": "locals {\n  me = read_terragrunt_config(\"cycle.hcl\")\n  x = \"github.com/acme/c\"\n  y = local.me.locals.x\n}\n",
+		// A chain of doublings stops at the value budget.
+		"live/g/terragrunt.hcl": "locals {\n  a0 = \"xxxxxxxxxxxxxxxx\"\n" + doublings(12) + "}\nterraform {\n  source = \"github.com/acme/${local.a12}?ref=v3\"\n}\n",
+	}
+	want := []detect.Component{
+		{Kind: "terraform", Name: "github.com/acme/modules", Version: "v1.2.0", Path: "live/a/terragrunt.hcl", Line: 5, Attrs: map[string]string{
+			"source": "${include.root.locals.base}//vpc?ref=v1.2.0", "resolved": "git::https://github.com/acme/modules.git//vpc?ref=v1.2.0", "subdir": "vpc"}},
+		{Kind: "terraform", Name: "terraform-aws-modules/iam/aws", Version: "5.1", Path: "live/b/terragrunt.hcl", Line: 7, Attrs: map[string]string{
+			"source": "${local.src}?version=${local.v}", "resolved": "tfr:///terraform-aws-modules/iam/aws?version=~> 5.1"}},
+		{Kind: "terraform", Name: "github.com/acme/modules", Version: "v2.0.0", Path: "live/c/terragrunt.hcl", Line: 2, Attrs: map[string]string{
+			"source": "git::git@github.com:acme/modules.git//${local.nope}?ref=v2.0.0", "subdir": "${…}"}},
+		{Kind: "terraform", Name: "github.com/acme", Version: "unknown", Path: "live/d/terragrunt.hcl", Line: 2, Attrs: map[string]string{
+			"source": `git::https://github.com/acme/${get_env("REPO", "x")}.git?ref=${local.nope}`}},
+		{Kind: "terraform", Name: "github.com/acme", Version: "v3", Path: "live/g/terragrunt.hcl", Line: 17, Attrs: map[string]string{
+			"source": "github.com/acme/${local.a12}?ref=v3"}},
+	}
+	for name, files := range variants(files) {
+		t.Run(name, func(t *testing.T) {
+			got, errs := mustDetector(t, "terraform").Detect(files)
+			assertInventory(t, got, want)
+			assertFileErrors(t, errs)
+		})
+	}
+}
+
+// doublings declares a1 = "${local.a0}${local.a0}" up to an.
+func doublings(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  a%d = \"${local.a%d}${local.a%d}\"\n", i, i-1, i-1)
+	}
+	return b.String()
+}
+
 func FuzzTerraform(f *testing.F) {
 	for _, p := range []string{"testdata/terraform/repo/main.tf", "testdata/terraform/repo/modules/network/main.tf", "testdata/terraform/repo/live/prod/terragrunt.hcl"} {
 		data, err := os.ReadFile(p)
@@ -193,7 +263,9 @@ func FuzzTerraform(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cs, _ := mustDetector(t, "terraform").Detect(detecttest.Files{"main.tf": string(data), "terragrunt.hcl": string(data)})
+		// The same content as a unit, a unit below it and a file units include or read.
+		files := detecttest.Files{"main.tf": string(data), "terragrunt.hcl": string(data), "a/terragrunt.hcl": string(data), "root.hcl": string(data)}
+		cs, _ := mustDetector(t, "terraform").Detect(files)
 		for _, c := range cs {
 			if c.Line < 1 || c.Name == "" {
 				t.Fatalf("component without evidence: %+v", c)

@@ -3,8 +3,6 @@ package detect
 import (
 	"bytes"
 	"strings"
-
-	"github.com/bmatcuk/doublestar/v4"
 )
 
 var bom = []byte("\xef\xbb\xbf")
@@ -55,17 +53,6 @@ func LineAt(data []byte, off int) int {
 		off = len(data)
 	}
 	return bytes.Count(data[:off], []byte("\n")) + 1
-}
-
-// MatchName compares a rule value with a component name on whole path
-// components: "a/b" matches "a/b" and "a/b/c" but not "a/bc". A rule holding
-// "*" is a doublestar glob over the whole name instead.
-func MatchName(rule, name string) bool {
-	if strings.Contains(rule, "*") {
-		ok, _ := doublestar.Match(rule, name)
-		return ok
-	}
-	return name == rule || strings.HasPrefix(name, rule+"/")
 }
 
 // ImageRef is a container image reference split into its parts.

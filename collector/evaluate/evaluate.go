@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -61,9 +62,11 @@ type Result struct {
 
 // repoEval is one counted repo's standing with every offering.
 type repoEval struct {
-	team     string
-	adoption map[string]match.Adoption
-	status   map[string]match.Status
+	source, name string
+	team         string
+	attr         teams.Attribution
+	adoption     map[string]match.Adoption
+	status       map[string]match.Status
 }
 
 // Build evaluates a scan result against the catalog at time now (waivers
@@ -85,15 +88,24 @@ type Memo struct {
 	repos map[[2]string]memoEntry
 }
 
+// memoEntry is one repo's evaluation: a report and standing per unit.
 type memoEntry struct {
 	head    string
 	expired int
-	ev      repoEval
-	rep     snapshot.RepoReport
+	evs     []repoEval
+	reps    []snapshot.RepoReport
 }
 
 // NewMemo returns an empty memo.
 func NewMemo() *Memo { return &Memo{repos: map[[2]string]memoEntry{}} }
+
+func (m *Memo) get(key [2]string) (memoEntry, bool) {
+	if m == nil {
+		return memoEntry{}, false
+	}
+	e, ok := m.repos[key]
+	return e, ok
+}
 
 // BuildWith is Build reusing memo's evaluations (nil evaluates every
 // repo), without logging.
@@ -109,22 +121,26 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 		}
 	}
 	var evals []repoEval
+	units := map[string]int{}
 	for _, r := range res.Repos {
-		var ev repoEval
-		var rep snapshot.RepoReport
+		if !r.Counted() {
+			snap.Repos = append(snap.Repos, uncounted(r))
+			continue
+		}
 		key := [2]string{r.Repo.Source, r.Repo.Name}
-		if e, ok := memo.get(key); ok && r.Counted() && e.head == r.Head && e.expired == expired {
-			ev, rep = e.ev, e.rep
-		} else {
-			ev, rep = evaluateRepo(cat, attr, r, now)
-			if memo != nil && r.Counted() {
-				memo.repos[key] = memoEntry{head: r.Head, expired: expired, ev: ev, rep: rep}
+		e, ok := memo.get(key)
+		if !ok || e.head != r.Head || e.expired != expired {
+			e = memoEntry{head: r.Head, expired: expired}
+			e.evs, e.reps = evaluateUnits(cfg, cat, attr, r, now)
+			if memo != nil {
+				memo.repos[key] = e
 			}
 		}
-		snap.Repos = append(snap.Repos, rep)
-		if r.Counted() {
-			evals = append(evals, ev)
-		}
+		snap.Repos, evals = append(snap.Repos, e.reps...), append(evals, e.evs...)
+		units[r.Repo.Source] += len(e.reps)
+	}
+	for i := range snap.Sources {
+		snap.Sources[i].Units = units[snap.Sources[i].Name]
 	}
 	sort.SliceStable(snap.Repos, func(i, j int) bool {
 		a, b := snap.Repos[i], snap.Repos[j]
@@ -134,11 +150,13 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 		return a.Name < b.Name
 	})
 	snap.Teams = teamReports(evals)
+	snap.Attribution = attributionCounts(cfg.Teams.From, evals)
+	snap.Unattributed = unattributed(snap.Repos, evals)
 	for _, o := range cat.Offerings {
 		latest := resolveLatest(o, evals)
 		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
 		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle,
-			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions)}
+			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions), Rules: ruleReports(o, evals)}
 		if t := o.Target; t != nil {
 			rep.Target = &snapshot.TargetReport{Ratio: t.Ratio, Deadline: t.Deadline}
 		}
@@ -156,38 +174,58 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 	return snap
 }
 
-func (m *Memo) get(key [2]string) (memoEntry, bool) {
-	if m == nil {
-		return memoEntry{}, false
+// evaluateUnits evaluates one counted repo: the repo, or with scan.units
+// project each of its units.
+func evaluateUnits(cfg *config.Config, cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) ([]repoEval, []snapshot.RepoReport) {
+	at := attr.Team(r.Repo, ownersOf(r.Inventory))
+	if cfg.Scan.Units != config.UnitsProject || r.Inventory.Units == nil {
+		ev, rep := evaluateRepo(cat, at, r, now)
+		return []repoEval{ev}, []snapshot.RepoReport{rep}
 	}
-	e, ok := m.repos[key]
-	return e, ok
+	var evs []repoEval
+	var reps []snapshot.RepoReport
+	for _, u := range splitUnits(r, cfg.Scan.RepoWideFiles == "every_unit") {
+		ev, rep := evaluateRepo(cat, attr.UnitTeam(at, u.owners), u.scan, now)
+		evs, reps = append(evs, ev), append(reps, rep)
+	}
+	return evs, reps
 }
 
-// evaluateRepo reports one repo: its team, what it adopts with evidence, and
-// where it is waived or ineligible. A repo without data (failed or deferred,
-// nothing kept) is reported with its error and no team: it is counted nowhere.
-func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
-	if !r.Counted() {
-		return repoEval{}, snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
-	}
-	team, via := attr.Team(r.Repo, r.Inventory.Owners)
-	ev := repoEval{team: team, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
-	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: via, Head: r.Head,
+// uncounted reports a repo without data (failed or deferred, nothing
+// kept) with its error and no team: it is counted nowhere.
+func uncounted(r RepoScan) snapshot.RepoReport {
+	return snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Error: r.Err, Deferred: r.Deferred, Offerings: []snapshot.RepoOffering{}}
+}
+
+// ownersOf is what attribution reads of an inventory: a file that was
+// there and could not be used is said so, not taken for "no owner".
+func ownersOf(inv inventory.Inventory) teams.Owners {
+	return teams.Owners{Codeowners: inv.Owners, CodeownersAt: inv.OwnersAt, Catalog: inv.CatalogOwner,
+		CodeownersSkipped: inv.ReaderErrors[inventory.CodeownersReader] > 0,
+		CatalogSkipped:    inv.ReaderErrors[inventory.BackstageReader] > 0}
+}
+
+// evaluateRepo reports one counted repo (or unit) attributed at: its team,
+// what it adopts with evidence, and where it is waived or ineligible.
+func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
+	team := at.Team
+	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
+	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamBecause: at.Because, TeamPlaceholders: at.Placeholders, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
-		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors,
+		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
 		// Sized once: reports are kept for every repo as long as the snapshot.
 		Offerings: make([]snapshot.RepoOffering, 0, len(ev.adoption))}
 	facts := match.Facts{Repo: r.Repo, Team: team, Languages: r.Inventory.Languages, Components: r.Inventory.Components}
 	for _, o := range cat.Offerings {
 		a, adopted := ev.adoption[o.Name]
-		status, waiver := o.Status(facts, adopted, now)
+		status, waiver, clause := o.Status(facts, adopted, now)
 		ev.status[o.Name] = status
 		switch status {
 		case match.Adopted:
 			rep.Offerings = append(rep.Offerings, repoOffering(o.Name, a))
 		case match.Ineligible:
 			rep.Ineligible = append(rep.Ineligible, o.Name)
+			rep.IneligibleReasons = append(rep.IneligibleReasons, snapshot.IneligibleReason{Offering: o.Name, Clause: clause})
 		case match.Waived:
 			rep.Waived = append(rep.Waived, snapshot.RepoWaiver{Offering: o.Name, Reason: waiver.Reason, Expires: waiver.Expires})
 		}
@@ -195,12 +233,34 @@ func evaluateRepo(cat *match.Catalog, attr *teams.Attributor, r RepoScan, now ti
 	return ev, rep
 }
 
+// fileErrorList copies an inventory's skipped files; nil for the usual
+// repo without any, so a large estate allocates nothing for them.
+func fileErrorList(list []inventory.FileError) []snapshot.FileError {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]snapshot.FileError, len(list))
+	for i, e := range list {
+		out[i] = snapshot.FileError(e)
+	}
+	return out
+}
+
 func repoOffering(name string, a match.Adoption) snapshot.RepoOffering {
 	ro := snapshot.RepoOffering{Offering: name, Version: a.Version, Evidence: make([]snapshot.Evidence, 0, len(a.Evidence))}
 	for _, c := range a.Evidence {
-		ro.Evidence = append(ro.Evidence, snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version})
+		ro.Evidence = append(ro.Evidence, EvidenceOf(c))
 	}
 	return ro
+}
+
+// EvidenceOf is a detection as the snapshot reports it.
+func EvidenceOf(c detect.Component) snapshot.Evidence {
+	e := snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}
+	if c.Section != "" || c.Lockfile != "" {
+		e.VersionSource = &snapshot.VersionSource{Section: c.Section, Lockfile: c.Lockfile}
+	}
+	return e
 }
 
 // logExpiredWaivers says, every evaluation, which waivers no longer excuse
@@ -252,24 +312,87 @@ func teamReports(evals []repoEval) []snapshot.TeamReport {
 	return out
 }
 
+// attributionCounts counts the repos each attribution source gave their
+// team and those it named a placeholder for, in chain order, then default.
+func attributionCounts(from []string, evals []repoEval) []snapshot.AttributionCount {
+	out := make([]snapshot.AttributionCount, 0, len(from)+1)
+	index := map[string]*snapshot.AttributionCount{}
+	for _, via := range append(append([]string(nil), from...), teams.Default) {
+		out = append(out, snapshot.AttributionCount{Via: via})
+	}
+	for i := range out {
+		index[out[i].Via] = &out[i]
+	}
+	for _, ev := range evals {
+		index[ev.attr.Via].Repos++
+		for _, via := range ev.attr.Placeholders {
+			index[via].Placeholders++
+		}
+	}
+	return out
+}
+
+// unattributed lists the counted repos that fell to the default team with
+// each source's reason, in the reports' order. reports are sorted; evals
+// follow the scan's order, so they are matched by source and name.
+func unattributed(reports []snapshot.RepoReport, evals []repoEval) []snapshot.UnattributedRepo {
+	out := []snapshot.UnattributedRepo{}
+	misses := map[[2]string][]teams.Miss{}
+	for _, ev := range evals {
+		if ev.attr.Via == teams.Default {
+			misses[[2]string{ev.source, ev.name}] = ev.attr.Misses
+		}
+	}
+	for _, r := range reports {
+		m, ok := misses[[2]string{r.Source, r.Name}]
+		if !ok {
+			continue
+		}
+		u := snapshot.UnattributedRepo{Source: r.Source, Name: r.Name, Reasons: make([]snapshot.AttributionReason, len(m))}
+		for i, miss := range m {
+			u.Reasons[i] = snapshot.AttributionReason{Via: miss.Via, Reason: miss.Reason}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// ruleReports lists the offering's detect rules with the counted repos
+// each matched, so a rule that matches nothing shows as 0, not as silence.
+func ruleReports(o *match.Offering, evals []repoEval) []snapshot.RuleReport {
+	counts := make([]int, len(o.Detect))
+	for _, ev := range evals {
+		if a, ok := ev.adoption[o.Name]; ok {
+			o.CountRules(a, counts)
+		}
+	}
+	out := make([]snapshot.RuleReport, len(o.Detect))
+	for i, r := range o.Detect {
+		out[i] = snapshot.RuleReport{Kind: r.Kind, Params: r.Params, Line: r.Line, MatchedRepos: counts[i]}
+	}
+	return out
+}
+
 // resolveLatest is the offering's latest version: as configured, or for
-// "auto" the newest known version any repo adopts ("" when none).
+// "auto" the newest known version any repo adopts ("" when none), a
+// floating one ("v7") only when no repo names a release within it.
 func resolveLatest(o *match.Offering, evals []repoEval) string {
 	if o.Latest != "auto" {
 		return o.Latest
 	}
-	latest := ""
+	var labels []string
 	for _, ev := range evals {
-		if a, ok := ev.adoption[o.Name]; ok && version.Known(a.Version) && (latest == "" || version.Compare(a.Version, latest) > 0) {
-			latest = a.Version
+		if a, ok := ev.adoption[o.Name]; ok {
+			labels = append(labels, a.Version)
 		}
 	}
-	return latest
+	return version.Highest(labels)
 }
 
 // tallyCells counts one offering per team (every team gets a cell, zeros
-// included) and the adopters per version. Drift is measured against latest;
-// an unknown version is never outdated.
+// included) and the adopters per version. Drift is measured against latest
+// with version.Behind, so a floating tag ("v7") within latest's release is
+// current; an unknown version is never outdated.
 func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals []repoEval) ([]snapshot.Cell, map[string]int) {
 	latestMajor, latestKnown := version.Major(latest)
 	cells := make([]snapshot.Cell, len(teamList))
@@ -297,7 +420,7 @@ func tallyCells(offering, latest string, teamList []snapshot.TeamReport, evals [
 			c.UnknownVersion++
 			continue
 		}
-		if latestKnown && version.Compare(a.Version, latest) < 0 {
+		if latestKnown && version.Behind(a.Version, latest) {
 			c.Outdated++
 			if m, _ := version.Major(a.Version); m < latestMajor {
 				c.OutdatedMajor++

@@ -1,7 +1,9 @@
 package evaluate
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +53,9 @@ func TestResolveLatest(t *testing.T) {
 		{"", []repoEval{adopts("a", "v3.0.0")}, ""},
 		{"auto", []repoEval{adopts("a", "v1.2.0"), adopts("b", "v1.10.0"), adopts("c", "unknown")}, "v1.10.0"},
 		{"auto", []repoEval{adopts("a", "unknown")}, ""},
+		// A floating tag is never latest over a release within it.
+		{"auto", []repoEval{adopts("a", "v7"), adopts("b", "v7.0.1"), adopts("c", "v6.4.0")}, "v7.0.1"},
+		{"auto", []repoEval{adopts("a", "v4"), adopts("b", "v3")}, "v4"},
 		{"auto", []repoEval{standing("a", match.Eligible)}, ""},
 	} {
 		o := &match.Offering{Offering: &config.Offering{Name: "kit", Latest: tc.latest}}
@@ -88,6 +93,39 @@ func TestTallyCells(t *testing.T) {
 	cells, _ = tallyCells("kit", "", teams, evals)
 	if cells[0].Outdated != 0 || cells[0].OutdatedMajor != 0 || cells[0].UnknownVersion != 1 {
 		t.Errorf("no latest: %+v", cells[0])
+	}
+}
+
+// Evidence carries where the version came from: the section declaring it
+// and the lockfile that pinned it.
+func TestRepoOfferingEvidence(t *testing.T) {
+	c := detect.Component{Kind: "npm", Name: "@acme/ui", Version: "2.1.0", Path: "web/package.json", Line: 7, URL: "u",
+		Section: "dependencies", Lockfile: "pnpm-lock.yaml", Attrs: map[string]string{"lockfile": "pnpm-lock.yaml:40"}}
+	got := repoOffering("ui", match.Adoption{Version: "2.1.0", Evidence: []detect.Component{c}})
+	want := snapshot.RepoOffering{Offering: "ui", Version: "2.1.0", Evidence: []snapshot.Evidence{{Path: "web/package.json", Line: 7, URL: "u",
+		Kind: "npm", Name: "@acme/ui", Version: "2.1.0", VersionSource: &snapshot.VersionSource{Section: "dependencies", Lockfile: "pnpm-lock.yaml"}}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("repoOffering = %+v, want %+v", got, want)
+	}
+	// Neither known: no VersionSource, and no JSON fields for it.
+	got = repoOffering("kit", match.Adoption{Version: "v1.0.0", Evidence: []detect.Component{kit("v1.0.0")}})
+	if got.Evidence[0].VersionSource != nil {
+		t.Errorf("evidence without section or lockfile has %+v", got.Evidence[0].VersionSource)
+	}
+	data, err := json.Marshal(snapshot.Evidence{Path: "p", Kind: "npm", Name: "a", VersionSource: &snapshot.VersionSource{Section: "dependencies"}})
+	if err != nil || string(data) != `{"path":"p","line":0,"kind":"npm","name":"a","section":"dependencies"}` {
+		t.Errorf("evidence JSON = %s, %v", data, err)
+	}
+}
+
+// A floating tag tracks the newest release within its components: v7 is
+// current against latest v7.0.1, v6 is a major behind.
+func TestTallyCellsFloating(t *testing.T) {
+	teams := []snapshot.TeamReport{{Name: "a", Repos: 4}}
+	evals := []repoEval{adopts("a", "v7"), adopts("a", "v7.0.1"), adopts("a", "v7.0.0"), adopts("a", "v6")}
+	cells, _ := tallyCells("kit", "v7.0.1", teams, evals)
+	if c := cells[0]; c.Adopted != 4 || c.Outdated != 2 || c.OutdatedMajor != 1 {
+		t.Errorf("cell = %+v, want 4 adopted, 2 outdated (v7.0.0, v6), 1 a major behind (v6)", c)
 	}
 }
 
@@ -201,6 +239,126 @@ offerings:
 	}
 	if snap.ROI || snap.Offerings[0].ROI != nil {
 		t.Errorf("no offering has roi, but the snapshot says ROI")
+	}
+}
+
+// TestAttributionQuality: repos counted by the source that gave their team,
+// placeholders by the source that named them, and every repo that fell to
+// the default team listed with each source's reason; failed repos are in
+// neither.
+func TestAttributionQuality(t *testing.T) {
+	cfg, cat := compile(t, `teams:
+  from: [backstage, codeowners, map]
+  known: [payments, search]
+  map: {search: ["search-*"]}
+offerings:
+  - {name: kit, owner: o, lifecycle: ga, detect: [{kind: gomod, module: github.com/acme/kit}]}
+`)
+	repo := func(name string, inv inventory.Inventory) RepoScan {
+		return RepoScan{Repo: source.Repo{Source: "s", Name: name}, Inventory: inv}
+	}
+	res := &Result{Repos: []RepoScan{
+		repo("pay-api", inventory.Inventory{CatalogOwner: "group:default/payments", Owners: []string{"@acme/search"}}),
+		repo("pay-web", inventory.Inventory{CatalogOwner: "user:default/alice", Owners: []string{"@acme/payments"}}),
+		// A placeholder owner falls through to the map.
+		repo("search-ui", inventory.Inventory{CatalogOwner: "group:team-tbd"}),
+		repo("tools", inventory.Inventory{CatalogOwner: "john@example.com", Owners: []string{"@acme/owners"}}),
+		repo("broken", inventory.Inventory{ReaderErrors: map[string]int{inventory.BackstageReader: 1}}),
+		{Repo: source.Repo{Source: "s", Name: "gone"}, Err: "404"},
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	want := []snapshot.AttributionCount{{Via: "backstage", Repos: 1, Placeholders: 1}, {Via: "codeowners", Repos: 1, Placeholders: 1},
+		{Via: "map", Repos: 1}, {Via: "default", Repos: 2}}
+	if !reflect.DeepEqual(snap.Attribution, want) {
+		t.Errorf("attribution = %+v, want %+v", snap.Attribution, want)
+	}
+	wantU := []snapshot.UnattributedRepo{
+		{Source: "s", Name: "broken", Reasons: []snapshot.AttributionReason{
+			{Via: "backstage", Reason: "catalog-info file could not be used (a file error)"},
+			{Via: "codeowners", Reason: "no CODEOWNERS owner of the repo root"},
+			{Via: "map", Reason: "no teams.map glob matches"}}},
+		{Source: "s", Name: "tools", Reasons: []snapshot.AttributionReason{
+			{Via: "backstage", Reason: `spec.owner "john@example.com" is an e-mail`},
+			{Via: "codeowners", Reason: `"owners" is not a known team`},
+			{Via: "map", Reason: "no teams.map glob matches"}}},
+	}
+	if !reflect.DeepEqual(snap.Unattributed, wantU) {
+		t.Errorf("unattributed = %+v, want %+v", snap.Unattributed, wantU)
+	}
+	for _, r := range snap.Repos {
+		if r.Name == "search-ui" && (r.Team != "search" || r.TeamVia != "map" || !reflect.DeepEqual(r.TeamPlaceholders, []string{"backstage"})) {
+			t.Errorf("search-ui = %s via %s, placeholders %v", r.Team, r.TeamVia, r.TeamPlaceholders)
+		}
+	}
+}
+
+// Each rule counts the counted repos with a component it matches: once per
+// repo however many components match, stale repos included, a failed repo
+// without data not; a rule matching nothing is listed at 0.
+func TestRuleReports(t *testing.T) {
+	cfg, cat := compile(t, `offerings:
+  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: gomod, module: github.com/acme/kit}
+      - {kind: dockerfile, image: registry.acme.io/kit}
+      - {kind: npm, package: "@acme/kit"}
+`)
+	image := detect.Component{Kind: "dockerfile", Name: "registry.acme.io/kit/runtime", Path: "Dockerfile", Line: 1}
+	repo := func(name string) source.Repo { return source.Repo{Source: "s", Name: name} }
+	res := &Result{Repos: []RepoScan{
+		{Repo: repo("a"), Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0"), kit("v1.1.0"), image}}},
+		{Repo: repo("b"), Stale: true, Err: "timeout", Inventory: inventory.Inventory{Components: []detect.Component{kit("v1.0.0")}}},
+		{Repo: repo("c"), Err: "404 Not Found", Inventory: inventory.Inventory{Components: []detect.Component{image}}},
+		{Repo: repo("d")},
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	want := []snapshot.RuleReport{
+		{Kind: "gomod", Params: map[string]string{"module": "github.com/acme/kit"}, Line: 7, MatchedRepos: 2},
+		{Kind: "dockerfile", Params: map[string]string{"image": "registry.acme.io/kit"}, Line: 8, MatchedRepos: 1},
+		{Kind: "npm", Params: map[string]string{"package": "@acme/kit"}, Line: 9, MatchedRepos: 0},
+	}
+	if got := snap.Offerings[0].Rules; !reflect.DeepEqual(got, want) {
+		t.Errorf("rules = %+v, want %+v", got, want)
+	}
+}
+
+// A repo's skipped files reach its report; a cache entry written before
+// the list existed still decodes, its count kept and no list.
+func TestFileErrorListReachesTheReport(t *testing.T) {
+	cfg, cat := compile(t, `offerings: [{name: kit, owner: o, lifecycle: ga, detect: [{kind: gomod, module: github.com/acme/kit}]}]
+`)
+	var old RepoScan
+	if err := json.Unmarshal([]byte(`{"repo":{"source":"s","name":"old"},"head":"h0",
+		"inventory":{"components":[{"kind":"gomod","name":"github.com/acme/kit","version":"v1.0.0","path":"go.mod","line":3}],"file_errors":2,"files_read":3},
+		"result_time":"2026-11-01T00:00:00Z"}`), &old); err != nil {
+		t.Fatal(err)
+	}
+	list := []inventory.FileError{{Path: "a/go.mod", Error: "gomod: not parseable (line 3)"}, {Path: "b\n\"c", Error: "gomod: binary file"}}
+	res := &Result{Repos: []RepoScan{
+		{Repo: source.Repo{Source: "s", Name: "new"}, Inventory: inventory.Inventory{FileErrors: 2, FileErrorList: list}},
+		{Repo: source.Repo{Source: "s", Name: "clean"}},
+		old,
+	}, Sources: []snapshot.SourceScan{{Name: "s", OK: true}}}
+	snap := Build(cfg, cat, res, time.Now(), nil)
+	byName := map[string]snapshot.RepoReport{}
+	for _, r := range snap.Repos {
+		byName[r.Name] = r
+	}
+	want := []snapshot.FileError{{Path: "a/go.mod", Error: "gomod: not parseable (line 3)"}, {Path: "b\n\"c", Error: "gomod: binary file"}}
+	if r := byName["new"]; r.FileErrors != 2 || !reflect.DeepEqual(r.FileErrorList, want) {
+		t.Errorf("new: %d file errors, list %+v; want %+v", r.FileErrors, r.FileErrorList, want)
+	}
+	if r := byName["clean"]; r.FileErrorList != nil {
+		t.Errorf("clean: list %+v, want nil", r.FileErrorList)
+	}
+	if r := byName["old"]; r.FileErrors != 2 || r.FileErrorList != nil || len(r.Offerings) != 1 {
+		t.Errorf("old cache entry: %d file errors, list %+v, offerings %+v", r.FileErrors, r.FileErrorList, r.Offerings)
+	}
+	data, err := json.Marshal(byName["new"])
+	if err != nil || !strings.Contains(string(data), `"file_error_list":[{"path":"a/go.mod","error":"gomod: not parseable (line 3)"},{"path":"b\n\"c"`) {
+		t.Errorf("JSON %s (%v)", data, err)
 	}
 }
 

@@ -49,9 +49,15 @@ var (
 // skipped; a GitLab section header's default owners apply to the section's
 // rules that name none.
 func RootOwners(data []byte) []string {
-	var owners []string
+	owners, _ := RootOwnersAt(data)
+	return owners
+}
+
+// RootOwnersAt is RootOwners and the 1-based line of the rule that gave
+// them, 0 when none did.
+func RootOwnersAt(data []byte) (owners []string, at int) {
 	var sectionDefaults []string
-	for _, line := range strings.Split(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), "\n") {
+	for n, line := range strings.Split(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), "\n") {
 		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
@@ -64,7 +70,7 @@ func RootOwners(data []byte) []string {
 		if err != nil || len(rules) != 1 || !rootPatterns[rules[0].RawPattern()] {
 			continue
 		}
-		owners = nil
+		owners, at = nil, n+1
 		for _, o := range rules[0].Owners {
 			owners = append(owners, o.String())
 		}
@@ -72,7 +78,10 @@ func RootOwners(data []byte) []string {
 			owners = sectionDefaults
 		}
 	}
-	return owners
+	if len(owners) == 0 {
+		at = 0
+	}
+	return owners, at
 }
 
 // ownersOf parses the owners of one rule line, nil when it does not parse.

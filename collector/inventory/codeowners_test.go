@@ -5,6 +5,21 @@ import (
 	"testing"
 )
 
+// TestRootOwnersAt: the line is the root rule that gave the owners, 0 when
+// none did.
+func TestRootOwnersAt(t *testing.T) {
+	for file, want := range map[string]int{
+		"# owners\n* @acme/old\n/docs/ @acme/docs\n/** @acme/new\n": 4,
+		"*.go @acme/go\n":                0,
+		"[Backend] @acme/backend\n\n*\n": 3,
+		"* @acme/ok\n!!! what {\n":       1,
+	} {
+		if _, got := RootOwnersAt([]byte(file)); got != want {
+			t.Errorf("RootOwnersAt(%q) line = %d, want %d", file, got, want)
+		}
+	}
+}
+
 func TestRootOwners(t *testing.T) {
 	tests := []struct {
 		name, file string

@@ -21,6 +21,11 @@ import (
 // its includes name: a hostile repo cannot turn a scan into a crawl.
 const maxReadsPerRepo = 2000
 
+var (
+	errTooManyReads = fmt.Errorf("more than %d files read in one repo", maxReadsPerRepo)
+	errBinary       = errors.New("binary file")
+)
+
 // treeFiles is the detect.Files view of one tree: excluded paths removed,
 // reads memoised and size-capped, binary content refused.
 type treeFiles struct {
@@ -94,7 +99,8 @@ func anyMatch(matchers []func(string) bool, path string) bool {
 }
 
 // compileGlob returns a matcher for a doublestar pattern. The shapes
-// detectors and excludes use most (**/NAME, **/*.EXT, **/GLOB, **/DIR/**) are
+// detectors and excludes use most (**/NAME, **/*.EXT, **/GLOB, **/DIR/**,
+// **/DIR/SUB/**) are
 // matched without the general matcher: a monorepo has tens of thousands of
 // paths and every pattern is tried on each.
 func compileGlob(pattern string) func(string) bool {
@@ -113,8 +119,13 @@ func compileGlob(pattern string) func(string) bool {
 		}
 	}
 	if mid, ok := strings.CutPrefix(pattern, "**/"); ok {
-		if dir, ok := strings.CutSuffix(mid, "/**"); ok && !strings.ContainsAny(dir, meta+"/") {
-			return func(p string) bool { return strings.Contains("/"+p+"/", "/"+dir+"/") }
+		if dir, ok := strings.CutSuffix(mid, "/**"); ok && dir != "" && !strings.ContainsAny(dir, meta) &&
+			!strings.HasPrefix(dir, "/") && !strings.HasSuffix(dir, "/") && !strings.Contains(dir, "//") {
+			// The path holds dir as whole segments; no string is built per path.
+			head, inner, tail := dir+"/", "/"+dir+"/", "/"+dir
+			return func(p string) bool {
+				return p == dir || strings.HasPrefix(p, head) || strings.Contains(p, inner) || strings.HasSuffix(p, tail)
+			}
 		}
 	}
 	return func(p string) bool {
@@ -164,7 +175,7 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 	}
 	if f.reads >= maxReadsPerRepo {
 		f.mu.Unlock()
-		return nil, &detect.FileError{Path: path, Err: errors.New("too many files read in one repo")}
+		return nil, &detect.FileError{Path: path, Err: errTooManyReads}
 	}
 	f.reads++
 	f.mu.Unlock()
@@ -183,7 +194,7 @@ func (f *treeFiles) Read(path string) ([]byte, error) {
 		return nil, err
 	}
 	if err == nil && detect.IsBinary(data) {
-		data, err = nil, &detect.FileError{Path: path, Err: errors.New("binary file")}
+		data, err = nil, &detect.FileError{Path: path, Err: errBinary}
 	}
 	if err != nil && !errors.As(err, new(*detect.FileError)) {
 		err = &detect.FileError{Path: path, Err: err}

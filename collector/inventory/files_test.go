@@ -12,7 +12,7 @@ func TestCompileGlobAgreesWithDoublestar(t *testing.T) {
 	patterns := []string{
 		"**/go.mod", "**/*.tf", "**/Dockerfile.*", "**/docker-compose*.y*ml", "**/requirements*.txt",
 		"**/vendor/**", "**/node_modules/**", "**/k8s/**/*.y*ml", ".github/workflows/*.y*ml", "Makefile",
-		"**/{a,b}.json", "**/.platform/*.yaml", "**/*", "**/x?z",
+		"**/{a,b}.json", "**/.platform/*.yaml", "**/*", "**/x?z", "**/src/test/**", "**/test/fixtures/**",
 	}
 	paths := []string{
 		"go.mod", "a/go.mod", "a/b/go.mod", "go.mod.bak", "xgo.mod", "main.tf", "infra/x.tf", "x.tfvars",
@@ -21,6 +21,8 @@ func TestCompileGlobAgreesWithDoublestar(t *testing.T) {
 		"node_modules/p/package.json", "k8s/app.yaml", "deploy/k8s/a/b.yml", ".github/workflows/ci.yml",
 		".github/workflows/sub/ci.yml", "Makefile", "a/Makefile", "a.json", "x/b.json", "c.json", ".platform/kit.yaml",
 		"x/.platform/kit.yaml", "xyz", "a/xaz", ".hidden", "a/.hidden",
+		"src/test/java/A.java", "svc/src/test/resources/pom.xml", "src/test", "src/testing/x", "xsrc/test/x", "src/main/test/x",
+		"test/fixtures/go.mod", "a/test/fixtures", "a/test/fixtures2/x", "test/fixture/x",
 	}
 	for _, pat := range patterns {
 		m := compileGlob(pat)

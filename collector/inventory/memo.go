@@ -33,8 +33,8 @@ type Memo struct {
 	// its number of components (the next one's likely size).
 	languages  []string
 	components int
-	// Runs and Reused count readers (detectors, CODEOWNERS) run and
-	// reused, and probe files scanned and reused, over the memo's life.
+	// Runs and Reused count detectors run and reused, and content-probe
+	// files scanned and reused, over the memo's life.
 	Runs, Reused int
 }
 
@@ -57,16 +57,8 @@ type sight struct {
 
 // found is what a reader found in a tree.
 type found struct {
-	comps  []detect.Component
-	errs   []error
-	owners []string
-}
-
-// filesView is what readers read a tree through: the tree's files, or a
-// recorder over them.
-type filesView interface {
-	detect.Files
-	has(path string) bool
+	comps []detect.Component
+	errs  []error
 }
 
 // absent is the blob id a sight records for a path the tree lacks.
@@ -137,11 +129,6 @@ func (r *recorder) Follow(path string) ([]byte, error) {
 	return r.f.Follow(path)
 }
 
-func (r *recorder) has(path string) bool {
-	r.note(path)
-	return r.f.has(path)
-}
-
 func (r *recorder) note(path string) {
 	blob, ok := r.f.blob(path)
 	switch {
@@ -189,7 +176,7 @@ func (m *Memo) begin(files *treeFiles) *memoRead {
 
 // reader returns the findings of the reader key over files: those of the
 // memo when the reader would see what it saw, else run's, recorded.
-func (mr *memoRead) reader(key string, files *treeFiles, run func(filesView) found) found {
+func (mr *memoRead) reader(key string, files *treeFiles, run func(detect.Files) found) found {
 	if mr == nil {
 		return run(files)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sort"
@@ -18,7 +19,7 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "2"
+const inventoryVersion = "5"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"
@@ -32,6 +33,7 @@ type Plan struct {
 	probes    []detect.Probe
 	excluders []func(string) bool
 	maxBytes  int64
+	units     bool
 	hash      string
 }
 
@@ -69,6 +71,11 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 		fmt.Fprintf(h, "probe=%s\n", pr.Key())
 	}
 	fmt.Fprintf(h, "exclude=%s\nmax=%d\n", strings.Join(exclude, ","), scan.MaxFileBytes)
+	if scan.Units == config.UnitsProject {
+		// Units read their catalog-info files and CODEOWNERS rules.
+		p.units = true
+		fmt.Fprintf(h, "units=%s\n", scan.Units)
+	}
 	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
 	return p, nil
 }
@@ -106,9 +113,10 @@ func (p *Plan) Reads() []string {
 }
 
 // Readers names everything that may count a file error: the detectors in
-// use, the probe kinds that read content, and the CODEOWNERS reader.
+// use, the probe kinds that read content, and the CODEOWNERS and
+// catalog-info readers.
 func (p *Plan) Readers() []string {
-	set := map[string]bool{CodeownersReader: true}
+	set := map[string]bool{CodeownersReader: true, BackstageReader: true}
 	for _, k := range p.Kinds() {
 		set[k] = true
 	}
@@ -152,7 +160,8 @@ type FileFailure struct {
 
 // Read builds the inventory of one tree: languages from its paths, each
 // detector over the files its patterns match (and the includes it
-// follows), each probe, and the root owners from CODEOWNERS. Components
+// follows), each probe, the root owners from CODEOWNERS and the owner
+// catalog-info.yaml declares. Components
 // get their evidence URL and are sorted and deduplicated. It fails when
 // the tree is over source.MaxTreeEntries, when ctx ends, and with a
 // *TransportError when a listed file could not be read (anything but "not
@@ -179,7 +188,7 @@ func (p *Plan) ReadWith(ctx context.Context, tree source.Tree, memo *Memo) (Inve
 	inv := Inventory{Languages: mr.languages(files.paths)}
 	comps := make([]detect.Component, 0, mr.components())
 	for _, d := range p.detectors {
-		f := mr.reader("detector "+d.Kind(), files, func(v filesView) found {
+		f := mr.reader("detector "+d.Kind(), files, func(v detect.Files) found {
 			comps, errs := runDetector(d, detect.Scope(d, v))
 			return found{comps: comps, errs: errs}
 		})
@@ -191,11 +200,14 @@ func (p *Plan) ReadWith(ctx context.Context, tree source.Tree, memo *Memo) (Inve
 	for _, pr := range p.probes {
 		comps = runProbe(comps, pr, files, mr)
 	}
-	owners := mr.reader(CodeownersReader, files, readOwners)
-	for _, err := range owners.errs {
-		files.fail(CodeownersReader, err)
+	// Owners, the catalog file and units are read each time: a file or
+	// two, and what attribution reads.
+	var codeownersData []byte
+	inv.Owners, inv.OwnersAt, codeownersData = readOwners(files)
+	inv.CatalogOwner = readCatalogOwner(files)
+	if p.units {
+		inv.Units = readUnits(files, codeownersData)
 	}
-	inv.Owners = owners.owners
 	for i := range comps {
 		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
 	}
@@ -208,6 +220,7 @@ func (p *Plan) ReadWith(ctx context.Context, tree source.Tree, memo *Memo) (Inve
 	}
 	sort.Slice(failures, func(i, j int) bool { return failures[i].Path < failures[j].Path })
 	inv.FileErrors = len(failures)
+	inv.FileErrorList = listFailures(failures)
 	for _, f := range failures {
 		if inv.ReaderErrors == nil {
 			inv.ReaderErrors = map[string]int{}
@@ -225,7 +238,8 @@ func (p *Plan) ReadWith(ctx context.Context, tree source.Tree, memo *Memo) (Inve
 }
 
 // planned is every path the plan reads in this tree, from paths alone:
-// the detectors' and content probes' globs and the CODEOWNERS candidates,
+// the detectors' and content probes' globs, the CODEOWNERS and catalog-info
+// candidates,
 // at most maxReadsPerRepo. Includes a detector follows are not known yet.
 func (p *Plan) planned(files *treeFiles) []string {
 	seen := map[string]bool{}
@@ -250,9 +264,14 @@ func (p *Plan) planned(files *treeFiles) []string {
 			}
 		}
 	}
-	for _, path := range CodeownersPaths {
+	for _, path := range append(CodeownersPaths, CatalogInfoPaths...) {
 		if files.has(path) {
 			add(path)
+		}
+	}
+	if p.units {
+		for _, base := range CatalogInfoPaths {
+			add(files.Glob("**/" + base)...)
 		}
 	}
 	return out
@@ -284,27 +303,35 @@ func runProbe(out []detect.Component, pr detect.Probe, files *treeFiles, mr *mem
 	return out
 }
 
-// readOwners reads the first CODEOWNERS file GitHub or GitLab would use.
-func readOwners(files filesView) found {
+// readOwners reads the first CODEOWNERS file GitHub or GitLab would use:
+// its root owners, and the file for the units' rules.
+func readOwners(files *treeFiles) (owners []string, at string, data []byte) {
 	for _, path := range CodeownersPaths {
 		if !files.has(path) {
 			continue
 		}
 		data, err := files.Read(path)
 		if err != nil {
-			return found{errs: []error{err}}
+			files.fail(CodeownersReader, err)
+			return nil, "", nil
 		}
-		return found{owners: RootOwners(data)}
+		owners, line := RootOwnersAt(data)
+		if line > 0 {
+			at = fmt.Sprintf("%s:%d", path, line)
+		}
+		return owners, at, data
 	}
-	return found{}
+	return nil, "", nil
 }
+
+var errPanicked = errors.New("detector panicked")
 
 // runDetector isolates a detector: hostile input that makes a parser panic
 // costs that detector's findings in this repo, not the scan.
 func runDetector(d detect.Detector, files detect.Files) (comps []detect.Component, errs []error) {
 	defer func() {
 		if p := recover(); p != nil {
-			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("detector panicked: %v", p)}}
+			comps, errs = nil, []error{&detect.FileError{Path: "(" + d.Kind() + ")", Err: fmt.Errorf("%w: %v", errPanicked, p)}}
 		}
 	}()
 	return d.Detect(files)

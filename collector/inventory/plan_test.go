@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -56,6 +57,39 @@ func plan(t testing.TB, kinds ...string) *Plan {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Test fixtures name what a test feeds the code, not what the repo uses:
+// the default excludes keep them from being read at all.
+func TestDefaultExcludesSkipTestFixtures(t *testing.T) {
+	files := map[string]string{"svc/marker.txt": "acme-kit@1.2.0\n"}
+	fixtures := []string{
+		"svc/src/test/resources/marker.txt", "src/test/marker.txt", "test/fixtures/marker.txt",
+		"pkg/tests/fixtures/app/marker.txt", "web/__fixtures__/marker.txt",
+	}
+	for _, p := range fixtures {
+		files[p] = "fixture-kit@0.0.1\n"
+	}
+	// Near misses stay in: only whole directory names are excluded.
+	files["src/testing/marker.txt"] = "near-kit@1.0.0\n"
+	files["test/fixtures-gen/marker.txt"] = "near-kit@1.0.0\n"
+	tree := sourcetest.NewTree(files)
+	inv, _, err := plan(t, "test_marker").Read(context.Background(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range inv.Components {
+		got = append(got, c.Path)
+	}
+	if want := []string{"src/testing/marker.txt", "svc/marker.txt", "test/fixtures-gen/marker.txt"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("components from %v, want %v", got, want)
+	}
+	for _, p := range fixtures {
+		if slices.Contains(tree.Reads(), p) {
+			t.Errorf("%s was read", p)
+		}
+	}
 }
 
 func TestReadRunsDetectorsInTheirScope(t *testing.T) {
@@ -118,7 +152,7 @@ func TestReadRefusesATreeOverTheCap(t *testing.T) {
 
 func TestReadersAndHash(t *testing.T) {
 	p := plan(t, "gomod", "test_marker")
-	if want := []string{"codeowners", "gomod", "test_marker"}; !reflect.DeepEqual(p.Readers(), want) {
+	if want := []string{"backstage", "codeowners", "gomod", "test_marker"}; !reflect.DeepEqual(p.Readers(), want) {
 		t.Errorf("readers = %v, want %v", p.Readers(), want)
 	}
 	if p.Hash() == plan(t, "gomod").Hash() || p.Hash() != plan(t, "gomod", "test_marker").Hash() {
@@ -198,5 +232,79 @@ func TestPlanWidensContainerImagePaths(t *testing.T) {
 	otherKind, _ := NewPlan([]string{"gomod"}, nil, wide)
 	if otherKind.Hash() != plan(t, "gomod").Hash() {
 		t.Error("scan.container_image_paths changed the hash of a plan not reading images")
+	}
+}
+
+// panicking fails on every repo it is given, as a detector bug would.
+type panicking struct{}
+
+func (panicking) Kind() string       { return "test_panicking" }
+func (panicking) Patterns() []string { return []string{"**/boom.txt"} }
+func (panicking) Detect(detect.Files) ([]detect.Component, []error) {
+	panic("token ghp_secret0123456789 in a panic")
+}
+func (panicking) Compile(map[string]string) (detect.Matcher, error) { return nil, nil }
+
+func init() { detect.Register(panicking{}) }
+
+// The inventory names each skipped file and why in words of its own: what
+// a parser says may quote the file, and the snapshot publishes the list.
+func TestFileErrorListNamesSkippedFilesWithoutTheirContent(t *testing.T) {
+	const secret = "hunter2-token-ghp_0123456789"
+	tree := sourcetest.NewTree(map[string]string{
+		"go.mod":               "module x\n\nrequire github.com/acme/kit v1.0.0\n",
+		"a/go.mod":             "module a\n\n" + secret + " v1.0.0\n",
+		"b/go.mod":             "module b\n\x00binary",
+		"big/go.mod":           strings.Repeat("// "+secret+"\n", 100),
+		"svc/marker.txt":       "acme-kit@1.2.0\n",
+		"README.md":            secret,
+		"boom.txt":             "x",
+		"weird\n\"path/go.mod": "module ((( " + secret + "\n",
+	})
+	p, err := NewPlan([]string{"gomod", "test_marker", "test_panicking"}, nil, config.Scan{MaxFileBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, _, err := p.Read(context.Background(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FileError{
+		{"(test_panicking)", "test_panicking: the detector failed on this repo (a bug: the scan log has its message)"},
+		{"README.md", "test_marker: not among the files the detector declares"},
+		{"a/go.mod", "gomod: not parseable (line 3)"},
+		{"b/go.mod", "gomod: binary file"},
+		{"big/go.mod", "gomod: larger than scan.max_file_bytes"},
+		{"weird\n\"path/go.mod", "gomod: not parseable (line 1)"},
+	}
+	if !reflect.DeepEqual(inv.FileErrorList, want) || inv.FileErrors != len(want) {
+		t.Errorf("file errors %d:\n%q\nwant\n%q", inv.FileErrors, inv.FileErrorList, want)
+	}
+	data, _ := json.Marshal(inv)
+	if strings.Contains(string(data), "hunter2") || strings.Contains(string(data), "ghp_") {
+		t.Errorf("the inventory's JSON holds file content or a token: %s", data)
+	}
+
+	// Bounded: the count stays whole, the list names the first ones by path.
+	files := map[string]string{}
+	for i := range MaxFileErrorList + 50 {
+		files[fmt.Sprintf("m%03d/go.mod", i)] = "module (((\n"
+	}
+	inv, _, err = plan(t, "gomod").Read(context.Background(), sourcetest.NewTree(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.FileErrors != MaxFileErrorList+50 || len(inv.FileErrorList) != MaxFileErrorList || inv.FileErrorList[99].Path != "m099/go.mod" {
+		t.Errorf("%d file errors, %d listed (last %+v); want all counted, the first %d listed", inv.FileErrors, len(inv.FileErrorList),
+			inv.FileErrorList[len(inv.FileErrorList)-1], MaxFileErrorList)
+	}
+
+	// A repo without errors lists nothing, and its JSON says nothing of it.
+	inv, _, err = plan(t, "gomod").Read(context.Background(), sourcetest.NewTree(map[string]string{"go.mod": "module x\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := json.Marshal(inv); inv.FileErrorList != nil || strings.Contains(string(data), "file_error") {
+		t.Errorf("clean repo: list %v, JSON %s", inv.FileErrorList, data)
 	}
 }

@@ -28,8 +28,14 @@ type Catalog struct {
 // Offering is one compiled offering.
 type Offering struct {
 	*config.Offering
-	rules         []detect.Matcher
+	rules         []rule
 	eligiblePaths []detect.Matcher
+}
+
+// rule is a compiled detect rule and its index in Offering.Detect.
+type rule struct {
+	detect.Matcher
+	index int
 }
 
 // Adoption is one offering's use in one repo.
@@ -55,7 +61,7 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 	}
 	for i := range cfg.Offerings {
 		o := &Offering{Offering: &cfg.Offerings[i]}
-		for _, r := range o.Detect {
+		for j, r := range o.Detect {
 			if r.Kind == "" {
 				continue // config validation reports it
 			}
@@ -71,7 +77,7 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 					"offering %q: detector %s: %v", o.Name, r.Kind, err)})
 				continue
 			}
-			o.rules = append(o.rules, m)
+			o.rules = append(o.rules, rule{Matcher: m, index: j})
 			if _, isProbe := m.(detect.Probe); isProbe {
 				addProbe(m)
 			} else {
@@ -172,6 +178,22 @@ func (c *Catalog) Evaluate(components []detect.Component) map[string]Adoption {
 	return out
 }
 
+// CountRules adds one to counts[i] for each rule (i its index in Detect)
+// that matches some of the adoption's evidence. The evidence is every
+// component some rule matches, so a rule matching none of it matched
+// nothing in the repo; re-testing it costs less than recording the rules
+// in every adoption of an estate.
+func (o *Offering) CountRules(a Adoption, counts []int) {
+	for _, r := range o.rules {
+		for _, c := range a.Evidence {
+			if r.Match(c) {
+				counts[r.index]++
+				break
+			}
+		}
+	}
+}
+
 // Facts are what eligibility looks at in one repo.
 type Facts struct {
 	Repo       source.Repo
@@ -183,39 +205,45 @@ type Facts struct {
 // EligibleByRules applies eligible: (fields ANDed, list items ORed,
 // exclude_repos subtracted). Adoption and waivers are the caller's: an
 // adopter is always eligible.
-func (o *Offering) EligibleByRules(f Facts) bool {
+func (o *Offering) EligibleByRules(f Facts) bool { return o.IneligibleClause(f) == "" }
+
+// IneligibleClause names the first eligible clause that leaves the repo out
+// ("exclude_repos: GLOB", "languages", "topics", "teams", "paths"), "" when
+// the repo is eligible: the answer to "why is this repo not counted?".
+func (o *Offering) IneligibleClause(f Facts) string {
 	e := o.Eligible
 	if e == nil {
-		return true
+		return ""
 	}
 	for _, g := range e.ExcludeRepos {
 		if f.Repo.MatchName(g) {
-			return false
+			return "exclude_repos: " + g
 		}
 	}
 	if len(e.Languages) > 0 && !intersects(e.Languages, f.Languages) {
-		return false
+		return "languages"
 	}
 	if len(e.Topics) > 0 && !intersects(e.Topics, f.Repo.Topics) {
-		return false
+		return "topics"
 	}
 	if len(e.Teams) > 0 && !intersects(e.Teams, []string{f.Team}) {
-		return false
+		return "teams"
 	}
-	if len(o.eligiblePaths) > 0 {
-		found := false
-		for _, comp := range f.Components {
-			for _, m := range o.eligiblePaths {
-				if m.Match(comp) {
-					found = true
-				}
+	if len(o.eligiblePaths) > 0 && !o.anyEligiblePath(f.Components) {
+		return "paths"
+	}
+	return ""
+}
+
+func (o *Offering) anyEligiblePath(components []detect.Component) bool {
+	for _, comp := range components {
+		for _, m := range o.eligiblePaths {
+			if m.Match(comp) {
+				return true
 			}
 		}
-		if !found {
-			return false
-		}
 	}
-	return true
+	return false
 }
 
 // Status is where a repo stands with one offering.
@@ -238,17 +266,18 @@ const (
 // Status decides a repo's standing with the offering, in the one order of
 // precedence uptake has: adoption, then the eligible rules, then waivers.
 // The waiver is returned when the status is Waived.
-func (o *Offering) Status(f Facts, adopted bool, now time.Time) (Status, *config.Waiver) {
-	switch {
-	case adopted:
-		return Adopted, nil
-	case !o.EligibleByRules(f):
-		return Ineligible, nil
+// For Ineligible, clause is the eligible clause that excludes the repo.
+func (o *Offering) Status(f Facts, adopted bool, now time.Time) (status Status, waiver *config.Waiver, clause string) {
+	if adopted {
+		return Adopted, nil, ""
+	}
+	if clause := o.IneligibleClause(f); clause != "" {
+		return Ineligible, nil, clause
 	}
 	if w := o.Waiver(f.Repo, now); w != nil {
-		return Waived, w
+		return Waived, w, ""
 	}
-	return Eligible, nil
+	return Eligible, nil, ""
 }
 
 // ExpiredWaivers are the offering's waivers no longer in force at now.

@@ -106,14 +106,17 @@ func TestEligibility(t *testing.T) {
 	if !o.EligibleByRules(ok) {
 		t.Fatal("java payments repo with a Dockerfile not eligible")
 	}
-	for name, f := range map[string]Facts{
-		"other language": {Repo: ok.Repo, Team: ok.Team, Languages: []string{"node"}, Components: docker},
-		"other team":     {Repo: ok.Repo, Team: "search", Languages: ok.Languages, Components: docker},
-		"no Dockerfile":  {Repo: ok.Repo, Team: ok.Team, Languages: ok.Languages},
-		"excluded":       {Repo: source.Repo{Name: "acme/pay-archive"}, Team: ok.Team, Languages: ok.Languages, Components: docker},
+	for clause, f := range map[string]Facts{
+		"languages":                {Repo: ok.Repo, Team: ok.Team, Languages: []string{"node"}, Components: docker},
+		"teams":                    {Repo: ok.Repo, Team: "search", Languages: ok.Languages, Components: docker},
+		"paths":                    {Repo: ok.Repo, Team: ok.Team, Languages: ok.Languages},
+		"exclude_repos: *-archive": {Repo: source.Repo{Name: "acme/pay-archive"}, Team: ok.Team, Languages: ok.Languages, Components: docker},
 	} {
 		if o.EligibleByRules(f) {
-			t.Errorf("%s: eligible", name)
+			t.Errorf("%s: eligible", clause)
+		}
+		if got := o.IneligibleClause(f); got != clause {
+			t.Errorf("excluded by %q, want %q", got, clause)
 		}
 	}
 	legacy := source.Repo{Name: "legacy-billing"}
@@ -152,18 +155,19 @@ func TestStatusPrecedence(t *testing.T) {
 		adopted bool
 		now     time.Time
 		want    Status
+		clause  string
 	}{
-		{"adopter waived", goFacts("legacy-a"), true, lastDay, Adopted},
-		{"adopter outside the eligible rules", Facts{Repo: source.Repo{Name: "sandbox-x"}}, true, lastDay, Adopted},
-		{"wrong language", Facts{Repo: source.Repo{Name: "legacy-a"}, Languages: []string{"node"}}, false, lastDay, Ineligible},
-		{"excluded beats waived", goFacts("sandbox-x"), false, lastDay, Ineligible},
-		{"waiver on its expiry day", goFacts("legacy-a"), false, lastDay, Waived},
-		{"waiver the day after", goFacts("legacy-a"), false, dayAfter, Eligible},
-		{"no waiver", goFacts("pay-api"), false, lastDay, Eligible},
+		{"adopter waived", goFacts("legacy-a"), true, lastDay, Adopted, ""},
+		{"adopter outside the eligible rules", Facts{Repo: source.Repo{Name: "sandbox-x"}}, true, lastDay, Adopted, ""},
+		{"wrong language", Facts{Repo: source.Repo{Name: "legacy-a"}, Languages: []string{"node"}}, false, lastDay, Ineligible, "languages"},
+		{"excluded beats waived", goFacts("sandbox-x"), false, lastDay, Ineligible, "exclude_repos: sandbox-*"},
+		{"waiver on its expiry day", goFacts("legacy-a"), false, lastDay, Waived, ""},
+		{"waiver the day after", goFacts("legacy-a"), false, dayAfter, Eligible, ""},
+		{"no waiver", goFacts("pay-api"), false, lastDay, Eligible, ""},
 	} {
-		got, w := o.Status(tc.facts, tc.adopted, tc.now)
-		if got != tc.want || (got == Waived) != (w != nil) {
-			t.Errorf("%s: status %v (waiver %v), want %v", tc.name, got, w, tc.want)
+		got, w, clause := o.Status(tc.facts, tc.adopted, tc.now)
+		if got != tc.want || (got == Waived) != (w != nil) || clause != tc.clause {
+			t.Errorf("%s: status %v (waiver %v, clause %q), want %v (clause %q)", tc.name, got, w, clause, tc.want, tc.clause)
 		}
 	}
 	if exp := o.ExpiredWaivers(dayAfter); len(exp) != 1 || exp[0].Repo != "legacy-*" {
@@ -186,5 +190,64 @@ func TestCompileRejectsUnknownLanguage(t *testing.T) {
 	want := `c.yml:8: offering "a": eligible.languages: unknown language "cobol" (want one of go, java, kotlin, node, python, ruby, rust, dotnet, terraform, docker)`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %s", err, want)
+	}
+}
+
+// CountRules counts every rule that matched a repo, also when one
+// component satisfies several, and a rule once however many match it.
+func TestCountRules(t *testing.T) {
+	cat, err := Compile(parse(t, `  - name: kit
+    owner: o
+    lifecycle: ga
+    detect:
+      - {kind: npm, package: "@acme/kit"}
+      - {kind: gomod, module: github.com/acme/*}
+      - {kind: gomod, module: github.com/acme/kit}
+      - {kind: gomod, module: github.com/acme/other}
+      - {kind: file, path: .kit.yaml}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := make([]int, 5)
+	for _, comps := range [][]detect.Component{
+		{{Kind: "gomod", Name: "github.com/acme/kit"}},
+		{{Kind: "gomod", Name: "github.com/acme/tools"}, {Kind: "gomod", Name: "github.com/acme/kit"}, {Kind: "gomod", Name: "github.com/acme/kit", Path: "b/go.mod"}},
+		{{Kind: "npm", Name: "@acme/kit"}, {Kind: "gomod", Name: "github.com/acme/other"}},
+		{{Kind: "gomod", Name: "github.com/other/kit"}},
+	} {
+		if a, ok := cat.Evaluate(comps)["kit"]; ok {
+			cat.Offerings[0].CountRules(a, counts)
+		}
+	}
+	if want := []int{1, 3, 2, 1, 0}; !reflect.DeepEqual(counts, want) {
+		t.Errorf("counts %v, want %v", counts, want)
+	}
+}
+
+// Rules that would silently match nothing, or more than they say, are
+// refused at their line with the fix; the messages are what `uptake check`
+// prints.
+func TestRulesBad(t *testing.T) {
+	cfg, err := config.Load("testdata/rules-bad.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compile(cfg)
+	if err == nil {
+		t.Fatal("compiled")
+	}
+	const f = "testdata/rules-bad.yml"
+	want := []string{
+		f + `:8: offering "components": detector gitlab_ci: component: "acme/components/go-test" has no host: components are named host/group/project/name, as an include writes them: write component: gitlab.example.com/acme/components/go-test with your GitLab's host, or $CI_SERVER_FQDN/acme/components/go-test to match it on any host`,
+		f + `:14: offering "modules": detector terraform: source: "git::https://github.com/acme/infra.git//modules/vpc?ref=v1.2.0" names a subdirectory (modules/vpc) and a ref (v1.2.0), which a rule does not match on: write source: github.com/acme/infra (it matches every subdirectory; the ref is measured as each repo's version: set the offering's latest to count drift)`,
+		f + `:16: offering "modules": detector terraform: source: "github.com/acme/infra//modules/eks" names a subdirectory (modules/eks), which a rule does not match on: write source: github.com/acme/infra (it matches every subdirectory)`,
+		f + `:18: offering "modules": detector kustomize: resource: "github.com/acme/k8s-bases?ref=v3" names a ref (v3), which a rule does not match on: write resource: github.com/acme/k8s-bases (the ref is measured as each repo's version: set the offering's latest to count drift)`,
+		f + `:24: offering "images": detector dockerfile: image: "registry.acme.io/platform/base:1.4" has a tag (1.4), which a rule does not match on: write image: registry.acme.io/platform/base (the tag is measured as each repo's version: set the offering's latest to count drift)`,
+		f + `:26: offering "images": detector container_image: image: "nginx@sha256:0bc88eb15f9e7f84e8e56c14fa5735aaa488b840983f87bd79b1054190e660de" has a digest, which a rule does not match on: write image: nginx`,
+		f + `:32: offering "globs": detector jenkins: library: bad glob "{ces,dogu-build-lib": { without }`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, want) {
+		t.Errorf("errors:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -271,6 +273,24 @@ func TestScanCachesUnchangedRepos(t *testing.T) {
 	j2, _ := json.Marshal(snap2.Summary)
 	if string(j1) != string(j2) {
 		t.Fatalf("cached scan evaluated differently:\n%v\n%v", snap1.Summary, snap2.Summary)
+	}
+	// The skipped files come back from the cache too.
+	lists := func(s *snapshot.Snapshot) map[string][]snapshot.FileError {
+		out := map[string][]snapshot.FileError{}
+		for _, r := range s.Repos {
+			out[r.Name] = r.FileErrorList
+		}
+		return out
+	}
+	want := []snapshot.FileError{
+		{Path: "(test_panicky)", Error: "test_panicky: the detector failed on this repo (a bug: the scan log has its message)"},
+		{Path: "go.mod", Error: "gomod: not parseable (line 2)"}, // the unclosed ( runs to the end
+	}
+	if got := lists(snap1)["broken-files"]; !reflect.DeepEqual(got, want) {
+		t.Errorf("broken-files skipped %+v, want %+v", got, want)
+	}
+	if !reflect.DeepEqual(lists(snap1), lists(snap2)) {
+		t.Errorf("cached repos' skipped files differ:\n%+v\n%+v", lists(snap1), lists(snap2))
 	}
 
 	// A new commit in one repo: only that repo is read again.
@@ -616,5 +636,106 @@ func TestSourceTimeoutStopsOnlyThatSource(t *testing.T) {
 	st = res.Sources[0]
 	if st.OK || st.Repos != 3 || st.StaleRepos != 1 || !strings.Contains(st.Error, "scan.source_timeout (200ms)") {
 		t.Fatalf("source with a hung repo = %+v, want it stopped with one stale repo", st)
+	}
+}
+
+// Each scan names every rule that matched no repo, once, at warn level,
+// and the snapshot counts each rule's repos; a scan with a failed source
+// names none, as the repos it could not list may be the ones a rule matches.
+func TestUnmatchedRulesLoggedOncePerCompleteScan(t *testing.T) {
+	yml := strings.Replace(testConfig, "/nonexistent", "/unmatched-test", 1)
+	yml = strings.Replace(yml, "        module: github.com/acme/service-kit\n",
+		"        module: github.com/acme/service-kit\n      - kind: gomod\n        module: github.com/acme/servce-kit\n", 1)
+	src := newFake()
+	fakes.Store("/unmatched-test", src)
+	core, logs := observer.New(zap.InfoLevel)
+	r, err := New(loadTest(t, yml), Config{Interval: time.Hour, Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unmatched := func() []string {
+		var out []string
+		for _, e := range logs.FilterMessageSnippet("rule matched no repo").All() {
+			if e.Level != zap.WarnLevel {
+				t.Errorf("logged at %s", e.Level)
+			}
+			f := e.ContextMap()
+			out = append(out, fmt.Sprintf("%v %v %v %v", f["offering"], f["kind"], f["params"], f["at"]))
+		}
+		sort.Strings(out)
+		return out
+	}
+	snap, err := r.ScanOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"hostile test_panicky map[] test.yml:36",
+		"service-kit gomod map[module:github.com/acme/servce-kit] test.yml:18",
+	}
+	if got := unmatched(); !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	var counts []string
+	for _, o := range snap.Offerings {
+		for _, rule := range o.Rules {
+			counts = append(counts, fmt.Sprintf("%s %s:%d %d", o.Name, rule.Kind, rule.Line, rule.MatchedRepos))
+		}
+	}
+	wantCounts := []string{"service-kit gomod:16 2", "service-kit gomod:18 0", "base-image dockerfile:24 1", "marker file:30 1", "hostile test_panicky:36 0"}
+	if !reflect.DeepEqual(counts, wantCounts) {
+		t.Errorf("matched_repos %q, want %q", counts, wantCounts)
+	}
+
+	logs.TakeAll()
+	src.listErr = errors.New("forge down")
+	if _, err := r.ScanOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := unmatched(); len(got) != 0 {
+		t.Errorf("a scan whose source failed named unmatched rules: %q", got)
+	}
+
+	// A repo read for the first time that fails is counted nowhere.
+	src.listErr = nil
+	src.mu.Lock()
+	src.repos["new-api"] = fakeRepo{headErr: errors.New("timeout")}
+	src.mu.Unlock()
+	if _, err := r.ScanOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := unmatched(); len(got) != 0 {
+		t.Errorf("a scan with a repo counted nowhere named unmatched rules: %q", got)
+	}
+}
+
+// Inventory is every component the current snapshot's scan found in a
+// repo, the ones no rule counts included; an unknown repo has none.
+func TestRunnerInventoryIsTheWholeScan(t *testing.T) {
+	yml := strings.Replace(testConfig, "/nonexistent", "/inventory-test", 1)
+	fakes.Store("/inventory-test", newFake())
+	r, err := New(loadTest(t, yml), Config{Interval: time.Hour, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.Inventory("fake", "pay-api"); ok {
+		t.Error("an inventory before any scan")
+	}
+	if _, err := r.ScanOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	comps, ok := r.Inventory("fake", "pay-api")
+	var got []string
+	for _, c := range comps {
+		got = append(got, fmt.Sprintf("%s %s %s %s:%d", c.Kind, c.Name, c.Version, c.Path, c.Line))
+	}
+	if !ok || !slices.Contains(got, "gomod github.com/acme/service-kit v1.2.0 go.mod:5") ||
+		!slices.ContainsFunc(got, func(s string) bool {
+			return strings.HasPrefix(s, "dockerfile registry.acme.io/base/golang 1.22 Dockerfile:1")
+		}) {
+		t.Errorf("pay-api's inventory = %q (%v)", got, ok)
+	}
+	if _, ok := r.Inventory("fake", "no-such-repo"); ok {
+		t.Error("an inventory for a repo the scan never saw")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -102,6 +103,28 @@ func (r *Runner) Collectors() []prometheus.Collector {
 // Snapshot is the current snapshot, nil before the first scan completes.
 func (r *Runner) Snapshot() *snapshot.Snapshot { return r.snapshot.Load() }
 
+// Inventory is every component the scan behind the current snapshot found
+// in a repo, offering or not: what the repo page and a new rule's author
+// look at. The snapshot keeps only adoptions' evidence.
+func (r *Runner) Inventory(source, repo string) ([]snapshot.Evidence, bool) {
+	r.mu.Lock()
+	res := r.last
+	r.mu.Unlock()
+	if res == nil {
+		return nil, false
+	}
+	for _, rs := range res.Repos {
+		if rs.Repo.Source == source && rs.Repo.Name == repo {
+			out := make([]snapshot.Evidence, len(rs.Inventory.Components))
+			for i, c := range rs.Inventory.Components {
+				out[i] = evaluate.EvidenceOf(c)
+			}
+			return out, true
+		}
+	}
+	return nil, false
+}
+
 func (r *Runner) sourceOptions() source.Options {
 	opts := source.Options{Logger: r.log, Metrics: r.cfg.Metrics}
 	if r.cfg.Store != nil {
@@ -127,8 +150,11 @@ func (r *Runner) ScanOnce(ctx context.Context) (*snapshot.Snapshot, error) {
 	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
 	r.mu.Lock()
 	r.last, r.lastKey = res, key
+	r.record(l, snap, false)
 	r.mu.Unlock()
 	r.snapshot.Store(snap)
+	r.logUnmatchedRules(l.Config.File, res, snap)
+	r.pruneEvents()
 	return snap, nil
 }
 
@@ -140,6 +166,8 @@ func (r *Runner) Run(ctx context.Context) {
 	defer ticker.Stop()
 	r.restore()
 	r.startScan(ctx)
+	r.scans.Add(1)
+	go func() { defer r.scans.Done(); r.pruneLoop(ctx) }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -170,6 +198,7 @@ func (r *Runner) restore() {
 		return // a reload or a scan got there first
 	}
 	r.last, r.lastKey = res, key
+	r.record(l, snap, true)
 	r.snapshot.Store(snap)
 	r.log.Info("published the last complete scan from the store until the first scan ends",
 		zap.Time("scanned", res.Time), zap.Duration("age", time.Since(res.Time).Round(time.Second)), zap.Int("repos", len(res.Repos)))
@@ -230,9 +259,41 @@ func (r *Runner) scanOnce(ctx context.Context) bool {
 			again = true
 		}
 	}
-	r.snapshot.Store(evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log))
+	snap := evaluate.Build(l.Config, l.Catalog, res, time.Now(), r.log)
+	r.record(l, snap, false)
+	r.snapshot.Store(snap)
+	r.logUnmatchedRules(l.Config.File, res, snap)
 	r.log.Info("scan complete", zap.Duration("duration", time.Since(start)), zap.Int("repos", len(res.Repos)), zap.Bool("rescan", again))
 	return again
+}
+
+// logUnmatchedRules names, once per scan, every detect rule that matched no
+// repo: a misspelt name or a rule no detector can satisfy otherwise reads
+// as zero adoption. Only after a complete scan: a source that could not be
+// listed, or a repo counted nowhere, may hold the repos it matches.
+func (r *Runner) logUnmatchedRules(file string, res *evaluate.Result, snap *snapshot.Snapshot) {
+	for _, s := range res.Sources {
+		if !s.OK {
+			return
+		}
+	}
+	for _, repo := range res.Repos {
+		if !repo.Counted() {
+			return
+		}
+	}
+	msg := "rule matched no repo: a misspelt name, one the repos' files write otherwise (a glob's * crosses /), or one no repo uses yet"
+	if r.cfg.Shards > 1 {
+		msg = "rule matched no repo of this shard: a misspelt name, one the repos' files write otherwise (a glob's * crosses /), or one no repo of the shard uses"
+	}
+	for _, o := range snap.Offerings {
+		for _, rule := range o.Rules {
+			if rule.MatchedRepos == 0 {
+				r.log.Warn(msg, zap.String("offering", o.Name), zap.String("kind", rule.Kind), zap.Any("params", rule.Params),
+					zap.String("at", fmt.Sprintf("%s:%d", file, rule.Line)))
+			}
+		}
+	}
 }
 
 // ScanNow starts a scan unless one is running; it reports whether it did.
@@ -318,7 +379,11 @@ func (r *Runner) Reload() error {
 	r.reloadTime.SetToCurrentTime()
 	switch {
 	case r.last != nil && l.Plan.Hash() == r.last.RuleHash && key == r.lastKey:
-		r.snapshot.Store(evaluate.Build(l.Config, l.Catalog, r.last, time.Now(), r.log))
+		snap := evaluate.Build(l.Config, l.Catalog, r.last, time.Now(), r.log)
+		// Recorded now, a catalog change rebases the baseline on the scan it
+		// re-evaluates, and the next scan's new commits make their events.
+		r.record(l, snap, r.last.Restored)
+		r.snapshot.Store(snap)
 		r.log.Info("config reloaded; re-evaluated the last scan without reading repos")
 	case r.scanning:
 		r.rescan = true

@@ -19,9 +19,18 @@ type Snapshot struct {
 	Offerings []OfferingReport `json:"offerings"`
 	Teams     []TeamReport     `json:"teams"`
 	Sources   []SourceScan     `json:"sources"`
+	// Attribution counts the counted repos by the source that gave their
+	// team, every configured one and default present.
+	Attribution []AttributionCount `json:"attribution"`
+	// Unattributed are the counted repos that fell to the default team,
+	// each with why every attribution source gave nothing.
+	Unattributed []UnattributedRepo `json:"unattributed"`
 	// Currency is the ROI currency; ROI is set when any offering has roi.
 	Currency string `json:"currency,omitempty"`
 	ROI      bool   `json:"-"`
+	// History is the store's event totals when the snapshot was published;
+	// nil without a store. /api/v1/events serves the events themselves.
+	History *History `json:"-"`
 }
 
 // RepoReport is one repo and what it adopts: the answer to "why is team X
@@ -31,9 +40,15 @@ type RepoReport struct {
 	Name    string `json:"name"`
 	Team    string `json:"team"`
 	TeamVia string `json:"team_via"`
-	Head    string `json:"head,omitempty"`
-	Empty   bool   `json:"empty,omitempty"`
-	Stale   bool   `json:"stale,omitempty"`
+	// TeamBecause says what of TeamVia gave the team: the CODEOWNERS rule
+	// (path:line), the teams.map glob, the topic, the catalog owner.
+	TeamBecause string `json:"team_because,omitempty"`
+	// TeamPlaceholders are the attribution sources that named a team not
+	// among teams.known before TeamVia gave one.
+	TeamPlaceholders []string `json:"team_placeholders,omitempty"`
+	Head             string   `json:"head,omitempty"`
+	Empty            bool     `json:"empty,omitempty"`
+	Stale            bool     `json:"stale,omitempty"`
 	// Deferred says the last scan left the repo for the next one, the
 	// host's rate budget spent: stale data, or none if never read.
 	Deferred bool   `json:"deferred,omitempty"`
@@ -45,7 +60,26 @@ type RepoReport struct {
 	Offerings  []RepoOffering `json:"offerings"`
 	Waived     []RepoWaiver   `json:"waived,omitempty"`
 	Ineligible []string       `json:"ineligible,omitempty"`
-	FileErrors int            `json:"file_errors,omitempty"`
+	// IneligibleReasons say, beside Ineligible and in its order, which
+	// eligible clause left the repo out of each offering.
+	IneligibleReasons []IneligibleReason `json:"ineligible_reasons,omitempty"`
+	FileErrors        int                `json:"file_errors,omitempty"`
+	// FileErrorList names the first 100 skipped files; nil when none.
+	FileErrorList []FileError `json:"file_error_list,omitempty"`
+}
+
+// IneligibleReason is the eligible clause that excludes a repo from an
+// offering: "languages", "topics", "teams", "paths" or "exclude_repos: GLOB".
+type IneligibleReason struct {
+	Offering string `json:"offering"`
+	Clause   string `json:"clause"`
+}
+
+// FileError is a file a scan skipped and why, in uptake's words: a
+// parser's message, which may quote the file, is never copied.
+type FileError struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
 }
 
 // RepoOffering is an offering a repo adopts.
@@ -64,6 +98,19 @@ type Evidence struct {
 	Name string `json:"name"`
 	// Version is as the file writes it.
 	Version string `json:"version,omitempty"`
+	// VersionSource says where the version came from; nil (its JSON
+	// fields absent) when the detection has neither, as most have: a
+	// snapshot keeps hundreds of thousands of evidence entries.
+	*VersionSource
+}
+
+// VersionSource is where an evidence's version came from.
+type VersionSource struct {
+	// Section is where the manifest declares it (dependencies,
+	// peerDependencies, tool.poetry.group.dev.dependencies...).
+	Section string `json:"section,omitempty"`
+	// Lockfile is the repo path of the lockfile that pinned Version.
+	Lockfile string `json:"lockfile,omitempty"`
 }
 
 // RepoWaiver is a waiver in force for a repo that does not adopt.
@@ -105,8 +152,22 @@ type OfferingReport struct {
 	Adopted  int            `json:"adopted"`
 	Eligible int            `json:"eligible"`
 	Versions []VersionCount `json:"versions"`
-	Target   *TargetReport  `json:"target,omitempty"`
-	ROI      *ROIReport     `json:"roi,omitempty"`
+	// Rules are the offering's detect rules in config order, each with how
+	// many repos it matched: a rule at 0 may be one that cannot match.
+	Rules  []RuleReport  `json:"rules"`
+	Target *TargetReport `json:"target,omitempty"`
+	ROI    *ROIReport    `json:"roi,omitempty"`
+}
+
+// RuleReport is one detect rule of an offering and its reach in the scan.
+type RuleReport struct {
+	Kind string `json:"kind"`
+	// Params are the rule's keys but kind, as the config writes them.
+	Params map[string]string `json:"params"`
+	// Line is the rule's line in the config file.
+	Line int `json:"line"`
+	// MatchedRepos counts the counted repos with a component it matches.
+	MatchedRepos int `json:"matched_repos"`
 }
 
 // VersionCount is how many repos use one version bucket.
@@ -128,6 +189,30 @@ type ROIReport struct {
 	HoursPerMonth float64 `json:"hours_saved_per_month"`
 	// Ratio is (value − cost) / cost; nil when cost is 0.
 	Ratio *float64 `json:"roi_ratio"`
+}
+
+// ViaDefault is the via of repos no attribution source gave a team.
+const ViaDefault = "default"
+
+// AttributionCount is how many repos one attribution source (via) gave
+// their team, and how many it named a team that is not known (a placeholder).
+type AttributionCount struct {
+	Via          string `json:"via"`
+	Repos        int    `json:"repos"`
+	Placeholders int    `json:"placeholder_repos"`
+}
+
+// UnattributedRepo is a repo no attribution source gave a team.
+type UnattributedRepo struct {
+	Source  string              `json:"source"`
+	Name    string              `json:"name"`
+	Reasons []AttributionReason `json:"reasons"`
+}
+
+// AttributionReason is why one attribution source gave a repo no team.
+type AttributionReason struct {
+	Via    string `json:"via"`
+	Reason string `json:"reason"`
 }
 
 // TeamReport is one team with at least one repo.
@@ -159,6 +244,9 @@ type SourceScan struct {
 	// host's rate budget could not cover them before its reset; those with
 	// last good data are among StaleRepos.
 	DeferredRepos int `json:"deferred_repos"`
+	// Units are the counted repos, or in project mode (scan.units) the
+	// counted project units, which every per-repo figure then counts.
+	Units int `json:"units"`
 	// OldestResult is the oldest ResultTime of the counted repos; zero when
 	// there are none.
 	OldestResult time.Time `json:"oldest_result_time,omitzero"`

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -37,8 +38,13 @@ type Repo struct {
 	Ref string `json:"-"`
 }
 
-// ShortName is the last path component of Name.
+// ShortName is the last path component of Name; for a project unit
+// (repo//dir, scan.units: project) the repo's short name and the unit's
+// directory, so repo-name globs like "mono//services/*" match units.
 func (r Repo) ShortName() string {
+	if repo, dir, ok := strings.Cut(r.Name, "//"); ok {
+		return Repo{Name: repo}.ShortName() + "//" + dir
+	}
 	for i := len(r.Name) - 1; i >= 0; i-- {
 		if r.Name[i] == '/' {
 			return r.Name[i+1:]

@@ -190,9 +190,11 @@ func Known(label string) bool {
 
 // parsed is a label coerced to semver; extra holds numeric components past
 // the third ("1.2.3.4"), which semver has no room for but which still order.
+// written is how many numeric components the label has.
 type parsed struct {
-	v     *semver.Version
-	extra []uint64
+	v       *semver.Version
+	extra   []uint64
+	written int
 }
 
 func parse(label string) (parsed, bool) {
@@ -267,6 +269,7 @@ func parseLabel(label string) (parsed, bool) {
 	if !ok {
 		return parsed{}, false
 	}
+	written := len(nums)
 	for len(nums) < 3 {
 		nums = append(nums, 0)
 	}
@@ -278,7 +281,7 @@ func parseLabel(label string) (parsed, bool) {
 	if err != nil {
 		return parsed{}, false
 	}
-	return parsed{v: v, extra: nums[3:]}, true
+	return parsed{v: v, extra: nums[3:], written: written}, true
 }
 
 // prerelease turns what follows the numeric release into a semver
@@ -355,6 +358,98 @@ func Compare(a, b string) int {
 	return 0
 }
 
+// floatingParts is how many components a floating label fixes ("v7" 1,
+// "1.29" 2), or 0 for a label that names one release. A tag written with
+// fewer than three numeric components and no pre-release moves with the
+// newest release within them (actions/checkout@v4, golang:1.22-alpine).
+func floatingParts(p parsed) int {
+	if p.written >= 3 || p.v.Prerelease() != "" {
+		return 0
+	}
+	return p.written
+}
+
+// prefixCompare orders the first n (1 or 2) components of two labels.
+func prefixCompare(a, b parsed, n int) int {
+	x := []uint64{a.v.Major(), a.v.Minor()}[:n]
+	y := []uint64{b.v.Major(), b.v.Minor()}[:n]
+	for i := range x {
+		if x[i] != y[i] {
+			if x[i] < y[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// inside reports whether b lies within the components floating label a
+// fixes: 7.0.1 within v7, 1.29.3 and 1.29-alpine within 1.29.
+func inside(a, b parsed) bool {
+	n := floatingParts(a)
+	return n > 0 && prefixCompare(a, b, n) == 0
+}
+
+// Behind reports whether a known label is older than target: the one
+// comparison behind drift and any minimum version. A floating label is
+// behind only when its components are ("v7" is not behind "v7.0.1", nor
+// "1.29" behind "1.29.3"; "1.28" is behind "1.29.0"); any other label is
+// behind when Compare orders it first. An unknown label is never behind,
+// nor is anything behind an unknown target.
+func Behind(label, target string) bool {
+	p, ok := parse(label)
+	t, okt := parse(target)
+	switch {
+	case !ok || !okt:
+		return false
+	case floatingParts(p) > 0:
+		return prefixCompare(p, t, floatingParts(p)) < 0
+	}
+	return Compare(label, target) < 0
+}
+
+// Lowest returns the lowest known label, or Unknown when none is known.
+// It is the version a repo is counted at: the usage to upgrade. A label
+// within a floating one's components is lower than it (1.29.1 than 1.29,
+// which has 1.29.3 when that is out).
+func Lowest(labels []string) string {
+	if low := extreme(labels, -1); low != "" {
+		return low
+	}
+	return Unknown
+}
+
+// Highest returns the newest known label, or "" when none is known: the
+// latest version in use. A label within a floating one's components is
+// newer than it (7.0.1 than v7), so a floating label is the highest only
+// when no release within it is known.
+func Highest(labels []string) string { return extreme(labels, 1) }
+
+// extreme returns the known label that Compare puts first in direction dir
+// (-1 the lowest, 1 the highest), a label naming a release winning over a
+// floating one it lies within; "" when none is known. Of equal labels the
+// first is kept.
+func extreme(labels []string, dir int) string {
+	best, bp := "", parsed{}
+	for _, l := range labels {
+		p, ok := parse(l)
+		if !ok {
+			continue
+		}
+		switch {
+		case best == "":
+		case inside(p, bp):
+			continue
+		case inside(bp, p):
+		case Compare(l, best) != dir:
+			continue
+		}
+		best, bp = l, p
+	}
+	return best
+}
+
 // Major returns a known label's major version.
 func Major(label string) (uint64, bool) {
 	p, ok := parse(label)
@@ -362,22 +457,4 @@ func Major(label string) (uint64, bool) {
 		return 0, false
 	}
 	return p.v.Major(), true
-}
-
-// Lowest returns the lowest known label, or Unknown when none is known.
-// It is the version a repo is counted at: the usage to upgrade.
-func Lowest(labels []string) string {
-	low := ""
-	for _, l := range labels {
-		if !Known(l) {
-			continue
-		}
-		if low == "" || Compare(l, low) < 0 {
-			low = l
-		}
-	}
-	if low == "" {
-		return Unknown
-	}
-	return low
 }

@@ -196,9 +196,87 @@ func TestLowest(t *testing.T) {
 		{[]string{"1.0.0", "1.0.0-rc.1"}, "1.0.0-rc.1"},
 		{[]string{Unknown, "main"}, Unknown},
 		{nil, Unknown},
+		// A release within a floating tag is the usage to upgrade, in any order.
+		{[]string{"1.29", "1.29.1"}, "1.29.1"},
+		{[]string{"1.29.1", "1.29"}, "1.29.1"},
+		{[]string{"v7", "v6.5.0"}, "v6.5.0"},
+		{[]string{"v7.1", "v7"}, "v7.1"},
+		{[]string{"v7", "v7.1"}, "v7.1"},
+		{[]string{"1.28", "1.29.1"}, "1.28"},
 	} {
 		if got := Lowest(tc.labels); got != tc.want {
 			t.Errorf("Lowest(%q) = %q, want %q", tc.labels, got, tc.want)
+		}
+	}
+}
+
+func TestFloating(t *testing.T) {
+	for label, want := range map[string]bool{
+		"v7": true, "7": true, "1.29": true, "v1.29": true, "1.22-alpine": true, "1.22-alpine3.18": true, "31.1-jre": true,
+		"7.0.1": false, "v1.2.3.4": false, "1.0a1": false, "2.0-rc.1": false, "v1-beta": false, Unknown: false, "main": false,
+	} {
+		p, ok := parse(label)
+		if got := ok && floatingParts(p) > 0; got != want {
+			t.Errorf("%q floating: %v, want %v", label, got, want)
+		}
+	}
+}
+
+func TestBehind(t *testing.T) {
+	for _, tc := range []struct {
+		label, target string
+		want          bool
+	}{
+		// A floating tag tracks the newest release within its components.
+		{"v7", "v7.0.1", false},
+		{"v7", "7.9.0", false},
+		{"1.29", "1.29.3", false},
+		{"1.29-alpine", "1.29.3", false},
+		{"v7", "v7.0.0-rc.1", false},
+		{"v6", "v7.0.1", true},
+		{"1.28", "1.29.0", true},
+		{"1.28", "2.0", true},
+		{"1.30", "1.29.3", false},
+		{"v8", "v7.0.1", false},
+		// A release compares as usual, floating target or not.
+		{"7.0.0", "v7.0.1", true},
+		{"v7.0.1", "v7.0.1", false},
+		{"1.29.3", "1.29", false},
+		{"7.0.0", "v7.1", true},
+		{"1.0.0-rc.1", "1.0.0", true},
+		{"1.2.3.4", "1.2.3.10", true},
+		// Unknown is never behind, and nothing is behind unknown.
+		{Unknown, "1.0.0", false},
+		{"main", "1.0.0", false},
+		{"1.0.0", Unknown, false},
+		{"1.0.0", "", false},
+	} {
+		if got := Behind(tc.label, tc.target); got != tc.want {
+			t.Errorf("Behind(%q, %q) = %v, want %v", tc.label, tc.target, got, tc.want)
+		}
+	}
+}
+
+func TestHighest(t *testing.T) {
+	for _, tc := range []struct {
+		labels []string
+		want   string
+	}{
+		{[]string{"v1.2.0", "v1.10.0", Unknown}, "v1.10.0"},
+		// A floating tag is never the highest over a release within it.
+		{[]string{"v7", "v7.0.1"}, "v7.0.1"},
+		{[]string{"v7.0.1", "v7"}, "v7.0.1"},
+		{[]string{"7.0.0", "v7"}, "7.0.0"},
+		{[]string{"v7", "7.0.0"}, "7.0.0"},
+		{[]string{"1.29", "1.29.3", "1.28.9"}, "1.29.3"},
+		// Only when nothing within it is known: v8 is ahead of every 7.x.
+		{[]string{"v7.0.1", "v8"}, "v8"},
+		{[]string{"v4", "v3"}, "v4"},
+		{[]string{Unknown, "main"}, ""},
+		{nil, ""},
+	} {
+		if got := Highest(tc.labels); got != tc.want {
+			t.Errorf("Highest(%q) = %q, want %q", tc.labels, got, tc.want)
 		}
 	}
 }
@@ -220,6 +298,12 @@ func FuzzVersionClean(f *testing.F) {
 		}
 		if Compare(label, label) != 0 {
 			t.Fatalf("Compare(%q, %q) != 0", label, label)
+		}
+		if Behind(label, label) {
+			t.Fatalf("%q is behind itself", label)
+		}
+		if Known(label) && (Highest([]string{label}) != label || Lowest([]string{label}) != label) {
+			t.Fatalf("%q alone is not its own highest and lowest", label)
 		}
 		if Compare(raw, label) != -Compare(label, raw) {
 			t.Fatalf("Compare is not antisymmetric on %q, %q", raw, label)

@@ -70,6 +70,39 @@ func codeowners(path string, lines ...string) file {
 	return text(path, "# Ownership of this repository; see acme/handbook/ownership.md.\n"+strings.Join(lines, "\n")+"\n")
 }
 
+// catalogInfo is a Backstage descriptor: a Location beside the Component,
+// as catalogs often register one.
+func catalogInfo(path, name, owner string) file {
+	return text(path, fmt.Sprintf(`apiVersion: backstage.io/v1alpha1
+kind: Location
+metadata:
+  name: %[1]s-docs
+spec:
+  targets: [./docs/catalog.yaml]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: %[1]s
+  annotations:
+    github.com/project-slug: acme/%[1]s
+spec:
+  type: service
+  lifecycle: production
+  owner: %[2]s
+`, name, owner))
+}
+
+// under moves files into a directory of a monorepo.
+func under(dir string, fs []file) []file {
+	out := make([]file, len(fs))
+	for i, f := range fs {
+		f.path = dir + "/" + f.path
+		out[i] = f
+	}
+	return out
+}
+
 func gitignore(lines ...string) file {
 	return text(".gitignore", strings.Join(lines, "\n")+"\n")
 }

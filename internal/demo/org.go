@@ -773,6 +773,34 @@ dependencies:
 				jenkinsfile("@Library('acme-pipeline@1.9.0') _")),
 			bump: &bump{"Upgrade to Jenkins library 1.9.0", files(jenkinsfile("@Library('acme-pipeline@1.9.0-rc.1') _"))},
 		},
+		// --- ownership declared in the repos: a monorepo, a Backstage catalog ---
+		{
+			// Four teams' services; the root catch-all is the platform team's.
+			// One repo of team platform; with scan.units: project five
+			// units, each service its team's (mobile-sync by its catalog-info).
+			name: "commerce-monorepo", author: platform,
+			about: "Services of four teams in one repository, built by one workflow.",
+			files: join(
+				files(codeowners(".github/CODEOWNERS", "* @acme/platform", "/services/payments/ @acme/payments",
+					"/services/search/ @acme/search", "/services/identity/ @acme/platform/identity"), goIgnore,
+					reusableWorkflow(".github/workflows/ci.yml", "go.yml", "v2.1.0"),
+					catalogInfo("services/mobile-sync/catalog-info.yaml", "mobile-sync", "group:default/mobile")),
+				under("services/payments", goService("payments-payouts", "v1.4.0")),
+				under("services/search", goService("search-suggest", "v1.3.1")),
+				under("services/identity", goService("identity-sessions", "v1.2.0")),
+				under("services/mobile-sync", goService("mobile-sync", "")),
+			),
+			// A unit not committed yet: a scan must not see it.
+			dirty: under("services/checkout", goService("checkout-api", "v1.5.0-rc.1")),
+		},
+		{
+			// A placeholder owner nobody replaced: not a known team, so the
+			// map attributes the repo, and the placeholder is counted.
+			name: "growth-referrals", author: growth, mirror: true,
+			about: "Referral codes and rewards.",
+			files: files(pyIgnore, catalogInfo("catalog-info.yaml", "growth-referrals", "group:default/team-tbd"),
+				requirements("fastapi==0.115.5")),
+		},
 		{
 			// No commits at all.
 			name: "platform-sandbox", author: platform, mirror: true,

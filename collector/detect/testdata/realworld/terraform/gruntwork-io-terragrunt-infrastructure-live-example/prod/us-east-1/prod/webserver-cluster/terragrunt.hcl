@@ -1,22 +1,38 @@
-# Terragrunt will copy the Terraform configurations specified by the source parameter, along with any files in the
-# working directory, into a temporary folder, and execute your Terraform commands in that folder.
+# ---------------------------------------------------------------------------------------------------------------------
+# TERRAGRUNT CONFIGURATION
+# This is the configuration for Terragrunt, a thin wrapper for Terraform and OpenTofu that helps keep your code DRY and
+# maintainable: https://github.com/gruntwork-io/terragrunt
+# ---------------------------------------------------------------------------------------------------------------------
+
+# Include the root `terragrunt.hcl` configuration. The root configuration contains settings that are common across all
+# components and environments, such as how to configure remote state.
+include "root" {
+  path = find_in_parent_folders("root.hcl")
+}
+
+# Include the envcommon configuration for the component. The envcommon configuration contains settings that are common
+# for the component across all environments.
+include "envcommon" {
+  path = "${dirname(find_in_parent_folders("root.hcl"))}/_envcommon/webserver-cluster.hcl"
+  # We want to reference the variables from the included config in this configuration, so we expose it.
+  expose = true
+}
+
+# Configure the version of the module to use in this environment. This allows you to promote new versions one
+# environment at a time (e.g., qa -> stage -> prod).
 terraform {
-  source = "git::git@github.com:gruntwork-io/terragrunt-infrastructure-modules-example.git//asg-elb-service?ref=v0.1.0"
+  source = "${include.envcommon.locals.base_source_url}?ref=v0.8.0"
 }
 
-# Include all settings from the root terragrunt.hcl file
-include {
-  path = find_in_parent_folders()
-}
+# ---------------------------------------------------------------------------------------------------------------------
+# Override parameters for this environment
+# ---------------------------------------------------------------------------------------------------------------------
 
-# These are the variables we have to pass in to use the module specified in the terragrunt configuration above
+# For production, we want to specify bigger instance classes and cluster, so we specify override parameters here. These
+# inputs get merged with the common inputs from the root and the envcommon terragrunt.hcl
 inputs = {
-  name          = "webserver-example-prod"
   instance_type = "t2.medium"
 
   min_size = 3
   max_size = 3
-
-  server_port = 8080
-  elb_port    = 80
 }

@@ -1,0 +1,3 @@
+plugins {
+    id("com.example.idiomatic.gradle.build.module.versions")
+}

@@ -1,0 +1,7 @@
+plugins {
+    id("com.example.idiomatic.gradle.build.module.lib")
+}
+
+dependencies {
+    testImplementation(libs.junit.api)
+}

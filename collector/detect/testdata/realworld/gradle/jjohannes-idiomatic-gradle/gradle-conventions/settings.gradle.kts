@@ -1,0 +1,4 @@
+dependencyResolutionManagement {
+    @Suppress("UnstableApiUsage")
+    repositories.gradlePluginPortal()
+}

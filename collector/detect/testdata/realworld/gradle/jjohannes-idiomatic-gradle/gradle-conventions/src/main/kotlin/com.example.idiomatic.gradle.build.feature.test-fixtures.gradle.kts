@@ -1,0 +1,4 @@
+plugins {
+    id("java")
+    id("java-test-fixtures")
+}
