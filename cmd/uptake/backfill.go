@@ -174,7 +174,7 @@ func (c *backfillCmd) backfill(ctx context.Context, log *zap.Logger) int {
 			return 1
 		}
 	}
-	log.Info("backfill written", zap.Int("repos", sum.Repos), zap.Int("commits_read", sum.Commits),
+	log.Info("backfill written", zap.Int("repos", sum.Repos), zap.Int("listed", sum.Listed), zap.Int("commits_read", sum.Commits),
 		zap.Int("detector_runs", sum.Runs), zap.Int("detector_runs_reused", sum.Reused), zap.Int("steps", hist.Steps()),
 		zap.Int("series", hist.Series()), zap.Time("from", args.steps[0]), zap.Time("until", args.steps[len(args.steps)-1]))
 	if sum.Shallow > 0 {
