@@ -81,14 +81,46 @@ offerings:
 			t.Fatalf("%s %s: %v\n%s", filepath.Base(name), strings.Join(args, " "), err, out)
 		}
 	}
+	store := filepath.Join(dir, "uptake-data")
 	run(uptake, "backfill", "--config", cfg, "--since", "52w", "--step", "1w", "--until", until.Format(time.RFC3339),
-		"--label", "job=uptake", "--label", "instance="+uptakeAddr, "--output", om)
+		"--label", "job=uptake", "--label", "instance="+uptakeAddr, "--storage.path", store, "--output", om)
 	data := filepath.Join(dir, "prometheus-data")
 	run(promtoolBin, "tsdb", "create-blocks-from", "openmetrics", om, data)
 
-	start(t, "uptake", uptake, "serve", "--config", cfg, "--storage.path", filepath.Join(dir, "uptake-data"),
-		"--web.listen-address", uptakeAddr)
+	start(t, "uptake", uptake, "serve", "--config", cfg, "--storage.path", store, "--web.listen-address", uptakeAddr)
 	waitFor(t, "uptake ready", func() error { _, err := get("http://" + uptakeAddr + "/-/ready"); return err })
+
+	// The event log the backfill filled, as serve's API reads it after its
+	// first scan, which diffs against the backfill's baseline: no event of
+	// its own, nothing twice.
+	body, err := get("http://" + uptakeAddr + "/api/v1/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Events []struct {
+			Time                        time.Time
+			Repo, Team, Offering, Event string
+			ToVersion                   string `json:"to_version"`
+		}
+	}
+	if err := json.Unmarshal(body, &log); err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	for _, e := range log.Events {
+		events = append(events, fmt.Sprintf("%d %s %s %s %s %s", int(until.Sub(e.Time)/(7*24*time.Hour)), e.Repo, e.Offering, e.Event, e.Team, e.ToVersion))
+	}
+	wantEvents := []string{
+		"40 mover base adopted beta 3.1",
+		"30 adopter kit adopted alpha v1.4.0",
+		"20 upgrader kit upgraded alpha v1.4.0",
+		"10 dropper kit dropped beta ",
+		"3 latecomer kit adopted beta v1.4.0",
+	}
+	if strings.Join(events, "\n") != strings.Join(wantEvents, "\n") {
+		t.Errorf("events\n%s\nwant\n%s", strings.Join(events, "\n"), strings.Join(wantEvents, "\n"))
+	}
 	rulesFile, err := filepath.Abs(deploy.RulesFile)
 	if err != nil {
 		t.Fatal(err)

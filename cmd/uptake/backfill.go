@@ -15,6 +15,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/backfill"
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/history"
 	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/exporter"
@@ -23,15 +25,17 @@ import (
 )
 
 type backfillCmd struct {
-	cmd    *kingpin.CmdClause
-	config *string
-	since  *string
-	step   *string
-	until  *string
-	output *string
-	labels *[]string
-	teams  *string
-	shard  *string
+	cmd      *kingpin.CmdClause
+	config   *string
+	since    *string
+	step     *string
+	until    *string
+	output   *string
+	labels   *[]string
+	teams    *string
+	shard    *string
+	storage  *string
+	noEvents *bool
 	// now is the clock --until defaults from; tests set it.
 	now func() time.Time
 }
@@ -50,6 +54,8 @@ func newBackfillCmd(app *kingpin.Application) *backfillCmd {
 	c.labels = c.cmd.Flag("label", "A label k=v every series carries, as the scrape adds it (job, instance); repeatable.").Strings()
 	c.teams = c.cmd.Flag("teams", "Attribute teams as today's config and CODEOWNERS do (today), or with the CODEOWNERS of each point's commit (as-of-commit).").Default("today").Enum("today", "as-of-commit")
 	c.shard = c.cmd.Flag("shard", "Backfill only shard i of n (i/n, 0-based), as serve --shard scans it.").Default("0/1").String()
+	c.storage = c.cmd.Flag("storage.path", "The store serve uses: the adoption events the backfill saw are written to its event log, when no scan has recorded events in it yet.").Default("./data").String()
+	c.noEvents = c.cmd.Flag("no-events", "Write the series only, not the events.").Bool()
 	return c
 }
 
@@ -136,10 +142,23 @@ func (c *backfillCmd) backfill(ctx context.Context, log *zap.Logger) int {
 			log.Warn("no --label "+k+"=…: the backfilled series will not join the scraped ones, which carry the scrape's", zap.String("label", k))
 		}
 	}
+	var store *cache.Store
+	if !*c.noEvents {
+		// Opened first: a store serve holds is said before any work.
+		if store, err = cache.Open(*c.storage); err != nil {
+			log.Error("cannot open the store for the events; stop serve, or backfill the series only with --no-events", zap.Error(err))
+			return 1
+		}
+		defer store.Close()
+	}
+	events := backfill.NewEvents(runner.EvalHash(l))
 	bar := progress.New(log, true)
 	sum, err := backfill.Run(ctx, l, backfill.Options{Steps: args.steps, TeamsAsOfCommit: *c.teams == "as-of-commit",
 		Shard: args.shard, Shards: args.shards, Logger: log, OnProgress: bar.Update},
-		func(t time.Time, s *snapshot.Snapshot) error { return hist.Add(t, s) })
+		func(t time.Time, s *snapshot.Snapshot) error {
+			events.Add(t, s)
+			return hist.Add(t, s)
+		})
 	bar.Finish()
 	if err != nil {
 		log.Error("backfill failed; nothing written", zap.Error(err))
@@ -149,7 +168,13 @@ func (c *backfillCmd) backfill(ctx context.Context, log *zap.Logger) int {
 		log.Error("writing the result failed", zap.Error(err))
 		return 1
 	}
-	log.Info("backfill written", zap.Int("repos", sum.Repos), zap.Int("commits_read", sum.Commits),
+	if store != nil {
+		if err := recordEvents(store, events, runner.EvalHash(l), log); err != nil {
+			log.Error("the series were written; recording the events failed", zap.Error(err))
+			return 1
+		}
+	}
+	log.Info("backfill written", zap.Int("repos", sum.Repos), zap.Int("listed", sum.Listed), zap.Int("commits_read", sum.Commits),
 		zap.Int("detector_runs", sum.Runs), zap.Int("detector_runs_reused", sum.Reused), zap.Int("steps", hist.Steps()),
 		zap.Int("series", hist.Series()), zap.Time("from", args.steps[0]), zap.Time("until", args.steps[len(args.steps)-1]))
 	if sum.Shallow > 0 {
@@ -160,4 +185,32 @@ func (c *backfillCmd) backfill(ctx context.Context, log *zap.Logger) int {
 		log.Warn("some repos could not be read (see above); the output counts the others", zap.Int("repos", sum.RepoErrors))
 	}
 	return 0
+}
+
+// recordEvents writes the events into a store whose event log no scan has
+// begun: the baseline of the first step (so offerings adopted before the
+// range are first adopted by then at the latest), then the events with the
+// last step's baseline, which serve's first scan diffs against. A store
+// with a baseline is left alone: its scans' events would overlap these.
+func recordEvents(st *cache.Store, e *backfill.Events, hash string, log *zap.Logger) error {
+	prev, err := st.Baseline()
+	if err != nil {
+		return err
+	}
+	evs := e.List()
+	if len(prev) > 0 {
+		log.Warn("the store already records adoption events (serve has scanned with it): backfill's would overlap them and are not written",
+			zap.Int("events", len(evs)), zap.Int("baseline_repos", len(prev)))
+		return nil
+	}
+	initial, at := e.Initial()
+	if err := st.Record(history.Change{Put: initial}, hash, at); err != nil {
+		return err
+	}
+	final, at := e.Final()
+	if err := st.Record(history.Change{Events: evs, Put: final}, hash, at); err != nil {
+		return err
+	}
+	log.Info("adoption events recorded", zap.Int("events", len(evs)), zap.Int("repos", len(final)))
+	return nil
 }

@@ -3,15 +3,22 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/uptake-dev/uptake/collector/cache"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
 // samples reads OpenMetrics lines "series value timestamp" (comments
@@ -51,7 +58,7 @@ func TestBackfillEndsWhereAScanIs(t *testing.T) {
 		t.Fatalf("scan exited %d", code)
 	}
 	om := filepath.Join(dir, "history.om")
-	if code := run([]string{"--log.level=error", "backfill", "--config", cfgPath, "--since", "2w", "--step", "1w",
+	if code := run([]string{"--log.level=error", "backfill", "--config", cfgPath, "--since", "2w", "--step", "1w", "--no-events",
 		"--until", "2026-06-01", "--label", "job=uptake", "--label", "instance=host:9877", "--output", om}); code != 0 {
 		t.Fatalf("backfill exited %d", code)
 	}
@@ -124,7 +131,7 @@ func TestBackfillFlags(t *testing.T) {
 		{"--shard", "2/2"},
 		{"--since", "20y", "--step", "1m"},
 	} {
-		if code := run(append([]string{"--log.level=error", "backfill", "--config", cfgPath, "--output", os.DevNull}, args...)); code != 2 {
+		if code := run(append([]string{"--log.level=error", "backfill", "--config", cfgPath, "--no-events", "--output", os.DevNull}, args...)); code != 2 {
 			t.Errorf("backfill %v exited %d, want 2", args, code)
 		}
 	}
@@ -144,10 +151,92 @@ offerings:
       - {kind: gomod, module: github.com/acme/kit}
 `), 0o644))
 	out := filepath.Join(dir, "out.om")
-	if code := run([]string{"--log.level=error", "backfill", "--config", cfgPath, "--output", out}); code != 1 {
+	if code := run([]string{"--log.level=error", "backfill", "--config", cfgPath, "--storage.path", filepath.Join(dir, "data"), "--output", out}); code != 1 {
 		t.Errorf("backfill of a github source exited %d, want 1", code)
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("an output was written")
 	}
+}
+
+// dated commits a go.mod per version (until the next one), the i-th at
+// times[i], in a new repo.
+func datedRepo(t *testing.T, dir string, times []time.Time, mods []string) {
+	t.Helper()
+	r, err := git.PlainInit(dir, false)
+	must(t, err)
+	wt, err := r.Worktree()
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(dir, "CODEOWNERS"), []byte("* @acme/payments\n"), 0o644))
+	_, err = wt.Add("CODEOWNERS")
+	must(t, err)
+	for i, mod := range mods {
+		must(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644))
+		_, err = wt.Add("go.mod")
+		must(t, err)
+		sig := &object.Signature{Name: "t", Email: "t@example.com", When: times[i]}
+		_, err = wt.Commit(fmt.Sprint("change ", i), &git.CommitOptions{Author: sig, Committer: sig})
+		must(t, err)
+	}
+}
+
+// Backfill fills a fresh store's event log and baseline: a scan after it
+// records the events of later commits only, and a second backfill, the
+// log being begun, writes none again.
+func TestBackfillRecordsEvents(t *testing.T) {
+	dir := t.TempDir()
+	until := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	week := 7 * 24 * time.Hour
+	kit := func(v string) string { return "module x\n\nrequire github.com/acme/service-kit " + v + "\n" }
+	// The last commit comes after the backfill's last step: the scan after
+	// it records its upgrade, diffing against the backfill's baseline.
+	datedRepo(t, filepath.Join(dir, "repos", "pay-api"),
+		[]time.Time{until.Add(-10 * week), until.Add(-5*week - time.Hour), until.Add(-2*week - time.Hour), until.Add(time.Hour)},
+		[]string{"module x\n", kit("v1.2.0"), kit("v1.3.0"), kit("v1.4.0")})
+	cfgPath := filepath.Join(dir, "uptake.yml")
+	must(t, os.WriteFile(cfgPath, []byte(strings.ReplaceAll(serveConfig, "%s", "runtime")), 0o644))
+	data := filepath.Join(dir, "data")
+	backfill := func() {
+		t.Helper()
+		if code := run([]string{"--log.level=error", "backfill", "--config", cfgPath, "--since", "8w", "--step", "1w",
+			"--until", until.Format(time.RFC3339), "--storage.path", data, "--output", os.DevNull}); code != 0 {
+			t.Fatalf("backfill exited %d", code)
+		}
+	}
+	events := func() []snapshot.Event {
+		t.Helper()
+		st, err := cache.OpenReadOnly(data)
+		must(t, err)
+		defer st.Close()
+		evs, err := st.Events(snapshot.EventFilter{})
+		must(t, err)
+		return evs
+	}
+	backfill()
+	want := []string{
+		"2026-04-27 pay-api service-kit adopted payments  v1.2.0",
+		"2026-05-18 pay-api service-kit upgraded payments v1.2.0 v1.3.0",
+	}
+	check := func(when string) {
+		t.Helper()
+		var got []string
+		for _, e := range events() {
+			day := e.Time.Format(time.DateOnly)
+			if e.Time.After(until) {
+				day = "scan"
+			}
+			got = append(got, fmt.Sprintf("%s %s %s %s %s %s %s", day, e.Repo, e.Offering, e.Event, e.Team, e.FromVersion, e.ToVersion))
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: events\n%s\nwant\n%s", when, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	check("after the backfill")
+	if code := run([]string{"--log.level=error", "scan", "--config", cfgPath, "--storage.path", data, "--format", "json", "-o", os.DevNull}); code != 0 {
+		t.Fatalf("scan exited %d", code)
+	}
+	want = append(want, "scan pay-api service-kit upgraded payments v1.3.0 v1.4.0")
+	check("after a scan")
+	backfill()
+	check("after a second backfill")
 }

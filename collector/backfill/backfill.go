@@ -26,9 +26,10 @@ import (
 type Options struct {
 	// Steps are the times evaluated, oldest first (see Steps).
 	Steps []time.Time
-	// TeamsAsOfCommit attributes each step with the CODEOWNERS of its
-	// commit; otherwise every step uses today's (the HEAD commit's), so
-	// the series line up with what a scan attributes now.
+	// TeamsAsOfCommit attributes each step with the CODEOWNERS and
+	// catalog file of its commit; otherwise every step uses today's (the
+	// HEAD commit's), so the series line up with what a scan attributes
+	// now. Units (scan.units: project) keep their commit's owners.
 	TeamsAsOfCommit bool
 	// Shard and Shards select the repos, as a sharded scan does.
 	Shard, Shards int
@@ -143,8 +144,9 @@ type repoHistory struct {
 	// or nothing when steps[k] is -1 (the repo had no commit yet).
 	states []evaluate.RepoScan
 	steps  []int
-	// owners are the CODEOWNERS owners at HEAD.
-	owners []string
+	// today is what attributes the repo at HEAD: CODEOWNERS (its owners
+	// and the rule) and the catalog file's owner.
+	today inventory.Inventory
 }
 
 // at is the repo's scan at step k.
@@ -155,7 +157,7 @@ func (h *repoHistory) at(k int, asOfCommit bool) (evaluate.RepoScan, bool) {
 	}
 	r := h.states[i]
 	if !asOfCommit {
-		r.Inventory.Owners = h.owners
+		r.Inventory.Owners, r.Inventory.OwnersAt, r.Inventory.CatalogOwner = h.today.Owners, h.today.OwnersAt, h.today.CatalogOwner
 	}
 	return r, true
 }
@@ -315,7 +317,7 @@ func (w *walker) walk(ctx context.Context, repo source.Repo) (*repoHistory, walk
 	if err != nil {
 		return fail("cannot read HEAD", err)
 	}
-	h.owners = h.states[i].Inventory.Owners
+	h.today = h.states[i].Inventory
 	return h, st
 }
 

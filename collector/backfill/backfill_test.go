@@ -332,3 +332,50 @@ func TestCurrentCommits(t *testing.T) {
 		t.Errorf("current commits %v, want %v", got, want)
 	}
 }
+
+// The scripted year's events, exactly: each change once, at the first step
+// that saw it; the baseline before the range makes none; a repo born in
+// the range adopts then; the team move is an event with the CODEOWNERS of
+// each commit and none with today's.
+func TestEventsOfTheScriptedYear(t *testing.T) {
+	repos := scripted(t)
+	for _, asOfCommit := range []bool{false, true} {
+		l := load(t, repos, kitOffering, baseOffering)
+		ev := NewEvents("h")
+		_, err := Run(context.Background(), l, Options{Steps: weekly(t), TeamsAsOfCommit: asOfCommit},
+			func(at time.Time, s *snapshot.Snapshot) error { ev.Add(at, s); return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range ev.List() {
+			weeks := int(until.Sub(e.Time) / (7 * 24 * time.Hour))
+			got = append(got, fmt.Sprintf("%d %s %s %s %s %s>%s %s>%s", weeks, e.Repo, e.Offering, e.Event, e.Team, e.FromVersion, e.ToVersion, e.FromTeam, e.Team))
+		}
+		want := []string{
+			"40 mover base adopted beta >3.1 >beta",
+			"30 adopter kit adopted alpha >v1.2.0 >alpha",
+			"20 upgrader kit upgraded alpha v1.0.0>v1.4.0 >alpha",
+			"10 dropper kit dropped beta v1.4.0> >beta",
+			"5 newcomer kit adopted beta >v1.4.0 >beta",
+		}
+		if asOfCommit {
+			want = []string{
+				"40 mover base adopted alpha >3.1 >alpha",
+				"30 adopter kit adopted alpha >v1.2.0 >alpha",
+				"20 upgrader kit upgraded alpha v1.0.0>v1.4.0 >alpha",
+				"15 mover base moved beta 3.1>3.1 alpha>beta",
+				"10 dropper kit dropped beta v1.4.0> >beta",
+				"5 newcomer kit adopted beta >v1.4.0 >beta",
+			}
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("as of commit %v: events\n%s\nwant\n%s", asOfCommit, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		initial, at := ev.Initial()
+		final, last := ev.Final()
+		if len(initial) != 4 || len(final) != 5 || !at.Equal(weekly(t)[0]) || !last.Equal(until) {
+			t.Errorf("baselines: %d repos at %s, %d at %s", len(initial), at, len(final), last)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package output
 
 import (
+	"errors"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -166,5 +168,30 @@ func TestWriteToOwnStdout(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(log); string(b) != "kept\nresult\n" {
 		t.Fatalf("stdout a file opened for append holds %q, want the old line kept", b)
+	}
+}
+
+// A Stream whose writer fails leaves the file as it was.
+func TestStreamFailureKeepsTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.om")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("encoding failed")
+	err := Stream(path, func(w io.Writer) error {
+		if _, err := io.WriteString(w, "half a file"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Stream = %v, want the writer's error", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old\n" {
+		t.Errorf("file is %q after a failed stream", b)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("%d files left in the directory, want 1", len(entries))
 	}
 }
