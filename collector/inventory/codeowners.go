@@ -56,6 +56,31 @@ func RootOwners(data []byte) []string {
 // RootOwnersAt is RootOwners and the 1-based line of the rule that gave
 // them, 0 when none did.
 func RootOwnersAt(data []byte) (owners []string, at int) {
+	for _, r := range codeownersRules(data) {
+		if rootPatterns[r.rule.RawPattern()] {
+			owners, at = r.owners, r.line
+		}
+	}
+	if len(owners) == 0 {
+		at = 0
+	}
+	return owners, at
+}
+
+// ownerRule is one parsed CODEOWNERS rule, its 1-based line, and its
+// owners (the section's defaults when the rule names none).
+type ownerRule struct {
+	rule   codeowners.Rule
+	line   int
+	owners []string
+}
+
+type ownerRules []ownerRule
+
+// codeownersRules parses a CODEOWNERS file line by line: lines that do not
+// parse are skipped, so one bad line costs that rule only.
+func codeownersRules(data []byte) ownerRules {
+	var out ownerRules
 	var sectionDefaults []string
 	for n, line := range strings.Split(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), "\n") {
 		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
@@ -67,21 +92,19 @@ func RootOwnersAt(data []byte) (owners []string, at int) {
 			continue
 		}
 		rules, err := codeowners.ParseFile(strings.NewReader(line), codeowners.WithOwnerMatchers(matchers))
-		if err != nil || len(rules) != 1 || !rootPatterns[rules[0].RawPattern()] {
+		if err != nil || len(rules) != 1 {
 			continue
 		}
-		owners, at = nil, n+1
+		r := ownerRule{rule: rules[0], line: n + 1}
 		for _, o := range rules[0].Owners {
-			owners = append(owners, o.String())
+			r.owners = append(r.owners, o.String())
 		}
-		if len(owners) == 0 {
-			owners = sectionDefaults
+		if len(r.owners) == 0 {
+			r.owners = sectionDefaults
 		}
+		out = append(out, r)
 	}
-	if len(owners) == 0 {
-		at = 0
-	}
-	return owners, at
+	return out
 }
 
 // ownersOf parses the owners of one rule line, nil when it does not parse.

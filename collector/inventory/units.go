@@ -1,13 +1,10 @@
 package inventory
 
 import (
-	"bytes"
 	"encoding/json"
 	"path"
 	"sort"
 	"strings"
-
-	"github.com/hmarr/codeowners"
 )
 
 // maxUnitsPerRepo bounds the project units of one repo; manifests past it
@@ -144,45 +141,6 @@ func workspaceRootOnly(files *treeFiles, p string) bool {
 		return false
 	}
 	return len(pkg.Workspaces) > 0 && len(pkg.Dependencies) == 0 && len(pkg.DevDependencies) == 0
-}
-
-// ownerRule is one parsed CODEOWNERS rule with the section defaults it
-// falls back to.
-type ownerRule struct {
-	rule   codeowners.Rule
-	owners []string
-}
-
-type ownerRules []ownerRule
-
-// codeownersRules parses a CODEOWNERS file line by line, as RootOwners
-// does: lines that do not parse are skipped.
-func codeownersRules(data []byte) ownerRules {
-	var out ownerRules
-	var sectionDefaults []string
-	for _, line := range strings.Split(string(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))), "\n") {
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if m := sectionRE.FindStringSubmatch(line); m != nil {
-			sectionDefaults = ownersOf("* " + m[1])
-			continue
-		}
-		rules, err := codeowners.ParseFile(strings.NewReader(line), codeowners.WithOwnerMatchers(matchers))
-		if err != nil || len(rules) != 1 {
-			continue
-		}
-		r := ownerRule{rule: rules[0]}
-		for _, o := range rules[0].Owners {
-			r.owners = append(r.owners, o.String())
-		}
-		if len(r.owners) == 0 {
-			r.owners = sectionDefaults
-		}
-		out = append(out, r)
-	}
-	return out
 }
 
 // ownersOf are the owners of the last rule matching file: last match wins.
