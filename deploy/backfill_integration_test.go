@@ -121,20 +121,7 @@ offerings:
 	if strings.Join(events, "\n") != strings.Join(wantEvents, "\n") {
 		t.Errorf("events\n%s\nwant\n%s", strings.Join(events, "\n"), strings.Join(wantEvents, "\n"))
 	}
-	rulesFile, err := filepath.Abs(deploy.RulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	promConfig := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, promConfig, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [%q]
-scrape_configs:
-  - job_name: uptake
-    static_configs:
-      - targets: [%q]
-`, rulesFile, uptakeAddr))
+	promConfig := writePromConfig(t, dir, uptakeAddr)
 	promAddr := freeAddr(t)
 	start(t, "prometheus", promBin, "--config.file="+promConfig, "--storage.tsdb.path="+data,
 		// The default 15d would delete the backfilled year at once.

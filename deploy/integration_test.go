@@ -82,20 +82,7 @@ func TestIntegration(t *testing.T) {
 	data := filepath.Join(dir, "prometheus-data")
 	backfill(t, promtoolBin, dir, data, families, map[string]string{"job": "uptake", "instance": uptakeAddr})
 
-	rulesFile, err := filepath.Abs(deploy.RulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	promConfig := filepath.Join(dir, "prometheus.yml")
-	writeFile(t, promConfig, fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files: [%q]
-scrape_configs:
-  - job_name: uptake
-    static_configs:
-      - targets: [%q]
-`, rulesFile, uptakeAddr))
+	promConfig := writePromConfig(t, dir, uptakeAddr)
 	promAddr := freeAddr(t)
 	start(t, "prometheus", promBin,
 		"--config.file="+promConfig,
@@ -490,4 +477,25 @@ func checkAlerts(api, alert string, want []string) []string {
 		return []string{fmt.Sprintf("%s active for offerings %v, want %v", alert, got, want)}
 	}
 	return nil
+}
+
+// writePromConfig writes a Prometheus config that loads the bundled rules
+// and scrapes uptake at addr every second, and returns its path.
+func writePromConfig(t *testing.T, dir, addr string) string {
+	t.Helper()
+	rulesFile, err := filepath.Abs(deploy.RulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "prometheus.yml")
+	writeFile(t, path, fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files: [%q]
+scrape_configs:
+  - job_name: uptake
+    static_configs:
+      - targets: [%q]
+`, rulesFile, addr))
+	return path
 }
