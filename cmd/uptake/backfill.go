@@ -17,6 +17,7 @@ import (
 	"github.com/uptake-dev/uptake/collector/backfill"
 	"github.com/uptake-dev/uptake/collector/cache"
 	"github.com/uptake-dev/uptake/collector/history"
+	"github.com/uptake-dev/uptake/collector/mirror"
 	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/exporter"
@@ -36,6 +37,7 @@ type backfillCmd struct {
 	shard    *string
 	storage  *string
 	noEvents *bool
+	mirror   *string
 	// now is the clock --until defaults from; tests set it.
 	now func() time.Time
 }
@@ -45,7 +47,7 @@ type backfillCmd struct {
 const headBlock = 3 * time.Hour
 
 func newBackfillCmd(app *kingpin.Application) *backfillCmd {
-	c := &backfillCmd{cmd: app.Command("backfill", "Evaluate the catalog over the past of local clones and write the adoption series with timestamps as OpenMetrics, for promtool tsdb create-blocks-from openmetrics."), now: time.Now}
+	c := &backfillCmd{cmd: app.Command("backfill", "Evaluate the catalog over the past of local clones (or of mirrors, --mirror) and write the adoption series with timestamps as OpenMetrics, for promtool tsdb create-blocks-from openmetrics."), now: time.Now}
 	c.config = c.cmd.Flag("config", "Path to the config file.").Short('c').Required().String()
 	c.since = c.cmd.Flag("since", "How far back to go (Prometheus duration: 52w, 90d).").Default("52w").String()
 	c.step = c.cmd.Flag("step", "Time between two evaluated points (Prometheus duration, at least 1m).").Default("1d").String()
@@ -56,6 +58,7 @@ func newBackfillCmd(app *kingpin.Application) *backfillCmd {
 	c.shard = c.cmd.Flag("shard", "Backfill only shard i of n (i/n, 0-based), as serve --shard scans it.").Default("0/1").String()
 	c.storage = c.cmd.Flag("storage.path", "The store serve uses: the adoption events the backfill saw are written to its event log, when no scan has recorded events in it yet.").Default("./data").String()
 	c.noEvents = c.cmd.Flag("no-events", "Write the series only, not the events.").Bool()
+	c.mirror = c.cmd.Flag("mirror", "Read each GitHub and GitLab source from its mirrors in this directory (uptake mirror --dir), keeping the live source and repo names so the series and events join the scraped ones.").String()
 	return c
 }
 
@@ -131,6 +134,14 @@ func (c *backfillCmd) backfill(ctx context.Context, log *zap.Logger) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
+	}
+	if *c.mirror != "" {
+		cfg, err := mirror.Local(l.Config, *c.mirror)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "--mirror: %v\n", err)
+			return 1
+		}
+		l = &runner.Loaded{Config: cfg, Catalog: l.Catalog, Plan: l.Plan}
 	}
 	hist, err := exporter.NewHistory(args.labels)
 	if err != nil {

@@ -93,7 +93,7 @@ func Run(ctx context.Context, l *runner.Loaded, o Options, emit func(time.Time, 
 	for _, s := range l.Config.Sources {
 		if !source.HasHistory(s.Type) {
 			return Summary{}, fmt.Errorf("source %q is of type %s: %w; keep bare mirrors of its repos "+
-				"(uptake mirror) and backfill from a local source over them", s.Name, s.Type, ErrNotLocal)
+				"(uptake mirror --dir DIR) and backfill with --mirror DIR", s.Name, s.Type, ErrNotLocal)
 		}
 	}
 	sources, err := runner.NewSources(l.Config, source.Options{Logger: o.Logger})

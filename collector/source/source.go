@@ -34,6 +34,9 @@ type Repo struct {
 	// Head is the HEAD commit when listing already yielded it; else empty
 	// until Source.Head resolves it.
 	Head string `json:"head,omitempty"`
+	// CloneURL is the repo's git-over-HTTP(S) URL, when the host lists one:
+	// `uptake mirror` fetches from it.
+	CloneURL string `json:"clone_url,omitempty"`
 	// Ref is an opaque per-source handle (an API id) the source needs to open the repo.
 	Ref string `json:"-"`
 }
@@ -193,6 +196,16 @@ func (e faultError) Error() string { return e.msg }
 type Store interface {
 	Get(key string) ([]byte, bool)
 	Put(key string, value []byte) error
+}
+
+// Cloner is a Source whose repos git can fetch over HTTP(S) from their
+// CloneURL: `uptake mirror` keeps bare copies of them, for backfill.
+type Cloner interface {
+	Source
+	// GitCredentials are the HTTP basic-auth user and password git sends
+	// the host for the source's own credential (a GitHub App's installation
+	// token, fresh); both empty for an anonymous source.
+	GitCredentials(ctx context.Context) (user, password string, err error)
 }
 
 // Historian is a Source that can read a repo's past: backfill walks its

@@ -20,6 +20,9 @@ import (
 type Progress struct {
 	log *zap.Logger
 	tty bool
+	// verb names the work on the bar ("scanning"); logged is the log
+	// line's message ("scan progress").
+	verb, logged string
 
 	mu  sync.Mutex
 	bar *progressbar.ProgressBar
@@ -29,9 +32,13 @@ type Progress struct {
 	lastLog time.Time
 }
 
-// New returns a display; bar allows a bar when stderr is a terminal.
-func New(log *zap.Logger, bar bool) *Progress {
-	return &Progress{log: log, tty: bar && term.IsTerminal(int(os.Stderr.Fd())), lastLog: time.Now()}
+// New returns a display of a scan; bar allows a bar when stderr is a terminal.
+func New(log *zap.Logger, bar bool) *Progress { return NewFor("scanning", "scan progress", log, bar) }
+
+// NewFor returns a display of other work: verb on the bar ("mirroring"),
+// logged as the log line's message ("mirror progress").
+func NewFor(verb, logged string, log *zap.Logger, bar bool) *Progress {
+	return &Progress{log: log, tty: bar && term.IsTerminal(int(os.Stderr.Fd())), verb: verb, logged: logged, lastLog: time.Now()}
 }
 
 // Update reports one repo done.
@@ -49,17 +56,17 @@ func (p *Progress) Update(pr runner.Progress) {
 		}
 		if p.bar == nil {
 			p.bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(os.Stderr),
-				progressbar.OptionSetDescription("scanning"), progressbar.OptionShowCount(),
+				progressbar.OptionSetDescription(p.verb), progressbar.OptionShowCount(),
 				progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
 		}
 		p.bar.ChangeMax(total)
-		p.bar.Describe(fmt.Sprintf("scanning %d source(s)", len(p.sources)))
+		p.bar.Describe(fmt.Sprintf("%s %d source(s)", p.verb, len(p.sources)))
 		_ = p.bar.Set(done)
 		return
 	}
 	if time.Since(p.lastLog) >= 10*time.Second || pr.Done == pr.Total {
 		p.lastLog = time.Now()
-		p.log.Info("scan progress", zap.String("source", pr.Source), zap.Int("done", pr.Done), zap.Int("total", pr.Total))
+		p.log.Info(p.logged, zap.String("source", pr.Source), zap.Int("done", pr.Done), zap.Int("total", pr.Total))
 	}
 }
 

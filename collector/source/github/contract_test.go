@@ -365,7 +365,8 @@ func (f *ctGitHub) render(repo *ctRepo) map[string]any {
 		"owner": map[string]any{"login": f.org, "id": 1, "node_id": "O_ct", "type": "Organization", "site_admin": false,
 			"url": f.api() + "/users/" + f.org, "html_url": f.web() + "/" + f.org},
 		"private": repo.private || vis != "public", "html_url": f.web() + "/" + full, "description": nil, "fork": repo.fork,
-		"url": f.api() + "/repos/" + full, "homepage": nil, "size": repo.size, "stargazers_count": 0, "watchers_count": 0,
+		"url": f.api() + "/repos/" + full, "clone_url": f.web() + "/" + full + ".git",
+		"ssh_url": "git@example.com:" + full + ".git", "homepage": nil, "size": repo.size, "stargazers_count": 0, "watchers_count": 0,
 		"language": nil, "forks_count": 0, "archived": repo.archived, "disabled": repo.disabled, "open_issues_count": 0,
 		"license": nil, "allow_forking": true, "is_template": false, "topics": topics, "visibility": vis,
 		"forks": 0, "open_issues": 0, "watchers": 0, "default_branch": repo.defaultBranch,
@@ -901,7 +902,7 @@ func TestContractGHESScan(t *testing.T) {
 	}
 
 	api := ctRepoNamed(t, repos, "octo-org/api")
-	if api.DefaultBranch != "main" || api.WebURL != f.web()+"/octo-org/api" || !slices.Equal(api.Topics, []string{"go", "team-payments"}) {
+	if api.DefaultBranch != "main" || api.WebURL != f.web()+"/octo-org/api" || api.CloneURL != f.web()+"/octo-org/api.git" || !slices.Equal(api.Topics, []string{"go", "team-payments"}) {
 		t.Errorf("api listed as %+v", api)
 	}
 	for name, want := range map[string][]string{"api": {"payments"}, "filler-01": {"platform"}, "filler-02": {"platform"}, "filler-03": nil} {

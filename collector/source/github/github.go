@@ -67,6 +67,8 @@ type Source struct {
 	// secret is the static token, redacted from every returned error.
 	secret string
 	app    bool
+	// installation mints the App's installation tokens git clones with.
+	installation *ghinstallation.Transport
 	// concurrency bounds the team listings run side by side.
 	concurrency int
 
@@ -100,6 +102,7 @@ type Source struct {
 var (
 	_ source.Source   = (*Source)(nil)
 	_ source.Budgeter = (*Source)(nil)
+	_ source.Cloner   = (*Source)(nil)
 )
 
 // firstGuess is what reading a repo costs each budget before any read has
@@ -246,20 +249,38 @@ func New(cfg config.Source, opts Options) (*Source, error) {
 		installation.BaseURL = strings.TrimSuffix(client.BaseURL(), "/")
 	}
 	return &Source{
-		cfg:         cfg,
-		filter:      remote.NewFilter(cfg),
-		client:      client,
-		log:         log,
-		store:       opts.Store,
-		teams:       opts.Teams,
-		secret:      token,
-		app:         cfg.AppID != 0,
-		concurrency: opts.Concurrency,
-		graphql:     graphql,
-		graphqlURL:  graphqlURL(client.BaseURL()),
-		enterprise:  enterpriseClient,
-		budgets:     budgets,
+		cfg:          cfg,
+		filter:       remote.NewFilter(cfg),
+		client:       client,
+		log:          log,
+		store:        opts.Store,
+		teams:        opts.Teams,
+		secret:       token,
+		app:          cfg.AppID != 0,
+		installation: installation,
+		concurrency:  opts.Concurrency,
+		graphql:      graphql,
+		graphqlURL:   graphqlURL(client.BaseURL()),
+		enterprise:   enterpriseClient,
+		budgets:      budgets,
 	}, nil
+}
+
+// GitCredentials are what git over HTTPS takes for the source's
+// credential: GitHub accepts a token (an App's installation token too) as
+// the password of user x-access-token.
+func (s *Source) GitCredentials(ctx context.Context) (string, string, error) {
+	switch {
+	case s.installation != nil:
+		token, err := s.installation.Token(ctx)
+		if err != nil {
+			return "", "", s.errorf("GitHub App installation token: %w", err)
+		}
+		return "x-access-token", token, nil
+	case s.secret != "":
+		return "x-access-token", s.secret, nil
+	}
+	return "", "", nil
 }
 
 // ambiguousBaseURL reports a base_url that names neither /api/v3 nor an
@@ -344,6 +365,7 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 			Name:          r.GetFullName(),
 			DefaultBranch: r.GetDefaultBranch(),
 			WebURL:        r.GetHTMLURL(),
+			CloneURL:      r.GetCloneURL(),
 			Topics:        r.Topics,
 			Ref:           r.GetNodeID(),
 		}

@@ -764,7 +764,7 @@ func TestContractGroupScan(t *testing.T) {
 		}
 	}
 	api := ctRepoNamed(t, repos, "acme/platform/api")
-	if api.DefaultBranch != "main" || api.WebURL != f.web()+"/acme/platform/api" || api.Namespace != "" ||
+	if api.DefaultBranch != "main" || api.WebURL != f.web()+"/acme/platform/api" || api.CloneURL != f.web()+"/acme/platform/api.git" || api.Namespace != "" ||
 		!slices.Equal(api.Topics, []string{"go", "team-payments"}) || api.Ref != "101" {
 		t.Errorf("api listed as %+v", api)
 	}

@@ -187,6 +187,16 @@ func isID(s string) bool {
 // Name is the configured source name.
 func (s *Source) Name() string { return s.name }
 
+// GitCredentials are what git over HTTPS takes for the source's token:
+// GitLab accepts an OAuth, personal, group or project access token as the
+// password of user oauth2.
+func (s *Source) GitCredentials(context.Context) (string, string, error) {
+	if s.token == "" {
+		return "", "", nil
+	}
+	return "oauth2", s.token, nil
+}
+
 func (s *Source) redact(err error) error { return remote.Redact(err, s.token) }
 
 // List returns the group's projects, subgroups included unless
@@ -244,6 +254,7 @@ func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 			Name:          p.PathWithNamespace,
 			DefaultBranch: p.DefaultBranch,
 			WebURL:        p.WebURL,
+			CloneURL:      p.HTTPURLToRepo,
 			Topics:        p.Topics,
 			Namespace:     ns,
 			Ref:           strconv.FormatInt(p.ID, 10),

@@ -116,6 +116,7 @@ func TestListNestedSubgroups(t *testing.T) {
 	for i, w := range want {
 		w.Source = "gl"
 		w.WebURL = "https://gitlab.example.com/" + w.Name
+		w.CloneURL = w.WebURL + ".git"
 		got := repos[i]
 		if len(got.Topics) == 0 {
 			got.Topics = nil

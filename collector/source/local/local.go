@@ -88,10 +88,17 @@ func (s *Source) Name() string { return s.name }
 // repo (HEAD and objects/ at its top) up to depth levels below the
 // directory, named by their path below it without ".git". A repo is not
 // searched for repos inside it, and symlinked directories are not followed.
-// Finding none is an error that says what was there instead.
+// Finding none is an error that says what was there instead. A directory
+// `uptake mirror` keeps is listed from its manifest instead.
 func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
 	if _, err := os.ReadDir(s.dir); err != nil {
 		return nil, fmt.Errorf("listing %s: %w", s.dir, err)
+	}
+	if m, found, err := ReadManifest(s.dir); found {
+		if err != nil {
+			return nil, err
+		}
+		return s.listManifest(m)
 	}
 	if isRepo(s.dir) {
 		// Its .git would be listed as a bare repo with no name.
