@@ -318,8 +318,15 @@ func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo) (outcome
 	if err != nil {
 		return failed, err
 	}
+	replace := false
 	if _, err := os.Stat(path); err == nil {
-		return f.update(ctx, path, cloneURL, r.DefaultBranch)
+		res, err := f.update(ctx, path, cloneURL, r.DefaultBranch)
+		if !errors.Is(err, git.ErrRepositoryNotExists) {
+			return res, err
+		}
+		// Not a repository (damaged, or something else put there): cloned
+		// again and swapped in only once the new clone is whole.
+		replace = true
 	}
 	// A new mirror is built beside its place and moved there whole, so an
 	// interrupted clone never looks like a repo with a short history.
@@ -341,6 +348,13 @@ func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo) (outcome
 	if _, err := f.fetchBranch(ctx, repo, r.DefaultBranch); err != nil {
 		return failed, err
 	}
+	if replace {
+		old := tmp + ".replaced"
+		if err := os.Rename(path, old); err != nil {
+			return failed, err
+		}
+		defer func() { _ = os.RemoveAll(old) }()
+	}
 	if err := os.Rename(tmp, path); err != nil {
 		return failed, err
 	}
@@ -353,6 +367,9 @@ func (f *fetcher) update(ctx context.Context, path, cloneURL, branch string) (ou
 	repo, err := git.PlainOpen(path)
 	if err != nil {
 		return failed, fmt.Errorf("opening the mirror %s: %w", path, err)
+	}
+	if _, err := repo.Storer.Config(); err != nil {
+		return failed, fmt.Errorf("the mirror %s: %w", path, err)
 	}
 	rc, err := repo.Remote("origin")
 	if err != nil || len(rc.Config().URLs) != 1 || rc.Config().URLs[0] != cloneURL {

@@ -366,6 +366,25 @@ func TestMirrorKeepsOldCopyAndRefusesHostileListings(t *testing.T) {
 		t.Errorf("manifest lists %v, want %v: the failed repo keeps its older mirror, the refused ones have none", listed, want)
 	}
 
+	// A mirror directory that is no repository (damaged) is cloned again.
+	good := filepath.Join(dir, "gh", "acme", "good.git")
+	if err := os.RemoveAll(good); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(good, "junk"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = Run(context.Background(), l.Config, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum.Sources[0]; got.Cloned != 1 {
+		t.Errorf("run over a damaged mirror %+v, want it cloned again", got)
+	}
+	if h := headOf(t, good); h == "" {
+		t.Error("the damaged mirror was not replaced")
+	}
+
 	// A repo the host stops listing leaves the manifest, and --prune deletes it.
 	delete(f.repos, "acme/flaky")
 	sum, err = Run(context.Background(), l.Config, Options{Dir: dir, Prune: true})
