@@ -47,7 +47,7 @@ func (c *mirrorCmd) run(log *zap.Logger) int {
 		return 2
 	}
 	if *c.concurrency < 0 {
-		fmt.Fprintln(os.Stderr, "--concurrency must be positive")
+		fmt.Fprintln(os.Stderr, "--concurrency must not be negative (0 takes scan.concurrency)")
 		return 2
 	}
 	l, err := runner.Load(*c.config)

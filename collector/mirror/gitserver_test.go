@@ -39,7 +39,9 @@ func (h *gitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	srv := server.NewServer(server.NewFilesystemLoader(osfs.New(h.root)))
 	sess, err := srv.NewUploadPackSession(ep, nil)
 	if err != nil {
-		http.NotFound(w, r)
+		// A careless host echoes the request's credential in its error.
+		_, password, _ := r.BasicAuth()
+		http.Error(w, "no repository "+repo+" for "+password+" ("+r.Header.Get("Authorization")+")", http.StatusNotFound)
 		return
 	}
 	defer sess.Close()

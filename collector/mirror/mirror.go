@@ -9,8 +9,10 @@ package mirror
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,7 +31,6 @@ import (
 	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/collector/source/local"
-	"github.com/uptake-dev/uptake/collector/source/remote"
 	"github.com/uptake-dev/uptake/config"
 )
 
@@ -132,25 +133,44 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) (Summary, error)
 		return Summary{}, err
 	}
 	sub := *cfg
-	sub.Sources = selected
+	sub.Sources = make([]config.Source, len(selected))
+	for i, s := range selected {
+		// The HEADs GraphQL would resolve with the listing are not needed:
+		// a fetch learns them.
+		s.GraphQL = new(bool)
+		sub.Sources[i] = s
+	}
 	sources, err := runner.NewSources(&sub, source.Options{Logger: opts.Logger, Metrics: opts.Metrics})
 	if err != nil {
 		return Summary{}, err
 	}
-	var sum Summary
+	var (
+		sum  Summary
+		errs []error
+	)
 	for i, src := range sources {
+		if err := ctx.Err(); err != nil {
+			return sum, err
+		}
 		cl, ok := src.(source.Cloner)
 		if !ok {
-			return sum, fmt.Errorf("source %q: type %s cannot be cloned", src.Name(), selected[i].Type)
+			errs = append(errs, fmt.Errorf("source %q: type %s cannot be cloned", src.Name(), selected[i].Type))
+			continue
 		}
 		s, err := mirrorSource(ctx, cl, selected[i], opts)
 		sum.Sources = append(sum.Sources, s)
 		if err != nil {
-			return sum, fmt.Errorf("source %q: %w", src.Name(), err)
+			// One source's failure leaves the others' mirrors to be made.
+			errs = append(errs, fmt.Errorf("source %q: %w", src.Name(), err))
 		}
 	}
-	return sum, nil
+	return sum, errors.Join(errs...)
 }
+
+// pruneShare is the largest share of the mirrors one run may prune: a
+// listing that suddenly lacks most repos (a token that lost its scope) is
+// taken for a fault, not for an estate that shrank.
+const pruneShare = 0.5
 
 // outcome is one repo's fetch.
 type outcome int
@@ -169,16 +189,13 @@ func mirrorSource(ctx context.Context, src source.Cloner, cfg config.Source, opt
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return sum, err
 	}
-	repos, err := src.List(ctx)
+	listed, err := src.List(ctx)
 	if err != nil {
 		return sum, err
 	}
+	repos := dedupe(listed, log)
 	sum.Listed = len(repos)
-	user, password, err := src.GitCredentials(ctx)
-	if err != nil {
-		return sum, err
-	}
-	fetcher, err := newFetcher(cfg, user, password)
+	fetcher, err := newFetcher(cfg, src)
 	if err != nil {
 		return sum, err
 	}
@@ -218,14 +235,15 @@ feed:
 		return sum, err
 	}
 
-	prev, _, err := local.ReadManifest(dir)
-	if err != nil {
-		log.Warn("the previous mirror manifest cannot be read; writing a new one", zap.Error(err))
+	onDisk := mirrored(dir, log)
+	if len(repos) == 0 && len(onDisk) > 0 {
+		return sum, fmt.Errorf("the source lists no repo, but %d are mirrored: the listing is kept as it was, in case "+
+			"this one is wrong (a token that lost its scope)", len(onDisk))
 	}
 	m := local.Manifest{Source: cfg.Name, Type: cfg.Type, Updated: time.Now().UTC()}
-	listed := map[string]bool{}
+	kept := map[string]bool{}
 	for i, r := range repos {
-		listed[r.Name] = true
+		kept[strings.ToLower(r.Name)] = true
 		switch results[i] {
 		case cloned:
 			sum.Cloned++
@@ -241,28 +259,83 @@ feed:
 		}
 	}
 	sort.Slice(m.Repos, func(i, j int) bool { return m.Repos[i].Name < m.Repos[j].Name })
-	for _, r := range prev.Repos {
-		if listed[r.Name] {
-			continue
-		}
-		sum.Left++
-		if !opts.Prune {
-			continue
-		}
-		p, err := local.MirrorPath(dir, r.Name)
-		if err != nil {
-			continue
-		}
-		if err := os.RemoveAll(p); err != nil {
-			log.Warn("cannot delete the mirror of a repo no longer listed", zap.String("repo", r.Name), zap.Error(err))
+	var left []string
+	for _, name := range onDisk {
+		if !kept[strings.ToLower(name)] {
+			left = append(left, name)
 		}
 	}
-	sum.Pruned = opts.Prune && sum.Left > 0
-	if sum.Left > 0 && !opts.Prune {
-		log.Info("mirrors of repos the source no longer lists are left on disk, out of the manifest (--prune deletes them)",
-			zap.Int("repos", sum.Left))
+	sum.Left = len(left)
+	// The listing is written before anything is pruned, so it never names
+	// a mirror that is gone.
+	if err := local.WriteManifest(dir, m); err != nil {
+		return sum, err
 	}
-	return sum, local.WriteManifest(dir, m)
+	switch {
+	case len(left) == 0:
+	case !opts.Prune:
+		log.Info("mirrors of repos the source no longer lists are left on disk, out of the listing (--prune deletes them)",
+			zap.Int("repos", len(left)))
+	case float64(len(left)) > pruneShare*float64(len(onDisk)):
+		log.Warn("the source no longer lists most of the mirrored repos: nothing pruned, in case the listing is wrong "+
+			"(a token that lost its scope); delete the mirrors by hand if the repos are gone",
+			zap.Int("no_longer_listed", len(left)), zap.Int("mirrored", len(onDisk)))
+	default:
+		for _, name := range left {
+			if p, err := local.MirrorPath(dir, name); err == nil {
+				if err := os.RemoveAll(p); err != nil {
+					log.Warn("cannot delete the mirror of a repo no longer listed", zap.String("repo", name), zap.Error(err))
+				}
+			}
+		}
+		sum.Pruned = true
+	}
+	return sum, nil
+}
+
+// dedupe drops a repo listed twice (a listing page that shifted), by its
+// name folded to lower case: host names are case-insensitive, and so may be
+// the file system the mirrors are on.
+func dedupe(repos []source.Repo, log *zap.Logger) []source.Repo {
+	seen := map[string]bool{}
+	out := repos[:0:0]
+	for _, r := range repos {
+		k := strings.ToLower(r.Name)
+		if seen[k] {
+			log.Warn("the listing names a repo twice; mirroring it once", zap.String("repo", r.Name))
+			continue
+		}
+		seen[k] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// staleClone prefixes the directories a clone is built in.
+const staleClone = ".uptake-clone-"
+
+// mirrored lists the repo names of the mirrors under dir, removing on the
+// way what a killed run's clone left.
+func mirrored(dir string, log *zap.Logger) []string {
+	var names []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil || !d.IsDir() || p == dir:
+			return nil
+		case strings.HasPrefix(d.Name(), staleClone):
+			if err := os.RemoveAll(p); err != nil {
+				log.Warn("cannot remove what an interrupted clone left", zap.String("path", p), zap.Error(err))
+			}
+			return fs.SkipDir
+		case strings.HasSuffix(d.Name(), ".git"):
+			if rel, err := filepath.Rel(dir, p); err == nil {
+				names = append(names, strings.TrimSuffix(filepath.ToSlash(rel), ".git"))
+			}
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return names
 }
 
 func exists(p string) bool {
@@ -272,17 +345,21 @@ func exists(p string) bool {
 
 // fetcher fetches repos of one source with its credentials and TLS settings.
 type fetcher struct {
-	auth     *githttp.BasicAuth
-	secret   string
-	caBundle []byte
-	insecure bool
+	src source.Cloner
+	// host and scheme are the only ones a clone URL may name: the
+	// source's credential goes to no other host, and not in clear text
+	// when the API is reached over https.
+	host, scheme string
+	caBundle     []byte
+	insecure     bool
 }
 
-func newFetcher(cfg config.Source, user, password string) (*fetcher, error) {
-	f := &fetcher{secret: password, insecure: cfg.TLS.InsecureSkipVerify}
-	if password != "" {
-		f.auth = &githttp.BasicAuth{Username: user, Password: password}
+func newFetcher(cfg config.Source, src source.Cloner) (*fetcher, error) {
+	host, scheme, err := gitHost(cfg)
+	if err != nil {
+		return nil, err
 	}
+	f := &fetcher{src: src, host: host, scheme: scheme, insecure: cfg.TLS.InsecureSkipVerify}
 	if cfg.TLS.CAFile != "" {
 		b, err := os.ReadFile(cfg.TLS.CAFile)
 		if err != nil {
@@ -301,26 +378,55 @@ func (f *fetcher) repo(ctx context.Context, dir string, r source.Repo, timeout t
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	res, err := f.fetch(ctx, dir, r)
+	// Asked per repo: a GitHub App's installation token lasts an hour, a
+	// first mirror of a large estate longer (the token is cached meanwhile).
+	user, password, err := f.src.GitCredentials(ctx)
 	if err != nil {
-		log.Warn("cannot mirror the repo; an older mirror, if any, is kept", zap.Error(remote.Redact(err, f.secret)))
+		log.Warn("cannot mirror the repo: no credential; an older mirror, if any, is kept", zap.Error(err))
+		return failed
+	}
+	var auth *githttp.BasicAuth
+	if password != "" {
+		auth = &githttp.BasicAuth{Username: user, Password: password}
+	}
+	res, err := f.fetch(ctx, dir, r, auth)
+	if err != nil {
+		log.Warn("cannot mirror the repo; an older mirror, if any, is kept", zap.String("error", logged(err, user, password)))
 		return failed
 	}
 	return res
 }
 
-func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo) (outcome, error) {
+// maxLoggedError bounds a logged error: go-git quotes a host's whole
+// error body in it.
+const maxLoggedError = 1 << 10
+
+// logged is err as a log line may hold it: the credential taken out (as
+// sent and base64-encoded in a header a host might echo), and cut short.
+func logged(err error, user, password string) string {
+	msg := err.Error()
+	if password != "" {
+		msg = strings.ReplaceAll(msg, password, "REDACTED")
+		msg = strings.ReplaceAll(msg, base64.StdEncoding.EncodeToString([]byte(user+":"+password)), "REDACTED")
+	}
+	if len(msg) > maxLoggedError {
+		msg = strings.ToValidUTF8(msg[:maxLoggedError], "") + "…"
+	}
+	return msg
+}
+
+func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo, auth *githttp.BasicAuth) (outcome, error) {
 	path, err := local.MirrorPath(dir, r.Name)
 	if err != nil {
 		return failed, err
 	}
-	cloneURL, err := checkCloneURL(r.CloneURL)
+	cloneURL, err := f.checkCloneURL(r.CloneURL)
 	if err != nil {
 		return failed, err
 	}
 	replace := false
 	if _, err := os.Stat(path); err == nil {
-		res, err := f.update(ctx, path, cloneURL, r.DefaultBranch)
+		res, err := f.update(ctx, path, cloneURL, r.DefaultBranch, auth)
 		if !errors.Is(err, git.ErrRepositoryNotExists) {
 			return res, err
 		}
@@ -333,7 +439,7 @@ func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo) (outcome
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return failed, err
 	}
-	tmp, err := os.MkdirTemp(filepath.Dir(path), ".uptake-clone-*")
+	tmp, err := os.MkdirTemp(filepath.Dir(path), staleClone+"*")
 	if err != nil {
 		return failed, err
 	}
@@ -345,7 +451,7 @@ func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo) (outcome
 	if _, err := repo.CreateRemote(&gitconfig.RemoteConfig{Name: "origin", URLs: []string{cloneURL}}); err != nil {
 		return failed, err
 	}
-	if _, err := f.fetchBranch(ctx, repo, r.DefaultBranch); err != nil {
+	if _, err := f.fetchBranch(ctx, repo, r.DefaultBranch, auth); err != nil {
 		return failed, err
 	}
 	if replace {
@@ -363,7 +469,7 @@ func (f *fetcher) fetch(ctx context.Context, dir string, r source.Repo) (outcome
 
 // update fetches the default branch into an existing mirror, following a
 // repo that moved (its clone URL) or renamed its default branch.
-func (f *fetcher) update(ctx context.Context, path, cloneURL, branch string) (outcome, error) {
+func (f *fetcher) update(ctx context.Context, path, cloneURL, branch string, auth *githttp.BasicAuth) (outcome, error) {
 	repo, err := git.PlainOpen(path)
 	if err != nil {
 		return failed, fmt.Errorf("opening the mirror %s: %w", path, err)
@@ -378,7 +484,7 @@ func (f *fetcher) update(ctx context.Context, path, cloneURL, branch string) (ou
 			return failed, err
 		}
 	}
-	changed, err := f.fetchBranch(ctx, repo, branch)
+	changed, err := f.fetchBranch(ctx, repo, branch, auth)
 	if err != nil {
 		return failed, err
 	}
@@ -388,20 +494,27 @@ func (f *fetcher) update(ctx context.Context, path, cloneURL, branch string) (ou
 	return unchanged, nil
 }
 
+// errNowEmpty is a mirror with history whose host now says the repo is
+// empty: that may be a fault or a hostile answer, and dropping the branch
+// would erase the history backfill reads and show a false drop.
+var errNowEmpty = errors.New("the host lists the repo as empty but its mirror has commits: the mirror is kept as it is " +
+	"(delete it by hand if the repo was emptied)")
+
 // fetchBranch fetches branch into refs/heads/branch, points HEAD at it and
-// drops every other branch (a renamed default branch's old name). An empty
-// branch name, or a host with no refs, is an empty repo: HEAD points at
-// nothing, which the local source reads as a repo with no files.
-func (f *fetcher) fetchBranch(ctx context.Context, repo *git.Repository, branch string) (bool, error) {
+// drops every other branch (a renamed default branch's old name). A repo
+// the host says is empty (no default branch, no refs) is mirrored as an
+// empty repo, which the local source reads as a repo with no files, unless
+// its mirror has commits.
+func (f *fetcher) fetchBranch(ctx context.Context, repo *git.Repository, branch string, auth *githttp.BasicAuth) (bool, error) {
 	if branch == "" {
-		return false, dropBranches(repo, "")
+		return false, emptyMirror(repo)
 	}
 	name := plumbing.NewBranchReferenceName(branch)
 	before, _ := repo.Reference(name, false)
 	err := repo.FetchContext(ctx, &git.FetchOptions{
 		RemoteName:      "origin",
 		RefSpecs:        []gitconfig.RefSpec{gitconfig.RefSpec("+" + name.String() + ":" + name.String())},
-		Auth:            f.auth,
+		Auth:            auth,
 		Tags:            git.NoTags,
 		Force:           true,
 		CABundle:        f.caBundle,
@@ -409,7 +522,7 @@ func (f *fetcher) fetchBranch(ctx context.Context, repo *git.Repository, branch 
 	})
 	switch {
 	case errors.Is(err, transport.ErrEmptyRemoteRepository):
-		return before != nil, dropBranches(repo, "")
+		return false, emptyMirror(repo)
 	case err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate):
 		return false, err
 	}
@@ -424,6 +537,20 @@ func (f *fetcher) fetchBranch(ctx context.Context, repo *git.Repository, branch 
 		return false, err
 	}
 	return before == nil || before.Hash() != after.Hash(), nil
+}
+
+// emptyMirror checks that a repo the host says is empty has no branch in
+// its mirror either.
+func emptyMirror(repo *git.Repository) error {
+	refs, err := repo.Branches()
+	if err != nil {
+		return err
+	}
+	defer refs.Close()
+	if _, err := refs.Next(); err == nil {
+		return errNowEmpty
+	}
+	return nil
 }
 
 // dropBranches removes every branch but keep.
@@ -447,10 +574,11 @@ func dropBranches(repo *git.Repository, keep string) error {
 	return nil
 }
 
-// checkCloneURL accepts only http(s) URLs without credentials: a listing
-// is input from the host, and a file://, ssh:// or ext:: URL there must not
-// make uptake read this machine's files or run a command.
-func checkCloneURL(raw string) (string, error) {
+// checkCloneURL accepts only URLs on the source's own host and scheme,
+// without credentials: a listing is input from the host, and a URL there
+// must not make uptake send the source's credential elsewhere, read this
+// machine's files (file://) or run a command (ext::).
+func (f *fetcher) checkCloneURL(raw string) (string, error) {
 	if raw == "" {
 		return "", errors.New("the host lists no clone URL for the repo")
 	}
@@ -458,11 +586,40 @@ func checkCloneURL(raw string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("clone URL: %w", err)
 	}
-	if scheme := strings.ToLower(u.Scheme); (scheme != "https" && scheme != "http") || u.Host == "" {
-		return "", fmt.Errorf("clone URL %s: only http and https are fetched", u.Redacted())
-	}
 	if u.User != nil {
 		return "", fmt.Errorf("clone URL %s carries credentials: refused", u.Redacted())
 	}
+	if !strings.EqualFold(u.Scheme, f.scheme) || !strings.EqualFold(hostPort(u), f.host) {
+		return "", fmt.Errorf("clone URL %s is not on the source's host %s://%s: refused", u.Redacted(), f.scheme, f.host)
+	}
 	return u.String(), nil
+}
+
+// gitHost is the host and scheme the source's repos are cloned from: its
+// base_url's (a GitHub Enterprise Server or GitLab instance serves git and
+// its API on one host), github.com's for GitHub's API, gitlab.com's by default.
+func gitHost(cfg config.Source) (host, scheme string, err error) {
+	if cfg.BaseURL == "" {
+		if cfg.Type == "github" {
+			return "github.com", "https", nil
+		}
+		return "gitlab.com", "https", nil
+	}
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Host == "" {
+		return "", "", fmt.Errorf("base_url %q: not a URL with a host", cfg.BaseURL)
+	}
+	host = hostPort(u)
+	if strings.EqualFold(host, "api.github.com") {
+		host = "github.com"
+	}
+	return host, strings.ToLower(u.Scheme), nil
+}
+
+// hostPort is u's host, with the scheme's default port left out.
+func hostPort(u *url.URL) string {
+	if p := u.Port(); (p == "443" && strings.EqualFold(u.Scheme, "https")) || (p == "80" && strings.EqualFold(u.Scheme, "http")) {
+		return u.Hostname()
+	}
+	return u.Host
 }

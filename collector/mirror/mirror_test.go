@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,7 +165,8 @@ func loadConfig(t *testing.T, sources string) *runner.Loaded {
 	cfg := filepath.Join(t.TempDir(), "uptake.yml")
 	body := "sources:\n" + sources + `
 teams:
-  from: [topics]
+  from: [namespace, topics]
+  known: [team]
   default: unowned
 offerings:
   - name: kit
@@ -264,6 +266,38 @@ func TestMirrorGitHubCloneThenFetch(t *testing.T) {
 	if h := headOf(t, filepath.Join(dir, "gh", "acme", "svc-a.git")); h != a2 {
 		t.Errorf("svc-a mirror HEAD %s after the fetch, want %s", h, a2)
 	}
+
+	// svc-b renames its default branch; svc-a's host answers as if it were
+	// empty: its mirror keeps its history.
+	origin, err := git.PlainOpen(filepath.Join(f.root, "acme/svc-b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := origin.Storer.SetReference(plumbing.NewHashReference(plumbing.NewBranchReferenceName("main"), plumbing.NewHash(b1))); err != nil {
+		t.Fatal(err)
+	}
+	f.repos["acme/svc-b"] = "main"
+	f.cloneURL["acme/svc-a"] = f.URL + "/git/acme/empty.git"
+	sum, err = Run(context.Background(), l.Config, Options{Dir: dir, Logger: zap.New(core)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum.Sources[0]; got.Failed != 1 || got.Updated != 1 {
+		t.Errorf("third run %+v, want svc-b updated (branch renamed) and svc-a failed (host says empty)", got)
+	}
+	mb, err := git.PlainOpen(filepath.Join(dir, "gh", "acme", "svc-b.git"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := mb.Head(); err != nil || h.Name().Short() != "main" || h.Hash().String() != b1 {
+		t.Errorf("svc-b HEAD %v, %v; want main at %s", h, err, b1)
+	}
+	if _, err := mb.Reference(plumbing.NewBranchReferenceName("trunk"), false); err == nil {
+		t.Error("the old default branch trunk is still in the mirror")
+	}
+	if h := headOf(t, filepath.Join(dir, "gh", "acme", "svc-a.git")); h != a2 {
+		t.Errorf("svc-a mirror HEAD %s after the host said empty, want it kept at %s", h, a2)
+	}
 	for _, e := range logs.All() {
 		if strings.Contains(fmt.Sprint(e.Message, e.ContextMap()), token) {
 			t.Errorf("a log line holds the token: %s %v", e.Message, e.ContextMap())
@@ -300,11 +334,13 @@ func TestMirrorGitLabAndBackfillKeepsLiveNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	adopted := map[string][]bool{}
+	teams := map[string]string{}
 	_, err = backfill.Run(context.Background(), &runner.Loaded{Config: cfg, Catalog: l.Catalog, Plan: l.Plan},
 		backfill.Options{Steps: steps}, func(_ time.Time, s *snapshot.Snapshot) error {
 			for _, r := range s.Repos {
 				key := r.Source + ":" + r.Name
 				adopted[key] = append(adopted[key], len(r.Offerings) > 0)
+				teams[key] = r.Team + " via " + r.TeamVia
 			}
 			return nil
 		})
@@ -317,6 +353,10 @@ func TestMirrorGitLabAndBackfillKeepsLiveNames(t *testing.T) {
 	}
 	if fmt.Sprint(adopted) != fmt.Sprint(want) {
 		t.Errorf("backfilled adoption by source:repo %v, want %v", adopted, want)
+	}
+	// Attributed from the live listing's namespace, as the live source is.
+	if got := teams["gl:acme/team/svc-a"]; got != "team via namespace" {
+		t.Errorf("svc-a attributed to %q, want team via namespace", got)
 	}
 }
 
@@ -338,21 +378,40 @@ func TestMirrorKeepsOldCopyAndRefusesHostileListings(t *testing.T) {
 	f.cloneURL["acme/local-file"] = "file://" + filepath.Join(f.root, "acme/good")
 	f.add(t, "acme/with-creds", "main", now, nil)
 	f.cloneURL["acme/with-creds"] = strings.Replace(f.URL, "http://", "http://u:p@", 1) + "/git/acme/good.git"
+	// Another host would be sent the token.
+	elsewhere := 0
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		elsewhere++
+		http.NotFound(w, nil)
+	}))
+	defer other.Close()
+	f.add(t, "acme/elsewhere", "main", now, nil)
+	f.cloneURL["acme/elsewhere"] = other.URL + "/git/acme/good.git"
 	sum, err := Run(context.Background(), l.Config, Options{Dir: dir, Logger: zap.New(core)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	failures := logs.FilterMessageSnippet("cannot mirror").All()
-	if len(failures) != 3 {
-		t.Errorf("%d failures logged, want 3", len(failures))
+	if len(failures) != 4 {
+		t.Errorf("%d failures logged, want 4", len(failures))
 	}
+	basic := base64.StdEncoding.EncodeToString([]byte("x-access-token:" + token))
+	echoed := false
 	for _, e := range failures {
-		if strings.Contains(fmt.Sprint(e.ContextMap()), token) {
+		msg := fmt.Sprint(e.ContextMap())
+		echoed = echoed || strings.Contains(msg, "no repository nowhere")
+		if strings.Contains(msg, token) || strings.Contains(msg, basic) {
 			t.Errorf("a failure log holds the token: %v", e.ContextMap())
 		}
 	}
-	if got := sum.Sources[0]; got.Failed != 3 || got.Unchanged != 1 || sum.Failures() != 3 {
-		t.Errorf("run %+v, want 3 failed and 1 unchanged", got)
+	if !echoed {
+		t.Error("the host's error body is not in the log: the redaction above is not exercised")
+	}
+	if elsewhere != 0 {
+		t.Errorf("a clone URL on another host was fetched (%d requests)", elsewhere)
+	}
+	if got := sum.Sources[0]; got.Failed != 4 || got.Unchanged != 1 || sum.Failures() != 4 {
+		t.Errorf("run %+v, want 4 failed and 1 unchanged", got)
 	}
 	m, _, err := local.ReadManifest(filepath.Join(dir, "gh"))
 	if err != nil {
@@ -385,8 +444,30 @@ func TestMirrorKeepsOldCopyAndRefusesHostileListings(t *testing.T) {
 		t.Error("the damaged mirror was not replaced")
 	}
 
-	// A repo the host stops listing leaves the manifest, and --prune deletes it.
+	// A repo the host stops listing leaves the manifest but stays on disk;
+	// --prune deletes it, but never most of the mirrors at once.
 	delete(f.repos, "acme/flaky")
+	if sum, err = Run(context.Background(), l.Config, Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sum.Sources[0]; got.Left != 1 || got.Pruned {
+		t.Errorf("run %+v, want 1 no longer listed, not pruned", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gh", "acme", "flaky.git")); err != nil {
+		t.Errorf("the unlisted mirror was deleted without --prune: %v", err)
+	}
+	saved := f.repos
+	f.repos = map[string]string{}
+	if _, err = Run(context.Background(), l.Config, Options{Dir: dir, Prune: true}); err == nil || !strings.Contains(err.Error(), "lists no repo") {
+		t.Errorf("an empty listing over mirrors: %v, want an error", err)
+	}
+	if m, _, err := local.ReadManifest(filepath.Join(dir, "gh")); err != nil || len(m.Repos) != 1 {
+		t.Errorf("an empty listing replaced the manifest: %+v, %v", m, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "gh", "acme", "good.git")); err != nil {
+		t.Errorf("an empty listing pruned the mirrors (stat: %v)", err)
+	}
+	f.repos = saved
 	sum, err = Run(context.Background(), l.Config, Options{Dir: dir, Prune: true})
 	if err != nil {
 		t.Fatal(err)

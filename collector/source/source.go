@@ -203,8 +203,9 @@ type Store interface {
 type Cloner interface {
 	Source
 	// GitCredentials are the HTTP basic-auth user and password git sends
-	// the host for the source's own credential (a GitHub App's installation
-	// token, fresh); both empty for an anonymous source.
+	// the host for the source's own credential; both empty for an anonymous
+	// source. A GitHub App's installation token is renewed as it nears its
+	// expiry, so callers ask again per repo.
 	GitCredentials(ctx context.Context) (user, password string, err error)
 }
 

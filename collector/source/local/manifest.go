@@ -85,6 +85,11 @@ func WriteManifest(dir string, m Manifest) error {
 		return err
 	}
 	defer func() { _ = os.Remove(f.Name()) }()
+	// Readable as the mirrors are, by a backfill run as another user.
+	if err := f.Chmod(0o644); err != nil {
+		_ = f.Close()
+		return err
+	}
 	if _, err := f.Write(append(b, '\n')); err != nil {
 		_ = f.Close()
 		return err
