@@ -28,6 +28,9 @@ type Inventory struct {
 	// skipped each file; they sum to FileErrors.
 	ReaderErrors map[string]int `json:"reader_errors,omitempty"`
 	FilesRead    int            `json:"files_read"`
+	// Files are the repo's CI, build and container files in harvest mode;
+	// nil otherwise.
+	Files []HarvestFile `json:"files,omitempty"`
 	Empty        bool           `json:"empty,omitempty"`
 }
 
