@@ -31,7 +31,7 @@ type Inventory struct {
 	// Files are the repo's CI, build and container files in harvest mode;
 	// nil otherwise.
 	Files []HarvestFile `json:"files,omitempty"`
-	Empty        bool           `json:"empty,omitempty"`
+	Empty bool          `json:"empty,omitempty"`
 }
 
 // FileError is one skipped file as the snapshot may publish it.
