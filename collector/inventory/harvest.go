@@ -37,7 +37,9 @@ type HarvestFile struct {
 	// makefile or compose.
 	Kind string `json:"kind"`
 	// Blob is the file's blob id where the source gives one.
-	Blob  string   `json:"blob,omitempty"`
+	Blob string `json:"blob,omitempty"`
+	// URL links to the file on the repo's host.
+	URL   string   `json:"url,omitempty"`
 	Lines []string `json:"lines"`
 	// Truncated says the file was longer than what is kept.
 	Truncated bool `json:"truncated,omitempty"`
@@ -72,7 +74,7 @@ func readHarvestFiles(files *treeFiles) []HarvestFile {
 		}
 		blob, _ := files.blob(p)
 		lines, truncated := NormaliseLines(kinds[i], string(data))
-		out = append(out, HarvestFile{Path: p, Kind: kinds[i], Blob: blob, Lines: lines, Truncated: truncated})
+		out = append(out, HarvestFile{Path: p, Kind: kinds[i], Blob: blob, URL: files.tree.FileURL(p, 1), Lines: lines, Truncated: truncated})
 	}
 	return out
 }

@@ -1,0 +1,239 @@
+package harvest_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/match"
+	"github.com/uptake-dev/uptake/collector/snapshot"
+	"github.com/uptake-dev/uptake/collector/source"
+	"github.com/uptake-dev/uptake/collector/source/sourcetest"
+	"github.com/uptake-dev/uptake/config"
+
+	_ "github.com/uptake-dev/uptake/collector/detect" // the detectors
+)
+
+// EstateConfig is the generated estate's catalog: teams by repo prefix,
+// kit (with gin as its alternative) and logkit offerings.
+const EstateConfig = `sources: [{name: s, type: local, path: x}]
+teams:
+  from: [map]
+  map:
+    alpha: ["alpha-*"]
+    beta: ["beta-*"]
+    gamma: ["gamma-*"]
+    delta: ["delta-*"]
+    core: ["authlib", "core-*"]
+harvest:
+  internal: ["github.com/acme/*"]
+offerings:
+  - name: kit
+    owner: platform
+    lifecycle: ga
+    detect: [{kind: gomod, module: github.com/acme/kit}]
+    alternatives: ["github.com/gin-gonic/*"]
+  - name: logkit
+    owner: platform
+    lifecycle: ga
+    detect: [{kind: gomod, module: github.com/acme/logkit}]
+`
+
+// ciFile is a CI config each product team copied; variant writes it in
+// the team's own whitespace and comments, naming its own repo.
+func ciFile(repo string, variant int) string {
+	lines := []string{
+		"stages: [test, build]",
+		"test:",
+		"  image: golang:1.26",
+		"  script:",
+		"    - go test ./...",
+		"build:",
+		"  script:",
+		"    - docker build -t registry.acme.io/" + repo + " .",
+		"    - docker push registry.acme.io/" + repo,
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		switch variant {
+		case 1:
+			l = strings.ReplaceAll(l, "  ", "    ")
+		case 2:
+			if i == 2 {
+				b.WriteString("# pinned by the platform\n")
+			}
+			l += "   "
+		case 3:
+			l = strings.ReplaceAll(l, ": ", ":   ") + " # ok"
+			b.WriteString("\n")
+		}
+		b.WriteString(l + "\n")
+	}
+	return b.String()
+}
+
+func goMod(module string, requires ...string) string {
+	return "module " + module + "\n\ngo 1.26\n\nrequire (\n\t" + strings.Join(requires, "\n\t") + "\n)\n"
+}
+
+// Estate scans the generated estate and builds its snapshot: four product
+// teams use logrus and the internal authlib core builds, copy one CI file,
+// and two of them use gin where the others adopt kit.
+func Estate(t testing.TB, edit func(*config.Config)) *snapshot.Snapshot {
+	t.Helper()
+	cfg, err := config.Parse("estate.yml", []byte(EstateConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg)
+	}
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cat.Plan(cfg.Scan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trees := map[string]map[string]string{
+		"authlib": {"go.mod": goMod("github.com/acme/authlib", "github.com/acme/logkit v1.0.0"),
+			".gitlab-ci.yml": "release:\n  script:\n    - goreleaser release\n    - echo done\n"},
+		// Below min_teams: used by two teams only.
+		"core-tools": {"go.mod": goMod("github.com/acme/tools", "github.com/acme/logkit v1.0.0", "github.com/spf13/cobra v1.8.0")},
+	}
+	for i, team := range []string{"alpha", "beta", "gamma", "delta"} {
+		repo := team + "-svc"
+		reqs := []string{"github.com/acme/authlib v0.3." + fmt.Sprint(i%2), "github.com/sirupsen/logrus v1." + fmt.Sprint(8+i%2) + ".0",
+			"github.com/acme/logkit v1.0.0"}
+		if team == "gamma" || team == "delta" {
+			reqs = append(reqs, "github.com/gin-gonic/gin v1.10.0")
+		} else {
+			reqs = append(reqs, "github.com/acme/kit v1.4.0")
+		}
+		if team == "alpha" {
+			reqs = append(reqs, "github.com/spf13/cobra v1.8.0")
+		}
+		trees[repo] = map[string]string{"go.mod": goMod("github.com/acme/"+repo, reqs...), ".gitlab-ci.yml": ciFile(repo, i)}
+	}
+	res := &evaluate.Result{Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), RuleHash: plan.Hash()}
+	for _, name := range []string{"alpha-svc", "authlib", "beta-svc", "core-tools", "delta-svc", "gamma-svc"} {
+		inv, _, err := plan.Read(context.Background(), sourcetest.NewTree(trees[name]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Repos = append(res.Repos, evaluate.RepoScan{Repo: source.Repo{Source: "s", Name: name}, Head: "h", Inventory: inv})
+	}
+	return evaluate.Build(cfg, cat, res, res.Time, nil)
+}
+
+func TestEstateCandidates(t *testing.T) {
+	h := Estate(t, nil).Harvest
+	if h == nil || !h.Enabled || h.MinTeams != 3 || h.Top != 25 {
+		t.Fatalf("harvest = %+v", h)
+	}
+	var got []string
+	for _, c := range h.Candidates {
+		got = append(got, fmt.Sprintf("%s %s internal=%v teams=%d repos=%d built_by=%s", c.Kind, c.Name, c.Internal, c.Teams, c.Repos, c.BuiltBy))
+	}
+	want := []string{
+		"gomod github.com/acme/authlib internal=true teams=4 repos=4 built_by=core",
+		// The CI file's image: the copies' own finding, ranked by kind at a tie.
+		"container_image docker.io/library/golang internal=false teams=4 repos=4 built_by=",
+		"gomod github.com/sirupsen/logrus internal=false teams=4 repos=4 built_by=",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("candidates:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	auth := h.Candidates[0]
+	if !slices.Equal(auth.TeamNames, []string{"alpha", "beta", "delta", "gamma"}) || auth.BuiltIn != "s/authlib" {
+		t.Errorf("authlib teams %v built in %q", auth.TeamNames, auth.BuiltIn)
+	}
+	if want := []snapshot.VersionCount{{Version: "v0.3.1", Repos: 2}, {Version: "v0.3.0", Repos: 2}}; !slices.Equal(auth.Versions, want) || auth.VersionSpread != 2 || auth.MajorSpread != 1 {
+		t.Errorf("authlib versions %v spread %d majors %d, want %v spread 2 majors 1", auth.Versions, auth.VersionSpread, auth.MajorSpread, want)
+	}
+	if len(auth.Evidence) != 3 || auth.Evidence[0].Repo != "alpha-svc" || auth.Evidence[0].Path != "go.mod" || auth.Evidence[0].Line == 0 {
+		t.Errorf("authlib evidence %+v", auth.Evidence)
+	}
+}
+
+func TestEstateCoveredComponentsAreNeverCandidates(t *testing.T) {
+	for _, minTeams := range []int{1, 2, 3} {
+		h := Estate(t, func(c *config.Config) { c.Harvest.MinTeams = minTeams }).Harvest
+		for _, c := range h.Candidates {
+			if c.Name == "github.com/acme/kit" || c.Name == "github.com/acme/logkit" {
+				t.Errorf("min_teams %d: covered %s is a candidate", minTeams, c.Name)
+			}
+			if c.Teams < minTeams {
+				t.Errorf("min_teams %d: %s has %d teams", minTeams, c.Name, c.Teams)
+			}
+		}
+		if minTeams == 2 && !slices.ContainsFunc(h.Candidates, func(c snapshot.Candidate) bool { return c.Name == "github.com/gin-gonic/gin" }) {
+			t.Error("min_teams 2: gin, used by two teams, is not a candidate")
+		}
+	}
+}
+
+func TestEstateClusterHoldsExactlyTheCopies(t *testing.T) {
+	h := Estate(t, nil).Harvest
+	if len(h.Clusters) != 1 {
+		t.Fatalf("%d clusters: %+v", len(h.Clusters), h.Clusters)
+	}
+	c := h.Clusters[0]
+	var members []string
+	for _, m := range c.Members {
+		members = append(members, m.Repo+":"+m.Path)
+	}
+	slices.Sort(members)
+	if want := []string{"alpha-svc:.gitlab-ci.yml", "beta-svc:.gitlab-ci.yml", "delta-svc:.gitlab-ci.yml", "gamma-svc:.gitlab-ci.yml"}; !slices.Equal(members, want) {
+		t.Errorf("members %v, want %v", members, want)
+	}
+	if c.Kind != "gitlab_ci" || c.Path != ".gitlab-ci.yml" || c.Teams != 4 || c.Repos != 4 || len(c.ID) != 12 {
+		t.Errorf("cluster %+v", c)
+	}
+	if !slices.Contains(c.Lines, "- docker push registry.acme.io/<repo>") {
+		t.Errorf("repo names not folded: %q", c.Lines)
+	}
+}
+
+func TestEstateNearCopyDiffers(t *testing.T) {
+	h := Estate(t, func(c *config.Config) { c.Harvest.MinTeams = 4 }).Harvest
+	if len(h.Clusters) != 1 {
+		t.Fatalf("%d clusters", len(h.Clusters))
+	}
+	for _, m := range h.Clusters[0].Members {
+		if m.Similarity != 1 || len(m.Diff) != 0 {
+			t.Errorf("%s differs from the representative after normalisation: %v %q", m.Repo, m.Similarity, m.Diff)
+		}
+	}
+}
+
+func TestEstateAlternatives(t *testing.T) {
+	for _, harvest := range []bool{true, false} {
+		h := Estate(t, func(c *config.Config) {
+			if !harvest {
+				c.Harvest = nil
+			}
+		}).Harvest
+		if h == nil {
+			t.Fatalf("harvest %v: no findings with alternatives configured", harvest)
+		}
+		var got []string
+		for _, a := range h.Alternatives {
+			for _, r := range a.Repos {
+				got = append(got, fmt.Sprintf("%s %s %s %s %s", a.Offering, a.Alternative, a.Team, r.Repo, r.Name))
+			}
+		}
+		want := []string{"kit github.com/gin-gonic/* delta delta-svc github.com/gin-gonic/gin", "kit github.com/gin-gonic/* gamma gamma-svc github.com/gin-gonic/gin"}
+		if !slices.Equal(got, want) {
+			t.Errorf("harvest %v: alternatives %q, want %q", harvest, got, want)
+		}
+		if !harvest && (h.Enabled || h.Candidates != nil || h.Clusters != nil) {
+			t.Errorf("without a harvest section: %+v", h)
+		}
+	}
+}
