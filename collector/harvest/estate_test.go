@@ -8,12 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
 	"github.com/uptake-dev/uptake/collector/source/sourcetest"
 	"github.com/uptake-dev/uptake/config"
+	"github.com/uptake-dev/uptake/exporter"
 
 	_ "github.com/uptake-dev/uptake/collector/detect" // the detectors
 )
@@ -235,5 +238,52 @@ func TestEstateAlternatives(t *testing.T) {
 		if !harvest && (h.Enabled || h.Candidates != nil || h.Clusters != nil) {
 			t.Errorf("without a harvest section: %+v", h)
 		}
+	}
+}
+
+func TestEstateGauges(t *testing.T) {
+	s := Estate(t, func(c *config.Config) { c.Harvest.Top = 2 })
+	c := exporter.NewCollector(func() *snapshot.Snapshot { return s }, 0)
+	var buf strings.Builder
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if !strings.Contains(mf.GetName(), "harvest") && !strings.Contains(mf.GetName(), "alternative") {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var labels []string
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			got[mf.GetName()+"{"+strings.Join(labels, ",")+"}"] = m.GetGauge().GetValue()
+		}
+	}
+	id := s.Harvest.Clusters[0].ID
+	want := map[string]float64{
+		"uptake_harvest_candidate_repos{component=github.com/acme/authlib,kind=gomod}":                  4,
+		"uptake_harvest_candidate_teams{component=docker.io/library/golang,kind=container_image}":       4,
+		"uptake_harvest_candidate_repos{component=docker.io/library/golang,kind=container_image}":       4,
+		"uptake_harvest_cluster_repos{cluster=" + id + "}":                                              4,
+		"uptake_harvest_cluster_info{cluster=" + id + ",kind=gitlab_ci,path=.gitlab-ci.yml}":            1,
+		"uptake_offering_alternative_repos{alternative=github.com/gin-gonic/*,offering=kit,team=delta}": 1,
+		"uptake_offering_alternative_repos{alternative=github.com/gin-gonic/*,offering=kit,team=gamma}": 1,
+		"uptake_harvest_candidate_teams{component=github.com/acme/authlib,kind=gomod}":                  4,
+	}
+	if len(got) != len(want) {
+		fmt.Fprintf(&buf, "%d series, want %d\n", len(got), len(want))
+	}
+	for k, v := range want {
+		if g, ok := got[k]; !ok || g != v {
+			fmt.Fprintf(&buf, "%s = %v (present %v), want %v\n", k, g, ok, v)
+		}
+	}
+	if buf.Len() > 0 {
+		t.Errorf("%s\ngot %v", buf.String(), got)
 	}
 }
