@@ -50,6 +50,7 @@ func run(args []string) int {
 	store := newStoreCmd(app)
 	explain := newExplainCmd(app)
 	inv := newInventoryCmd(app)
+	discover := newDiscoverCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -81,6 +82,8 @@ func run(args []string) int {
 		return explain.run(log)
 	case inv.cmd.FullCommand():
 		return inv.run(log)
+	case discover.cmd.FullCommand():
+		return discover.run(log)
 	}
 	return 2
 }

@@ -17,71 +17,13 @@ import (
 	"github.com/uptake-dev/uptake/collector/source/sourcetest"
 	"github.com/uptake-dev/uptake/config"
 	"github.com/uptake-dev/uptake/exporter"
+	"github.com/uptake-dev/uptake/internal/estate"
 
 	_ "github.com/uptake-dev/uptake/collector/detect" // the detectors
 )
 
-// EstateConfig is the generated estate's catalog: teams by repo prefix,
-// kit (with gin as its alternative) and logkit offerings.
-const EstateConfig = `sources: [{name: s, type: local, path: x}]
-teams:
-  from: [map]
-  map:
-    alpha: ["alpha-*"]
-    beta: ["beta-*"]
-    gamma: ["gamma-*"]
-    delta: ["delta-*"]
-    core: ["authlib", "core-*"]
-harvest:
-  internal: ["github.com/acme/*"]
-offerings:
-  - name: kit
-    owner: platform
-    lifecycle: ga
-    detect: [{kind: gomod, module: github.com/acme/kit}]
-    alternatives: ["github.com/gin-gonic/*"]
-  - name: logkit
-    owner: platform
-    lifecycle: ga
-    detect: [{kind: gomod, module: github.com/acme/logkit}]
-`
-
-// ciFile is a CI config each product team copied; variant writes it in
-// the team's own whitespace and comments, naming its own repo.
-func ciFile(repo string, variant int) string {
-	lines := []string{
-		"stages: [test, build]",
-		"test:",
-		"  image: golang:1.26",
-		"  script:",
-		"    - go test ./...",
-		"build:",
-		"  script:",
-		"    - docker build -t registry.acme.io/" + repo + " .",
-		"    - docker push registry.acme.io/" + repo,
-	}
-	var b strings.Builder
-	for i, l := range lines {
-		switch variant {
-		case 1:
-			l = strings.ReplaceAll(l, "  ", "    ")
-		case 2:
-			if i == 2 {
-				b.WriteString("# pinned by the platform\n")
-			}
-			l += "   "
-		case 3:
-			l = strings.ReplaceAll(l, ": ", ":   ") + " # ok"
-			b.WriteString("\n")
-		}
-		b.WriteString(l + "\n")
-	}
-	return b.String()
-}
-
-func goMod(module string, requires ...string) string {
-	return "module " + module + "\n\ngo 1.26\n\nrequire (\n\t" + strings.Join(requires, "\n\t") + "\n)\n"
-}
+// EstateConfig is the generated estate's config.
+const EstateConfig = "sources: [{name: s, type: local, path: x}]\n" + estate.HarvestCatalog
 
 // Estate scans the generated estate and builds its snapshot: four product
 // teams use logrus and the internal authlib core builds, copy one CI file,
@@ -103,28 +45,9 @@ func Estate(t testing.TB, edit func(*config.Config)) *snapshot.Snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	trees := map[string]map[string]string{
-		"authlib": {"go.mod": goMod("github.com/acme/authlib", "github.com/acme/logkit v1.0.0"),
-			".gitlab-ci.yml": "release:\n  script:\n    - goreleaser release\n    - echo done\n"},
-		// Below min_teams: used by two teams only.
-		"core-tools": {"go.mod": goMod("github.com/acme/tools", "github.com/acme/logkit v1.0.0", "github.com/spf13/cobra v1.8.0")},
-	}
-	for i, team := range []string{"alpha", "beta", "gamma", "delta"} {
-		repo := team + "-svc"
-		reqs := []string{"github.com/acme/authlib v0.3." + fmt.Sprint(i%2), "github.com/sirupsen/logrus v1." + fmt.Sprint(8+i%2) + ".0",
-			"github.com/acme/logkit v1.0.0"}
-		if team == "gamma" || team == "delta" {
-			reqs = append(reqs, "github.com/gin-gonic/gin v1.10.0")
-		} else {
-			reqs = append(reqs, "github.com/acme/kit v1.4.0")
-		}
-		if team == "alpha" {
-			reqs = append(reqs, "github.com/spf13/cobra v1.8.0")
-		}
-		trees[repo] = map[string]string{"go.mod": goMod("github.com/acme/"+repo, reqs...), ".gitlab-ci.yml": ciFile(repo, i)}
-	}
+	trees := estate.HarvestTrees()
 	res := &evaluate.Result{Time: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), RuleHash: plan.Hash()}
-	for _, name := range []string{"alpha-svc", "authlib", "beta-svc", "core-tools", "delta-svc", "gamma-svc"} {
+	for _, name := range estate.HarvestRepos {
 		inv, _, err := plan.Read(context.Background(), sourcetest.NewTree(trees[name]))
 		if err != nil {
 			t.Fatal(err)

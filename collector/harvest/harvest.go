@@ -142,11 +142,29 @@ func Candidates(cat *match.Catalog, repos []Repo, opt Options) ([]snapshot.Candi
 		}
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return candidateLess(out[i], out[j]) })
+	SortCandidates(out)
 	if len(out) > snapshot.MaxCandidates {
 		return out[:snapshot.MaxCandidates], true
 	}
 	return out, false
+}
+
+// SortCandidates ranks candidates: internal first, then by teams, then
+// repos, then kind and name.
+func SortCandidates(cs []snapshot.Candidate) {
+	sort.Slice(cs, func(i, j int) bool { return candidateLess(cs[i], cs[j]) })
+}
+
+// MarkInternal marks the candidates whose name matches one of globs as
+// internal (harvest.internal's syntax) and ranks them again.
+func MarkInternal(cs []snapshot.Candidate, globs []string) {
+	res := compileGlobs(globs)
+	for i := range cs {
+		if matchAny(res, cs[i].Name) {
+			cs[i].Internal = true
+		}
+	}
+	SortCandidates(cs)
 }
 
 func candidateLess(a, b snapshot.Candidate) bool {
