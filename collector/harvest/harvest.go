@@ -95,6 +95,7 @@ func Candidates(cat *match.Catalog, repos []Repo, opt Options) ([]snapshot.Candi
 	covered := map[[2]string]bool{}
 	probe := map[string]bool{}
 	for _, r := range repos {
+		repo := r.Source + "/" + r.Name
 		for _, c := range r.Components {
 			key := [2]string{c.Kind, c.Name}
 			if covered[key] || isProbe(probe, c.Kind) {
@@ -111,7 +112,6 @@ func Candidates(cat *match.Catalog, repos []Repo, opt Options) ([]snapshot.Candi
 					versions: map[string]map[string]bool{}, evTeams: map[string]bool{}}
 				tallies[key] = t
 			}
-			repo := r.Source + "/" + r.Name
 			if r.Team != opt.DefaultTeam {
 				t.teams[r.Team] = true
 			}
