@@ -155,3 +155,40 @@ func TestDiscoverFromServer(t *testing.T) {
 		t.Errorf("--min-teams below the server's: exit %d, notes %q", code, notes)
 	}
 }
+
+// TestScanHarvestFromCache: with a harvest section, scan's JSON carries the
+// findings, and a rescan served wholly from the cache finds the same
+// clusters (the normalised files are kept in the cached inventory).
+func TestScanHarvestFromCache(t *testing.T) {
+	cfg := harvestEstate(t, true)
+	storage := filepath.Join(t.TempDir(), "data")
+	scan := func() (cached int, clusters int, members int) {
+		out := filepath.Join(t.TempDir(), "scan.json")
+		if code := run([]string{"scan", "-c", cfg, "--storage.path", storage, "--format", "json", "-o", out, "--log.level", "error"}); code != 0 {
+			t.Fatalf("scan exited %d", code)
+		}
+		var rep struct {
+			Sources []struct {
+				Cached int `json:"cached_repos"`
+			} `json:"sources"`
+			Harvest *struct {
+				Clusters []struct {
+					Members []json.RawMessage `json:"members"`
+				} `json:"clusters"`
+			} `json:"harvest"`
+		}
+		data, err := os.ReadFile(out)
+		must(t, err)
+		must(t, json.Unmarshal(data, &rep))
+		if rep.Harvest == nil || len(rep.Harvest.Clusters) == 0 {
+			t.Fatalf("no harvest clusters in scan's JSON:\n%s", data)
+		}
+		return rep.Sources[0].Cached, len(rep.Harvest.Clusters), len(rep.Harvest.Clusters[0].Members)
+	}
+	if cached, clusters, members := scan(); cached != 0 || clusters != 1 || members != 4 {
+		t.Errorf("first scan: %d cached, %d clusters of %d", cached, clusters, members)
+	}
+	if cached, clusters, members := scan(); cached != len(estate.HarvestRepos) || clusters != 1 || members != 4 {
+		t.Errorf("rescan: %d cached, %d clusters of %d", cached, clusters, members)
+	}
+}
