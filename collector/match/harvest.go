@@ -18,9 +18,23 @@ type Alternative struct {
 	re    *regexp.Regexp
 }
 
-// Match reports whether a component is this alternative.
+// Match reports whether a component is this alternative. An image name
+// matches as written and in Docker's short form, so dockerfile:node*
+// finds docker.io/library/node as a user writes it.
 func (a Alternative) Match(c detect.Component) bool {
-	return slices.Contains(a.kinds, c.Kind) && a.re.MatchString(c.Name)
+	if !slices.Contains(a.kinds, c.Kind) {
+		return false
+	}
+	return a.re.MatchString(c.Name) || a.re.MatchString(shortImageName(c.Name))
+}
+
+// shortImageName is an image repository as Docker Hub's users write it:
+// docker.io/library/node is node, docker.io/bitnami/redis bitnami/redis.
+func shortImageName(name string) string {
+	if rest, ok := strings.CutPrefix(name, "docker.io/library/"); ok {
+		return rest
+	}
+	return strings.TrimPrefix(name, "docker.io/")
 }
 
 // Alts are the offering's compiled alternatives, in config order.

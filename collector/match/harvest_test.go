@@ -36,7 +36,9 @@ func TestAlternativesAddTheirKindsToThePlan(t *testing.T) {
 	}{
 		{0, detect.Component{Kind: "gomod", Name: "github.com/gin-gonic/gin"}, true},
 		{0, detect.Component{Kind: "npm", Name: "github.com/gin-gonic/gin"}, false},
-		{1, detect.Component{Kind: "dockerfile", Name: "node"}, true},
+		{1, detect.Component{Kind: "dockerfile", Name: "docker.io/library/node"}, true},
+		{1, detect.Component{Kind: "dockerfile", Name: "docker.io/bitnami/node"}, false},
+		{1, detect.Component{Kind: "dockerfile", Name: "ghcr.io/acme/node"}, false},
 		{1, detect.Component{Kind: "gomod", Name: "node"}, false},
 	} {
 		if got := alts[tc.alt].Match(tc.comp); got != tc.want {
