@@ -238,17 +238,23 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", i+1, c.Kind, candidateName(c), c.Teams, c.Repos, exporter.VersionList(c.Versions), builtBy(c), example(c.Evidence))
 		}
 		fmt.Fprintf(tw, "\nCLUSTERS: CI, build and container files copied across repos of %d teams or more (Jaccard >= %.1f once normalised)\n", h.MinTeams, harvest.Threshold)
-		fmt.Fprintln(tw, "#\tCLUSTER\tKIND\tREPRESENTATIVE\tTEAMS\tREPOS\tIDENTICAL")
+		fmt.Fprintln(tw, "#\tCLUSTER\tKIND\tREPRESENTATIVE\tTEAMS\tREPOS\tIDENTICAL\tOTHER COPIES (SIMILARITY)")
 		for i, c := range h.Clusters {
 			rep := c.Members[0]
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s %s\t%d\t%d\t%d\n", i+1, c.ID, c.Kind, rep.Source, rep.Repo, rep.Path, c.Teams, c.Repos, c.Identical)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s %s\t%d\t%d\t%d\t%s\n", i+1, c.ID, c.Kind, rep.Source, rep.Repo, rep.Path, c.Teams, c.Repos, c.Identical, otherCopies(c))
+		}
+		_ = tw.Flush()
+		for _, c := range h.Clusters {
 			for _, m := range c.Members[1:] {
-				fmt.Fprintf(tw, "\t\t\t  %s/%s %s (%s) %.2f\t\t\t\n", m.Source, m.Repo, m.Path, m.Team, m.Similarity)
+				if len(m.Diff) == 0 {
+					continue
+				}
+				fmt.Fprintf(w, "  %s %s/%s %s differs from the representative:\n", c.ID, m.Source, m.Repo, m.Path)
 				for _, d := range m.Diff {
-					fmt.Fprintf(tw, "\t\t\t    %s\t\t\t\n", d)
+					fmt.Fprintf(w, "    %s\n", d)
 				}
 				if m.DiffMore > 0 {
-					fmt.Fprintf(tw, "\t\t\t    … %d more lines differ\t\t\t\n", m.DiffMore)
+					fmt.Fprintf(w, "    … %d more lines\n", m.DiffMore)
 				}
 			}
 		}
@@ -260,6 +266,15 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", a.Offering, a.Alternative, a.Team, len(a.Repos), alternativeExample(a))
 	}
 	_ = tw.Flush()
+}
+
+// otherCopies lists a cluster's members but the representative.
+func otherCopies(c snapshot.Cluster) string {
+	var out []string
+	for _, m := range c.Members[1:] {
+		out = append(out, fmt.Sprintf("%s/%s (%.2f)", m.Source, m.Repo, m.Similarity))
+	}
+	return strings.Join(out, ", ")
 }
 
 func alternativeExample(a snapshot.AlternativeUse) string {
@@ -280,11 +295,7 @@ func writeDiscoverMarkdown(w io.Writer, h *snapshot.Harvest) {
 		fmt.Fprintln(w, "| # | cluster | kind | representative | teams | repos | identical | others |\n|---|---|---|---|---|---|---|---|")
 		for i, c := range h.Clusters {
 			rep := c.Members[0]
-			var others []string
-			for _, m := range c.Members[1:] {
-				others = append(others, fmt.Sprintf("%s/%s (%.2f)", m.Source, m.Repo, m.Similarity))
-			}
-			fmt.Fprintf(w, "| %d | `%s` | %s | %s/%s `%s` | %d | %d | %d | %s |\n", i+1, c.ID, c.Kind, rep.Source, rep.Repo, cell(rep.Path), c.Teams, c.Repos, c.Identical, cell(strings.Join(others, ", ")))
+			fmt.Fprintf(w, "| %d | `%s` | %s | %s/%s `%s` | %d | %d | %d | %s |\n", i+1, c.ID, c.Kind, rep.Source, rep.Repo, cell(rep.Path), c.Teams, c.Repos, c.Identical, cell(otherCopies(c)))
 		}
 		fmt.Fprintln(w)
 	}

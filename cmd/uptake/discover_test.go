@@ -78,7 +78,7 @@ func TestDiscover(t *testing.T) {
 	for _, c := range h.Candidates {
 		names = append(names, fmt.Sprintf("%s %d %d", c.Name, c.Teams, c.Repos))
 	}
-	if want := []string{"github.com/acme/authlib 4 4", "docker.io/library/golang 4 4", "github.com/sirupsen/logrus 4 4"}; !slices.Equal(names, want) {
+	if want := []string{"github.com/acme/authlib 4 4", "github.com/sirupsen/logrus 4 4"}; !slices.Equal(names, want) {
 		t.Errorf("candidates %q, want %q", names, want)
 	}
 	if len(h.Clusters) != 1 || len(h.Clusters[0].Members) != 4 || h.Clusters[0].Teams != 4 {
@@ -96,15 +96,15 @@ func TestDiscover(t *testing.T) {
 		`(?m)^CANDIDATES: used by 2 teams or more`,
 		`(?m)^2\s+gomod\s+github\.com/sirupsen/logrus\s+4\s+4\s+v1\.9\.0 \(2\), v1\.8\.0 \(2\)\s+mirror/alpha-svc go\.mod:\d+$`,
 		`(?m)^\d\s+gomod\s+github\.com/gin-gonic/gin\s+2\s+2\s`,
-		`(?m)^1\s+[0-9a-f]{12}\s+gitlab_ci\s+mirror/\w+-svc \.gitlab-ci\.yml\s+4\s+4\s+4$`,
+		`(?m)^1\s+[0-9a-f]{12}\s+gitlab_ci\s+mirror/alpha-svc \.gitlab-ci\.yml\s+4\s+4\s+4\s+mirror/beta-svc \(1\.00\), mirror/delta-svc \(1\.00\), mirror/gamma-svc \(1\.00\)$`,
 		`(?m)^kit\s+github\.com/gin-gonic/\*\s+gamma\s+1\s+mirror/gamma-svc github\.com/gin-gonic/gin go\.mod:\d+$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("table lacks %s:\n%s", re, out)
 		}
 	}
-	if strings.Contains(out, "container_image") {
-		t.Errorf("--kind gomod listed another kind:\n%s", out)
+	if code, out, _ := runDiscover(t, "--config", cfg, "--format", "json", "--kind", "npm"); code != 0 || len(discoverJSON(t, out).Data.Candidates) != 0 {
+		t.Errorf("--kind npm: exit %d, candidates of another kind:\n%s", code, out)
 	}
 	if code, out, _ := runDiscover(t, "--config", cfg, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "list,rank,kind,name,") {
 		t.Errorf("csv: exit %d:\n%s", code, out)
@@ -145,7 +145,7 @@ func TestDiscoverFromServer(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, notes)
 	}
 	a := discoverJSON(t, out)
-	if len(a.Data.Candidates) != 3 || a.Data.Candidates[0].Name != "github.com/acme/authlib" || a.Data.MinTeams != 4 || len(a.Data.Clusters) != 1 {
+	if len(a.Data.Candidates) != 2 || a.Data.Candidates[0].Name != "github.com/acme/authlib" || a.Data.MinTeams != 4 || len(a.Data.Clusters) != 1 {
 		t.Errorf("answer %+v", a.Data)
 	}
 	if !strings.Contains(notes, "shard 1/3") {

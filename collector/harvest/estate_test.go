@@ -68,8 +68,6 @@ func TestEstateCandidates(t *testing.T) {
 	}
 	want := []string{
 		"gomod github.com/acme/authlib internal=true teams=4 repos=4 built_by=core",
-		// The CI file's image: the copies' own finding, ranked by kind at a tie.
-		"container_image docker.io/library/golang internal=false teams=4 repos=4 built_by=",
 		"gomod github.com/sirupsen/logrus internal=false teams=4 repos=4 built_by=",
 	}
 	if !slices.Equal(got, want) {
@@ -190,8 +188,8 @@ func TestEstateGauges(t *testing.T) {
 	id := s.Harvest.Clusters[0].ID
 	want := map[string]float64{
 		"uptake_harvest_candidate_repos{component=github.com/acme/authlib,kind=gomod}":                  4,
-		"uptake_harvest_candidate_teams{component=docker.io/library/golang,kind=container_image}":       4,
-		"uptake_harvest_candidate_repos{component=docker.io/library/golang,kind=container_image}":       4,
+		"uptake_harvest_candidate_teams{component=github.com/sirupsen/logrus,kind=gomod}":               4,
+		"uptake_harvest_candidate_repos{component=github.com/sirupsen/logrus,kind=gomod}":               4,
 		"uptake_harvest_cluster_repos{cluster=" + id + "}":                                              4,
 		"uptake_harvest_cluster_info{cluster=" + id + ",kind=gitlab_ci,path=.gitlab-ci.yml}":            1,
 		"uptake_offering_alternative_repos{alternative=github.com/gin-gonic/*,offering=kit,team=delta}": 1,

@@ -67,7 +67,7 @@ func ciFile(repo string, variant int) string {
 	lines := []string{
 		"stages: [test, build]",
 		"test:",
-		"  image: golang:1.26",
+		"  tags: [docker]",
 		"  script:",
 		"    - go test ./...",
 		"build:",
