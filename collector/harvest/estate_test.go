@@ -10,7 +10,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/uptake-dev/uptake/collector/detect"
 	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/harvest"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
 	"github.com/uptake-dev/uptake/collector/source"
@@ -18,8 +20,6 @@ import (
 	"github.com/uptake-dev/uptake/config"
 	"github.com/uptake-dev/uptake/exporter"
 	"github.com/uptake-dev/uptake/internal/estate"
-
-	_ "github.com/uptake-dev/uptake/collector/detect" // the detectors
 )
 
 // EstateConfig is the generated estate's config.
@@ -82,6 +82,24 @@ func TestEstateCandidates(t *testing.T) {
 	}
 	if len(auth.Evidence) != 3 || auth.Evidence[0].Repo != "alpha-svc" || auth.Evidence[0].Path != "go.mod" || auth.Evidence[0].Line == 0 {
 		t.Errorf("authlib evidence %+v", auth.Evidence)
+	}
+}
+
+func TestIndirectRequirementsAreNoCandidates(t *testing.T) {
+	var repos []harvest.Repo
+	for _, team := range []string{"a", "b", "c"} {
+		repos = append(repos, harvest.Repo{Source: "s", Name: team + "-svc", Team: team, Components: []detect.Component{
+			{Kind: "gomod", Name: "golang.org/x/sys", Version: "v0.30.0", Path: "go.mod", Line: 9, Attrs: map[string]string{"indirect": "true"}},
+			{Kind: "gomod", Name: "github.com/spf13/cobra", Version: "v1.8.0", Path: "go.mod", Line: 5},
+		}})
+	}
+	cat, err := match.Compile(&config.Config{File: "c.yml"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := harvest.Candidates(cat, repos, harvest.Options{MinTeams: 3})
+	if len(got) != 1 || got[0].Name != "github.com/spf13/cobra" {
+		t.Errorf("candidates %+v, want cobra only", got)
 	}
 }
 

@@ -88,7 +88,8 @@ type tally struct {
 // Candidates are the components at least MinTeams teams use that no
 // offering's rule matches anywhere in the estate, ranked: internal first,
 // then by teams, then repos, then kind and name. Probe findings (file,
-// regex) are the catalog's own rules, never candidates. It reports whether
+// regex) are the catalog's own rules, and indirect requirements (go.mod's
+// // indirect) a dependency's choice: neither is a candidate. It reports whether
 // more than snapshot.MaxCandidates were found.
 func Candidates(cat *match.Catalog, repos []Repo, opt Options) ([]snapshot.Candidate, bool) {
 	tallies := map[[2]string]*tally{}
@@ -98,7 +99,8 @@ func Candidates(cat *match.Catalog, repos []Repo, opt Options) ([]snapshot.Candi
 		repo := r.Source + "/" + r.Name
 		for _, c := range r.Components {
 			key := [2]string{c.Kind, c.Name}
-			if covered[key] || isProbe(probe, c.Kind) {
+			// An indirect requirement is a dependency's choice, not the team's.
+			if covered[key] || isProbe(probe, c.Kind) || c.Attrs["indirect"] == "true" {
 				continue
 			}
 			if cat.Covers(c) {
