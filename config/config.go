@@ -31,6 +31,8 @@ type Config struct {
 	Exporter  Exporter   `yaml:"exporter"`
 	ROI       ROI        `yaml:"roi"`
 	History   History    `yaml:"history"`
+	// Harvest is nil unless the file has a harvest section.
+	Harvest *Harvest `yaml:"harvest"`
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
@@ -153,6 +155,8 @@ type Offering struct {
 	Waivers     []Waiver     `yaml:"waivers"`
 	Target      *Target      `yaml:"target"`
 	ROI         *OfferingROI `yaml:"roi"`
+	// Alternatives are what a repo may use instead of the offering.
+	Alternatives []Alternative `yaml:"alternatives"`
 
 	Line int `yaml:"-"`
 	// lines maps the offering's keys ("eligible", "target") to their line.
@@ -444,6 +448,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 			c.lines[strings.Join(path, ".")] = n.Line
 		}
 	}
+	c.recordHarvestLines(root)
 	// Each glob at its own line: a list of them is usually one a line.
 	for i, n := range seq(lookup(root, "scan", "container_image_paths")) {
 		c.lines[fmt.Sprintf("scan.container_image_paths.%d", i)] = n.Line
@@ -542,6 +547,7 @@ func (c *Config) applyDefaults() {
 	if _, set := c.lines["history.retention"]; !set {
 		c.History.Retention = DefaultRetention
 	}
+	c.applyHarvestDefaults()
 }
 
 // resolvePaths makes file paths relative to the config file's directory, so
@@ -619,6 +625,7 @@ func (c *Config) validate() Errors {
 		v.add(c.lines["teams.namespace_depth"], "teams.namespace_depth must be positive")
 	}
 	c.validateKnown(v)
+	c.validateHarvest(v)
 	if !slices.Contains([]string{UnitsRepo, UnitsProject}, c.Scan.Units) {
 		v.add(c.lines["scan.units"], "scan.units must be repo or project, got %q", c.Scan.Units)
 	}

@@ -100,6 +100,14 @@ var badConfigs = map[string][]string{
 		`units-bad.yml:5: scan.repo_wide_files must be root or every_unit, got "all"`},
 	"known-teams-bad.yml": {`known-teams-bad.yml:4: teams.known: empty team name`,
 		`known-teams-bad.yml:5: teams.known_from: open testdata/known/missing.txt: no such file or directory`},
+	"harvest-bad.yml": {
+		`harvest-bad.yml:4: harvest.min_teams must be at least 1, got 0`,
+		`harvest-bad.yml:5: harvest.top must be at least 1, got -1`,
+		`harvest-bad.yml:7: harvest.internal: empty glob`,
+		`harvest-bad.yml:16: offering "service-kit": alternatives: "dockerfile:" names no component`,
+		`harvest-bad.yml:17: offering "service-kit": alternatives: "github.com/gin-gonic/*" repeated`,
+		`harvest-bad.yml:18: an alternative must be a string: a component name glob, or KIND:GLOB`,
+	},
 	// A bad teams.map entry or detect rule used to stop decoding there.
 	"hidden-errors-bad.yml": {
 		`hidden-errors-bad.yml:5: teams.map.payments must be a list of repo-name globs`,
@@ -110,7 +118,7 @@ var badConfigs = map[string][]string{
 
 // completeBadConfigs are the files whose expected messages are all their
 // errors: nothing repeats what a value that did not decode already says.
-var completeBadConfigs = map[string]bool{"collection-type-bad.yml": true, "hidden-errors-bad.yml": true, "image-paths-bad.yml": true}
+var completeBadConfigs = map[string]bool{"harvest-bad.yml": true, "collection-type-bad.yml": true, "hidden-errors-bad.yml": true, "image-paths-bad.yml": true}
 
 func TestBadConfigs(t *testing.T) {
 	files, _ := filepath.Glob("testdata/*-bad.yml")

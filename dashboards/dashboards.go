@@ -45,6 +45,7 @@ var builders = []struct {
 	{"uptake-offering.json", offering},
 	{"uptake-team.json", team},
 	{"uptake-exporter.json", exporterHealth},
+	{"uptake-harvest.json", harvest},
 }
 
 // Render builds every dashboard and returns its JSON as committed.
@@ -74,6 +75,13 @@ var EmptyOnDemo = map[string]string{
 	"uptake-overview/Stalled and at-risk offerings": "adoption alerts need 7 to 30 days of history",
 	"uptake-exporter/API requests":                  "the demo's only source is local: no API requests",
 	"uptake-exporter/Rate-limit budget left":        "the demo's only source is local: no rate limit",
+	// deploy/harvest_integration_test.go checks these against a harvest
+	// estate instead.
+	"uptake-harvest/Top candidates":            "the demo's catalog has no harvest section",
+	"uptake-harvest/Teams per candidate":       "the demo's catalog has no harvest section",
+	"uptake-harvest/Copied files":              "the demo's catalog has no harvest section",
+	"uptake-harvest/Alternatives by team":      "no demo offering lists alternatives",
+	"uptake-harvest/Alternative use over time": "no demo offering lists alternatives",
 }
 
 // numberPanels gives panels the unique ids Grafana expects, in layout order.

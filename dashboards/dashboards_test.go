@@ -24,6 +24,7 @@ var uids = map[string]string{
 	"uptake-offering.json": "uptake-offering",
 	"uptake-team.json":     "uptake-team",
 	"uptake-exporter.json": "uptake-exporter",
+	"uptake-harvest.json":  "uptake-harvest",
 }
 
 // variables each dashboard must offer besides datasource.
@@ -32,6 +33,7 @@ var variables = map[string][]string{
 	"uptake-offering": {"offering", "team"},
 	"uptake-team":     {"team", "offering"},
 	"uptake-exporter": {"source"},
+	"uptake-harvest":  {"offering"},
 }
 
 func committed(t *testing.T) map[string][]byte {

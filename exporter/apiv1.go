@@ -99,6 +99,7 @@ func (p *pages) registerAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/teams/{name}", p.api(nil, apiTeamAnswer))
 	mux.HandleFunc("GET /api/v1/repos", p.api([]string{"offering", "team", "adopted", "repo"}, apiReposAnswer))
 	mux.HandleFunc("GET /api/v1/repos/{source}/{name}", p.api(nil, apiRepoAnswer))
+	p.registerHarvest(mux)
 }
 
 // api answers JSON; a parameter other than pretty and those allowed is

@@ -194,6 +194,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		gauge(ch, roiInfoDesc, 1, s.Currency)
 	}
 	collectHistory(ch, s, offerings)
+	collectHarvest(ch, s)
 	for _, cell := range s.Summary {
 		l := []string{cell.Offering, cell.Team}
 		gauge(ch, adoptedDesc, float64(cell.Adopted), l...)

@@ -116,6 +116,7 @@ func (p *pages) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /teams/{name}", p.handle(teamPage))
 	mux.HandleFunc("GET /repos/{source}/{name}", p.handle(repoPage))
 	mux.HandleFunc("GET /search", p.handle(searchPage))
+	mux.HandleFunc("GET /harvest", p.handle(harvestPage))
 	css, err := pageFiles.ReadFile("pages/style.css")
 	if err != nil {
 		panic(err) // embedded at build time

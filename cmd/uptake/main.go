@@ -51,6 +51,7 @@ func run(args []string) int {
 	explain := newExplainCmd(app)
 	inv := newInventoryCmd(app)
 	mirror := newMirrorCmd(app)
+	discover := newDiscoverCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -84,6 +85,8 @@ func run(args []string) int {
 		return inv.run(log)
 	case mirror.cmd.FullCommand():
 		return mirror.run(log)
+	case discover.cmd.FullCommand():
+		return discover.run(log)
 	}
 	return 2
 }

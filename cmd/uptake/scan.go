@@ -110,11 +110,14 @@ type jsonReport struct {
 	// Attribution and Unattributed say how good the teams are.
 	Attribution  []snapshot.AttributionCount `json:"attribution"`
 	Unattributed []snapshot.UnattributedRepo `json:"unattributed"`
+	// Harvest is harvest mode's findings (a harvest section, or an
+	// offering with alternatives).
+	Harvest *snapshot.Harvest `json:"harvest,omitempty"`
 }
 
 func writeJSON(w io.Writer, s *snapshot.Snapshot) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(jsonReport{Time: s.Time, Repos: s.Repos, Summary: s.Summary, Offerings: s.Offerings, Teams: s.Teams, Sources: s.Sources,
-		Attribution: s.Attribution, Unattributed: s.Unattributed})
+		Attribution: s.Attribution, Unattributed: s.Unattributed, Harvest: s.Harvest})
 }

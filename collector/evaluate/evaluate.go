@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/detect"
+	"github.com/uptake-dev/uptake/collector/harvest"
 	"github.com/uptake-dev/uptake/collector/inventory"
 	"github.com/uptake-dev/uptake/collector/match"
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -67,6 +68,8 @@ type repoEval struct {
 	attr         teams.Attribution
 	adoption     map[string]match.Adoption
 	status       map[string]match.Status
+	// components are the repo's (unit's), for harvest.
+	components []detect.Component
 }
 
 // Build evaluates a scan result against the catalog at time now (waivers
@@ -121,6 +124,8 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 		}
 	}
 	var evals []repoEval
+	var harvested []harvest.Repo
+	harvesting := harvest.Wanted(cfg)
 	units := map[string]int{}
 	for _, r := range res.Repos {
 		if !r.Counted() {
@@ -137,6 +142,9 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 			}
 		}
 		snap.Repos, evals = append(snap.Repos, e.reps...), append(evals, e.evs...)
+		if harvesting {
+			harvested = harvestRepos(harvested, r, e.evs)
+		}
 		units[r.Repo.Source] += len(e.reps)
 	}
 	for i := range snap.Sources {
@@ -171,6 +179,7 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 		snap.Summary = append(snap.Summary, cells...)
 		snap.Offerings = append(snap.Offerings, rep)
 	}
+	snap.Harvest = harvest.Analyse(cfg, cat, harvested)
 	return snap
 }
 
@@ -209,7 +218,8 @@ func ownersOf(inv inventory.Inventory) teams.Owners {
 // what it adopts with evidence, and where it is waived or ineligible.
 func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
 	team := at.Team
-	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{}}
+	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{},
+		components: r.Inventory.Components}
 	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamBecause: at.Because, TeamPlaceholders: at.Placeholders, Head: r.Head,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
 		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),

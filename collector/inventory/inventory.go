@@ -28,7 +28,10 @@ type Inventory struct {
 	// skipped each file; they sum to FileErrors.
 	ReaderErrors map[string]int `json:"reader_errors,omitempty"`
 	FilesRead    int            `json:"files_read"`
-	Empty        bool           `json:"empty,omitempty"`
+	// Files are the repo's CI, build and container files in harvest mode;
+	// nil otherwise.
+	Files []HarvestFile `json:"files,omitempty"`
+	Empty bool          `json:"empty,omitempty"`
 }
 
 // FileError is one skipped file as the snapshot may publish it.

@@ -34,12 +34,23 @@ type Plan struct {
 	excluders []func(string) bool
 	maxBytes  int64
 	units     bool
+	harvest   bool
 	hash      string
 }
 
 // NewPlan compiles a plan for the detector kinds and probes in use.
 func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, error) {
-	p := &Plan{probes: probes, maxBytes: scan.MaxFileBytes}
+	return newPlan(kinds, probes, scan, false)
+}
+
+// NewHarvestPlan is NewPlan in harvest mode: the inventory also keeps the
+// repo's CI, build and container files, normalised (HarvestFile).
+func NewHarvestPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, error) {
+	return newPlan(kinds, probes, scan, true)
+}
+
+func newPlan(kinds []string, probes []detect.Probe, scan config.Scan, harvest bool) (*Plan, error) {
+	p := &Plan{probes: probes, maxBytes: scan.MaxFileBytes, harvest: harvest}
 	h := sha256.New()
 	fmt.Fprintf(h, "inventory=%s\nbuild=%s\n", inventoryVersion, buildID())
 	fmt.Fprintf(h, "kinds=%s\n", strings.Join(kinds, ","))
@@ -75,6 +86,11 @@ func NewPlan(kinds []string, probes []detect.Probe, scan config.Scan) (*Plan, er
 		// Units read their catalog-info files and CODEOWNERS rules.
 		p.units = true
 		fmt.Fprintf(h, "units=%s\n", scan.Units)
+	}
+	if harvest {
+		// Harvest files are kept in the inventory: one read without
+		// them lacks what the clusters compare.
+		fmt.Fprintf(h, "harvest=%d,%d\n", maxHarvestFiles, maxHarvestBytes)
 	}
 	p.hash = hex.EncodeToString(h.Sum(nil))[:16]
 	return p, nil
@@ -117,6 +133,9 @@ func (p *Plan) Reads() []string {
 // catalog-info readers.
 func (p *Plan) Readers() []string {
 	set := map[string]bool{CodeownersReader: true, BackstageReader: true}
+	if p.harvest {
+		set[HarvestReader] = true
+	}
 	for _, k := range p.Kinds() {
 		set[k] = true
 	}
@@ -208,6 +227,9 @@ func (p *Plan) ReadWith(ctx context.Context, tree source.Tree, memo *Memo) (Inve
 	if p.units {
 		inv.Units = readUnits(files, codeownersData)
 	}
+	if p.harvest {
+		inv.Files = readHarvestFiles(files)
+	}
 	for i := range comps {
 		comps[i].URL = tree.FileURL(comps[i].Path, comps[i].Line)
 	}
@@ -273,6 +295,10 @@ func (p *Plan) planned(files *treeFiles) []string {
 		for _, base := range CatalogInfoPaths {
 			add(files.Glob("**/" + base)...)
 		}
+	}
+	if p.harvest {
+		paths, _ := harvestPaths(files)
+		add(paths...)
 	}
 	return out
 }

@@ -23,6 +23,7 @@ type Catalog struct {
 	Offerings []*Offering
 	kinds     []string
 	probes    []detect.Probe
+	harvest   bool
 }
 
 // Offering is one compiled offering.
@@ -30,6 +31,7 @@ type Offering struct {
 	*config.Offering
 	rules         []rule
 	eligiblePaths []detect.Matcher
+	alts          []Alternative
 }
 
 // rule is a compiled detect rule and its index in Offering.Detect.
@@ -108,7 +110,18 @@ func Compile(cfg *config.Config) (*Catalog, error) {
 				addProbe(m)
 			}
 		}
+		altKinds, altErrs := compileAlternatives(cfg.File, o)
+		errs = append(errs, altErrs...)
+		for _, k := range altKinds {
+			kinds[k] = true
+		}
 		c.Offerings = append(c.Offerings, o)
+	}
+	if cfg.Harvest != nil {
+		c.harvest = true
+		for _, k := range harvestKinds() {
+			kinds[k] = true
+		}
 	}
 	if len(errs) > 0 {
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
@@ -144,10 +157,14 @@ func ruleLine(r config.Rule, err error) int {
 // Plan compiles what a scan with this catalog reads: the detectors some
 // rule uses, the probes, and scan's excludes and size limit.
 func (c *Catalog) Plan(scan config.Scan) (*inventory.Plan, error) {
+	if c.harvest {
+		return inventory.NewHarvestPlan(c.kinds, c.probes, scan)
+	}
 	return inventory.NewPlan(c.kinds, c.probes, scan)
 }
 
-// Kinds are the detector kinds some rule uses; only these run in a scan.
+// Kinds are the detector kinds some rule or alternative uses, or in
+// harvest mode every one: only these run in a scan.
 func (c *Catalog) Kinds() []string { return c.kinds }
 
 // Probes are the raw-file rules (file, regex, eligible.paths), one per key.

@@ -31,6 +31,9 @@ type Snapshot struct {
 	// History is the store's event totals when the snapshot was published;
 	// nil without a store. /api/v1/events serves the events themselves.
 	History *History `json:"-"`
+	// Harvest is harvest mode's findings; nil when neither harvest mode
+	// nor an offering's alternatives asked for them.
+	Harvest *Harvest `json:"harvest,omitempty"`
 }
 
 // RepoReport is one repo and what it adopts: the answer to "why is team X

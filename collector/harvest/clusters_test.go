@@ -1,0 +1,81 @@
+package harvest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/inventory"
+)
+
+func makefile(extra ...string) []string {
+	lines := []string{"build:", "go build ./...", "test:", "go test ./...", "lint:", "golangci-lint run", "image:", "docker build .", "push:", "docker push"}
+	return append(lines, extra...)
+}
+
+func TestClustersNearCopiesAndHowTheyDiffer(t *testing.T) {
+	repos := []Repo{
+		{Source: "s", Name: "a", Team: "ta", Files: []inventory.HarvestFile{{Path: "Makefile", Kind: "makefile", Lines: makefile()}}},
+		{Source: "s", Name: "b", Team: "tb", Files: []inventory.HarvestFile{{Path: "Makefile", Kind: "makefile", Lines: makefile()}}},
+		{Source: "s", Name: "c", Team: "tc", Files: []inventory.HarvestFile{{Path: "build/Makefile", Kind: "makefile", Lines: makefile("deploy:", "kubectl apply")}}},
+		// The same lines as another kind of file are not a copy of it.
+		{Source: "s", Name: "d", Team: "td", Files: []inventory.HarvestFile{{Path: "Dockerfile", Kind: "dockerfile", Lines: makefile()}}},
+		// Unrelated, and unowned: a repo but no team.
+		{Source: "s", Name: "e", Team: "unowned", Files: []inventory.HarvestFile{{Path: "Makefile", Kind: "makefile", Lines: []string{"all:", "cargo build", "cargo test", "x"}}}},
+	}
+	got, truncated := Clusters(repos, 3, "unowned")
+	if truncated || len(got) != 1 {
+		t.Fatalf("%d clusters (truncated %v): %+v", len(got), truncated, got)
+	}
+	c := got[0]
+	if c.Teams != 3 || c.Repos != 3 || c.Identical != 2 || c.Path != "Makefile" || c.Members[0].Repo != "a" {
+		t.Errorf("cluster %+v", c)
+	}
+	if c.ID != contentSum(makefile())[:12] {
+		t.Errorf("id %s is not the representative's content sum", c.ID)
+	}
+	near := c.Members[2]
+	if near.Repo != "c" || near.Similarity >= 1 || near.Similarity < Threshold {
+		t.Errorf("near copy %+v", near)
+	}
+	if want := []string{"+ deploy:", "+ kubectl apply"}; !slices.Equal(near.Diff, want) {
+		t.Errorf("diff %q, want %q", near.Diff, want)
+	}
+	if got, _ := Clusters(repos, 4, "unowned"); len(got) != 0 {
+		t.Errorf("min teams 4: %d clusters", len(got))
+	}
+}
+
+func TestClustersBelowThresholdStayApart(t *testing.T) {
+	var repos []Repo
+	for i := range 4 {
+		// Half the lines differ in each: far below the threshold.
+		lines := makefile()
+		for j := 0; j < len(lines); j += 2 {
+			lines[j] = fmt.Sprintf("%s-%d", lines[j], i)
+		}
+		repos = append(repos, Repo{Source: "s", Name: fmt.Sprint(i), Team: fmt.Sprint(i), Files: []inventory.HarvestFile{{Path: "Makefile", Kind: "makefile", Lines: lines}}})
+	}
+	if got, _ := Clusters(repos, 2, "unowned"); len(got) != 0 {
+		t.Errorf("%d clusters of files that share half their lines", len(got))
+	}
+}
+
+func TestLineDiffIsBounded(t *testing.T) {
+	var a, b []string
+	for i := range 30 {
+		a = append(a, fmt.Sprint("a", i))
+		b = append(b, fmt.Sprint("b", i))
+	}
+	diff, more := lineDiff(a, b, 12)
+	if len(diff) != 12 || more != 48 {
+		t.Errorf("%d lines, %d more; want 12 and 48", len(diff), more)
+	}
+}
+
+func TestFoldRepoNames(t *testing.T) {
+	got := fold([]string{"docker build -t acme/payments-api .", "cd payments-api", "api"}, "acme/payments-api")
+	if want := []string{"docker build -t <repo> .", "cd <repo>", "api"}; !slices.Equal(got, want) {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
