@@ -84,7 +84,7 @@ type HarvestAnswer struct {
 // WriteHarvestCSV writes the three harvest lists as one CSV, a row per
 // candidate, cluster member and alternative use, told apart by list.
 func WriteHarvestCSV(w io.Writer, h *snapshot.Harvest) error {
-	cw := csv.NewWriter(w)
+	cw := safeCSV{csv.NewWriter(w)}
 	_ = cw.Write([]string{"list", "rank", "kind", "name", "internal", "built_by", "teams", "repos", "versions", "source", "repo", "team", "path", "line", "similarity", "url"})
 	for i, c := range h.Candidates {
 		var ev snapshot.RepoEvidence
@@ -108,6 +108,18 @@ func WriteHarvestCSV(w io.Writer, h *snapshot.Harvest) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// safeCSV writes every field spreadsheet-safe: the names, paths and URLs
+// come from scanned repos (the numbers never start with a formula sign).
+type safeCSV struct{ *csv.Writer }
+
+func (w safeCSV) Write(rec []string) error {
+	out := make([]string, len(rec))
+	for i, f := range rec {
+		out[i] = spreadsheetSafe(f)
+	}
+	return w.Writer.Write(out)
 }
 
 // VersionList writes versions in use as "v1.2.0 (3), v1.1.0 (1)".

@@ -124,3 +124,23 @@ func TestHarvestCSV(t *testing.T) {
 		t.Errorf("first candidate row %q", r)
 	}
 }
+
+func TestHarvestCSVDefusesFormulas(t *testing.T) {
+	h := harvestSnapshot(3).Harvest
+	h.Candidates[0].Name = `=HYPERLINK("http://evil.example","x")`
+	h.Clusters[0].Members[0].Repo = "@SUM(1)"
+	var buf bytes.Buffer
+	if err := WriteHarvestCSV(&buf, h); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[1][3]; got != `'=HYPERLINK("http://evil.example","x")` {
+		t.Errorf("candidate name written as %q, want it quoted", got)
+	}
+	if got := rows[11][10]; got != "'@SUM(1)" {
+		t.Errorf("cluster member repo written as %q, want it quoted", got)
+	}
+}

@@ -167,8 +167,17 @@ func csvValue(c cell) string {
 		}
 		s = strings.Join(parts, "; ")
 	}
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !c.IsNum {
-		s = "'" + s
+	if c.IsNum {
+		return s
+	}
+	return spreadsheetSafe(s)
+}
+
+// spreadsheetSafe prefixes with a quote a text a spreadsheet would read as
+// a formula.
+func spreadsheetSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
 	}
 	return s
 }

@@ -20,7 +20,9 @@ func Alternatives(cat *match.Catalog, repos []Repo) []snapshot.AlternativeUse {
 					continue
 				}
 				for _, c := range r.Components {
-					if a.Match(c) {
+					// As for candidates: an indirect requirement is a
+					// dependency's choice, not the team's.
+					if c.Attrs["indirect"] != "true" && a.Match(c) {
 						byTeam[r.Team] = append(byTeam[r.Team], snapshot.RepoEvidence{Source: r.Source, Repo: r.Name, Team: r.Team,
 							Evidence: snapshot.Evidence{Path: c.Path, Line: c.Line, URL: c.URL, Kind: c.Kind, Name: c.Name, Version: c.Version}})
 						break

@@ -226,3 +226,34 @@ func TestEstateGauges(t *testing.T) {
 		t.Errorf("%s\ngot %v", buf.String(), got)
 	}
 }
+
+func TestIndirectRequirementsAreNoAlternatives(t *testing.T) {
+	cfg, err := config.Parse("c.yml", []byte(`
+sources: [{name: s, type: local, path: /tmp}]
+offerings:
+  - name: kit
+    owner: platform
+    lifecycle: ga
+    detect:
+      - {kind: gomod, module: github.com/acme/kit}
+    alternatives: [github.com/gin-gonic/*]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := match.Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin := func(attrs map[string]string) []detect.Component {
+		return []detect.Component{{Kind: "gomod", Name: "github.com/gin-gonic/gin", Version: "v1.9.0", Path: "go.mod", Line: 5, Attrs: attrs}}
+	}
+	repos := []harvest.Repo{
+		{Source: "s", Name: "direct", Team: "a", Status: map[string]match.Status{"kit": match.Eligible}, Components: gin(nil)},
+		{Source: "s", Name: "indirect", Team: "b", Status: map[string]match.Status{"kit": match.Eligible}, Components: gin(map[string]string{"indirect": "true"})},
+	}
+	got := harvest.Alternatives(cat, repos)
+	if len(got) != 1 || got[0].Team != "a" || len(got[0].Repos) != 1 || got[0].Repos[0].Repo != "direct" {
+		t.Errorf("alternatives %+v, want the direct use only", got)
+	}
+}
