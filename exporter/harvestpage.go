@@ -17,6 +17,10 @@ func harvestPage(v *view, _ *http.Request) (*page, error) {
 		return nil, errNoHarvest
 	}
 	pg := &page{Title: "Harvest", Kind: "Discovery"}
+	if h.Pending > 0 {
+		pg.Notes = append(pg.Notes, fmt.Sprintf("%d repos could not be read by the last scan (errors, or left for the next one by the host's rate budget): "+
+			"the lists leave them out or count their older data, and may change once they are read.", h.Pending))
+	}
 	alternatives := alternativesTable(h)
 	if !h.Enabled {
 		pg.Notes = append(pg.Notes, "Harvest mode is off (no harvest section): only the offerings' alternatives are listed. uptake discover, or a harvest: {} section, lists candidates and copy-paste clusters too.")

@@ -44,6 +44,8 @@ type discoverCmd struct {
 	server   *string
 	// stderr is where notes go (the shard's, the server's).
 	stderr io.Writer
+	// incomplete is set when the scan missed repos: written, and exit 1.
+	incomplete bool
 }
 
 func newDiscoverCmd(app *kingpin.Application) *discoverCmd {
@@ -102,6 +104,10 @@ func (c *discoverCmd) run(log *zap.Logger) int {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "uptake discover:", err)
+		return 1
+	}
+	if c.incomplete {
+		// As scan: the findings are written, and a script learns they miss repos.
 		return 1
 	}
 	return 0
@@ -163,12 +169,17 @@ func (c *discoverCmd) scan(log *zap.Logger) (*exporter.HarvestAnswer, error) {
 	snap, err := r.ScanOnce(ctx)
 	bar.Finish()
 	if err != nil {
-		return nil, errors.New("scan interrupted")
+		return nil, fmt.Errorf("scan: %w", err)
 	}
 	for _, s := range snap.Sources {
 		if !s.OK {
 			fmt.Fprintf(c.stderr, "uptake discover: source %s could not be listed (%s): its repos are missing from the findings\n", s.Name, s.Error)
+			c.incomplete = true
 		}
+	}
+	if n := snap.Harvest.Pending; n > 0 {
+		fmt.Fprintf(c.stderr, "uptake discover: %d repos could not be read (see the log): they are missing from the findings\n", n)
+		c.incomplete = true
 	}
 	ans := &exporter.HarvestAnswer{Data: snap.Harvest}
 	if shards > 1 {

@@ -192,3 +192,19 @@ func TestScanHarvestFromCache(t *testing.T) {
 		t.Errorf("rescan: %d cached, %d clusters of %d", cached, clusters, members)
 	}
 }
+
+// TestDiscoverSaysWhatItMissed: a repo that cannot be read is named in
+// the count, the findings are still written, and the exit code says so.
+func TestDiscoverSaysWhatItMissed(t *testing.T) {
+	cfg := harvestEstate(t, true)
+	broken := filepath.Join(filepath.Dir(cfg), "repos", "broken")
+	must(t, os.MkdirAll(broken, 0o755))
+	must(t, os.WriteFile(filepath.Join(broken, ".git"), []byte("gitdir: /nonexistent\n"), 0o644))
+	code, out, notes := runDiscover(t, "--config", cfg, "--format", "json")
+	if code != 1 || !strings.Contains(notes, "1 repos could not be read") {
+		t.Errorf("exit %d, notes %q; want 1 and the unread repo counted", code, notes)
+	}
+	if a := discoverJSON(t, out); a.Data.Pending != 1 || len(a.Data.Candidates) == 0 {
+		t.Errorf("findings %+v, want pending 1 and the others' candidates", a.Data)
+	}
+}

@@ -127,7 +127,11 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 	var harvested []harvest.Repo
 	harvesting := harvest.Wanted(cfg)
 	units := map[string]int{}
+	pending := 0
 	for _, r := range res.Repos {
+		if r.Err != "" || r.Deferred {
+			pending++
+		}
 		if !r.Counted() {
 			snap.Repos = append(snap.Repos, uncounted(r))
 			continue
@@ -180,6 +184,9 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 		snap.Offerings = append(snap.Offerings, rep)
 	}
 	snap.Harvest = harvest.Analyse(cfg, cat, harvested)
+	if snap.Harvest != nil {
+		snap.Harvest.Pending = pending
+	}
 	return snap
 }
 

@@ -20,6 +20,11 @@ type Harvest struct {
 	// Alternatives are the eligible repos using an offering's alternative
 	// instead of it, by offering (config order), alternative and team.
 	Alternatives []AlternativeUse `json:"alternatives"`
+	// Pending counts the repos this scan could not read (an error, or
+	// left for the next scan by the host's rate budget): the findings leave
+	// them out, or count them from older data, which may predate harvest
+	// mode. Zero when the findings cover the whole estate as it is now.
+	Pending int `json:"pending,omitempty"`
 	// Truncated says more candidates or clusters were found than the
 	// snapshot keeps (the first MaxCandidates and MaxClusters).
 	Truncated bool `json:"truncated,omitempty"`
