@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"unicode"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -262,7 +263,7 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 				}
 				fmt.Fprintf(w, "  %s %s/%s %s differs from the representative:\n", c.ID, m.Source, m.Repo, m.Path)
 				for _, d := range m.Diff {
-					fmt.Fprintf(w, "    %s\n", d)
+					fmt.Fprintf(w, "    %s\n", printable(d))
 				}
 				if m.DiffMore > 0 {
 					fmt.Fprintf(w, "    … %d more lines\n", m.DiffMore)
@@ -277,6 +278,17 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", a.Offering, a.Alternative, a.Team, len(a.Repos), alternativeExample(a))
 	}
 	_ = tw.Flush()
+}
+
+// printable replaces control characters in a scanned file's line: an
+// escape sequence in a repo must not reach the terminal.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\t' {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // otherCopies lists a cluster's members but the representative.

@@ -208,3 +208,9 @@ func TestDiscoverSaysWhatItMissed(t *testing.T) {
 		t.Errorf("findings %+v, want pending 1 and the others' candidates", a.Data)
 	}
 }
+
+func TestPrintableDefusesEscapes(t *testing.T) {
+	if got := printable("run:\x1b]0;pwned\x07\tmake"); got != "run:?]0;pwned?\tmake" {
+		t.Errorf("printable = %q", got)
+	}
+}
