@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -16,7 +14,6 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"unicode"
-	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"go.uber.org/zap"
@@ -191,28 +188,9 @@ func (c *discoverCmd) scan(log *zap.Logger) (*exporter.HarvestAnswer, error) {
 
 // fetchHarvest reads a running uptake's /api/v1/harvest.
 func fetchHarvest(server string) (*exporter.HarvestAnswer, error) {
-	u, err := url.Parse(strings.TrimSuffix(server, "/") + "/api/v1/harvest")
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--server %q: want a URL like http://host:9877", server)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("--server: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("--server answered %s: %s", resp.Status, strings.TrimSpace(string(msg)))
-	}
 	var a exporter.HarvestAnswer
-	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-		return nil, fmt.Errorf("--server: reading the answer: %w", err)
+	if err := fromServer(server, "/api/v1/harvest", nil, &a); err != nil {
+		return nil, err
 	}
 	if a.Data == nil {
 		return nil, errors.New("--server: the answer holds no harvest findings")

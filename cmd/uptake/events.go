@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -149,29 +147,9 @@ func storedEvents(dir string, f snapshot.EventFilter) ([]snapshot.Event, error) 
 
 // fetchEvents reads a running uptake's /api/v1/events.
 func fetchEvents(server string, v url.Values) ([]snapshot.Event, error) {
-	u, err := url.Parse(strings.TrimSuffix(server, "/") + "/api/v1/events")
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("--server %q: want a URL like http://host:9877", server)
-	}
-	u.RawQuery = v.Encode()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("--server: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return nil, fmt.Errorf("--server answered %s: %s", resp.Status, strings.TrimSpace(string(msg)))
-	}
 	var a exporter.EventsAnswer
-	if err := json.NewDecoder(resp.Body).Decode(&a); err != nil {
-		return nil, fmt.Errorf("--server: reading the answer: %w", err)
+	if err := fromServer(server, "/api/v1/events", v, &a); err != nil {
+		return nil, err
 	}
 	if a.Shard != "" {
 		fmt.Fprintf(os.Stderr, "uptake events: %s scans shard %s: these are that shard's repos' events only; ask every shard for all\n", server, a.Shard)
