@@ -63,8 +63,8 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 			if len(lines) < minClusterLines {
 				continue
 			}
-			sum := contentSum(lines)
-			key := f.Kind + "\x00" + sum
+			sum := contentSum(f.Kind, lines)
+			key := sum
 			d := docs[key]
 			if d == nil {
 				d = &doc{kind: f.Kind, lines: lines, sum: sum, shingles: shingles(lines)}
@@ -215,8 +215,12 @@ func fold(lines []string, repo string) []string {
 
 const minFoldLen = 4
 
-func contentSum(lines []string) string {
-	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+// contentSum is the sha256 of the kind, a NUL and the normalised content:
+// a cluster's id is its first 12 hex digits. The kind is in it because
+// the same lines can be clustered as two kinds (a Dockerfile and a
+// Makefile), and two clusters must never share an id (a gauge's series).
+func contentSum(kind string, lines []string) string {
+	h := sha256.Sum256([]byte(kind + "\x00" + strings.Join(lines, "\n")))
 	return hex.EncodeToString(h[:])
 }
 

@@ -31,7 +31,7 @@ func TestClustersNearCopiesAndHowTheyDiffer(t *testing.T) {
 	if c.Teams != 3 || c.Repos != 3 || c.Identical != 2 || c.Path != "Makefile" || c.Members[0].Repo != "a" {
 		t.Errorf("cluster %+v", c)
 	}
-	if c.ID != contentSum(makefile())[:12] {
+	if c.ID != contentSum("makefile", makefile())[:12] {
 		t.Errorf("id %s is not the representative's content sum", c.ID)
 	}
 	near := c.Members[2]
@@ -77,5 +77,38 @@ func TestFoldRepoNames(t *testing.T) {
 	got := fold([]string{"docker build -t acme/payments-api .", "cd payments-api", "api"}, "acme/payments-api")
 	if want := []string{"docker build -t <repo> .", "cd <repo>", "api"}; !slices.Equal(got, want) {
 		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+// nearCopies are n repos of n teams, each with a 30-line CI file one line
+// away from a common template: n distinct near-copies.
+func nearCopies(n int) []Repo {
+	repos := make([]Repo, n)
+	for i := range repos {
+		lines := make([]string, 30)
+		for l := range lines {
+			lines[l] = fmt.Sprintf("step-%d: run make target-%d", l, l)
+		}
+		lines[i%30] = fmt.Sprintf("step-%d: run variant-%d", i%30, i)
+		repos[i] = Repo{Source: "s", Name: fmt.Sprintf("acme/svc-%d", i), Team: fmt.Sprintf("t%d", i),
+			Files: []inventory.HarvestFile{{Path: ".gitlab-ci.yml", Kind: "gitlab_ci", Lines: lines}}}
+	}
+	return repos
+}
+
+// BenchmarkClustersNearCopies clusters thousands of distinct near-copies,
+// the LSH buckets' worst case: every file shares bands with most others.
+func BenchmarkClustersNearCopies(b *testing.B) {
+	for _, n := range []int{2_000} {
+		repos := nearCopies(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			var clusters int
+			for b.Loop() {
+				got, _ := Clusters(repos, 3, "unowned")
+				clusters = len(got)
+			}
+			b.ReportMetric(float64(clusters), "clusters")
+		})
 	}
 }
