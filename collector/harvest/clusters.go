@@ -15,15 +15,29 @@ import (
 // Near-duplicate detection. Each file is the set of its shingles, pairs of
 // consecutive normalised lines (a one-line file: the line). Two files are
 // copies when the Jaccard similarity of their sets is at least Threshold.
-// Comparing every pair is quadratic in the estate's files, so candidate
-// pairs come from MinHash signatures (numHashes values) cut into bands of
-// rows: files sharing one band are compared exactly. With 16 bands of 4,
-// a pair at 0.8 is compared with probability 1-(1-0.8^4)^16 > 0.999, one
-// at 0.3 with 0.12. Copies join clusters transitively (single linkage).
+// Comparing every pair is quadratic in the estate's files, so candidates
+// come from MinHash signatures (numHashes values) cut into bands of rows:
+// files sharing one band are compared exactly. With 16 bands of 4, a pair
+// at 0.8 shares a band with probability 1-(1-0.8^4)^16 > 0.999, one at 0.3
+// with 0.12.
+//
+// Clusters form around leaders, not transitively (single linkage chains
+// A~B~C… into members far from each other): the distinct contents, most
+// copies first, each join the first leader of their kind sharing a band
+// with them at Threshold or more, else lead a cluster of their own. So
+// every member is at least Threshold similar to its representative, the
+// leader, and each content is compared with leaders only, at most
+// maxBucketLeaders a bucket.
 const (
 	Threshold = 0.8
 	numHashes = 64
 	bandRows  = 4
+	numBands  = numHashes / bandRows
+	// maxBucketLeaders bounds the leaders a band's bucket holds, hence
+	// the comparisons a content costs (numBands times this): leaders of
+	// one bucket are below Threshold to each other, so many of them is
+	// an estate of unrelated files whose few hashes collide.
+	maxBucketLeaders = 32
 	// minClusterLines is the shortest file a cluster holds: a one-line
 	// Dockerfile (FROM node) is no work a template could take over.
 	minClusterLines = 3
@@ -38,7 +52,7 @@ type doc struct {
 	kind     string
 	lines    []string
 	sum      string
-	shingles map[uint64]bool
+	shingles []uint64 // sorted, distinct
 	sig      [numHashes]uint64
 	copies   []copyOf
 }
@@ -64,38 +78,31 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 				continue
 			}
 			sum := contentSum(f.Kind, lines)
-			key := sum
-			d := docs[key]
+			d := docs[sum]
 			if d == nil {
 				d = &doc{kind: f.Kind, lines: lines, sum: sum, shingles: shingles(lines)}
 				d.sig = signature(d.shingles)
-				docs[key] = d
+				docs[sum] = d
 				order = append(order, d)
 			}
 			d.copies = append(d.copies, copyOf{repo: r, path: f.Path, url: f.URL, teamCounts: r.Team != defaultTeam})
 		}
 	}
-	// Deterministic: the map's order must not decide a representative.
+	// Leaders come first: the contents with the most copies, then (kind,
+	// sum) so that the map's order never decides a representative.
+	order = slices.DeleteFunc(order, degenerate)
 	sort.Slice(order, func(i, j int) bool {
-		if order[i].kind != order[j].kind {
-			return order[i].kind < order[j].kind
+		a, b := order[i], order[j]
+		if len(a.copies) != len(b.copies) {
+			return len(a.copies) > len(b.copies)
 		}
-		return order[i].sum < order[j].sum
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		return a.sum < b.sum
 	})
-	uf := newUnionFind(len(order))
-	for _, pair := range candidatePairs(order) {
-		a, b := order[pair[0]], order[pair[1]]
-		if jaccard(a.shingles, b.shingles) >= Threshold {
-			uf.union(pair[0], pair[1])
-		}
-	}
-	groups := map[int][]*doc{}
-	for i, d := range order {
-		root := uf.find(i)
-		groups[root] = append(groups[root], d)
-	}
 	var out []snapshot.Cluster
-	for _, g := range groups {
+	for _, g := range leaderClusters(order) {
 		if c, ok := cluster(g, minTeams); ok {
 			out = append(out, c)
 		}
@@ -116,6 +123,64 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 	return out, false
 }
 
+// degenerate reports a file whose distinct shingles are under a quarter
+// of its lines, mostly a few lines repeated: its shingle set says too
+// little of it (any two such files of the same few lines look equal).
+func degenerate(d *doc) bool {
+	return len(d.shingles)*4 < len(d.lines)
+}
+
+// leaderClusters groups docs, in their order, around leaders: each doc
+// joins the first leader (in order) of its kind that shares a band of its
+// signature and is at least Threshold similar, or leads a group of its
+// own. A group's first doc is its leader.
+func leaderClusters(docs []*doc) [][]*doc {
+	type bandKey struct {
+		band int
+		kind string
+		rows [bandRows]uint64
+	}
+	buckets := map[bandKey][]int{}
+	var groups [][]*doc
+	var stamp []int // stamp[l] == i+1: leader l is already a candidate of doc i
+	var cands []int
+	var keys [numBands]bandKey
+	for i, d := range docs {
+		cands = cands[:0]
+		for b := range keys {
+			keys[b] = bandKey{band: b, kind: d.kind}
+			copy(keys[b].rows[:], d.sig[b*bandRows:(b+1)*bandRows])
+			for _, l := range buckets[keys[b]] {
+				if stamp[l] != i+1 {
+					stamp[l] = i + 1
+					cands = append(cands, l)
+				}
+			}
+		}
+		slices.Sort(cands)
+		joined := false
+		for _, l := range cands {
+			if jaccard(d.shingles, groups[l][0].shingles) >= Threshold {
+				groups[l] = append(groups[l], d)
+				joined = true
+				break
+			}
+		}
+		if joined {
+			continue
+		}
+		l := len(groups)
+		groups = append(groups, []*doc{d})
+		stamp = append(stamp, i+1)
+		for _, k := range keys {
+			if len(buckets[k]) < maxBucketLeaders {
+				buckets[k] = append(buckets[k], l)
+			}
+		}
+	}
+	return groups
+}
+
 // cluster reports one group of near-identical contents, when its copies
 // span repos of minTeams teams and more than one repo.
 func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
@@ -131,33 +196,30 @@ func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
 	if len(teams) < minTeams || len(repos) < 2 {
 		return snapshot.Cluster{}, false
 	}
-	// The representative is the content with the most copies; ties go to
-	// the first in (kind, sum) order, which g keeps.
+	// The representative is the leader: the content with the most copies
+	// (ties to the first in (kind, sum) order), every other at least
+	// Threshold similar to it.
 	rep := g[0]
-	for _, d := range g[1:] {
-		if len(d.copies) > len(rep.copies) {
-			rep = d
-		}
-	}
 	first := firstCopy(rep.copies)
 	c := snapshot.Cluster{ID: rep.sum[:12], Kind: rep.kind, Path: first.path, Teams: len(teams), Repos: len(repos),
 		Identical: len(rep.copies), Lines: rep.lines}
-	var members []snapshot.ClusterMember
+	type entry struct {
+		m snapshot.ClusterMember
+		d *doc
+	}
+	var members []entry
 	for _, d := range g {
 		sim := 1.0
-		var diff []string
-		more := 0
 		if d != rep {
 			sim = jaccard(d.shingles, rep.shingles)
-			diff, more = lineDiff(rep.lines, d.lines, snapshot.MaxDiffLines)
 		}
 		for _, cp := range d.copies {
-			members = append(members, snapshot.ClusterMember{Source: cp.repo.Source, Repo: cp.repo.Name, Team: cp.repo.Team,
-				Path: cp.path, URL: cp.url, Similarity: sim, Diff: diff, DiffMore: more})
+			members = append(members, entry{snapshot.ClusterMember{Source: cp.repo.Source, Repo: cp.repo.Name, Team: cp.repo.Team,
+				Path: cp.path, URL: cp.url, Similarity: sim}, d})
 		}
 	}
 	sort.SliceStable(members, func(i, j int) bool {
-		a, b := members[i], members[j]
+		a, b := members[i].m, members[j].m
 		if ai, bi := isCopy(a, first), isCopy(b, first); ai != bi {
 			return ai
 		}
@@ -175,7 +237,24 @@ func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
 	if len(members) > snapshot.MaxClusterMembers {
 		members = members[:snapshot.MaxClusterMembers]
 	}
-	c.Members = members
+	// Diffs of the members kept only, once a content.
+	type diff struct {
+		lines []string
+		more  int
+	}
+	diffs := map[*doc]diff{}
+	c.Members = make([]snapshot.ClusterMember, len(members))
+	for i, e := range members {
+		if e.d != rep {
+			df, ok := diffs[e.d]
+			if !ok {
+				df.lines, df.more = lineDiff(rep.lines, e.d.lines, snapshot.MaxDiffLines)
+				diffs[e.d] = df
+			}
+			e.m.Diff, e.m.DiffMore = df.lines, df.more
+		}
+		c.Members[i] = e.m
+	}
 	return c, true
 }
 
@@ -224,15 +303,17 @@ func contentSum(kind string, lines []string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func shingles(lines []string) map[uint64]bool {
-	out := map[uint64]bool{}
+// shingles are a file's distinct shingle hashes, sorted.
+func shingles(lines []string) []uint64 {
+	var out []uint64
 	if len(lines) == 1 {
-		out[hash64(lines[0])] = true
+		out = append(out, hash64(lines[0]))
 	}
 	for i := 0; i+1 < len(lines); i++ {
-		out[hash64(lines[i]+"\n"+lines[i+1])] = true
+		out = append(out, hash64(lines[i]+"\n"+lines[i+1]))
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func hash64(s string) uint64 {
@@ -243,12 +324,12 @@ func hash64(s string) uint64 {
 
 // signature is the MinHash of a shingle set: for each of numHashes
 // hash functions (the shingle mixed with a seed), the least value.
-func signature(set map[uint64]bool) [numHashes]uint64 {
+func signature(set []uint64) [numHashes]uint64 {
 	var sig [numHashes]uint64
 	for i := range sig {
 		sig[i] = ^uint64(0)
 	}
-	for s := range set {
+	for _, s := range set {
 		for i := range sig {
 			if v := mix(s ^ seeds[i]); v < sig[i] {
 				sig[i] = v
@@ -277,81 +358,24 @@ func mix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// candidatePairs are the pairs of docs of one kind sharing a band of
-// their signatures, each once, lower index first.
-func candidatePairs(docs []*doc) [][2]int {
-	seen := map[[2]int]bool{}
-	var out [][2]int
-	for b := 0; b < numHashes/bandRows; b++ {
-		type band struct {
-			kind string
-			rows [bandRows]uint64
-		}
-		buckets := map[band][]int{}
-		for i, d := range docs {
-			k := band{kind: d.kind}
-			copy(k.rows[:], d.sig[b*bandRows:(b+1)*bandRows])
-			buckets[k] = append(buckets[k], i)
-		}
-		for _, idx := range buckets {
-			for x := 0; x < len(idx); x++ {
-				for y := x + 1; y < len(idx); y++ {
-					p := [2]int{idx[x], idx[y]}
-					if !seen[p] {
-						seen[p] = true
-						out = append(out, p)
-					}
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][0] != out[j][0] {
-			return out[i][0] < out[j][0]
-		}
-		return out[i][1] < out[j][1]
-	})
-	return out
-}
-
-func jaccard(a, b map[uint64]bool) float64 {
+// jaccard is the Jaccard similarity of two sorted, distinct sets.
+func jaccard(a, b []uint64) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 1
 	}
 	inter := 0
-	for s := range a {
-		if b[s] {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
 			inter++
+			i, j = i+1, j+1
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
-}
-
-type unionFind []int
-
-func newUnionFind(n int) unionFind {
-	uf := make(unionFind, n)
-	for i := range uf {
-		uf[i] = i
-	}
-	return uf
-}
-
-func (uf unionFind) find(i int) int {
-	for uf[i] != i {
-		uf[i] = uf[uf[i]]
-		i = uf[i]
-	}
-	return i
-}
-
-func (uf unionFind) union(a, b int) {
-	ra, rb := uf.find(a), uf.find(b)
-	if ra < rb {
-		uf[rb] = ra
-	} else if rb < ra {
-		uf[ra] = rb
-	}
 }
 
 // lineDiff is how b differs from a, line by line from their longest

@@ -99,7 +99,7 @@ func nearCopies(n int) []Repo {
 // BenchmarkClustersNearCopies clusters thousands of distinct near-copies,
 // the LSH buckets' worst case: every file shares bands with most others.
 func BenchmarkClustersNearCopies(b *testing.B) {
-	for _, n := range []int{2_000} {
+	for _, n := range []int{2_000, 10_000} {
 		repos := nearCopies(n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -111,4 +111,62 @@ func BenchmarkClustersNearCopies(b *testing.B) {
 			b.ReportMetric(float64(clusters), "clusters")
 		})
 	}
+}
+
+// Twelve files, each one line away from the previous one: a chain whose
+// ends share little. No member is below the threshold to its cluster's
+// representative (single linkage put all twelve in one cluster, members
+// down to 0.36).
+func TestClustersDoNotChain(t *testing.T) {
+	lines := make([]string, 30)
+	for l := range lines {
+		lines[l] = fmt.Sprintf("step-%d: run target-%d", l, l)
+	}
+	var repos []Repo
+	byRepo := map[string][]string{}
+	for i := range 12 {
+		lines = slices.Clone(lines)
+		lines[2*i] = fmt.Sprintf("step-%d: run changed-%d", 2*i, i)
+		name := fmt.Sprint("r", i)
+		byRepo[name] = lines
+		repos = append(repos, Repo{Source: "s", Name: name, Team: fmt.Sprint("t", i),
+			Files: []inventory.HarvestFile{{Path: ".gitlab-ci.yml", Kind: "gitlab_ci", Lines: lines}}})
+	}
+	got, _ := Clusters(repos, 2, "unowned")
+	if len(got) == 0 {
+		t.Fatal("no cluster of near copies")
+	}
+	seen := map[string]bool{}
+	for _, c := range got {
+		for _, m := range c.Members {
+			if seen[m.Repo] {
+				t.Errorf("%s in two clusters", m.Repo)
+			}
+			seen[m.Repo] = true
+			sim := shingleJaccard(c.Lines, byRepo[m.Repo])
+			if m.Similarity < Threshold || sim < Threshold {
+				t.Errorf("cluster %s: member %s at %.2f (%.2f) to the representative", c.ID, m.Repo, m.Similarity, sim)
+			}
+		}
+	}
+}
+
+// shingleJaccard is the Jaccard similarity of two files' line pairs,
+// computed apart from the package's hashes.
+func shingleJaccard(a, b []string) float64 {
+	set := func(lines []string) map[string]bool {
+		m := map[string]bool{}
+		for i := 0; i+1 < len(lines); i++ {
+			m[lines[i]+"\n"+lines[i+1]] = true
+		}
+		return m
+	}
+	sa, sb := set(a), set(b)
+	inter := 0
+	for s := range sa {
+		if sb[s] {
+			inter++
+		}
+	}
+	return float64(inter) / float64(len(sa)+len(sb)-inter)
 }
