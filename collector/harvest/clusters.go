@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/uptake-dev/uptake/collector/snapshot"
 )
@@ -380,44 +381,100 @@ func jaccard(a, b []uint64) float64 {
 
 // lineDiff is how b differs from a, line by line from their longest
 // common subsequence: "- line" for a's lines b lacks, "+ line" for b's
-// that a lacks, in file order; at most limit, and how many more.
+// that a lacks, in file order; at most limit, and how many more. Their
+// common first and last lines are cut first; when what is left of them is
+// over maxDiffCells lines times lines (a table of int32s), the lines are
+// matched by content instead (a's that b lacks, then b's that a lacks, in
+// file order each), linear whatever the files. Each line is clipped to
+// maxDiffLineBytes.
 func lineDiff(a, b []string, limit int) ([]string, int) {
-	// lcs[i][j] is the LCS length of a[i:] and b[j:]; files are bounded
-	// (inventory.maxHarvestBytes), so this is at most a few hundred squared.
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
 	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
+	q := 0
+	for q < len(a)-p && q < len(b)-p && a[len(a)-1-q] == b[len(b)-1-q] {
+		q++
 	}
+	a, b = a[p:len(a)-q], b[p:len(b)-q]
 	var out []string
 	more := 0
-	emit := func(s string) {
+	emit := func(sign, line string) {
 		if len(out) < limit {
-			out = append(out, s)
+			out = append(out, sign+clip(line, maxDiffLineBytes))
 		} else {
 			more++
 		}
 	}
+	n, m := len(a), len(b)
+	if (n+1)*(m+1) > maxDiffCells {
+		in := func(lines []string) map[string]int {
+			c := map[string]int{}
+			for _, l := range lines {
+				c[l]++
+			}
+			return c
+		}
+		inA, inB := in(a), in(b)
+		for _, l := range a {
+			if inB[l] > 0 {
+				inB[l]--
+			} else {
+				emit("- ", l)
+			}
+		}
+		for _, l := range b {
+			if inA[l] > 0 {
+				inA[l]--
+			} else {
+				emit("+ ", l)
+			}
+		}
+		return out, more
+	}
+	// lcs[i*(m+1)+j] is the LCS length of a[i:] and b[j:].
+	w := m + 1
+	lcs := make([]int32, (n+1)*w)
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i*w+j] = lcs[(i+1)*w+j+1] + 1
+			} else {
+				lcs[i*w+j] = max(lcs[(i+1)*w+j], lcs[i*w+j+1])
+			}
+		}
+	}
 	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	for i < n || j < m {
 		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
+		case i < n && j < m && a[i] == b[j]:
 			i, j = i+1, j+1
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			emit("+ " + b[j])
+		case j < m && (i == n || lcs[i*w+j+1] >= lcs[(i+1)*w+j]):
+			emit("+ ", b[j])
 			j++
 		default:
-			emit("- " + a[i])
+			emit("- ", a[i])
 			i++
 		}
 	}
 	return out, more
+}
+
+const (
+	// maxDiffCells bounds lineDiff's table: 1 MiB, 512 lines by 512.
+	maxDiffCells = 1 << 18
+	// maxDiffLineBytes bounds a diff line (normalised lines can be a
+	// file's 16 KiB).
+	maxDiffLineBytes = 200
+)
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

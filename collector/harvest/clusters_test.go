@@ -2,10 +2,14 @@ package harvest
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/uptake-dev/uptake/collector/inventory"
+	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
 func makefile(extra ...string) []string {
@@ -169,4 +173,55 @@ func shingleJaccard(a, b []string) float64 {
 		}
 	}
 	return float64(inter) / float64(len(sa)+len(sb)-inter)
+}
+
+// A hostile pair: 16 KiB of one-character lines each (8,190 lines), and a
+// 20 KiB line. The diff stays small in memory and in its lines (the LCS
+// table alone was 537 MB).
+func TestLineDiffOfHostileFiles(t *testing.T) {
+	a, b := make([]string, 8190), make([]string, 8190)
+	for i := range a {
+		a[i] = string(rune('a' + i%2))
+		b[i] = string(rune('a' + (i/3)%3))
+	}
+	long := strings.Repeat("é", 10_000)
+	a[4000] = long
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	diff, more := lineDiff(a, b, snapshot.MaxDiffLines)
+	runtime.ReadMemStats(&after)
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
+		t.Errorf("lineDiff allocated %d MB", alloc>>20)
+	}
+	if len(diff) != snapshot.MaxDiffLines || more == 0 {
+		t.Errorf("%d lines, %d more", len(diff), more)
+	}
+	for _, l := range diff {
+		if len(l) > 2+maxDiffLineBytes+len("…") || !utf8.ValidString(l) {
+			t.Errorf("diff line of %d bytes (valid UTF-8: %v)", len(l), utf8.ValidString(l))
+		}
+	}
+	// Small middles keep the LCS diff: one line changed in a long file.
+	c := slices.Clone(a)
+	c[100] = "changed"
+	if diff, more := lineDiff(a, c, 12); !slices.Equal(diff, []string{"+ changed", "- " + a[100]}) || more != 0 {
+		t.Errorf("one line changed: %q, %d more", diff, more)
+	}
+}
+
+// Files that are mostly one line repeated all share the same few shingles
+// whatever their order: they are no cluster.
+func TestClustersLeaveOutRepeatedLines(t *testing.T) {
+	var repos []Repo
+	for i := range 4 {
+		lines := make([]string, 400)
+		for l := range lines {
+			lines[l] = string(rune('a' + (l/(i+1))%2))
+		}
+		repos = append(repos, Repo{Source: "s", Name: fmt.Sprint("r", i), Team: fmt.Sprint("t", i),
+			Files: []inventory.HarvestFile{{Path: "Makefile", Kind: "makefile", Lines: lines}}})
+	}
+	if got, _ := Clusters(repos, 2, "unowned"); len(got) != 0 {
+		t.Errorf("%d clusters of files of two lines repeated: %+v", len(got), got[0].Members)
+	}
 }
