@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -273,24 +274,67 @@ func firstCopy(copies []copyOf) copyOf {
 	return best
 }
 
-// fold replaces the repo's names (owner/name and its last segment) by
-// Folded; a name under minFoldLen is left alone, being likelier a word
-// of the file than the repo's name.
+// fold replaces the repo's names by Folded, on token boundaries only (no
+// letter, digit or _.- on either side), so that copies differing in them
+// only are identical: its owner/name wherever it is such a token, then its
+// last segment. A last segment of letters only is likelier a word of the
+// file (repo build: go build; repo node: FROM node:20) and is folded only
+// as a path's last component (after a /, as in bin/payments); one with a
+// digit or _.- (payments-api) wherever it is a token. A name under
+// minFoldLen is left alone.
 func fold(lines []string, repo string) []string {
-	var names []string
-	for _, n := range []string{repo, path.Base(repo)} {
-		if len(n) >= minFoldLen && !slices.Contains(names, n) {
-			names = append(names, n)
-		}
+	base := path.Base(repo)
+	full := ""
+	if repo != base && len(repo) >= minFoldLen {
+		full = repo
 	}
+	if len(base) < minFoldLen {
+		base = ""
+	}
+	word := base != "" && strings.IndexFunc(base, func(r rune) bool { return !unicode.IsLetter(r) }) < 0
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		for _, n := range names {
-			l = strings.ReplaceAll(l, n, Folded)
+		if full != "" {
+			l = foldToken(l, full, false)
+		}
+		if base != "" {
+			l = foldToken(l, base, word)
 		}
 		out[i] = l
 	}
 	return out
+}
+
+// foldToken replaces name by Folded in l where it is a whole token and,
+// with afterSlash, follows a /.
+func foldToken(l, name string, afterSlash bool) string {
+	if !strings.Contains(l, name) {
+		return l
+	}
+	var b strings.Builder
+	for {
+		k := strings.Index(l, name)
+		if k < 0 {
+			break
+		}
+		end := k + len(name)
+		ok := (k == 0 || !isTokenByte(l[k-1])) && (end == len(l) || !isTokenByte(l[end])) &&
+			(!afterSlash || (k > 0 && l[k-1] == '/'))
+		if ok {
+			b.WriteString(l[:k])
+			b.WriteString(Folded)
+			l = l[end:]
+		} else {
+			b.WriteString(l[:k+1])
+			l = l[k+1:]
+		}
+	}
+	b.WriteString(l)
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-' || c >= 0x80
 }
 
 const minFoldLen = 4

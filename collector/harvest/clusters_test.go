@@ -78,9 +78,24 @@ func TestLineDiffIsBounded(t *testing.T) {
 }
 
 func TestFoldRepoNames(t *testing.T) {
-	got := fold([]string{"docker build -t acme/payments-api .", "cd payments-api", "api"}, "acme/payments-api")
-	if want := []string{"docker build -t <repo> .", "cd <repo>", "api"}; !slices.Equal(got, want) {
-		t.Errorf("%q, want %q", got, want)
+	for _, tc := range []struct {
+		repo     string
+		in, want []string
+	}{
+		{"acme/payments-api",
+			[]string{"docker build -t acme/payments-api .", "cd payments-api", "api", "image: registry.acme.io/payments-api:1.2",
+				"go install github.com/acme/payments-api/cmd/x", "payments-api-v2", "mypayments-api", "deploy payments-api.yaml"},
+			[]string{"docker build -t <repo> .", "cd <repo>", "api", "image: registry.acme.io/<repo>:1.2",
+				"go install github.com/<repo>/cmd/x", "payments-api-v2", "mypayments-api", "deploy payments-api.yaml"}},
+		// A word as the last segment folds as a path's last component only.
+		{"acme/build",
+			[]string{"go build ./...", "build:", "rebuild", "docker build -t acme/build .", "cp bin/build /usr/local/bin"},
+			[]string{"go build ./...", "build:", "rebuild", "docker build -t <repo> .", "cp bin/<repo> /usr/local/bin"}},
+		{"node", []string{"FROM node:20", "RUN npm ci --node-version=20"}, []string{"FROM node:20", "RUN npm ci --node-version=20"}},
+	} {
+		if got := fold(tc.in, tc.repo); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.repo, got, tc.want)
+		}
 	}
 }
 
