@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/uptake-dev/uptake/collector/snapshot"
 )
@@ -15,15 +17,29 @@ import (
 // Near-duplicate detection. Each file is the set of its shingles, pairs of
 // consecutive normalised lines (a one-line file: the line). Two files are
 // copies when the Jaccard similarity of their sets is at least Threshold.
-// Comparing every pair is quadratic in the estate's files, so candidate
-// pairs come from MinHash signatures (numHashes values) cut into bands of
-// rows: files sharing one band are compared exactly. With 16 bands of 4,
-// a pair at 0.8 is compared with probability 1-(1-0.8^4)^16 > 0.999, one
-// at 0.3 with 0.12. Copies join clusters transitively (single linkage).
+// Comparing every pair is quadratic in the estate's files, so candidates
+// come from MinHash signatures (numHashes values) cut into bands of rows:
+// files sharing one band are compared exactly. With 16 bands of 4, a pair
+// at 0.8 shares a band with probability 1-(1-0.8^4)^16 > 0.999, one at 0.3
+// with 0.12.
+//
+// Clusters form around leaders, not transitively (single linkage chains
+// A~B~C… into members far from each other): the distinct contents, most
+// copies first, each join the first leader of their kind sharing a band
+// with them at Threshold or more, else lead a cluster of their own. So
+// every member is at least Threshold similar to its representative, the
+// leader, and each content is compared with leaders only, at most
+// maxBucketLeaders a bucket.
 const (
 	Threshold = 0.8
 	numHashes = 64
 	bandRows  = 4
+	numBands  = numHashes / bandRows
+	// maxBucketLeaders bounds the leaders a band's bucket holds, hence
+	// the comparisons a content costs (numBands times this): leaders of
+	// one bucket are below Threshold to each other, so many of them is
+	// an estate of unrelated files whose few hashes collide.
+	maxBucketLeaders = 32
 	// minClusterLines is the shortest file a cluster holds: a one-line
 	// Dockerfile (FROM node) is no work a template could take over.
 	minClusterLines = 3
@@ -38,7 +54,7 @@ type doc struct {
 	kind     string
 	lines    []string
 	sum      string
-	shingles map[uint64]bool
+	shingles []uint64 // sorted, distinct
 	sig      [numHashes]uint64
 	copies   []copyOf
 }
@@ -63,39 +79,32 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 			if len(lines) < minClusterLines {
 				continue
 			}
-			sum := contentSum(lines)
-			key := f.Kind + "\x00" + sum
-			d := docs[key]
+			sum := contentSum(f.Kind, lines)
+			d := docs[sum]
 			if d == nil {
 				d = &doc{kind: f.Kind, lines: lines, sum: sum, shingles: shingles(lines)}
 				d.sig = signature(d.shingles)
-				docs[key] = d
+				docs[sum] = d
 				order = append(order, d)
 			}
 			d.copies = append(d.copies, copyOf{repo: r, path: f.Path, url: f.URL, teamCounts: r.Team != defaultTeam})
 		}
 	}
-	// Deterministic: the map's order must not decide a representative.
+	// Leaders come first: the contents with the most copies, then (kind,
+	// sum) so that the map's order never decides a representative.
+	order = slices.DeleteFunc(order, degenerate)
 	sort.Slice(order, func(i, j int) bool {
-		if order[i].kind != order[j].kind {
-			return order[i].kind < order[j].kind
+		a, b := order[i], order[j]
+		if len(a.copies) != len(b.copies) {
+			return len(a.copies) > len(b.copies)
 		}
-		return order[i].sum < order[j].sum
+		if a.kind != b.kind {
+			return a.kind < b.kind
+		}
+		return a.sum < b.sum
 	})
-	uf := newUnionFind(len(order))
-	for _, pair := range candidatePairs(order) {
-		a, b := order[pair[0]], order[pair[1]]
-		if jaccard(a.shingles, b.shingles) >= Threshold {
-			uf.union(pair[0], pair[1])
-		}
-	}
-	groups := map[int][]*doc{}
-	for i, d := range order {
-		root := uf.find(i)
-		groups[root] = append(groups[root], d)
-	}
 	var out []snapshot.Cluster
-	for _, g := range groups {
+	for _, g := range leaderClusters(order) {
 		if c, ok := cluster(g, minTeams); ok {
 			out = append(out, c)
 		}
@@ -116,6 +125,64 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 	return out, false
 }
 
+// degenerate reports a file whose distinct shingles are under a quarter
+// of its lines, mostly a few lines repeated: its shingle set says too
+// little of it (any two such files of the same few lines look equal).
+func degenerate(d *doc) bool {
+	return len(d.shingles)*4 < len(d.lines)
+}
+
+// leaderClusters groups docs, in their order, around leaders: each doc
+// joins the first leader (in order) of its kind that shares a band of its
+// signature and is at least Threshold similar, or leads a group of its
+// own. A group's first doc is its leader.
+func leaderClusters(docs []*doc) [][]*doc {
+	type bandKey struct {
+		band int
+		kind string
+		rows [bandRows]uint64
+	}
+	buckets := map[bandKey][]int{}
+	var groups [][]*doc
+	var stamp []int // stamp[l] == i+1: leader l is already a candidate of doc i
+	var cands []int
+	var keys [numBands]bandKey
+	for i, d := range docs {
+		cands = cands[:0]
+		for b := range keys {
+			keys[b] = bandKey{band: b, kind: d.kind}
+			copy(keys[b].rows[:], d.sig[b*bandRows:(b+1)*bandRows])
+			for _, l := range buckets[keys[b]] {
+				if stamp[l] != i+1 {
+					stamp[l] = i + 1
+					cands = append(cands, l)
+				}
+			}
+		}
+		slices.Sort(cands)
+		joined := false
+		for _, l := range cands {
+			if jaccard(d.shingles, groups[l][0].shingles) >= Threshold {
+				groups[l] = append(groups[l], d)
+				joined = true
+				break
+			}
+		}
+		if joined {
+			continue
+		}
+		l := len(groups)
+		groups = append(groups, []*doc{d})
+		stamp = append(stamp, i+1)
+		for _, k := range keys {
+			if len(buckets[k]) < maxBucketLeaders {
+				buckets[k] = append(buckets[k], l)
+			}
+		}
+	}
+	return groups
+}
+
 // cluster reports one group of near-identical contents, when its copies
 // span repos of minTeams teams and more than one repo.
 func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
@@ -131,33 +198,30 @@ func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
 	if len(teams) < minTeams || len(repos) < 2 {
 		return snapshot.Cluster{}, false
 	}
-	// The representative is the content with the most copies; ties go to
-	// the first in (kind, sum) order, which g keeps.
+	// The representative is the leader: the content with the most copies
+	// (ties to the first in (kind, sum) order), every other at least
+	// Threshold similar to it.
 	rep := g[0]
-	for _, d := range g[1:] {
-		if len(d.copies) > len(rep.copies) {
-			rep = d
-		}
-	}
 	first := firstCopy(rep.copies)
 	c := snapshot.Cluster{ID: rep.sum[:12], Kind: rep.kind, Path: first.path, Teams: len(teams), Repos: len(repos),
 		Identical: len(rep.copies), Lines: rep.lines}
-	var members []snapshot.ClusterMember
+	type entry struct {
+		m snapshot.ClusterMember
+		d *doc
+	}
+	var members []entry
 	for _, d := range g {
 		sim := 1.0
-		var diff []string
-		more := 0
 		if d != rep {
 			sim = jaccard(d.shingles, rep.shingles)
-			diff, more = lineDiff(rep.lines, d.lines, snapshot.MaxDiffLines)
 		}
 		for _, cp := range d.copies {
-			members = append(members, snapshot.ClusterMember{Source: cp.repo.Source, Repo: cp.repo.Name, Team: cp.repo.Team,
-				Path: cp.path, URL: cp.url, Similarity: sim, Diff: diff, DiffMore: more})
+			members = append(members, entry{snapshot.ClusterMember{Source: cp.repo.Source, Repo: cp.repo.Name, Team: cp.repo.Team,
+				Path: cp.path, URL: cp.url, Similarity: sim}, d})
 		}
 	}
 	sort.SliceStable(members, func(i, j int) bool {
-		a, b := members[i], members[j]
+		a, b := members[i].m, members[j].m
 		if ai, bi := isCopy(a, first), isCopy(b, first); ai != bi {
 			return ai
 		}
@@ -175,7 +239,24 @@ func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
 	if len(members) > snapshot.MaxClusterMembers {
 		members = members[:snapshot.MaxClusterMembers]
 	}
-	c.Members = members
+	// Diffs of the members kept only, once a content.
+	type diff struct {
+		lines []string
+		more  int
+	}
+	diffs := map[*doc]diff{}
+	c.Members = make([]snapshot.ClusterMember, len(members))
+	for i, e := range members {
+		if e.d != rep {
+			df, ok := diffs[e.d]
+			if !ok {
+				df.lines, df.more = lineDiff(rep.lines, e.d.lines, snapshot.MaxDiffLines)
+				diffs[e.d] = df
+			}
+			e.m.Diff, e.m.DiffMore = df.lines, df.more
+		}
+		c.Members[i] = e.m
+	}
 	return c, true
 }
 
@@ -193,42 +274,91 @@ func firstCopy(copies []copyOf) copyOf {
 	return best
 }
 
-// fold replaces the repo's names (owner/name and its last segment) by
-// Folded; a name under minFoldLen is left alone, being likelier a word
-// of the file than the repo's name.
+// fold replaces the repo's names by Folded, on token boundaries only (no
+// letter, digit or _.- on either side), so that copies differing in them
+// only are identical: its owner/name wherever it is such a token, then its
+// last segment. A last segment of letters only is likelier a word of the
+// file (repo build: go build; repo node: FROM node:20) and is folded only
+// as a path's last component (after a /, as in bin/payments); one with a
+// digit or _.- (payments-api) wherever it is a token. A name under
+// minFoldLen is left alone.
 func fold(lines []string, repo string) []string {
-	var names []string
-	for _, n := range []string{repo, path.Base(repo)} {
-		if len(n) >= minFoldLen && !slices.Contains(names, n) {
-			names = append(names, n)
-		}
+	base := path.Base(repo)
+	full := ""
+	if repo != base && len(repo) >= minFoldLen {
+		full = repo
 	}
+	if len(base) < minFoldLen {
+		base = ""
+	}
+	word := base != "" && strings.IndexFunc(base, func(r rune) bool { return !unicode.IsLetter(r) }) < 0
 	out := make([]string, len(lines))
 	for i, l := range lines {
-		for _, n := range names {
-			l = strings.ReplaceAll(l, n, Folded)
+		if full != "" {
+			l = foldToken(l, full, false)
+		}
+		if base != "" {
+			l = foldToken(l, base, word)
 		}
 		out[i] = l
 	}
 	return out
 }
 
+// foldToken replaces name by Folded in l where it is a whole token and,
+// with afterSlash, follows a /.
+func foldToken(l, name string, afterSlash bool) string {
+	if !strings.Contains(l, name) {
+		return l
+	}
+	var b strings.Builder
+	for {
+		k := strings.Index(l, name)
+		if k < 0 {
+			break
+		}
+		end := k + len(name)
+		ok := (k == 0 || !isTokenByte(l[k-1])) && (end == len(l) || !isTokenByte(l[end])) &&
+			(!afterSlash || (k > 0 && l[k-1] == '/'))
+		if ok {
+			b.WriteString(l[:k])
+			b.WriteString(Folded)
+			l = l[end:]
+		} else {
+			b.WriteString(l[:k+1])
+			l = l[k+1:]
+		}
+	}
+	b.WriteString(l)
+	return b.String()
+}
+
+func isTokenByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-' || c >= 0x80
+}
+
 const minFoldLen = 4
 
-func contentSum(lines []string) string {
-	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+// contentSum is the sha256 of the kind, a NUL and the normalised content:
+// a cluster's id is its first 12 hex digits. The kind is in it because
+// the same lines can be clustered as two kinds (a Dockerfile and a
+// Makefile), and two clusters must never share an id (a gauge's series).
+func contentSum(kind string, lines []string) string {
+	h := sha256.Sum256([]byte(kind + "\x00" + strings.Join(lines, "\n")))
 	return hex.EncodeToString(h[:])
 }
 
-func shingles(lines []string) map[uint64]bool {
-	out := map[uint64]bool{}
+// shingles are a file's distinct shingle hashes, sorted.
+func shingles(lines []string) []uint64 {
+	var out []uint64
 	if len(lines) == 1 {
-		out[hash64(lines[0])] = true
+		out = append(out, hash64(lines[0]))
 	}
 	for i := 0; i+1 < len(lines); i++ {
-		out[hash64(lines[i]+"\n"+lines[i+1])] = true
+		out = append(out, hash64(lines[i]+"\n"+lines[i+1]))
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func hash64(s string) uint64 {
@@ -239,12 +369,12 @@ func hash64(s string) uint64 {
 
 // signature is the MinHash of a shingle set: for each of numHashes
 // hash functions (the shingle mixed with a seed), the least value.
-func signature(set map[uint64]bool) [numHashes]uint64 {
+func signature(set []uint64) [numHashes]uint64 {
 	var sig [numHashes]uint64
 	for i := range sig {
 		sig[i] = ^uint64(0)
 	}
-	for s := range set {
+	for _, s := range set {
 		for i := range sig {
 			if v := mix(s ^ seeds[i]); v < sig[i] {
 				sig[i] = v
@@ -273,123 +403,122 @@ func mix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// candidatePairs are the pairs of docs of one kind sharing a band of
-// their signatures, each once, lower index first.
-func candidatePairs(docs []*doc) [][2]int {
-	seen := map[[2]int]bool{}
-	var out [][2]int
-	for b := 0; b < numHashes/bandRows; b++ {
-		type band struct {
-			kind string
-			rows [bandRows]uint64
-		}
-		buckets := map[band][]int{}
-		for i, d := range docs {
-			k := band{kind: d.kind}
-			copy(k.rows[:], d.sig[b*bandRows:(b+1)*bandRows])
-			buckets[k] = append(buckets[k], i)
-		}
-		for _, idx := range buckets {
-			for x := 0; x < len(idx); x++ {
-				for y := x + 1; y < len(idx); y++ {
-					p := [2]int{idx[x], idx[y]}
-					if !seen[p] {
-						seen[p] = true
-						out = append(out, p)
-					}
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][0] != out[j][0] {
-			return out[i][0] < out[j][0]
-		}
-		return out[i][1] < out[j][1]
-	})
-	return out
-}
-
-func jaccard(a, b map[uint64]bool) float64 {
+// jaccard is the Jaccard similarity of two sorted, distinct sets.
+func jaccard(a, b []uint64) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 1
 	}
 	inter := 0
-	for s := range a {
-		if b[s] {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
 			inter++
+			i, j = i+1, j+1
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)
 }
 
-type unionFind []int
-
-func newUnionFind(n int) unionFind {
-	uf := make(unionFind, n)
-	for i := range uf {
-		uf[i] = i
-	}
-	return uf
-}
-
-func (uf unionFind) find(i int) int {
-	for uf[i] != i {
-		uf[i] = uf[uf[i]]
-		i = uf[i]
-	}
-	return i
-}
-
-func (uf unionFind) union(a, b int) {
-	ra, rb := uf.find(a), uf.find(b)
-	if ra < rb {
-		uf[rb] = ra
-	} else if rb < ra {
-		uf[ra] = rb
-	}
-}
-
 // lineDiff is how b differs from a, line by line from their longest
 // common subsequence: "- line" for a's lines b lacks, "+ line" for b's
-// that a lacks, in file order; at most limit, and how many more.
+// that a lacks, in file order; at most limit, and how many more. Their
+// common first and last lines are cut first; when what is left of them is
+// over maxDiffCells lines times lines (a table of int32s), the lines are
+// matched by content instead (a's that b lacks, then b's that a lacks, in
+// file order each), linear whatever the files. Each line is clipped to
+// maxDiffLineBytes.
 func lineDiff(a, b []string, limit int) ([]string, int) {
-	// lcs[i][j] is the LCS length of a[i:] and b[j:]; files are bounded
-	// (inventory.maxHarvestBytes), so this is at most a few hundred squared.
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		p++
 	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
+	q := 0
+	for q < len(a)-p && q < len(b)-p && a[len(a)-1-q] == b[len(b)-1-q] {
+		q++
 	}
+	a, b = a[p:len(a)-q], b[p:len(b)-q]
 	var out []string
 	more := 0
-	emit := func(s string) {
+	emit := func(sign, line string) {
 		if len(out) < limit {
-			out = append(out, s)
+			out = append(out, sign+clip(line, maxDiffLineBytes))
 		} else {
 			more++
 		}
 	}
+	n, m := len(a), len(b)
+	if (n+1)*(m+1) > maxDiffCells {
+		in := func(lines []string) map[string]int {
+			c := map[string]int{}
+			for _, l := range lines {
+				c[l]++
+			}
+			return c
+		}
+		inA, inB := in(a), in(b)
+		for _, l := range a {
+			if inB[l] > 0 {
+				inB[l]--
+			} else {
+				emit("- ", l)
+			}
+		}
+		for _, l := range b {
+			if inA[l] > 0 {
+				inA[l]--
+			} else {
+				emit("+ ", l)
+			}
+		}
+		return out, more
+	}
+	// lcs[i*(m+1)+j] is the LCS length of a[i:] and b[j:].
+	w := m + 1
+	lcs := make([]int32, (n+1)*w)
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i*w+j] = lcs[(i+1)*w+j+1] + 1
+			} else {
+				lcs[i*w+j] = max(lcs[(i+1)*w+j], lcs[i*w+j+1])
+			}
+		}
+	}
 	i, j := 0, 0
-	for i < len(a) || j < len(b) {
+	for i < n || j < m {
 		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
+		case i < n && j < m && a[i] == b[j]:
 			i, j = i+1, j+1
-		case j < len(b) && (i == len(a) || lcs[i][j+1] >= lcs[i+1][j]):
-			emit("+ " + b[j])
+		case j < m && (i == n || lcs[i*w+j+1] >= lcs[(i+1)*w+j]):
+			emit("+ ", b[j])
 			j++
 		default:
-			emit("- " + a[i])
+			emit("- ", a[i])
 			i++
 		}
 	}
 	return out, more
+}
+
+const (
+	// maxDiffCells bounds lineDiff's table: 1 MiB, 512 lines by 512.
+	maxDiffCells = 1 << 18
+	// maxDiffLineBytes bounds a diff line (normalised lines can be a
+	// file's 16 KiB).
+	maxDiffLineBytes = 200
+)
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
