@@ -19,7 +19,7 @@ var (
 	harvestCandidateReposDesc = prometheus.NewDesc("uptake_harvest_candidate_repos",
 		"Repos using a component no offering covers, for the top harvest.top candidates."+fromScanUnits, []string{"kind", "component"}, nil)
 	harvestClusterReposDesc = prometheus.NewDesc("uptake_harvest_cluster_repos",
-		"Repos holding a copy (identical or near, Jaccard >= 0.8 once normalised) of a CI, build or container file, for the top harvest.top clusters; cluster is the first 12 hex digits of the sha256 of the representative's kind, a NUL byte and its normalised content."+fromScan, []string{"cluster"}, nil)
+		"Repos holding a copy (identical or near, Jaccard >= 0.8 once normalised) of a CI, build or container file, for the top harvest.top clusters; cluster is the first 12 hex digits of the sha256 of the representative's normalised content."+fromScan, []string{"cluster"}, nil)
 	harvestClusterInfoDesc = prometheus.NewDesc("uptake_harvest_cluster_info",
 		"A copy-paste cluster's representative file: its path and kind (gitlab_ci, github_workflow, jenkinsfile, dockerfile, makefile, compose). Always 1.", []string{"cluster", "path", "kind"}, nil)
 	offeringAlternativeReposDesc = prometheus.NewDesc("uptake_offering_alternative_repos",
@@ -48,9 +48,9 @@ func collectHarvest(ch chan<- prometheus.Metric, s *snapshot.Snapshot) {
 		gauge(ch, harvestCandidateTeamsDesc, float64(c.Teams), c.Kind, c.Name)
 		gauge(ch, harvestCandidateReposDesc, float64(c.Repos), c.Kind, c.Name)
 	}
-	// A cluster id is unique in a snapshot Clusters builds; one repeated
-	// (a snapshot from before ids hashed the kind, or a 48-bit prefix collision) is emitted once, its
-	// first (largest) cluster: a duplicate series fails the whole scrape.
+	// An id repeats when one content is clustered as two kinds (or on a
+	// 48-bit prefix collision): it is emitted once, for its first (largest)
+	// cluster, because a duplicate series fails the whole scrape.
 	seen := map[string]bool{}
 	for _, c := range h.Clusters {
 		if len(seen) >= h.Top {

@@ -79,12 +79,13 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 			if len(lines) < minClusterLines {
 				continue
 			}
-			sum := contentSum(f.Kind, lines)
-			d := docs[sum]
+			sum := contentSum(lines)
+			key := f.Kind + "\x00" + sum
+			d := docs[key]
 			if d == nil {
 				d = &doc{kind: f.Kind, lines: lines, sum: sum, shingles: shingles(lines)}
 				d.sig = signature(d.shingles)
-				docs[sum] = d
+				docs[key] = d
 				order = append(order, d)
 			}
 			d.copies = append(d.copies, copyOf{repo: r, path: f.Path, url: f.URL, teamCounts: r.Team != defaultTeam})
@@ -339,12 +340,12 @@ func isTokenByte(c byte) bool {
 
 const minFoldLen = 4
 
-// contentSum is the sha256 of the kind, a NUL and the normalised content:
-// a cluster's id is its first 12 hex digits. The kind is in it because
-// the same lines can be clustered as two kinds (a Dockerfile and a
-// Makefile), and two clusters must never share an id (a gauge's series).
-func contentSum(kind string, lines []string) string {
-	h := sha256.Sum256([]byte(kind + "\x00" + strings.Join(lines, "\n")))
+// contentSum is the sha256 of the normalised content: a cluster's id is
+// its first 12 hex digits. The same lines clustered as two kinds (a
+// Dockerfile and a Makefile alike) share an id; the exporter emits the
+// larger.
+func contentSum(lines []string) string {
+	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(h[:])
 }
 

@@ -14,9 +14,9 @@ import (
 )
 
 // The same normalised lines copied as a Dockerfile by three teams and as
-// a Makefile by three others are two clusters: their ids differ, and the
-// scrape holds both.
-func TestClustersOfTwoKindsOfOneContentHaveTwoIDs(t *testing.T) {
+// a Makefile by three others are two clusters of one id (the sha256 of the
+// content): the scrape still succeeds, with one series for the id.
+func TestClustersOfTwoKindsOfOneContentShareAnIDAndOneSeries(t *testing.T) {
 	lines := []string{"FROM golang:1.26 AS build", "COPY . .", "RUN go build -o /svc", "FROM scratch"}
 	var repos []harvest.Repo
 	for i := range 6 {
@@ -28,7 +28,7 @@ func TestClustersOfTwoKindsOfOneContentHaveTwoIDs(t *testing.T) {
 			Files: []inventory.HarvestFile{{Path: path, Kind: kind, Lines: lines}}})
 	}
 	got, _ := harvest.Clusters(repos, 3, "unowned")
-	if len(got) != 2 || got[0].ID == got[1].ID {
+	if len(got) != 2 || got[0].ID != got[1].ID || got[0].Kind == got[1].Kind {
 		t.Fatalf("clusters %+v", got)
 	}
 	s := &snapshot.Snapshot{Harvest: &snapshot.Harvest{Enabled: true, MinTeams: 3, Top: 25, Clusters: got}}
@@ -38,7 +38,7 @@ func TestClustersOfTwoKindsOfOneContentHaveTwoIDs(t *testing.T) {
 	if _, err := reg.Gather(); err != nil {
 		t.Fatalf("gather: %v", err)
 	}
-	if n := testutil.CollectAndCount(c, "uptake_harvest_cluster_repos"); n != 2 {
-		t.Errorf("%d cluster series, want 2", n)
+	if n := testutil.CollectAndCount(c, "uptake_harvest_cluster_repos"); n != 1 {
+		t.Errorf("%d cluster series, want 1", n)
 	}
 }

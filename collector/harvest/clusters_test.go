@@ -35,7 +35,7 @@ func TestClustersNearCopiesAndHowTheyDiffer(t *testing.T) {
 	if c.Teams != 3 || c.Repos != 3 || c.Identical != 2 || c.Path != "Makefile" || c.Members[0].Repo != "a" {
 		t.Errorf("cluster %+v", c)
 	}
-	if c.ID != contentSum("makefile", makefile())[:12] {
+	if c.ID != contentSum(makefile())[:12] {
 		t.Errorf("id %s is not the representative's content sum", c.ID)
 	}
 	near := c.Members[2]
