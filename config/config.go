@@ -31,6 +31,9 @@ type Config struct {
 	Exporter  Exporter   `yaml:"exporter"`
 	ROI       ROI        `yaml:"roi"`
 	History   History    `yaml:"history"`
+	// Campaigns are the migrations tracked; Parse adds the implicit ones
+	// (ImplicitCampaigns).
+	Campaigns []Campaign `yaml:"campaigns"`
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
@@ -153,6 +156,8 @@ type Offering struct {
 	Waivers     []Waiver     `yaml:"waivers"`
 	Target      *Target      `yaml:"target"`
 	ROI         *OfferingROI `yaml:"roi"`
+	// ReplacedBy names the offering that succeeds this one.
+	ReplacedBy string `yaml:"replaced_by"`
 
 	Line int `yaml:"-"`
 	// lines maps the offering's keys ("eligible", "target") to their line.
@@ -471,6 +476,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 			}
 		}
 	}
+	c.recordCampaignLines(root)
 }
 
 // lookup returns the value node at a key path below a document or mapping node.
@@ -542,6 +548,7 @@ func (c *Config) applyDefaults() {
 	if _, set := c.lines["history.retention"]; !set {
 		c.History.Retention = DefaultRetention
 	}
+	c.campaignDefaults()
 }
 
 // resolvePaths makes file paths relative to the config file's directory, so
@@ -678,6 +685,7 @@ func (c *Config) validate() Errors {
 			break
 		}
 	}
+	c.validateCampaigns(v, seen)
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
 	return v.errs
 }
