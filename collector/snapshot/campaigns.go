@@ -35,6 +35,19 @@ type CampaignReport struct {
 	Teams []CampaignTeam `json:"teams"`
 	// Repos are the repos in scope, by state (precedence order), team, name.
 	Repos []CampaignRepo `json:"repos"`
+	// Progress is the remaining count at each recorded scan within the
+	// projection window, oldest first; nil without a store.
+	Progress []CampaignPoint `json:"progress,omitempty"`
+	// ProjectedCompletion is when a least-squares line through Progress
+	// reaches 0 remaining; zero (absent) with fewer than two points, a
+	// slope ≥ 0, or a sharded scan (the rules project the summed series).
+	ProjectedCompletion time.Time `json:"projected_completion,omitzero"`
+}
+
+// CampaignPoint is a campaign's remaining count at one scan.
+type CampaignPoint struct {
+	Time      time.Time `json:"time"`
+	Remaining int       `json:"remaining"`
 }
 
 // CampaignCounts are repo counts by campaign state.
