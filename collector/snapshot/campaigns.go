@@ -34,7 +34,7 @@ type CampaignReport struct {
 	// Teams are the teams with a repo in scope, by name.
 	Teams []CampaignTeam `json:"teams"`
 	// Repos are the repos in scope, by state (precedence order), team, name.
-	Repos []CampaignRepo `json:"repos"`
+	Repos []CampaignRepo `json:"repos,omitempty"`
 	// Progress is the remaining count at each recorded scan within the
 	// projection window, oldest first; nil without a store.
 	Progress []CampaignPoint `json:"progress,omitempty"`
