@@ -50,6 +50,7 @@ func run(args []string) int {
 	store := newStoreCmd(app)
 	explain := newExplainCmd(app)
 	inv := newInventoryCmd(app)
+	campaigns := newCampaignsCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -81,6 +82,8 @@ func run(args []string) int {
 		return explain.run(log)
 	case inv.cmd.FullCommand():
 		return inv.run(log)
+	case campaigns.cmd.FullCommand():
+		return campaigns.run(log)
 	}
 	return 2
 }
