@@ -45,6 +45,7 @@ var builders = []struct {
 	{"uptake-offering.json", offering},
 	{"uptake-team.json", team},
 	{"uptake-exporter.json", exporterHealth},
+	{"uptake-campaigns.json", campaigns},
 }
 
 // Render builds every dashboard and returns its JSON as committed.
