@@ -23,22 +23,25 @@ func campaigns() *dashboard.DashboardBuilder {
 		queryVar("campaign", "Campaign", campaignsQuery, true)).
 		WithRow(row("Campaigns")).
 		WithPanel(newTable("Scoreboard").
-			Description("Per campaign across shards: repos done, waived (a waiver of the offering to adopt), idle (no recent commit) and remaining; the deadline, and the projected completion — where a least-squares line through the summed remaining count over 28 days reaches 0 (empty while the count does not fall).").
+			Description("Per campaign across shards: repos done, waived (a waiver of the offering to adopt), idle (no recent commit) and remaining, and the deadline.").
 			Targets(targets(
 				instant(state("done")),
 				instant(state("waived")),
 				instant(state("idle")),
 				instant(state("remaining")),
 				instant(deadline+` * 1000`),
-				instant(projected+` * 1000`),
 			)).
 			Transformations(merged(
-				col("A", "Done"), col("B", "Waived"), col("C", "Idle"), col("D", "Remaining"),
-				col("E", "Deadline"), col("F", "Projected completion"),
+				col("A", "Done"), col("B", "Waived"), col("C", "Idle"), col("D", "Remaining"), col("E", "Deadline"),
 			)).
 			OverrideByName("Deadline", unit("dateTimeAsIsoNoDateIfToday")).
+			Span(16).Height(7)).
+		WithPanel(newTable("Projected completion").
+			Description("Where a least-squares line through the remaining count summed across shards over the last 28 days reaches 0; a campaign whose count does not fall has none.").
+			Targets(targets(instant(projected+` * 1000`))).
+			Transformations(merged(col("A", "Projected completion"))).
 			OverrideByName("Projected completion", unit("dateTimeAsIsoNoDateIfToday")).
-			Span(24).Height(7)).
+			Span(8).Height(7)).
 		WithPanel(newHistory("Burndown").
 			Description("Repos remaining per campaign over time, summed across shards (backfilled history included), and dashed where the last 28 days' line (deriv) puts each: a falling dashed line reaching 0 before the deadline in Days to the deadline is on track.").
 			Targets(targets(
@@ -49,11 +52,8 @@ func campaigns() *dashboard.DashboardBuilder {
 			Min(0).
 			Span(16).Height(10)).
 		WithPanel(newBarGauge("Days to the deadline").
-			Description("Days left until each campaign's deadline (negative: missed), beside the days the projection needs.").
-			Targets(targets(
-				now(`sort((`+deadline+` - time()) / 86400)`, "{{campaign}} deadline"),
-				now(`sort((`+projected+` - time()) / 86400)`, "{{campaign}} projected"),
-			)).
+			Description("Days left until each campaign's deadline; negative once missed.").
+			Targets(targets(now(`sort((`+deadline+` - time()) / 86400)`, "{{campaign}}"))).
 			Unit("d").
 			DisplayMode(common.BarGaugeDisplayModeGradient).
 			Orientation(common.VizOrientationHorizontal).

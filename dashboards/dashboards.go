@@ -75,6 +75,7 @@ var EmptyOnDemo = map[string]string{
 	"uptake-overview/Stalled and at-risk offerings": "adoption alerts need 7 to 30 days of history",
 	"uptake-exporter/API requests":                  "the demo's only source is local: no API requests",
 	"uptake-exporter/Rate-limit budget left":        "the demo's only source is local: no rate limit",
+	"uptake-campaigns/Projected completion":         "a projection needs a falling remaining count: the demo's history is flat",
 }
 
 // numberPanels gives panels the unique ids Grafana expects, in layout order.
