@@ -33,6 +33,9 @@ type Config struct {
 	History   History    `yaml:"history"`
 	// Harvest is nil unless the file has a harvest section.
 	Harvest *Harvest `yaml:"harvest"`
+	// Campaigns are the migrations tracked; Parse adds the implicit ones
+	// (ImplicitCampaigns).
+	Campaigns []Campaign `yaml:"campaigns"`
 
 	// File is the path the config was read from; errors are reported against it.
 	File string `yaml:"-"`
@@ -157,6 +160,8 @@ type Offering struct {
 	ROI         *OfferingROI `yaml:"roi"`
 	// Alternatives are what a repo may use instead of the offering.
 	Alternatives []Alternative `yaml:"alternatives"`
+	// ReplacedBy names the offering that succeeds this one.
+	ReplacedBy string `yaml:"replaced_by"`
 
 	Line int `yaml:"-"`
 	// lines maps the offering's keys ("eligible", "target") to their line.
@@ -476,6 +481,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 			}
 		}
 	}
+	c.recordCampaignLines(root)
 }
 
 // lookup returns the value node at a key path below a document or mapping node.
@@ -548,6 +554,7 @@ func (c *Config) applyDefaults() {
 		c.History.Retention = DefaultRetention
 	}
 	c.applyHarvestDefaults()
+	c.campaignDefaults()
 }
 
 // resolvePaths makes file paths relative to the config file's directory, so
@@ -685,6 +692,7 @@ func (c *Config) validate() Errors {
 			break
 		}
 	}
+	c.validateCampaigns(v, seen)
 	sort.SliceStable(v.errs, func(i, j int) bool { return v.errs[i].Line < v.errs[j].Line })
 	return v.errs
 }

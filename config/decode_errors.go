@@ -88,7 +88,7 @@ func indexFile(root *yaml.Node) fileIndex {
 			et := itemType(t)
 			for _, item := range n.Content {
 				p := place{section: at.section, path: at.path, node: item, goType: typeName(et)}
-				if at.section == "" && (at.path == "offerings" || at.path == "sources") {
+				if at.section == "" && (at.path == "offerings" || at.path == "sources" || at.path == "campaigns") {
 					p.section, p.path = itemName(at.path, item), ""
 				}
 				ix.nodes[item.Line] = append(ix.nodes[item.Line], p)
@@ -140,7 +140,7 @@ func typeName(t reflect.Type) string {
 	return t.String()
 }
 
-// itemName names an item of offerings or sources by its name.
+// itemName names an item of offerings, sources or campaigns by its name.
 func itemName(list string, item *yaml.Node) string {
 	kind := strings.TrimSuffix(list, "s")
 	if item.Kind == yaml.MappingNode {

@@ -46,6 +46,7 @@ var builders = []struct {
 	{"uptake-team.json", team},
 	{"uptake-exporter.json", exporterHealth},
 	{"uptake-harvest.json", harvest},
+	{"uptake-campaigns.json", campaigns},
 }
 
 // Render builds every dashboard and returns its JSON as committed.
@@ -82,6 +83,7 @@ var EmptyOnDemo = map[string]string{
 	"uptake-harvest/Copied files":              "the demo's catalog has no harvest section",
 	"uptake-harvest/Alternatives by team":      "no demo offering lists alternatives",
 	"uptake-harvest/Alternative use over time": "no demo offering lists alternatives",
+	"uptake-campaigns/Projected completion":    "a projection needs a falling remaining count: the demo's history is flat",
 }
 
 // numberPanels gives panels the unique ids Grafana expects, in layout order.

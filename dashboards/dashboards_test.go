@@ -20,20 +20,22 @@ import (
 
 // uids are the dashboards' stable uids: links and bookmarks use them.
 var uids = map[string]string{
-	"uptake-overview.json": "uptake-overview",
-	"uptake-offering.json": "uptake-offering",
-	"uptake-team.json":     "uptake-team",
-	"uptake-exporter.json": "uptake-exporter",
-	"uptake-harvest.json":  "uptake-harvest",
+	"uptake-overview.json":  "uptake-overview",
+	"uptake-offering.json":  "uptake-offering",
+	"uptake-team.json":      "uptake-team",
+	"uptake-exporter.json":  "uptake-exporter",
+	"uptake-harvest.json":   "uptake-harvest",
+	"uptake-campaigns.json": "uptake-campaigns",
 }
 
 // variables each dashboard must offer besides datasource.
 var variables = map[string][]string{
-	"uptake-overview": {"offering"},
-	"uptake-offering": {"offering", "team"},
-	"uptake-team":     {"team", "offering"},
-	"uptake-exporter": {"source"},
-	"uptake-harvest":  {"offering"},
+	"uptake-overview":  {"offering"},
+	"uptake-offering":  {"offering", "team"},
+	"uptake-team":      {"team", "offering"},
+	"uptake-exporter":  {"source"},
+	"uptake-harvest":   {"offering"},
+	"uptake-campaigns": {"campaign"},
 }
 
 func committed(t *testing.T) map[string][]byte {

@@ -99,7 +99,8 @@ func TestIntegration(t *testing.T) {
 	}
 	var queries []namedQuery
 	for _, r := range recorded {
-		queries = append(queries, namedQuery{"recording rule " + r, r, true})
+		_, empty := emptyOnFlatHistory[r]
+		queries = append(queries, namedQuery{"recording rule " + r, r, !empty})
 	}
 	queries = append(queries, panelQueries(t)...)
 	stalled, behind := expectedAlerts(t, families)
@@ -109,6 +110,10 @@ func TestIntegration(t *testing.T) {
 	)
 	if len(stalled) == 0 || len(behind) == 0 {
 		t.Fatalf("the demo should make some offering stall (%v) and fall behind its target (%v)", stalled, behind)
+	}
+	atRisk := campaignsAtRisk(families)
+	if len(atRisk) == 0 {
+		t.Fatal("the demo should have a campaign with a deadline and repos remaining")
 	}
 
 	// Rules run every second; wait until every expectation holds at once,
@@ -131,6 +136,8 @@ func TestIntegration(t *testing.T) {
 		}
 		failures = append(failures, checkAlerts(api, "UptakeAdoptionStalled", stalled)...)
 		failures = append(failures, checkAlerts(api, "UptakeBehindTarget", behind)...)
+		failures = append(failures, checkLabelled(api, "UptakeCampaignAtRisk", "campaign", atRisk)...)
+		failures = append(failures, checkLabelled(api, "UptakeCampaignRegressed", "campaign", nil)...)
 		if len(failures) == 0 || time.Now().After(deadline) {
 			break
 		}
@@ -139,7 +146,8 @@ func TestIntegration(t *testing.T) {
 	for _, f := range failures {
 		t.Error(f)
 	}
-	t.Logf("%d recording rules and dashboard queries; UptakeAdoptionStalled for %v, UptakeBehindTarget for %v", len(queries), stalled, behind)
+	t.Logf("%d recording rules and dashboard queries; UptakeAdoptionStalled for %v, UptakeBehindTarget for %v, UptakeCampaignAtRisk for %v",
+		len(queries), stalled, behind, atRisk)
 }
 
 type namedQuery struct {
@@ -224,6 +232,14 @@ var backfilled = []string{
 	"uptake_offering_info",
 	"uptake_offering_target_ratio",
 	"uptake_offering_target_deadline_timestamp_seconds",
+	"uptake_campaign_repos",
+	"uptake_campaign_deadline_timestamp_seconds",
+}
+
+// emptyOnFlatHistory are the recording rules the backfilled history, flat
+// for 31 days, leaves empty.
+var emptyOnFlatHistory = map[string]string{
+	"campaign:uptake_campaign_projected_completion_timestamp_seconds:deriv28d": "no progress: no projected completion",
 }
 
 // backfill writes the current values of the backfilled series, an hour
@@ -464,19 +480,45 @@ func label(m *dto.Metric, name string) string {
 // checkAlerts compares the offerings an alert is pending or firing for
 // with the expected ones.
 func checkAlerts(api, alert string, want []string) []string {
+	return checkLabelled(api, alert, "offering", want)
+}
+
+// checkLabelled compares the values of label an alert is pending or firing
+// for with the expected ones.
+func checkLabelled(api, alert, label string, want []string) []string {
 	series, err := query(api, `ALERTS{alertname="`+alert+`"}`)
 	if err != nil {
 		return []string{alert + ": " + err.Error()}
 	}
 	var got []string
 	for _, s := range series {
-		got = append(got, s.Metric["offering"])
+		got = append(got, s.Metric[label])
 	}
 	sort.Strings(got)
 	if !slices.Equal(got, want) {
-		return []string{fmt.Sprintf("%s active for offerings %v, want %v", alert, got, want)}
+		return []string{fmt.Sprintf("%s active for %s %v, want %v", alert, label, got, want)}
 	}
 	return nil
+}
+
+// campaignsAtRisk are the campaigns UptakeCampaignAtRisk must pick on flat
+// history: those with a deadline and repos remaining, which made no
+// progress in 30 days.
+func campaignsAtRisk(families map[string]*dto.MetricFamily) []string {
+	remaining := map[string]float64{}
+	for _, m := range families["uptake_campaign_repos"].GetMetric() {
+		if label(m, "state") == "remaining" {
+			remaining[label(m, "campaign")] += m.GetGauge().GetValue()
+		}
+	}
+	var out []string
+	for _, m := range families["uptake_campaign_deadline_timestamp_seconds"].GetMetric() {
+		if c := label(m, "campaign"); remaining[c] > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // writePromConfig writes a Prometheus config that loads the bundled rules

@@ -100,6 +100,8 @@ func (p *pages) registerAPI(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/repos", p.api([]string{"offering", "team", "adopted", "repo"}, apiReposAnswer))
 	mux.HandleFunc("GET /api/v1/repos/{source}/{name}", p.api(nil, apiRepoAnswer))
 	p.registerHarvest(mux)
+	mux.HandleFunc("GET /api/v1/campaigns", p.api(nil, apiCampaignsAnswer))
+	mux.HandleFunc("GET /api/v1/campaigns/{name}", p.api(nil, apiCampaignAnswer))
 }
 
 // api answers JSON; a parameter other than pretty and those allowed is

@@ -98,7 +98,7 @@ var LintExceptions = map[string]string{
 	"uptake_offering_onboarding_hours_remaining": `use base unit "seconds" instead of "hours"`,
 }
 
-var allDescs = []*prometheus.Desc{
+var allDescs = append([]*prometheus.Desc{
 	teamReposDesc, attributionDesc, placeholderDesc, adoptedDesc, eligibleDesc, waivedDesc, ratioDesc, offeringInfoDesc,
 	outdatedDesc, outdatedMajorDesc, unknownVersionDesc, versionReposDesc,
 	targetRatioDesc, targetDeadlineDesc, hoursSavedDesc, valueDesc, onboardingDesc, costDesc, roiRatioDesc, roiInfoDesc,
@@ -106,7 +106,7 @@ var allDescs = []*prometheus.Desc{
 	scanStaleReposDesc, scanDeferredReposDesc, scanOldestResultDesc,
 	eventsTotalDesc, firstAdoptedDesc,
 	scanIntervalDesc,
-}
+}, campaignDescs...)
 
 // Collector emits const metrics from the current snapshot: a scrape costs
 // the series it emits, never a scan.
@@ -195,6 +195,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	collectHistory(ch, s, offerings)
 	collectHarvest(ch, s)
+	collectCampaigns(ch, s)
 	for _, cell := range s.Summary {
 		l := []string{cell.Offering, cell.Team}
 		gauge(ch, adoptedDesc, float64(cell.Adopted), l...)

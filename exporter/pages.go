@@ -117,6 +117,8 @@ func (p *pages) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /repos/{source}/{name}", p.handle(repoPage))
 	mux.HandleFunc("GET /search", p.handle(searchPage))
 	mux.HandleFunc("GET /harvest", p.handle(harvestPage))
+	mux.HandleFunc("GET /campaigns", p.handle(campaignsPage))
+	mux.HandleFunc("GET /campaigns/{name}", p.handle(campaignPage))
 	css, err := pageFiles.ReadFile("pages/style.css")
 	if err != nil {
 		panic(err) // embedded at build time
@@ -287,6 +289,9 @@ func indexPage(v *view) *page {
 		teams.Rows = append(teams.Rows, []cell{teamCell(t.Name), num(t.Repos)})
 	}
 	pg.Tables = []*table{offerings, teams, attributionTable(v.s), unattributedTable(v.s), sourcesTable(v.s)}
+	if len(v.s.Campaigns) > 0 {
+		pg.Tables = append(pg.Tables[:1], append([]*table{campaignsTable(v.s)}, pg.Tables[1:]...)...)
+	}
 	return pg
 }
 
@@ -355,6 +360,9 @@ func offeringPage(v *view, r *http.Request) (*page, error) {
 	}
 	if o.Latest != "" {
 		pg.Facts = append(pg.Facts, fact{Label: "Latest", Value: o.Latest})
+	}
+	if o.ReplacedBy != "" {
+		pg.Facts = append(pg.Facts, fact{Label: "Replaced by", Value: o.ReplacedBy, Href: offeringHref(o.ReplacedBy)})
 	}
 	pg.Facts = append(pg.Facts, fact{Label: "Adopted", Value: fmt.Sprintf("%d of %d eligible repos", o.Adopted, o.Eligible)})
 	if o.Target != nil {

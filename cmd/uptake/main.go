@@ -52,6 +52,7 @@ func run(args []string) int {
 	inv := newInventoryCmd(app)
 	mirror := newMirrorCmd(app)
 	discover := newDiscoverCmd(app)
+	campaigns := newCampaignsCmd(app)
 
 	cmd, err := app.Parse(args)
 	if err != nil {
@@ -87,6 +88,8 @@ func run(args []string) int {
 		return mirror.run(log)
 	case discover.cmd.FullCommand():
 		return discover.run(log)
+	case campaigns.cmd.FullCommand():
+		return campaigns.run(log)
 	}
 	return 2
 }

@@ -340,7 +340,12 @@ func (w *walker) read(ctx context.Context, hist source.History, repo source.Repo
 				zap.String("path", f.Path), zap.Error(f.Err))
 		}
 	}
-	return evaluate.RepoScan{Repo: repo, Head: commit, Inventory: inv}, nil
+	r := evaluate.RepoScan{Repo: repo, Head: commit, Inventory: inv}
+	// The commit's time makes a campaign's idle repos idle at each step too.
+	if ct, ok := tree.(source.CommitTimer); ok {
+		r.HeadTime = ct.CommitTime()
+	}
+	return r, nil
 }
 
 // currentCommits is, for each step, the commit current at that time: the

@@ -24,8 +24,11 @@ import (
 
 // RepoScan is one repo's outcome in a scan.
 type RepoScan struct {
-	Repo      source.Repo         `json:"repo"`
-	Head      string              `json:"head"`
+	Repo source.Repo `json:"repo"`
+	Head string      `json:"head"`
+	// HeadTime is the HEAD commit's time; zero when unknown (a cache
+	// entry written before it was kept, a host that did not say).
+	HeadTime  time.Time           `json:"head_time,omitzero"`
 	Inventory inventory.Inventory `json:"inventory"`
 	// ResultTime is when a scan last read or confirmed this data (its HEAD
 	// unchanged); a stale repo keeps the time of its last good scan.
@@ -65,6 +68,7 @@ type Result struct {
 type repoEval struct {
 	source, name string
 	team         string
+	headTime     time.Time
 	attr         teams.Attribution
 	adoption     map[string]match.Adoption
 	status       map[string]match.Status
@@ -167,7 +171,7 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 	for _, o := range cat.Offerings {
 		latest := resolveLatest(o, evals)
 		cells, versions := tallyCells(o.Name, latest, snap.Teams, evals)
-		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle,
+		rep := snapshot.OfferingReport{Name: o.Name, Description: o.Description, Owner: o.Owner, Lifecycle: o.Lifecycle, ReplacedBy: o.ReplacedBy,
 			Latest: latest, Versions: bucketVersions(versions, cfg.Exporter.MaxVersions), Rules: ruleReports(o, evals)}
 		if t := o.Target; t != nil {
 			rep.Target = &snapshot.TargetReport{Ratio: t.Ratio, Deadline: t.Deadline}
@@ -187,6 +191,7 @@ func BuildWith(cfg *config.Config, cat *match.Catalog, res *Result, now time.Tim
 	if snap.Harvest != nil {
 		snap.Harvest.Pending = pending
 	}
+	snap.Campaigns = campaignReports(cfg, cat, evals, now)
 	return snap
 }
 
@@ -225,9 +230,9 @@ func ownersOf(inv inventory.Inventory) teams.Owners {
 // what it adopts with evidence, and where it is waived or ineligible.
 func evaluateRepo(cat *match.Catalog, at teams.Attribution, r RepoScan, now time.Time) (repoEval, snapshot.RepoReport) {
 	team := at.Team
-	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{},
+	ev := repoEval{source: r.Repo.Source, name: r.Repo.Name, team: team, headTime: r.HeadTime, attr: at, adoption: cat.Evaluate(r.Inventory.Components), status: map[string]match.Status{},
 		components: r.Inventory.Components}
-	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamBecause: at.Because, TeamPlaceholders: at.Placeholders, Head: r.Head,
+	rep := snapshot.RepoReport{Source: r.Repo.Source, Name: r.Repo.Name, Team: team, TeamVia: at.Via, TeamBecause: at.Because, TeamPlaceholders: at.Placeholders, Head: r.Head, HeadTime: r.HeadTime,
 		Empty: r.Inventory.Empty, Stale: r.Stale, Deferred: r.Deferred, Error: r.Err, Cached: r.Cached, ResultTime: r.ResultTime,
 		Languages: r.Inventory.Languages, FileErrors: r.Inventory.FileErrors, FileErrorList: fileErrorList(r.Inventory.FileErrorList),
 		// Sized once: reports are kept for every repo as long as the snapshot.

@@ -455,6 +455,18 @@ func (e *Engine) scanRepo(ctx context.Context, job scanJob, repo source.Repo) ev
 	return failed
 }
 
+// headTime is the HEAD commit's time as the listing gave it, else as
+// opening the tree learnt it; zero when neither did.
+func headTime(repo source.Repo, tree source.Tree) time.Time {
+	if !repo.HeadTime.IsZero() {
+		return repo.HeadTime
+	}
+	if ct, ok := tree.(source.CommitTimer); ok {
+		return ct.CommitTime()
+	}
+	return time.Time{}
+}
+
 func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (evaluate.RepoScan, error) {
 	src, hash := job.src, job.plan.Hash()
 	head := repo.Head
@@ -475,6 +487,9 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 			if err := json.Unmarshal(data, &cached); err == nil {
 				// Listing metadata (topics, teams) may change without a commit.
 				cached.Repo, cached.Cached, cached.ResultTime = repo, true, time.Now()
+				if cached.HeadTime.IsZero() {
+					cached.HeadTime = repo.HeadTime
+				}
 				return cached, nil
 			}
 		}
@@ -501,7 +516,7 @@ func (e *Engine) readRepo(ctx context.Context, job scanJob, repo source.Repo) (e
 			e.log.Warn("file skipped", zap.String("source", repo.Source), zap.String("repo", repo.Name), zap.String("path", f.Path), zap.Error(f.Err))
 		}
 	}
-	r := evaluate.RepoScan{Repo: repo, Head: head, Inventory: inv, ResultTime: time.Now()}
+	r := evaluate.RepoScan{Repo: repo, Head: head, HeadTime: headTime(repo, tree), Inventory: inv, ResultTime: time.Now()}
 	if store != nil {
 		data, err := json.Marshal(r)
 		if err == nil {

@@ -60,7 +60,8 @@ func EvalHash(l *Loaded) string {
 
 // record diffs a published scan's repos against the store's baseline and
 // writes the events and the new baseline in one transaction, then gives
-// snap the store's event totals; snap is not published yet. A restored
+// snap the store's event totals and the campaigns' progress (recordCampaigns);
+// snap is not published yet. A restored
 // snapshot is no scan: it gets the totals only. A write that fails loses
 // nothing: the baseline stays, and the next scan diffs against it.
 func (r *Runner) record(l *Loaded, snap *snapshot.Snapshot, restored bool) {
@@ -85,6 +86,7 @@ func (r *Runner) record(l *Loaded, snap *snapshot.Snapshot, restored bool) {
 	if h, err := st.History(); err == nil {
 		snap.History = h
 	}
+	r.recordCampaigns(snap, restored)
 }
 
 func (r *Runner) logChange(c history.Change, was, hash string) {

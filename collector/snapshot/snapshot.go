@@ -19,6 +19,8 @@ type Snapshot struct {
 	Offerings []OfferingReport `json:"offerings"`
 	Teams     []TeamReport     `json:"teams"`
 	Sources   []SourceScan     `json:"sources"`
+	// Campaigns are the configured and implicit campaigns' scoreboards.
+	Campaigns []CampaignReport `json:"campaigns,omitempty"`
 	// Attribution counts the counted repos by the source that gave their
 	// team, every configured one and default present.
 	Attribution []AttributionCount `json:"attribution"`
@@ -50,8 +52,10 @@ type RepoReport struct {
 	// among teams.known before TeamVia gave one.
 	TeamPlaceholders []string `json:"team_placeholders,omitempty"`
 	Head             string   `json:"head,omitempty"`
-	Empty            bool     `json:"empty,omitempty"`
-	Stale            bool     `json:"stale,omitempty"`
+	// HeadTime is the HEAD commit's time; zero (absent) when unknown.
+	HeadTime time.Time `json:"head_time,omitzero"`
+	Empty    bool      `json:"empty,omitempty"`
+	Stale    bool      `json:"stale,omitempty"`
 	// Deferred says the last scan left the repo for the next one, the
 	// host's rate budget spent: stale data, or none if never read.
 	Deferred bool   `json:"deferred,omitempty"`
@@ -150,6 +154,8 @@ type OfferingReport struct {
 	Description string `json:"description,omitempty"`
 	Owner       string `json:"owner"`
 	Lifecycle   string `json:"lifecycle"`
+	// ReplacedBy is the offering's successor, "" when none.
+	ReplacedBy string `json:"replaced_by,omitempty"`
 	// Latest is the resolved latest version ("auto" resolved), "" when unset.
 	Latest   string         `json:"latest,omitempty"`
 	Adopted  int            `json:"adopted"`

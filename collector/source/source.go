@@ -37,6 +37,9 @@ type Repo struct {
 	// CloneURL is the repo's git-over-HTTP(S) URL, when the host lists one:
 	// `uptake mirror` fetches from it.
 	CloneURL string `json:"clone_url,omitempty"`
+	// HeadTime is the HEAD commit's committer time when listing yielded
+	// Head with it; zero when unknown.
+	HeadTime time.Time `json:"head_time,omitzero"`
 	// Ref is an opaque per-source handle (an API id) the source needs to open the repo.
 	Ref string `json:"-"`
 }
@@ -101,6 +104,13 @@ type Tree interface {
 	// FileURL links to the file at this commit and line on the host; "" when
 	// there is no web view.
 	FileURL(path string, line int) string
+}
+
+// CommitTimer is a Tree that knows when its commit was made, from what
+// opening it fetched anyway.
+type CommitTimer interface {
+	// CommitTime is the commit's committer time; zero when unknown.
+	CommitTime() time.Time
 }
 
 // Prefetcher is a Tree that can fetch many files in one request. The

@@ -156,6 +156,9 @@ type repo struct {
 	// dirty are a working clone's uncommitted changes: edits, untracked
 	// files, and deletions (nil data).
 	dirty []file
+	// idleYears dates the repo's history that many years earlier: a repo
+	// nobody has committed to since, idle in the demo's campaign.
+	idleYears int
 }
 
 type bump struct {
@@ -262,6 +265,6 @@ var Reference = time.Date(2026, time.March, 2, 0, 0, 0, 0, time.UTC)
 // for each commit before it on the same day.
 func (r *repo) signature(start time.Time, c commit, i int) object.Signature {
 	n := r.hash()
-	at := start.AddDate(0, 0, c.day).Add(9*time.Hour + 30*time.Minute + time.Duration(n/150%480)*time.Minute + time.Duration(i)*time.Hour)
+	at := start.AddDate(-r.idleYears, 0, c.day).Add(9*time.Hour + 30*time.Minute + time.Duration(n/150%480)*time.Minute + time.Duration(i)*time.Hour)
 	return object.Signature{Name: r.author.name, Email: r.author.email, When: at.In(time.FixedZone("", 3600))}
 }

@@ -472,8 +472,9 @@ func TestHostileFiles(t *testing.T) {
 }
 
 // The history is a scripted year before the time it is generated at: the
-// same trees at HEAD whatever the time, every commit within the year, and
-// the scripted drops (payments-web leaves the base image).
+// same trees at HEAD whatever the time, every commit within the year (the
+// idle repo's within the year its idleYears before), and the scripted drops
+// (payments-web leaves the base image).
 func TestScriptedYear(t *testing.T) {
 	now := time.Date(2027, time.January, 10, 15, 0, 0, 0, time.UTC)
 	ref, err := Generate(t.TempDir(), false)
@@ -506,9 +507,16 @@ func TestScriptedYear(t *testing.T) {
 		if _, want := tree(ref.Repos[i].Path, ref.Repos[i].Head); got != want {
 			t.Errorf("%s: HEAD tree %s, %s at the reference time", r.Name, got, want)
 		}
+		idle := 0
+		for _, spec := range org() {
+			if spec.name == r.Name {
+				idle = spec.idleYears
+			}
+		}
+		end := now.AddDate(-idle, 0, 0)
 		err := object.NewCommitPreorderIter(c, nil, nil).ForEach(func(c *object.Commit) error {
-			if when := c.Committer.When; !when.After(now.AddDate(0, 0, -366)) || when.After(now.AddDate(0, 0, -1)) {
-				t.Errorf("%s: commit %q at %s, outside the year before %s", r.Name, strings.TrimSpace(c.Message), when, now)
+			if when := c.Committer.When; !when.After(end.AddDate(0, 0, -366)) || when.After(end.AddDate(0, 0, -1)) {
+				t.Errorf("%s: commit %q at %s, outside the year before %s", r.Name, strings.TrimSpace(c.Message), when, end)
 			}
 			return nil
 		})

@@ -208,8 +208,9 @@ dependencies {
 				reusableWorkflow(".github/workflows/ci.yml", "java.yml", "v2.0.0")),
 		},
 		{
-			// Its service-kit waiver expired: it counts as a repo that has not adopted.
-			name: "search-legacy-indexer", author: search,
+			// Its service-kit waiver expired: it counts as a repo that has not
+			// adopted. Untouched for four years: idle in base-image-v3.
+			name: "search-legacy-indexer", author: search, idleYears: 4,
 			about: "Batch indexer replaced by search-indexer; still runs the weekly full rebuild.",
 			files: join(
 				files(searchOwners, goIgnore,

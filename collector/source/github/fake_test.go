@@ -57,6 +57,9 @@ type fakeRepo struct {
 }
 
 // head is the fake commit: a hash of the files, so a change moves it.
+// fakeCommitTime is every fake repo's HEAD commit time.
+var fakeCommitTime = time.Date(2026, 5, 4, 3, 2, 1, 0, time.UTC)
+
 func (r *fakeRepo) head() string {
 	h := sha1.New()
 	for _, p := range slices.Sorted(maps.Keys(r.Files)) {
@@ -800,7 +803,11 @@ func (f *fakeGitHub) graphql(w http.ResponseWriter, r *http.Request) {
 		case repo.Empty:
 			nodes = append(nodes, map[string]any{"defaultBranchRef": nil})
 		default:
-			nodes = append(nodes, map[string]any{"defaultBranchRef": map[string]any{"target": map[string]any{"oid": repo.head()}}})
+			target := map[string]any{"oid": repo.head()}
+			if strings.Contains(q.Query, "... on Commit { committedDate }") {
+				target["committedDate"] = fakeCommitTime.Format(time.RFC3339)
+			}
+			nodes = append(nodes, map[string]any{"defaultBranchRef": map[string]any{"target": target}})
 		}
 	}
 	out := map[string]any{"data": map[string]any{"nodes": nodes}}

@@ -419,6 +419,9 @@ func TestGraphQLBatches(t *testing.T) {
 		if r.Head != f.repo(strings.TrimPrefix(r.Name, "octo-org/")).head() {
 			t.Fatalf("%s: Head %q from GraphQL is wrong", r.Name, r.Head)
 		}
+		if !r.HeadTime.Equal(fakeCommitTime) {
+			t.Fatalf("%s: HEAD time %v from GraphQL, want %v", r.Name, r.HeadTime, fakeCommitTime)
+		}
 	}
 }
 

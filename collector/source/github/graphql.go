@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -16,7 +17,7 @@ const headsPerQuery = 100
 
 const headsQuery = `query($ids: [ID!]!) {
   nodes(ids: $ids) {
-    ... on Repository { defaultBranchRef { target { oid } } }
+    ... on Repository { defaultBranchRef { target { oid ... on Commit { committedDate } } } }
   }
 }`
 
@@ -132,11 +133,12 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo, empty ma
 			default:
 				var r struct {
 					Target struct {
-						OID string `json:"oid"`
+						OID           string    `json:"oid"`
+						CommittedDate time.Time `json:"committedDate"`
 					} `json:"target"`
 				}
 				if json.Unmarshal(ref, &r) == nil && remote.IsObjectID(r.Target.OID) {
-					batch[i].Head = r.Target.OID
+					batch[i].Head, batch[i].HeadTime = r.Target.OID, r.Target.CommittedDate
 				}
 			}
 		}

@@ -47,6 +47,20 @@ type fakeProject struct {
 	files     map[string][]byte
 }
 
+// committedDate is the head commit's committed_date as the branch the
+// REST API serves says it, for GraphQL's lastCommit.committedDate.
+func (p *fakeProject) committedDate(t testing.TB) string {
+	var br struct {
+		Commit struct {
+			CommittedDate string `json:"committed_date"`
+		} `json:"commit"`
+	}
+	if err := json.Unmarshal(p.branchRaw, &br); err != nil {
+		t.Fatal(err)
+	}
+	return br.Commit.CommittedDate
+}
+
 type treeNode struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
@@ -511,8 +525,12 @@ func (f *fakeGitLab) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 			case p.head == "":
 				nodes = append(nodes, map[string]any{"id": gid, "repository": map[string]any{"empty": true, "rootRef": nil, "tree": nil}})
 			default:
+				commit := map[string]any{"sha": p.head}
+				if strings.Contains(q.Query, "committedDate") {
+					commit["committedDate"] = p.committedDate(f.t)
+				}
 				nodes = append(nodes, map[string]any{"id": gid, "repository": map[string]any{"empty": false, "rootRef": p.branch,
-					"tree": map[string]any{"lastCommit": map[string]any{"sha": p.head}}}})
+					"tree": map[string]any{"lastCommit": commit}}})
 			}
 		}
 		data = map[string]any{"projects": map[string]any{"nodes": nodes}}

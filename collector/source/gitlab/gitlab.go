@@ -91,6 +91,9 @@ type Source struct {
 	// noGraphQL turns GraphQL off for good once the instance says it has
 	// none (404).
 	noGraphQL atomic.Bool
+	// headTimes holds the commit times Head's branch lookups gave, by
+	// commit id, until Open's tree takes them.
+	headTimes sync.Map
 
 	mu sync.Mutex
 	// groupPath is the group's canonical full path, the root that
@@ -362,6 +365,9 @@ func (s *Source) Head(ctx context.Context, repo source.Repo) (string, error) {
 	if b.Commit == nil || b.Commit.ID == "" {
 		return "", fmt.Errorf("%s: branch %q has no commit", repo.Name, b.Name)
 	}
+	if b.Commit.CommittedDate != nil {
+		s.headTimes.Store(b.Commit.ID, *b.Commit.CommittedDate)
+	}
 	return b.Commit.ID, nil
 }
 
@@ -374,6 +380,9 @@ func (s *Source) Open(ctx context.Context, repo source.Repo, head string) (sourc
 		Recursive:   gitlab.Ptr(true),
 	}
 	t := &tree{src: s, repo: repo, head: head, blobs: map[string]string{}}
+	if at, ok := s.headTimes.LoadAndDelete(head); ok {
+		t.commitTime = at.(time.Time)
+	}
 	for n, err := range gitlab.Scan2(func(page gitlab.PaginationOptionFunc) ([]*gitlab.TreeNode, *gitlab.Response, error) {
 		return s.client.Repositories.ListTree(repo.Ref, opt, gitlab.WithContext(ctx), page)
 	}) {

@@ -295,6 +295,9 @@ func openRepo(t *testing.T, s *Source, repos []source.Repo, name string) (source
 	return tree, head
 }
 
+// fixtureCommitTime is the committed_date of the fixtures' branch commits.
+var fixtureCommitTime = time.Date(2026, 11, 20, 16, 2, 58, 0, time.UTC)
+
 func TestOpenAndRead(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, loadFixtures(t))
@@ -305,6 +308,10 @@ func TestOpenAndRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	tree, head := openRepo(t, s, repos, "acme/payments/api-team/ledger")
+	// Over REST the time comes with the branch Head looked up.
+	if ct := tree.(source.CommitTimer).CommitTime(); !ct.Equal(fixtureCommitTime) {
+		t.Errorf("CommitTime = %v, want the branch commit's committed_date %v", ct, fixtureCommitTime)
+	}
 
 	var paths []string
 	for _, e := range tree.Entries() {

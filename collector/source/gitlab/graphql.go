@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 	"go.uber.org/zap"
@@ -27,7 +28,7 @@ const projectGID = "gid://gitlab/Project/"
 
 const headsQuery = `query($ids: [ID!]!, $first: Int!) {
   projects(ids: $ids, first: $first) {
-    nodes { id repository { empty rootRef tree { lastCommit { sha } } } }
+    nodes { id repository { empty rootRef tree { lastCommit { sha committedDate } } } }
   }
 }`
 
@@ -40,7 +41,8 @@ type headsAnswer struct {
 				RootRef string `json:"rootRef"`
 				Tree    *struct {
 					LastCommit *struct {
-						SHA string `json:"sha"`
+						SHA           string    `json:"sha"`
+						CommittedDate time.Time `json:"committedDate"`
 					} `json:"lastCommit"`
 				} `json:"tree"`
 			} `json:"repository"`
@@ -111,7 +113,8 @@ func (s *Source) resolveHeads(ctx context.Context, repos []source.Repo) {
 			case n.Repository.Empty:
 				r.DefaultBranch = ""
 			case n.Repository.RootRef != "" && n.Repository.Tree != nil && n.Repository.Tree.LastCommit != nil && remote.IsObjectID(n.Repository.Tree.LastCommit.SHA):
-				r.DefaultBranch, r.Head = n.Repository.RootRef, n.Repository.Tree.LastCommit.SHA
+				c := n.Repository.Tree.LastCommit
+				r.DefaultBranch, r.Head, r.HeadTime = n.Repository.RootRef, c.SHA, c.CommittedDate
 			}
 		}
 	}

@@ -98,6 +98,9 @@ func TestGraphQLHeadsAndFiles(t *testing.T) {
 		if r.Head == "" {
 			t.Fatalf("%s listed without its HEAD", r.Name)
 		}
+		if !r.HeadTime.Equal(fixtureCommitTime) {
+			t.Fatalf("%s listed with HEAD time %v, want the commit's %v", r.Name, r.HeadTime, fixtureCommitTime)
+		}
 	}
 	branches, raws := f.count(epBranch, 0), f.count(epRaw, 0)
 	got := prefetchRead(t, s, repos, 1<<20)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"time"
 
 	gitlab "gitlab.com/gitlab-org/api/client-go/v2"
 	"go.uber.org/zap"
@@ -17,10 +18,12 @@ import (
 
 // tree is one project's files at one commit.
 type tree struct {
-	src     *Source
-	repo    source.Repo
-	head    string
-	entries []source.Entry
+	src  *Source
+	repo source.Repo
+	head string
+	// commitTime is head's committed date when Head looked it up.
+	commitTime time.Time
+	entries    []source.Entry
 	// blobs maps a path to its blob id.
 	blobs map[string]string
 
@@ -30,6 +33,10 @@ type tree struct {
 	prefetched map[string][]byte
 	tooLarge   map[string]int64
 }
+
+// CommitTime is the head commit's committed date, zero when Head did not
+// look the branch up (GraphQL gave the listing the head and its time).
+func (t *tree) CommitTime() time.Time { return t.commitTime }
 
 // takePrefetched returns what Prefetch learnt of path: its verified
 // content, or its size when over the limit.

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -355,14 +356,15 @@ func (s *Source) warnSkipped(repo source.Repo, skipped []string) {
 // across the commits of a History.
 func openTree(ctx context.Context, r *git.Repository, repo source.Repo, head string, seen *listings) (*tree, []string, error) {
 	root, ok := seen.root(head)
+	var when time.Time
 	if !ok {
 		commit, err := r.CommitObject(plumbing.NewHash(head))
 		if err != nil {
 			return nil, nil, fmt.Errorf("reading commit %s of %s: %w", head, repo.Name, err)
 		}
-		root = commit.TreeHash
+		root, when = commit.TreeHash, commit.Committer.When.UTC()
 	}
-	t := &tree{repo: r, entries: make([]source.Entry, 0, seen.size())}
+	t := &tree{repo: r, entries: make([]source.Entry, 0, seen.size()), commitTime: when}
 	skipped, err := t.walk(ctx, root, seen)
 	if err != nil {
 		return nil, nil, fmt.Errorf("walking tree of %s: %w", repo.Name, err)
@@ -517,7 +519,13 @@ type tree struct {
 	// for a History's trees, which share the History's.
 	storage *filesystem.Storage
 	entries []source.Entry
+	// commitTime is the commit's committer time; zero for a History's tree
+	// whose root was known without reading the commit.
+	commitTime time.Time
 }
+
+// CommitTime is the commit's committer time.
+func (t *tree) CommitTime() time.Time { return t.commitTime }
 
 func (t *tree) Entries() []source.Entry { return t.entries }
 

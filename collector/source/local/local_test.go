@@ -107,6 +107,9 @@ func TestListHeadOpen(t *testing.T) {
 	if len(tr.Entries()) != 1 || tr.Entries()[0].Path != "go.mod" {
 		t.Fatalf("Entries = %+v, want only go.mod (the symlink left out)", tr.Entries())
 	}
+	if ct := tr.(source.CommitTimer).CommitTime(); !ct.Equal(time.Unix(0, 0)) {
+		t.Errorf("CommitTime = %v, want origin/HEAD's committer time %v", ct, time.Unix(0, 0).UTC())
+	}
 	b, err := tr.Read(context.Background(), "go.mod", 1<<20)
 	must(t, err)
 	if string(b) != "module a\n" {

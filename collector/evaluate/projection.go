@@ -1,0 +1,52 @@
+package evaluate
+
+import (
+	"time"
+
+	"github.com/uptake-dev/uptake/collector/snapshot"
+)
+
+// ProjectCompletion fits a least-squares line through the remaining counts
+// of points (oldest first) no older than window before the last, and says
+// when it reaches 0. ok is false with fewer than two distinct times in the
+// window or a slope ≥ 0: no progress projects no date.
+func ProjectCompletion(points []snapshot.CampaignPoint, window time.Duration) (at time.Time, ok bool) {
+	if len(points) == 0 {
+		return time.Time{}, false
+	}
+	last := points[len(points)-1].Time
+	var in []snapshot.CampaignPoint
+	for _, p := range points {
+		if !p.Time.Before(last.Add(-window)) && !p.Time.After(last) {
+			in = append(in, p)
+		}
+	}
+	if len(in) < 2 {
+		return time.Time{}, false
+	}
+	// Seconds from the first point keep the sums well inside float64's
+	// precision.
+	origin := in[0].Time
+	var mx, my float64
+	for _, p := range in {
+		mx += p.Time.Sub(origin).Seconds()
+		my += float64(p.Remaining)
+	}
+	n := float64(len(in))
+	mx, my = mx/n, my/n
+	var sxy, sxx float64
+	for _, p := range in {
+		dx := p.Time.Sub(origin).Seconds() - mx
+		sxy += dx * (float64(p.Remaining) - my)
+		sxx += dx * dx
+	}
+	if sxx == 0 {
+		return time.Time{}, false
+	}
+	slope := sxy / sxx
+	if slope >= 0 {
+		return time.Time{}, false
+	}
+	zero := mx - my/slope
+	return origin.Add(time.Duration(zero * float64(time.Second))).UTC(), true
+}

@@ -1,0 +1,61 @@
+package runner
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/uptake-dev/uptake/collector/evaluate"
+	"github.com/uptake-dev/uptake/collector/snapshot"
+)
+
+// campaignProgressKey prefixes each campaign's remaining-count series in
+// the store's key-value area.
+const campaignProgressKey = "campaign-progress/"
+
+// campaignPointsPerWindow bounds a series: a point closer than
+// window/campaignPointsPerWindow to the one before replaces it, so a scan
+// every minute keeps no more than a scan every hour would over 28 days.
+const campaignPointsPerWindow = 700
+
+// recordCampaigns adds the published scan's remaining count to each
+// campaign's series in the store (a restored snapshot adds nothing: it is
+// no scan), drops points older than the projection window, and gives snap
+// the series and, unsharded, the projected completion.
+func (r *Runner) recordCampaigns(snap *snapshot.Snapshot, restored bool) {
+	st := r.cfg.Store
+	for i := range snap.Campaigns {
+		c := &snap.Campaigns[i]
+		key := campaignProgressKey + c.Name
+		var points []snapshot.CampaignPoint
+		if data, ok := st.Get(key); ok && json.Unmarshal(data, &points) != nil {
+			points = nil // unreadable: start the series again
+		}
+		if !restored {
+			points = addPoint(points, snapshot.CampaignPoint{Time: snap.Time.UTC(), Remaining: c.Total.Remaining}, c.ProjectionWindow)
+			data, _ := json.Marshal(points) // plain data: cannot fail
+			if err := st.Put(key, data); err != nil {
+				r.engine.storeFailed(r.log, "recording a campaign's progress failed", err)
+			}
+		}
+		c.Progress = points
+		// A shard's line is not the campaign's: the rules fit the sum.
+		if r.cfg.Shards <= 1 {
+			c.ProjectedCompletion, _ = evaluate.ProjectCompletion(points, c.ProjectionWindow)
+		}
+	}
+}
+
+// addPoint appends p to a series (oldest first), replacing the last point
+// when it is closer than window/campaignPointsPerWindow, or not older (a
+// re-evaluation of the same scan), and drops the points older than window.
+func addPoint(points []snapshot.CampaignPoint, p snapshot.CampaignPoint, window time.Duration) []snapshot.CampaignPoint {
+	if n := len(points); n > 1 && p.Time.Sub(points[n-2].Time) < window/campaignPointsPerWindow || n > 0 && !p.Time.After(points[n-1].Time) {
+		points = points[:n-1]
+	}
+	points = append(points, p)
+	cut := 0
+	for cut < len(points) && points[cut].Time.Before(p.Time.Add(-window)) {
+		cut++
+	}
+	return append([]snapshot.CampaignPoint(nil), points[cut:]...)
+}

@@ -1,0 +1,77 @@
+package exporter
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/snapshot"
+)
+
+// campaignServer serves the demo snapshot with the demo's campaigns, as
+// `uptake campaigns --format json` printed them (cmd/uptake's golden).
+func campaignServer(t *testing.T) string {
+	t.Helper()
+	s := demoSnapshot(t)
+	b, err := os.ReadFile("../cmd/uptake/testdata/campaigns.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.ReplaceAll(b, []byte(`"VOLATILE"`), []byte(`"2026-12-02T10:00:00Z"`))
+	if err := json.Unmarshal(b, &s.Campaigns); err != nil {
+		t.Fatal(err)
+	}
+	return testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }}).URL
+}
+
+func TestCampaignPages(t *testing.T) {
+	u := campaignServer(t)
+	for _, tc := range []struct {
+		path string
+		code int
+		has  []string
+	}{
+		{"/", 200, []string{`<a href="/campaigns/base-image-v3">base-image-v3</a>`, `href="/campaigns"`}},
+		{"/campaigns", 200, []string{`<a href="/campaigns/platform-workflows">platform-workflows</a>`, "2027-03-31", "base-image ≥ 3.0.0"}},
+		{"/campaigns/base-image-v3", 200, []string{
+			"Remaining repos (who is blocking)", `href="/repos/demo/legacy-monolith"`, "unowned: no source gave a team",
+			"base-image 2.1.0 is below 3.0.0", "Dockerfile:11", "does not adopt base-image",
+			"Idle repos (no commit in 1095 days)", "search-legacy-indexer", "2021-09-25",
+			"Waived repos, soonest expiry first", "Moving to the managed notification platform in Q2",
+			"At risk: no projected completion by the deadline"}},
+		{"/campaigns/platform-workflows", 200, []string{`href="/offerings/setup-toolchain"`, "uses setup-toolchain", ".github/workflows/ci.yml:17"}},
+		{"/offerings/setup-toolchain", 200, []string{"Replaced by", `href="/offerings/platform-workflows"`}},
+		{"/campaigns/nope", 404, []string{`No campaign "nope"`}},
+		{"/api/v1/campaigns", 200, []string{`"name":"base-image-v3"`, `"remaining":11`}},
+		{"/api/v1/campaigns/base-image-v3", 200, []string{`"name":"legacy-monolith"`, `"unowned":true`, `"state":"idle"`}},
+		{"/api/v1/campaigns/nope", 404, []string{`no campaign "nope"`}},
+	} {
+		code, _, body := do(t, "GET", u+tc.path)
+		if code != tc.code {
+			t.Errorf("GET %s: %d, want %d (%.200s)", tc.path, code, tc.code, body)
+			continue
+		}
+		for _, s := range tc.has {
+			if !strings.Contains(body, s) {
+				t.Errorf("GET %s: no %q in\n%.4000s", tc.path, s, body)
+			}
+		}
+	}
+	// The list leaves the repos to each campaign's answer.
+	if _, _, body := do(t, "GET", u+"/api/v1/campaigns"); strings.Contains(body, `"repos"`) {
+		t.Errorf("/api/v1/campaigns lists repos: %.300s", body)
+	}
+	// The remaining repos as CSV, grouped by team (identity has the most).
+	_, _, csv := do(t, "GET", u+"/campaigns/base-image-v3?format=csv&table=remaining")
+	lines := strings.Split(strings.TrimSpace(csv), "\n")
+	if len(lines) != 12 || lines[0] != "team,repo,version,why,evidence,owner" || !strings.HasPrefix(lines[1], "data,data-ingest,2.1.0,") ||
+		!strings.HasPrefix(lines[11], "unowned,legacy-monolith,2.1.0,") {
+		t.Errorf("remaining CSV:\n%s", csv)
+	}
+	_, _, teams := do(t, "GET", u+"/campaigns/base-image-v3?format=csv&table=teams")
+	if rows := strings.Split(strings.TrimSpace(teams), "\n"); len(rows) < 2 || !strings.HasPrefix(rows[1], "identity,3,") {
+		t.Errorf("teams CSV, most remaining first:\n%s", teams)
+	}
+}
