@@ -17,44 +17,13 @@ import (
 // TestBrowserExplorer drives Debian's headless chromium over loopback
 // through the pages as a PM would: the offerings table, an offering, a
 // team, a repo and the search box, at a desktop and a phone width.
-// Screenshots go under the test's temp dir, or UPTAKE_SCREENSHOTS to keep
-// them for a look.
 func TestBrowserExplorer(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium not found (apt-get install chromium); CI=true runs this test")
-	}
-	shots := os.Getenv("UPTAKE_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
+	ctx, shots := browser(t)
 	s := demoSnapshot(t)
 	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }, Events: fakeEvents{events: kitEvents}}).URL
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-
-	for _, width := range []struct {
-		name string
-		w, h int64
-	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
-		shot := func(name string) chromedp.Action[chromedp.Void] {
-			return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				png, err := chromedp.FullScreenshot(100)(ctx, t) // 100 is PNG; less is JPEG
-				if err != nil {
-					return err
-				}
-				return os.WriteFile(filepath.Join(shots, width.name+"-"+name+".png"), png, 0o644)
-			})
-		}
+	for _, width := range widths {
+		shot := func(name string) chromedp.Action[chromedp.Void] { return screenshot(shots, width.name+"-"+name) }
 		var offerings, funnel, waived, teamRepos, explain, found, headerDisplay string
 		var overflow bool
 		var chartWidth float64
@@ -116,7 +85,49 @@ func TestBrowserExplorer(t *testing.T) {
 			t.Errorf("%s: the offerings page is wider than the screen", width.name)
 		}
 	}
-	t.Logf("screenshots in %s", shots)
+}
+
+// widths are the screens each browser test looks at a page on.
+var widths = []struct {
+	name string
+	w, h int64
+}{{"desktop", 1280, 900}, {"phone", 390, 844}}
+
+// browser starts Debian's headless chromium for the test (skipping
+// without it, except under CI) and returns its context and the directory
+// screenshots go to: the test's temp dir, or UPTAKE_SCREENSHOTS to keep
+// them for a look.
+func browser(t *testing.T) (context.Context, string) {
+	t.Helper()
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
+		}
+		t.Skip("chromium not found (apt-get install chromium); CI=true runs this test")
+	}
+	shots := os.Getenv("UPTAKE_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
+	t.Cleanup(func() { t.Logf("screenshots in %s", shots) })
+	return ctx, shots
+}
+
+// screenshot writes the whole page as dir/name.png.
+func screenshot(dir, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		png, err := chromedp.FullScreenshot(100)(ctx, t) // 100 is PNG; less is JPEG
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	})
 }
 
 // into runs a, keeping its result in dst.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/uptake-dev/uptake/collector/snapshot"
 )
 
@@ -73,5 +75,50 @@ func TestCampaignPages(t *testing.T) {
 	_, _, teams := do(t, "GET", u+"/campaigns/base-image-v3?format=csv&table=teams")
 	if rows := strings.Split(strings.TrimSpace(teams), "\n"); len(rows) < 2 || !strings.HasPrefix(rows[1], "identity,3,") {
 		t.Errorf("teams CSV, most remaining first:\n%s", teams)
+	}
+}
+
+// TestBrowserCampaigns walks from the nav to a campaign's "who is
+// blocking" view in headless chromium, at a desktop and a phone width.
+func TestBrowserCampaigns(t *testing.T) {
+	ctx, shots := browser(t)
+	u := campaignServer(t)
+	for _, width := range widths {
+		var list, teams, remaining, idle string
+		var overflow bool
+		err := chromedp.Do(ctx,
+			chromedp.EmulateViewport(width.w, width.h),
+			chromedp.Navigate(u+"/"),
+			chromedp.Click(chromedp.CSS(`nav a[href="/campaigns"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#campaigns table`)),
+			into(&list, chromedp.Text(chromedp.CSS(`#campaigns tbody`))),
+			screenshot(shots, width.name+"-campaigns"),
+			chromedp.Click(chromedp.CSS(`#campaigns a[href="/campaigns/base-image-v3"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#remaining table`)),
+			into(&teams, chromedp.Text(chromedp.CSS(`#teams tbody`))),
+			into(&remaining, chromedp.Text(chromedp.CSS(`#remaining tbody`))),
+			into(&idle, chromedp.Text(chromedp.CSS(`#idle tbody`))),
+			into(&overflow, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)),
+			screenshot(shots, width.name+"-campaign"),
+		)
+		if err != nil {
+			t.Fatalf("%s: %v", width.name, err)
+		}
+		for _, c := range []struct{ what, got, want string }{
+			{"campaigns", list, "base-image-v3"},
+			{"campaigns", list, "2027-03-31"},
+			{"teams", teams, "identity"},
+			{"remaining", remaining, "legacy-monolith"},
+			{"remaining", remaining, "unowned: no source gave a team"},
+			{"remaining", remaining, "Dockerfile:11"},
+			{"idle", idle, "search-legacy-indexer"},
+		} {
+			if !strings.Contains(c.got, c.want) {
+				t.Errorf("%s: %s lacks %q:\n%s", width.name, c.what, c.want, c.got)
+			}
+		}
+		if overflow {
+			t.Errorf("%s: the campaign page is wider than the screen", width.name)
+		}
 	}
 }

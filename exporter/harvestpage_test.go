@@ -1,15 +1,10 @@
 package exporter
 
 import (
-	"context"
 	"encoding/csv"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -83,30 +78,10 @@ func TestHarvestPage(t *testing.T) {
 // TestBrowserHarvest opens /harvest in headless chromium at a desktop and
 // a phone width, as TestBrowserExplorer does the other pages.
 func TestBrowserHarvest(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed; .ci/run installs Debian's chromium package")
-		}
-		t.Skip("chromium not found (apt-get install chromium); CI=true runs this test")
-	}
-	shots := os.Getenv("UPTAKE_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
+	ctx, shots := browser(t)
 	s := harvestPageSnapshot()
 	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }}).URL
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	for _, width := range []struct {
-		name string
-		w, h int64
-	}{{"desktop", 1280, 900}, {"phone", 390, 844}} {
+	for _, width := range widths {
 		var candidates, members, alternatives string
 		var overflow bool
 		err := chromedp.Do(ctx,
@@ -118,13 +93,7 @@ func TestBrowserHarvest(t *testing.T) {
 			into(&members, chromedp.Text(chromedp.CSS(`#members tbody`))),
 			into(&alternatives, chromedp.Text(chromedp.CSS(`#alternatives tbody`))),
 			into(&overflow, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)),
-			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-				png, err := chromedp.FullScreenshot(100)(ctx, t)
-				if err != nil {
-					return err
-				}
-				return os.WriteFile(filepath.Join(shots, width.name+"-harvest.png"), png, 0o644)
-			}),
+			screenshot(shots, width.name+"-harvest"),
 		)
 		if err != nil {
 			t.Fatalf("%s: %v", width.name, err)
@@ -144,5 +113,4 @@ func TestBrowserHarvest(t *testing.T) {
 			t.Errorf("%s: the harvest page is wider than the screen", width.name)
 		}
 	}
-	t.Logf("screenshots in %s", shots)
 }
