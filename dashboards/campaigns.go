@@ -21,6 +21,18 @@ func campaigns() *dashboard.DashboardBuilder {
 	return newDashboard("uptake-campaigns", "uptake / Campaigns",
 		"Migrations with a deadline: repos remaining per campaign and team, and when the last 28 days' pace finishes each.",
 		queryVar("campaign", "Campaign", campaignsQuery, true)).
+		// The deadline marked on the time series: the series' value is the time.
+		Annotation(dashboard.NewAnnotationQueryBuilder().
+			Name("Deadlines").
+			Datasource(datasource).
+			Enable(true).
+			IconColor("red").
+			Expr(deadline+` * 1000`).
+			Step("1h").
+			UseValueForTime(true).
+			TitleFormat("{{campaign}} deadline")).
+		// Ahead too, where the deadlines are.
+		Time("now-90d", "now+90d").
 		WithRow(row("Campaigns")).
 		WithPanel(newTable("Scoreboard").
 			Description("Per campaign across shards: repos done, waived (a waiver of the offering to adopt), idle (no recent commit) and remaining, and the deadline.").
@@ -43,10 +55,11 @@ func campaigns() *dashboard.DashboardBuilder {
 			OverrideByName("Projected completion", unit("dateTimeAsIsoNoDateIfToday")).
 			Span(8).Height(7)).
 		WithPanel(newHistory("Burndown").
-			Description("Repos remaining per campaign over time, summed across shards (backfilled history included), and dashed where the last 28 days' line (deriv) puts each: a falling dashed line reaching 0 before the deadline in Days to the deadline is on track.").
+			Description("Repos remaining per campaign over time, summed across shards (backfilled history included), and dashed the last 28 days' least-squares line at each point; red markers are the deadlines, in the 90 days ahead the dashboard shows. Projected completion gives the date that line reaches 0.").
 			Targets(targets(
 				history("sum by (campaign) ", remaining, "{{campaign}}"),
-				series(`clamp_min(predict_linear(sum by (campaign) (`+remaining+`)[28d:1h], 0), 0)`, "{{campaign}} line"),
+				// Only where there is data: ahead of now its window would shrink to the last samples.
+				series(`clamp_min(predict_linear(sum by (campaign) (`+remaining+`)[28d:1h], 0), 0) and sum by (campaign) (`+remaining+`)`, "{{campaign}} line"),
 			)).
 			OverrideByRegexp(".* line", dashed()).
 			Min(0).

@@ -11,7 +11,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 )
 
-// Query is one Prometheus query of a dashboard panel.
+// Query is one Prometheus query of a dashboard panel or annotation.
 type Query struct {
 	Panel string // the panel's title
 	RefID string
@@ -24,7 +24,8 @@ var registerPlugins = sync.OnceFunc(plugins.RegisterDefaultPlugins)
 
 // Decode strictly decodes a dashboard as the Grafana schema defines it
 // (unknown fields and panel options are errors) and returns it with its
-// panels' queries. A query for anything but Prometheus is an error.
+// panels' and annotations' queries (an annotation's Panel is "annotation
+// NAME"). A query for anything but Prometheus is an error.
 func Decode(data []byte) (dashboard.Dashboard, []Query, error) {
 	registerPlugins()
 	var d dashboard.Dashboard
@@ -71,6 +72,16 @@ func Decode(data []byte) (dashboard.Dashboard, []Query, error) {
 			}
 			queries = append(queries, Query{Panel: title, RefID: ref, Expr: q.Expr, Datasource: ds})
 		}
+	}
+	for _, a := range d.Annotations.List {
+		if a.Expr == nil {
+			continue
+		}
+		ds := ""
+		if a.Datasource != nil && a.Datasource.Uid != nil {
+			ds = *a.Datasource.Uid
+		}
+		queries = append(queries, Query{Panel: "annotation " + a.Name, Expr: *a.Expr, Datasource: ds})
 	}
 	return d, queries, nil
 }
