@@ -56,7 +56,7 @@ func newDiscoverCmd(app *kingpin.Application) *discoverCmd {
 	c.format = c.cmd.Flag("format", "Output format: table, markdown, json (as /api/v1/harvest) or csv (one row per candidate, cluster member and alternative use).").Default("table").Enum("table", "markdown", "json", "csv")
 	c.output = c.cmd.Flag("output", "Write to this file instead of standard output, as scan --output does.").Short('o').String()
 	c.server = c.cmd.Flag("server", "Read a running uptake serve's /api/v1/harvest at this URL (its config needs a harvest section) instead of scanning.").String()
-	c.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve: the findings are then that shard's repos' only.").Default("0/1").String()
+	c.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve: the findings are then that shard's repos' only. Not with --server (it says its own shard).").Default("0/1").String()
 	return c
 }
 
@@ -66,6 +66,11 @@ func (c *discoverCmd) run(log *zap.Logger) int {
 		err error
 	)
 	if *c.server != "" {
+		if *c.shard != "0/1" {
+			// The server scanned its own shard; it says which.
+			fmt.Fprintln(os.Stderr, "uptake discover: --shard applies to a scan, not to --server: the server reports the shard it scanned")
+			return 1
+		}
 		ans, err = fetchHarvest(*c.server)
 	} else {
 		ans, err = c.scan(log)

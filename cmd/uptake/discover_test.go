@@ -154,6 +154,9 @@ func TestDiscoverFromServer(t *testing.T) {
 	if code, _, notes := runDiscover(t, "--server", srv.URL, "--min-teams", "2"); code != 0 || !strings.Contains(notes, "harvest.min_teams is 3") {
 		t.Errorf("--min-teams below the server's: exit %d, notes %q", code, notes)
 	}
+	if code, _, _ := runDiscover(t, "--server", srv.URL, "--shard", "0/3"); code != 1 {
+		t.Errorf("--shard with --server: exit %d, want 1 (the server's shard is the server's)", code)
+	}
 }
 
 // TestScanHarvestFromCache: with a harvest section, scan's JSON carries the
