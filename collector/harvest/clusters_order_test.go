@@ -1,0 +1,96 @@
+package harvest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/uptake-dev/uptake/collector/inventory"
+)
+
+// orderEstate is three families of CI files and Dockerfiles, each copied
+// identically by some repos and nearly by others, with ties in the copies
+// count, spread over teams and the default team.
+func orderEstate() []Repo {
+	var repos []Repo
+	for i := range 24 {
+		team := fmt.Sprint("t", i%5)
+		if i%7 == 0 {
+			team = "unowned"
+		}
+		var files []inventory.HarvestFile
+		for fam := range 3 {
+			lines := make([]string, 20)
+			for l := range lines {
+				lines[l] = fmt.Sprintf("fam%d step-%d: make target-%d", fam, l, l)
+			}
+			if i%3 != 0 {
+				lines[(i+fam)%20] = fmt.Sprintf("fam%d step changed in %d", fam, i%4)
+			}
+			kind, path := "gitlab_ci", ".gitlab-ci.yml"
+			if fam == 2 {
+				kind, path = "dockerfile", fmt.Sprintf("svc%d/Dockerfile", i%2)
+			}
+			if fam == 1 {
+				path = "ci/.gitlab-ci.yml"
+			}
+			files = append(files, inventory.HarvestFile{Path: path, Kind: kind, Lines: lines})
+		}
+		repos = append(repos, Repo{Source: "s", Name: fmt.Sprintf("acme/svc-%02d", i), Team: team, Files: files})
+	}
+	return repos
+}
+
+// The clusters are the same whatever the order of the repos and of their
+// files, every member at the threshold or more to its representative.
+func TestClustersIgnoreInputOrder(t *testing.T) {
+	want, _ := Clusters(orderEstate(), 3, "unowned")
+	if len(want) < 3 {
+		t.Fatalf("%d clusters, want at least 3", len(want))
+	}
+	for _, c := range want {
+		for _, m := range c.Members {
+			if m.Similarity < Threshold {
+				t.Errorf("cluster %s: %s at %.2f", c.ID, m.Repo, m.Similarity)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20 {
+		repos := orderEstate()
+		rng.Shuffle(len(repos), func(i, j int) { repos[i], repos[j] = repos[j], repos[i] })
+		for i := range repos {
+			f := repos[i].Files
+			rng.Shuffle(len(f), func(i, j int) { f[i], f[j] = f[j], f[i] })
+		}
+		got, _ := Clusters(repos, 3, "unowned")
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("shuffled input, other clusters:\n%+v\nwant\n%+v", got, want)
+		}
+	}
+	// Identical copies are always one cluster's.
+	where := map[string]string{}
+	for _, c := range want {
+		for _, m := range c.Members {
+			key := m.Repo + " " + m.Path
+			if where[key] != "" {
+				t.Errorf("%s in two clusters", key)
+			}
+			where[key] = c.ID
+		}
+	}
+	for _, r := range orderEstate() {
+		for _, f := range r.Files {
+			for _, o := range orderEstate() {
+				for _, g := range o.Files {
+					a, b := where[r.Name+" "+f.Path], where[o.Name+" "+g.Path]
+					if f.Kind == g.Kind && slices.Equal(fold(f.Lines, r.Name), fold(g.Lines, o.Name)) && a != b {
+						t.Errorf("identical %s %s and %s %s in clusters %q and %q", r.Name, f.Path, o.Name, g.Path, a, b)
+					}
+				}
+			}
+		}
+	}
+}
