@@ -278,11 +278,12 @@ func firstCopy(copies []copyOf) copyOf {
 // fold replaces the repo's names by Folded, on token boundaries only (no
 // letter, digit or _.- on either side), so that copies differing in them
 // only are identical: its owner/name wherever it is such a token, then its
-// last segment. A last segment of letters only is likelier a word of the
-// file (repo build: go build; repo node: FROM node:20) and is folded only
-// as a path's last component (after a /, as in bin/payments); one with a
-// digit or _.- (payments-api) wherever it is a token. A name under
-// minFoldLen is left alone.
+// last segment, but in other/segment@ref (another owner's action). A last
+// segment of letters only is likelier a word of the file (repo build: go
+// build; repo node: FROM node:20) and is folded only as a path's last
+// component (after a /, as in bin/payments); one with a digit or _.-
+// (payments-api) wherever it is a token. A name under minFoldLen is left
+// alone.
 func fold(lines []string, repo string) []string {
 	base := path.Base(repo)
 	full := ""
@@ -296,10 +297,10 @@ func fold(lines []string, repo string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		if full != "" {
-			l = foldToken(l, full, false)
+			l = foldToken(l, full, false, false)
 		}
 		if base != "" {
-			l = foldToken(l, base, word)
+			l = foldToken(l, base, word, true)
 		}
 		out[i] = l
 	}
@@ -307,8 +308,10 @@ func fold(lines []string, repo string) []string {
 }
 
 // foldToken replaces name by Folded in l where it is a whole token and,
-// with afterSlash, follows a /.
-func foldToken(l, name string, afterSlash bool) string {
+// with afterSlash, follows a /. With notRef, a name between a / and an @
+// stays: owner/name@ref is another owner's action or module
+// (actions/checkout@v4 in the repo acme/checkout).
+func foldToken(l, name string, afterSlash, notRef bool) string {
 	if !strings.Contains(l, name) {
 		return l
 	}
@@ -320,7 +323,8 @@ func foldToken(l, name string, afterSlash bool) string {
 		}
 		end := k + len(name)
 		ok := (k == 0 || !isTokenByte(l[k-1])) && (end == len(l) || !isTokenByte(l[end])) &&
-			(!afterSlash || (k > 0 && l[k-1] == '/'))
+			(!afterSlash || (k > 0 && l[k-1] == '/')) &&
+			(!notRef || k == 0 || l[k-1] != '/' || end == len(l) || l[end] != '@')
 		if ok {
 			b.WriteString(l[:k])
 			b.WriteString(Folded)
