@@ -94,3 +94,32 @@ func TestClustersIgnoreInputOrder(t *testing.T) {
 		}
 	}
 }
+
+// The representative is the content copied into the most repos: one repo
+// holding many copies of a variant (svc-0/Dockerfile … svc-7/Dockerfile)
+// does not make it the file the estate shares.
+func TestClustersRepresentativeIsTheMostReposContent(t *testing.T) {
+	shared := []string{"FROM golang:1.26 AS build", "WORKDIR /src", "COPY . .", "RUN go build -o /out/svc ./cmd/svc",
+		"FROM gcr.io/distroless/static", "COPY --from=build /out/svc /svc", "USER nonroot", "ENTRYPOINT [\"/svc\"]",
+		"EXPOSE 8080", "LABEL team=platform"}
+	variant := slices.Clone(shared)
+	variant[len(variant)-1] = "LABEL team=mono"
+	mono := Repo{Source: "s", Name: "acme/mono", Team: "t0"}
+	for i := range 8 {
+		mono.Files = append(mono.Files, inventory.HarvestFile{Path: fmt.Sprintf("svc-%d/Dockerfile", i), Kind: "dockerfile", Lines: variant})
+	}
+	repos := []Repo{mono}
+	for i := 1; i <= 3; i++ {
+		repos = append(repos, Repo{Source: "s", Name: fmt.Sprintf("acme/svc-%d", i), Team: fmt.Sprint("t", i),
+			Files: []inventory.HarvestFile{{Path: "Dockerfile", Kind: "dockerfile", Lines: shared}}})
+	}
+	got, _ := Clusters(repos, 3, "unowned")
+	if len(got) != 1 {
+		t.Fatalf("%d clusters, want 1", len(got))
+	}
+	c := got[0]
+	if c.ID != contentSum(shared)[:12] || c.Members[0].Repo != "acme/svc-1" || c.Identical != 3 || c.Repos != 4 || c.Teams != 4 {
+		t.Errorf("representative %s of %s (identical %d, repos %d, teams %d), want the content of the three repos",
+			c.Members[0].Repo, c.ID, c.Identical, c.Repos, c.Teams)
+	}
+}
