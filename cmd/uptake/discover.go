@@ -237,10 +237,8 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 		}
 		_ = tw.Flush()
 		for _, c := range h.Clusters {
-			for _, m := range c.Members[1:] {
-				if len(m.Diff) == 0 {
-					continue
-				}
+			differ, more := differing(c)
+			for _, m := range differ {
 				fmt.Fprintf(w, "  %s %s differs from the representative:\n", c.ID, termCell(m.Source+"/"+m.Repo+" "+m.Path))
 				for _, d := range m.Diff {
 					fmt.Fprintf(w, "    %s\n", printable(d))
@@ -248,6 +246,9 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 				if m.DiffMore > 0 {
 					fmt.Fprintf(w, "    … %d more lines\n", m.DiffMore)
 				}
+			}
+			if more > 0 {
+				fmt.Fprintf(w, "  %s: %d more members differ (--format json lists them)\n", c.ID, more)
 			}
 		}
 		fmt.Fprintln(tw)
@@ -303,13 +304,39 @@ func mdCode(s string) string {
 	return fence + s + fence
 }
 
-// otherCopies lists a cluster's members but the representative.
+// maxListedMembers bounds the other copies and the diffs the table and
+// markdown list a cluster: it lists up to 500 members.
+const maxListedMembers = 8
+
+// otherCopies lists a cluster's first members but the representative.
 func otherCopies(c snapshot.Cluster) string {
 	var out []string
-	for _, m := range c.Members[1:] {
+	others := c.Members[1:]
+	for i, m := range others {
+		if i == maxListedMembers {
+			out = append(out, fmt.Sprintf("… %d more", len(others)-i))
+			break
+		}
 		out = append(out, fmt.Sprintf("%s/%s (%.2f)", m.Source, m.Repo, m.Similarity))
 	}
 	return strings.Join(out, ", ")
+}
+
+// differing are a cluster's first members that differ from the
+// representative, and how many more do.
+func differing(c snapshot.Cluster) ([]snapshot.ClusterMember, int) {
+	var out []snapshot.ClusterMember
+	more := 0
+	for _, m := range c.Members[1:] {
+		switch {
+		case len(m.Diff) == 0:
+		case len(out) < maxListedMembers:
+			out = append(out, m)
+		default:
+			more++
+		}
+	}
+	return out, more
 }
 
 func alternativeExample(a snapshot.AlternativeUse) string {
@@ -333,9 +360,32 @@ func writeDiscoverMarkdown(w io.Writer, h *snapshot.Harvest) {
 				c.Teams, c.Repos, c.Identical, mdCell(otherCopies(c)))
 		}
 		fmt.Fprintln(w)
+		writeDiffsMarkdown(w, h.Clusters)
 	}
 	fmt.Fprintln(w, "## Alternatives\n\nEligible repos using an alternative instead of the offering.\n\n| offering | alternative | team | repos | example |\n|---|---|---|---|---|")
 	for _, a := range h.Alternatives {
 		fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", mdCell(a.Offering), mdCode(a.Alternative), mdCell(a.Team), len(a.Repos), mdCell(alternativeExample(a)))
+	}
+}
+
+// writeDiffsMarkdown says how each cluster's first members differ from
+// its representative, the lines as indented code (nothing in a scanned
+// line ends such a block or renders).
+func writeDiffsMarkdown(w io.Writer, clusters []snapshot.Cluster) {
+	for _, c := range clusters {
+		differ, more := differing(c)
+		for _, m := range differ {
+			fmt.Fprintf(w, "`%s` %s %s differs from the representative:\n\n", c.ID, mdCode(m.Source+"/"+m.Repo), mdCode(m.Path))
+			for _, d := range m.Diff {
+				fmt.Fprintf(w, "    %s\n", termCell(d))
+			}
+			if m.DiffMore > 0 {
+				fmt.Fprintf(w, "    … %d more lines\n", m.DiffMore)
+			}
+			fmt.Fprintln(w)
+		}
+		if more > 0 {
+			fmt.Fprintf(w, "`%s`: %d more members differ (--format json lists them).\n\n", c.ID, more)
+		}
 	}
 }

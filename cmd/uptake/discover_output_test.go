@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode"
@@ -67,4 +68,41 @@ func cells(row string) int {
 		}
 	}
 	return n
+}
+
+// bigCluster is one cluster of a representative and 20 near copies.
+func bigCluster() *snapshot.Harvest {
+	c := snapshot.Cluster{ID: "0123456789ab", Kind: "makefile", Path: "Makefile", Teams: 21, Repos: 21, Identical: 1,
+		Members: []snapshot.ClusterMember{{Source: "s", Repo: "rep", Team: "t", Path: "Makefile", Similarity: 1}}}
+	for i := range 20 {
+		c.Members = append(c.Members, snapshot.ClusterMember{Source: "s", Repo: fmt.Sprintf("r%02d", i), Team: fmt.Sprint("t", i), Path: "Makefile",
+			Similarity: 0.9, Diff: []string{fmt.Sprintf("+ lint-%02d:", i), "- lint:"}})
+	}
+	return &snapshot.Harvest{Enabled: true, MinTeams: 3, Clusters: []snapshot.Cluster{c}}
+}
+
+// A cluster's other copies and diffs are bounded in the table (a cluster
+// lists up to 500 members: one line of them all, 6,000 diff lines), and
+// markdown says how the members differ too.
+func TestDiscoverBoundsAClustersMembers(t *testing.T) {
+	var buf bytes.Buffer
+	writeDiscoverTable(&buf, bigCluster())
+	out := buf.String()
+	if !strings.Contains(out, fmt.Sprintf("s/r%02d (0.90), … 12 more", maxListedMembers-1)) {
+		t.Errorf("other copies not cut after %d:\n%s", maxListedMembers, out)
+	}
+	if n := strings.Count(out, "differs from the representative"); n != maxListedMembers {
+		t.Errorf("%d diffs, want %d:\n%s", n, maxListedMembers, out)
+	}
+	if !strings.Contains(out, "0123456789ab: 12 more members differ (--format json lists them)") {
+		t.Errorf("the table does not say how many diffs it left out:\n%s", out)
+	}
+	buf.Reset()
+	writeDiscoverMarkdown(&buf, bigCluster())
+	out = buf.String()
+	for _, want := range []string{"… 12 more |", "`s/r00` `Makefile` differs from the representative:\n\n    + lint-00:\n    - lint:\n", "12 more members differ"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q:\n%s", want, out)
+		}
+	}
 }
