@@ -123,3 +123,21 @@ func TestClustersRepresentativeIsTheMostReposContent(t *testing.T) {
 			c.Members[0].Repo, c.ID, c.Identical, c.Repos, c.Teams)
 	}
 }
+
+// Repos of the default team count as repos, never as a team; one repo's
+// copies are no cluster whatever its teams.
+func TestClustersCountTheDefaultTeamAsReposOnly(t *testing.T) {
+	file := []inventory.HarvestFile{{Path: "Makefile", Kind: "makefile", Lines: makefile()}}
+	repos := []Repo{{Source: "s", Name: "a", Team: "ta", Files: file}, {Source: "s", Name: "b", Team: "tb", Files: file},
+		{Source: "s", Name: "c", Team: "unowned", Files: file}, {Source: "s", Name: "d", Team: "unowned", Files: file}}
+	if got, _ := Clusters(repos, 3, "unowned"); len(got) != 0 {
+		t.Errorf("two teams and the default team's repos: %d clusters at min_teams 3", len(got))
+	}
+	if got, _ := Clusters(repos, 2, "unowned"); len(got) != 1 || got[0].Teams != 2 || got[0].Repos != 4 {
+		t.Errorf("min_teams 2: %+v, want one cluster of 2 teams and 4 repos", got)
+	}
+	one := []Repo{{Source: "s", Name: "mono", Team: "ta", Files: []inventory.HarvestFile{file[0], {Path: "b/Makefile", Kind: "makefile", Lines: makefile()}}}}
+	if got, _ := Clusters(one, 1, "unowned"); len(got) != 0 {
+		t.Errorf("one repo's two copies: %d clusters", len(got))
+	}
+}
