@@ -45,16 +45,30 @@ type HarvestFile struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// harvestPaths are the tree's harvest files with their kind, the first
-// maxHarvestFiles by path.
+// harvestPaths are the tree's harvest files with their kind, at most
+// maxHarvestFiles: the kinds take turns, each its files by path, so that a
+// repo of many Dockerfiles keeps its Makefile and compose file too.
 func harvestPaths(files *treeFiles) (paths, kinds []string) {
 	seen := map[string]bool{}
-	for _, hp := range harvestPatterns {
+	byKind := make([][]string, len(harvestPatterns))
+	for i, hp := range harvestPatterns {
 		for _, p := range files.Glob(hp.glob) {
-			if !seen[p] && len(paths) < maxHarvestFiles {
+			if !seen[p] {
 				seen[p] = true
-				paths, kinds = append(paths, p), append(kinds, hp.kind)
+				byKind[i] = append(byKind[i], p)
 			}
+		}
+	}
+	for turn := 0; len(paths) < maxHarvestFiles; turn++ {
+		took := false
+		for i, ps := range byKind {
+			if turn < len(ps) && len(paths) < maxHarvestFiles {
+				paths, kinds = append(paths, ps[turn]), append(kinds, harvestPatterns[i].kind)
+				took = true
+			}
+		}
+		if !took {
+			break
 		}
 	}
 	return paths, kinds
