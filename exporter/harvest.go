@@ -41,12 +41,21 @@ func collectHarvest(ch chan<- prometheus.Metric, s *snapshot.Snapshot) {
 	if h == nil {
 		return
 	}
-	for i, c := range h.Candidates {
-		if i >= h.Top {
+	// Names and paths are a scanned file's bytes, not always UTF-8, which a
+	// label value must be (else the whole scrape fails): made valid, two
+	// names can become one label, emitted once for the first (largest).
+	candidates := map[[2]string]bool{}
+	for _, c := range h.Candidates {
+		if len(candidates) >= h.Top {
 			break
 		}
-		gauge(ch, harvestCandidateTeamsDesc, float64(c.Teams), c.Kind, c.Name)
-		gauge(ch, harvestCandidateReposDesc, float64(c.Repos), c.Kind, c.Name)
+		key := [2]string{c.Kind, labelValue(c.Name)}
+		if candidates[key] {
+			continue
+		}
+		candidates[key] = true
+		gauge(ch, harvestCandidateTeamsDesc, float64(c.Teams), key[0], key[1])
+		gauge(ch, harvestCandidateReposDesc, float64(c.Repos), key[0], key[1])
 	}
 	// An id repeats when one content is clustered as two kinds (or on a
 	// 48-bit prefix collision): it is emitted once, for its first (largest)
@@ -61,12 +70,15 @@ func collectHarvest(ch chan<- prometheus.Metric, s *snapshot.Snapshot) {
 		}
 		seen[c.ID] = true
 		gauge(ch, harvestClusterReposDesc, float64(c.Repos), c.ID)
-		gauge(ch, harvestClusterInfoDesc, 1, c.ID, c.Path, c.Kind)
+		gauge(ch, harvestClusterInfoDesc, 1, c.ID, labelValue(c.Path), c.Kind)
 	}
 	for _, a := range h.Alternatives {
 		gauge(ch, offeringAlternativeReposDesc, float64(len(a.Repos)), a.Offering, a.Alternative, a.Team)
 	}
 }
+
+// labelValue is s as a label value: invalid UTF-8 replaced.
+func labelValue(s string) string { return strings.ToValidUTF8(s, "\uFFFD") }
 
 // errNoHarvest is the answer of a process whose config asks for no harvest
 // findings.

@@ -60,11 +60,18 @@ func harvestPage(v *view, _ *http.Request) (*page, error) {
 	members := &table{ID: "members", Title: "Cluster members and how they differ", Empty: "No cluster.",
 		Cols: []column{{Key: "cluster", Label: "Cluster"}, {Key: "repo", Label: "Repo"}, {Key: "team", Label: "Team"}, {Key: "path", Label: "File"},
 			{Key: "similarity", Label: "Similarity", Num: true}, {Key: "diff", Label: "Differs from the representative"}}}
+	cut := 0
 	for i, c := range h.Clusters {
 		rep := c.Members[0]
-		clusters.Rows = append(clusters.Rows, []cell{num(i + 1), href(c.ID, "#members"), text(c.Kind),
+		anchor := membersAnchor(c)
+		clusters.Rows = append(clusters.Rows, []cell{num(i + 1), href(c.ID, "#"+anchor), text(c.Kind),
 			fileCell(rep.Repo+" "+rep.Path, rep.URL), num(c.Teams), num(c.Repos), num(c.Identical)})
-		for j, m := range c.Members {
+		shown := c.Members
+		if len(shown) > maxPageMembers {
+			shown = shown[:maxPageMembers]
+			cut++
+		}
+		for j, m := range shown {
 			diff := strings.Join(m.Diff, " · ")
 			switch {
 			case j == 0:
@@ -74,12 +81,30 @@ func harvestPage(v *view, _ *http.Request) (*page, error) {
 			case diff == "":
 				diff = "identical once normalised"
 			}
-			members.Rows = append(members.Rows, []cell{text(c.ID), href(m.Repo, repoHref(m.Source, m.Repo)), teamCell(m.Team),
+			id := text(c.ID)
+			if j == 0 {
+				id.Anchor = anchor
+			}
+			members.Rows = append(members.Rows, []cell{id, href(m.Repo, repoHref(m.Source, m.Repo)), teamCell(m.Team),
 				fileCell(m.Path, m.URL), float(m.Similarity, fmt.Sprintf("%.2f", m.Similarity)), text(diff)})
 		}
 	}
+	if cut > 0 {
+		pg.Notes = append(pg.Notes, fmt.Sprintf("%d clusters have more than %d members: the members table lists the first %d of each, /api/v1/harvest and uptake discover up to %d.",
+			cut, maxPageMembers, maxPageMembers, snapshot.MaxClusterMembers))
+	}
 	pg.Tables = []*table{candidates, clusters, members, alternatives}
 	return pg, nil
+}
+
+// maxPageMembers bounds a cluster's rows in the members table: 200
+// clusters of 500 members would be a page of 100,000 rows.
+const maxPageMembers = 25
+
+// membersAnchor is the id of a cluster's first row in the members table:
+// by kind and id, as one content clustered as two kinds shares an id.
+func membersAnchor(c snapshot.Cluster) string {
+	return "members-" + c.Kind + "-" + c.ID
 }
 
 func fileCell(s, u string) cell {

@@ -82,7 +82,7 @@ func TestBrowserHarvest(t *testing.T) {
 	s := harvestPageSnapshot()
 	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }}).URL
 	for _, width := range widths {
-		var candidates, members, alternatives string
+		var candidates, members, alternatives, target string
 		var overflow bool
 		err := chromedp.Do(ctx,
 			chromedp.EmulateViewport(width.w, width.h),
@@ -94,6 +94,9 @@ func TestBrowserHarvest(t *testing.T) {
 			into(&alternatives, chromedp.Text(chromedp.CSS(`#alternatives tbody`))),
 			into(&overflow, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`)),
 			screenshot(shots, width.name+"-harvest"),
+			// A cluster's link lands on its own first member's row.
+			chromedp.Click(chromedp.CSS(`#clusters tbody a[href="#members-gitlab_ci-25509193ed07"]`)),
+			into(&target, chromedp.Evaluate[string](`document.querySelector(':target').closest('tr').textContent`)),
 		)
 		if err != nil {
 			t.Fatalf("%s: %v", width.name, err)
@@ -108,6 +111,9 @@ func TestBrowserHarvest(t *testing.T) {
 			if !strings.Contains(c.got, c.want) {
 				t.Errorf("%s: %s lacks %q:\n%s", width.name, c.what, c.want, c.got)
 			}
+		}
+		if !strings.Contains(target, "alpha-svc") || !strings.Contains(target, "(representative)") {
+			t.Errorf("%s: the cluster link lands on %q, not its representative's row", width.name, target)
 		}
 		if overflow {
 			t.Errorf("%s: the harvest page is wider than the screen", width.name)

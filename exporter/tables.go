@@ -43,6 +43,8 @@ type cell struct {
 	Links []link
 	// Date keeps a date on one line.
 	Date bool
+	// Anchor is the cell's id, a link target within the page.
+	Anchor string
 }
 
 type link struct{ Text, Href string }

@@ -230,21 +230,21 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 		fmt.Fprintf(tw, "CANDIDATES: used by %d teams or more, covered by no offering; internal first\n", h.MinTeams)
 		fmt.Fprintln(tw, "#\tKIND\tCOMPONENT\tTEAMS\tREPOS\tVERSIONS\tBUILT BY\tEXAMPLE")
 		for i, c := range h.Candidates {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", i+1, c.Kind, candidateName(c), c.Teams, c.Repos, exporter.VersionList(c.Versions), builtBy(c), example(c.Evidence))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", i+1, c.Kind, termCell(candidateName(c)), c.Teams, c.Repos,
+				termCell(exporter.VersionList(c.Versions)), termCell(builtBy(c)), termCell(example(c.Evidence)))
 		}
 		fmt.Fprintf(tw, "\nCLUSTERS: CI, build and container files copied across repos of %d teams or more (Jaccard >= %.1f once normalised)\n", h.MinTeams, harvest.Threshold)
 		fmt.Fprintln(tw, "#\tCLUSTER\tKIND\tREPRESENTATIVE\tTEAMS\tREPOS\tIDENTICAL\tOTHER COPIES (SIMILARITY)")
 		for i, c := range h.Clusters {
 			rep := c.Members[0]
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s/%s %s\t%d\t%d\t%d\t%s\n", i+1, c.ID, c.Kind, rep.Source, rep.Repo, rep.Path, c.Teams, c.Repos, c.Identical, otherCopies(c))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", i+1, c.ID, c.Kind, termCell(rep.Source+"/"+rep.Repo+" "+rep.Path),
+				c.Teams, c.Repos, c.Identical, termCell(otherCopies(c)))
 		}
 		_ = tw.Flush()
 		for _, c := range h.Clusters {
-			for _, m := range c.Members[1:] {
-				if len(m.Diff) == 0 {
-					continue
-				}
-				fmt.Fprintf(w, "  %s %s/%s %s differs from the representative:\n", c.ID, m.Source, m.Repo, m.Path)
+			differ, more := differing(c)
+			for _, m := range differ {
+				fmt.Fprintf(w, "  %s %s differs from the representative:\n", c.ID, termCell(m.Source+"/"+m.Repo+" "+m.Path))
 				for _, d := range m.Diff {
 					fmt.Fprintf(w, "    %s\n", printable(d))
 				}
@@ -252,13 +252,16 @@ func writeDiscoverTable(w io.Writer, h *snapshot.Harvest) {
 					fmt.Fprintf(w, "    … %d more lines\n", m.DiffMore)
 				}
 			}
+			if more > 0 {
+				fmt.Fprintf(w, "  %s: %d more members differ (--format json lists them)\n", c.ID, more)
+			}
 		}
 		fmt.Fprintln(tw)
 	}
 	fmt.Fprintln(tw, "ALTERNATIVES: eligible repos using an alternative instead of the offering")
 	fmt.Fprintln(tw, "OFFERING\tALTERNATIVE\tTEAM\tREPOS\tEXAMPLE")
 	for _, a := range h.Alternatives {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", a.Offering, a.Alternative, a.Team, len(a.Repos), alternativeExample(a))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", termCell(a.Offering), termCell(a.Alternative), termCell(a.Team), len(a.Repos), termCell(alternativeExample(a)))
 	}
 	_ = tw.Flush()
 }
@@ -274,13 +277,71 @@ func printable(s string) string {
 	}, s)
 }
 
-// otherCopies lists a cluster's members but the representative.
+// termCell is a scanned name as a tabwriter cell: printable, and a tab
+// in it would end the cell.
+func termCell(s string) string {
+	return strings.ReplaceAll(printable(s), "\t", " ")
+}
+
+// mdCell is a scanned name as a markdown table cell: printable (a newline
+// would end the row) and its pipes escaped.
+func mdCell(s string) string {
+	return strings.ReplaceAll(termCell(s), "|", `\|`)
+}
+
+// mdCode is s as a code span of a markdown table cell: fenced by more
+// backticks than any run in it, so that none ends the span early.
+func mdCode(s string) string {
+	s = mdCell(s)
+	run, longest := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if longest > 0 {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+// maxListedMembers bounds the other copies and the diffs the table and
+// markdown list a cluster: it lists up to 500 members.
+const maxListedMembers = 8
+
+// otherCopies lists a cluster's first members but the representative.
 func otherCopies(c snapshot.Cluster) string {
 	var out []string
-	for _, m := range c.Members[1:] {
+	others := c.Members[1:]
+	for i, m := range others {
+		if i == maxListedMembers {
+			out = append(out, fmt.Sprintf("… %d more", len(others)-i))
+			break
+		}
 		out = append(out, fmt.Sprintf("%s/%s (%.2f)", m.Source, m.Repo, m.Similarity))
 	}
 	return strings.Join(out, ", ")
+}
+
+// differing are a cluster's first members that differ from the
+// representative, and how many more do.
+func differing(c snapshot.Cluster) ([]snapshot.ClusterMember, int) {
+	var out []snapshot.ClusterMember
+	more := 0
+	for _, m := range c.Members[1:] {
+		switch {
+		case len(m.Diff) == 0:
+		case len(out) < maxListedMembers:
+			out = append(out, m)
+		default:
+			more++
+		}
+	}
+	return out, more
 }
 
 func alternativeExample(a snapshot.AlternativeUse) string {
@@ -289,24 +350,47 @@ func alternativeExample(a snapshot.AlternativeUse) string {
 }
 
 func writeDiscoverMarkdown(w io.Writer, h *snapshot.Harvest) {
-	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 	if h.Enabled {
 		fmt.Fprintf(w, "## Candidates\n\nUsed by %d teams or more, covered by no offering; internal first.\n\n", h.MinTeams)
 		fmt.Fprintln(w, "| # | kind | component | teams | repos | versions | built by | example |\n|---|---|---|---|---|---|---|---|")
 		for i, c := range h.Candidates {
-			fmt.Fprintf(w, "| %d | %s | `%s` | %d | %d | %s | %s | %s |\n", i+1, c.Kind, cell(candidateName(c)), c.Teams, c.Repos,
-				cell(exporter.VersionList(c.Versions)), cell(builtBy(c)), cell(example(c.Evidence)))
+			fmt.Fprintf(w, "| %d | %s | %s | %d | %d | %s | %s | %s |\n", i+1, c.Kind, mdCode(candidateName(c)), c.Teams, c.Repos,
+				mdCell(exporter.VersionList(c.Versions)), mdCell(builtBy(c)), mdCell(example(c.Evidence)))
 		}
 		fmt.Fprintf(w, "\n## Copy-paste clusters\n\nCI, build and container files copied across repos of %d teams or more (Jaccard ≥ %.1f once normalised).\n\n", h.MinTeams, harvest.Threshold)
 		fmt.Fprintln(w, "| # | cluster | kind | representative | teams | repos | identical | others |\n|---|---|---|---|---|---|---|---|")
 		for i, c := range h.Clusters {
 			rep := c.Members[0]
-			fmt.Fprintf(w, "| %d | `%s` | %s | %s/%s `%s` | %d | %d | %d | %s |\n", i+1, c.ID, c.Kind, rep.Source, rep.Repo, cell(rep.Path), c.Teams, c.Repos, c.Identical, cell(otherCopies(c)))
+			fmt.Fprintf(w, "| %d | `%s` | %s | %s %s | %d | %d | %d | %s |\n", i+1, c.ID, c.Kind, mdCell(rep.Source+"/"+rep.Repo), mdCode(rep.Path),
+				c.Teams, c.Repos, c.Identical, mdCell(otherCopies(c)))
 		}
 		fmt.Fprintln(w)
+		writeDiffsMarkdown(w, h.Clusters)
 	}
 	fmt.Fprintln(w, "## Alternatives\n\nEligible repos using an alternative instead of the offering.\n\n| offering | alternative | team | repos | example |\n|---|---|---|---|---|")
 	for _, a := range h.Alternatives {
-		fmt.Fprintf(w, "| %s | `%s` | %s | %d | %s |\n", a.Offering, cell(a.Alternative), a.Team, len(a.Repos), cell(alternativeExample(a)))
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s |\n", mdCell(a.Offering), mdCode(a.Alternative), mdCell(a.Team), len(a.Repos), mdCell(alternativeExample(a)))
+	}
+}
+
+// writeDiffsMarkdown says how each cluster's first members differ from
+// its representative, the lines as indented code (nothing in a scanned
+// line ends such a block or renders).
+func writeDiffsMarkdown(w io.Writer, clusters []snapshot.Cluster) {
+	for _, c := range clusters {
+		differ, more := differing(c)
+		for _, m := range differ {
+			fmt.Fprintf(w, "`%s` %s %s differs from the representative:\n\n", c.ID, mdCode(m.Source+"/"+m.Repo), mdCode(m.Path))
+			for _, d := range m.Diff {
+				fmt.Fprintf(w, "    %s\n", termCell(d))
+			}
+			if m.DiffMore > 0 {
+				fmt.Fprintf(w, "    … %d more lines\n", m.DiffMore)
+			}
+			fmt.Fprintln(w)
+		}
+		if more > 0 {
+			fmt.Fprintf(w, "`%s`: %d more members differ (--format json lists them).\n\n", c.ID, more)
+		}
 	}
 }

@@ -24,8 +24,8 @@ import (
 // with 0.12.
 //
 // Clusters form around leaders, not transitively (single linkage chains
-// A~B~C… into members far from each other): the distinct contents, most
-// copies first, each join the first leader of their kind sharing a band
+// A~B~C… into members far from each other): the distinct contents, in the
+// most repos first, each join the first leader of their kind sharing a band
 // with them at Threshold or more, else lead a cluster of their own. So
 // every member is at least Threshold similar to its representative, the
 // leader, and each content is compared with leaders only, at most
@@ -57,6 +57,7 @@ type doc struct {
 	shingles []uint64 // sorted, distinct
 	sig      [numHashes]uint64
 	copies   []copyOf
+	repos    int // distinct repos of the copies
 }
 
 type copyOf struct {
@@ -91,11 +92,19 @@ func Clusters(repos []Repo, minTeams int, defaultTeam string) ([]snapshot.Cluste
 			d.copies = append(d.copies, copyOf{repo: r, path: f.Path, url: f.URL, teamCounts: r.Team != defaultTeam})
 		}
 	}
-	// Leaders come first: the contents with the most copies, then (kind,
-	// sum) so that the map's order never decides a representative.
+	// Leaders come first: the contents copied into the most repos, then
+	// with the most copies (a repo holding many copies of a variant does
+	// not make it the estate's), then (kind, sum) so that the map's order
+	// never decides a representative.
 	order = slices.DeleteFunc(order, degenerate)
+	for _, d := range order {
+		d.repos = distinctRepos(d.copies)
+	}
 	sort.Slice(order, func(i, j int) bool {
 		a, b := order[i], order[j]
+		if a.repos != b.repos {
+			return a.repos > b.repos
+		}
 		if len(a.copies) != len(b.copies) {
 			return len(a.copies) > len(b.copies)
 		}
@@ -199,9 +208,9 @@ func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
 	if len(teams) < minTeams || len(repos) < 2 {
 		return snapshot.Cluster{}, false
 	}
-	// The representative is the leader: the content with the most copies
-	// (ties to the first in (kind, sum) order), every other at least
-	// Threshold similar to it.
+	// The representative is the leader: the content copied into the most
+	// repos, then with the most copies (ties to the first in (kind, sum)
+	// order), every other at least Threshold similar to it.
 	rep := g[0]
 	first := firstCopy(rep.copies)
 	c := snapshot.Cluster{ID: rep.sum[:12], Kind: rep.kind, Path: first.path, Teams: len(teams), Repos: len(repos),
@@ -261,6 +270,14 @@ func cluster(g []*doc, minTeams int) (snapshot.Cluster, bool) {
 	return c, true
 }
 
+func distinctRepos(copies []copyOf) int {
+	seen := map[*Repo]bool{}
+	for _, c := range copies {
+		seen[c.repo] = true
+	}
+	return len(seen)
+}
+
 func isCopy(m snapshot.ClusterMember, c copyOf) bool {
 	return m.Source == c.repo.Source && m.Repo == c.repo.Name && m.Path == c.path
 }
@@ -278,11 +295,12 @@ func firstCopy(copies []copyOf) copyOf {
 // fold replaces the repo's names by Folded, on token boundaries only (no
 // letter, digit or _.- on either side), so that copies differing in them
 // only are identical: its owner/name wherever it is such a token, then its
-// last segment. A last segment of letters only is likelier a word of the
-// file (repo build: go build; repo node: FROM node:20) and is folded only
-// as a path's last component (after a /, as in bin/payments); one with a
-// digit or _.- (payments-api) wherever it is a token. A name under
-// minFoldLen is left alone.
+// last segment, but in other/segment@ref (another owner's action). A last
+// segment of letters only is likelier a word of the file (repo build: go
+// build; repo node: FROM node:20) and is folded only as a path's last
+// component (after a /, as in bin/payments); one with a digit or _.-
+// (payments-api) wherever it is a token. A name under minFoldLen is left
+// alone.
 func fold(lines []string, repo string) []string {
 	base := path.Base(repo)
 	full := ""
@@ -296,10 +314,10 @@ func fold(lines []string, repo string) []string {
 	out := make([]string, len(lines))
 	for i, l := range lines {
 		if full != "" {
-			l = foldToken(l, full, false)
+			l = foldToken(l, full, false, false)
 		}
 		if base != "" {
-			l = foldToken(l, base, word)
+			l = foldToken(l, base, word, true)
 		}
 		out[i] = l
 	}
@@ -307,8 +325,10 @@ func fold(lines []string, repo string) []string {
 }
 
 // foldToken replaces name by Folded in l where it is a whole token and,
-// with afterSlash, follows a /.
-func foldToken(l, name string, afterSlash bool) string {
+// with afterSlash, follows a /. With notRef, a name between a / and an @
+// stays: owner/name@ref is another owner's action or module
+// (actions/checkout@v4 in the repo acme/checkout).
+func foldToken(l, name string, afterSlash, notRef bool) string {
 	if !strings.Contains(l, name) {
 		return l
 	}
@@ -320,7 +340,8 @@ func foldToken(l, name string, afterSlash bool) string {
 		}
 		end := k + len(name)
 		ok := (k == 0 || !isTokenByte(l[k-1])) && (end == len(l) || !isTokenByte(l[end])) &&
-			(!afterSlash || (k > 0 && l[k-1] == '/'))
+			(!afterSlash || (k > 0 && l[k-1] == '/')) &&
+			(!notRef || k == 0 || l[k-1] != '/' || end == len(l) || l[end] != '@')
 		if ok {
 			b.WriteString(l[:k])
 			b.WriteString(Folded)

@@ -92,6 +92,12 @@ func TestFoldRepoNames(t *testing.T) {
 			[]string{"go build ./...", "build:", "rebuild", "docker build -t acme/build .", "cp bin/build /usr/local/bin"},
 			[]string{"go build ./...", "build:", "rebuild", "docker build -t <repo> .", "cp bin/<repo> /usr/local/bin"}},
 		{"node", []string{"FROM node:20", "RUN npm ci --node-version=20"}, []string{"FROM node:20", "RUN npm ci --node-version=20"}},
+		// owner/name@ref is another repo's action (or package): a checkout
+		// service's workflow still uses actions/checkout; its own action is
+		// folded as its full name.
+		{"acme/checkout", []string{"- uses: actions/checkout@v4", "- uses: acme/checkout@v1", "cp bin/checkout /usr/local/bin"},
+			[]string{"- uses: actions/checkout@v4", "- uses: <repo>@v1", "cp bin/<repo> /usr/local/bin"}},
+		{"acme/setup-go", []string{"- uses: actions/setup-go@v5", "make setup-go"}, []string{"- uses: actions/setup-go@v5", "make <repo>"}},
 	} {
 		if got := fold(tc.in, tc.repo); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %q, want %q", tc.repo, got, tc.want)

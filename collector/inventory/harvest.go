@@ -45,16 +45,30 @@ type HarvestFile struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// harvestPaths are the tree's harvest files with their kind, the first
-// maxHarvestFiles by path.
+// harvestPaths are the tree's harvest files with their kind, at most
+// maxHarvestFiles: the kinds take turns, each its files by path, so that a
+// repo of many Dockerfiles keeps its Makefile and compose file too.
 func harvestPaths(files *treeFiles) (paths, kinds []string) {
 	seen := map[string]bool{}
-	for _, hp := range harvestPatterns {
+	byKind := make([][]string, len(harvestPatterns))
+	for i, hp := range harvestPatterns {
 		for _, p := range files.Glob(hp.glob) {
-			if !seen[p] && len(paths) < maxHarvestFiles {
+			if !seen[p] {
 				seen[p] = true
-				paths, kinds = append(paths, p), append(kinds, hp.kind)
+				byKind[i] = append(byKind[i], p)
 			}
+		}
+	}
+	for turn := 0; len(paths) < maxHarvestFiles; turn++ {
+		took := false
+		for i, ps := range byKind {
+			if turn < len(ps) && len(paths) < maxHarvestFiles {
+				paths, kinds = append(paths, ps[turn]), append(kinds, harvestPatterns[i].kind)
+				took = true
+			}
+		}
+		if !took {
+			break
 		}
 	}
 	return paths, kinds
@@ -81,20 +95,23 @@ func readHarvestFiles(files *treeFiles) []HarvestFile {
 
 // NormaliseLines is a file's content as harvest compares it: comment lines
 // and trailing comments dropped (# for YAML, Dockerfiles and Makefiles, //
-// and /* */ lines for Jenkinsfiles), whitespace runs made one space, blank
-// lines dropped; at most maxHarvestBytes kept. A # or // not preceded by
-// whitespace (a URL, a fragment) is content.
+// and /* */ for Jenkinsfiles), whitespace runs made one space, blank lines
+// dropped; at most maxHarvestBytes kept. A comment marker is one at the
+// line's start or after a space, outside quotes and not escaped: a # in a
+// string, shell's $#, Makefile's \#, a URL's fragment or scheme are
+// content. An unclosed quote (an apostrophe in prose) keeps the rest of
+// the line: a comment kept costs a near copy, content dropped makes two
+// different files look identical. Lines in a YAML block scalar starting
+// with # are dropped too (mostly a run: script's shell comments).
 func NormaliseLines(kind, content string) (lines []string, truncated bool) {
 	size := 0
+	var groovy groovyState
 	for _, line := range strings.Split(content, "\n") {
 		line = strings.Join(strings.Fields(line), " ")
 		if kind == "jenkinsfile" {
-			line = cutComment(line, "//")
-			if strings.HasPrefix(line, "/*") || strings.HasPrefix(line, "*") {
-				continue
-			}
+			line = groovy.cut(line)
 		} else {
-			line = cutComment(line, "#")
+			line = cutHashComment(line)
 		}
 		if line == "" {
 			continue
@@ -108,13 +125,88 @@ func NormaliseLines(kind, content string) (lines []string, truncated bool) {
 	return lines, false
 }
 
-// cutComment drops a comment starting the line or after a space.
-func cutComment(line, marker string) string {
-	if strings.HasPrefix(line, marker) {
-		return ""
-	}
-	if i := strings.Index(line, " "+marker); i >= 0 {
-		return line[:i]
+// cutHashComment drops a # comment of a whitespace-normalised line.
+func cutHashComment(line string) string {
+	quote := byte(0)
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' {
+				i++
+			}
+		case c == '\\':
+			i++
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '#' && (i == 0 || line[i-1] == ' '):
+			return strings.TrimRight(line[:i], " ")
+		}
 	}
 	return line
+}
+
+// groovyState is what a Jenkinsfile's earlier lines leave open: a block
+// comment, or a triple-quoted string (a sh """ script) whose // and /* are
+// content.
+type groovyState struct {
+	comment bool
+	triple  string
+}
+
+// cut drops the // and /* */ comments of a whitespace-normalised line.
+func (st *groovyState) cut(line string) string {
+	var b strings.Builder
+	quote := byte(0)
+	marker := func(i int) bool { return i == 0 || line[i-1] == ' ' }
+	for i := 0; i < len(line); {
+		rest := line[i:]
+		switch {
+		case st.comment:
+			k := strings.Index(rest, "*/")
+			if k < 0 {
+				i = len(line)
+				continue
+			}
+			st.comment = false
+			i += k + 2
+		case st.triple != "":
+			k := strings.Index(rest, st.triple)
+			if k < 0 {
+				b.WriteString(rest)
+				i = len(line)
+				continue
+			}
+			b.WriteString(rest[:k+3])
+			st.triple = ""
+			i += k + 3
+		case quote != 0:
+			b.WriteByte(rest[0])
+			i++
+			if rest[0] == '\\' && i < len(line) {
+				b.WriteByte(line[i])
+				i++
+			} else if rest[0] == quote {
+				quote = 0
+			}
+		case strings.HasPrefix(rest, "'''") || strings.HasPrefix(rest, `"""`):
+			st.triple = rest[:3]
+			b.WriteString(rest[:3])
+			i += 3
+		case strings.HasPrefix(rest, "//") && marker(i):
+			i = len(line)
+		case strings.HasPrefix(rest, "/*") && marker(i):
+			st.comment = true
+			i += 2
+		default:
+			if rest[0] == '\'' || rest[0] == '"' {
+				quote = rest[0]
+			}
+			b.WriteByte(rest[0])
+			i++
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
 }
