@@ -51,12 +51,12 @@ func ProjectCompletion(points []snapshot.CampaignPoint, window time.Duration) (a
 	}
 	// In seconds, not a time.Duration: a slow burndown's zero lies past
 	// its 292 years, and the conversion would wrap into the past.
-	zero := float64(origin.Unix()) + mx - my/slope
-	if zero > maxProjected {
+	zero := mx - my/slope
+	if float64(origin.Unix())+zero > maxProjected {
 		return time.Time{}, false
 	}
 	sec, frac := math.Modf(zero)
-	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), true
+	return time.Unix(origin.Unix()+int64(sec), int64(origin.Nanosecond())+int64(frac*1e9)).UTC(), true
 }
 
 // maxProjected is the end of year 9999 in Unix seconds: a later date is no

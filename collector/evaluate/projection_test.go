@@ -43,6 +43,12 @@ func TestProjectCompletion(t *testing.T) {
 	if at, ok := ProjectCompletion(two, 28*24*time.Hour); !ok || !at.Equal(start.Add(4*24*time.Hour)) {
 		t.Errorf("two points: %v %v, want %v", at, ok, start.Add(4*24*time.Hour))
 	}
+	// The first point's fraction of a second is kept.
+	half := start.Add(500 * time.Millisecond)
+	two = []snapshot.CampaignPoint{{Time: half, Remaining: 40}, {Time: half.Add(24 * time.Hour), Remaining: 30}}
+	if at, ok := ProjectCompletion(two, 28*24*time.Hour); !ok || at.Sub(half.Add(4*24*time.Hour)).Abs() > time.Millisecond {
+		t.Errorf("two points half a second in: %v %v, want %v", at, ok, half.Add(4*24*time.Hour))
+	}
 }
 
 // TestProjectCompletionFarOff: a burndown so slow its line reaches 0
