@@ -145,3 +145,18 @@ func TestCampaignWaiverExpiry(t *testing.T) {
 		t.Errorf("waived CSV:\n%s\nwant\n%s", csv, want)
 	}
 }
+
+// TestCampaignCSVHostile: a repo's name, team and evidence come from the
+// scanned estate; in the CSV none may start a spreadsheet formula.
+func TestCampaignCSVHostile(t *testing.T) {
+	s := &snapshot.Snapshot{Time: time.Now(), Campaigns: []snapshot.CampaignReport{{Name: "c", To: "o", Total: snapshot.CampaignCounts{Remaining: 1},
+		Teams: []snapshot.CampaignTeam{{Team: "+team", CampaignCounts: snapshot.CampaignCounts{Remaining: 1}}},
+		Repos: []snapshot.CampaignRepo{{Source: "s", Name: `=HYPERLINK("http://x")`, Team: "+team", State: snapshot.CampaignRemaining,
+			Version: "-1", Reason: "@SUM(1)", Evidence: []snapshot.Evidence{{Path: "=cmd", Line: 1}}}}}}}
+	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }}).URL
+	_, _, csv := do(t, "GET", u+"/campaigns/c?format=csv&table=remaining")
+	want := "team,repo,version,why,evidence,owner\n'+team,\"'=HYPERLINK(\"\"http://x\"\")\",'-1,'@SUM(1),'=cmd:1,\n"
+	if csv != want {
+		t.Errorf("remaining CSV:\n%s\nwant\n%s", csv, want)
+	}
+}
