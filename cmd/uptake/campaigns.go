@@ -99,7 +99,14 @@ func onlyCampaign(all []snapshot.CampaignReport, name string) ([]snapshot.Campai
 			return []snapshot.CampaignReport{c}, nil
 		}
 	}
-	return nil, fmt.Errorf("--campaign %q: no such campaign in the catalog", name)
+	names := make([]string, len(all))
+	for i, c := range all {
+		names[i] = c.Name
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--campaign %q: the catalog has no campaign", name)
+	}
+	return nil, fmt.Errorf("--campaign %q: no such campaign in the catalog (it has %s)", name, strings.Join(names, ", "))
 }
 
 // scan runs a scan through the cache, as explain does.

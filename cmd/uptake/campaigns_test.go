@@ -129,3 +129,13 @@ func TestCampaignsHostileText(t *testing.T) {
 		t.Errorf("table: a tab or newline of a cell is not replaced:\n%q", table.String())
 	}
 }
+
+func TestOnlyCampaignNamesTheCampaigns(t *testing.T) {
+	_, err := onlyCampaign([]snapshot.CampaignReport{{Name: "a"}, {Name: "b"}}, "nope")
+	if err == nil || err.Error() != `--campaign "nope": no such campaign in the catalog (it has a, b)` {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := onlyCampaign(nil, "nope"); err == nil || err.Error() != `--campaign "nope": the catalog has no campaign` {
+		t.Errorf("no campaigns: err = %v", err)
+	}
+}
