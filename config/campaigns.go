@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/Masterminds/semver/v3"
@@ -107,6 +108,7 @@ func (c *Config) validateCampaigns(v *validator, offerings map[string]int) {
 			v.add(o.Line, "offering %q: replaced_by names the offering itself", o.Name)
 		}
 	}
+	c.validateReplacedByCycles(v)
 	seen := map[string]int{}
 	for i := range c.Campaigns {
 		cp := &c.Campaigns[i]
@@ -117,6 +119,29 @@ func (c *Config) validateCampaigns(v *validator, offerings map[string]int) {
 		seen[cp.Name] = cp.Line
 	}
 	c.Campaigns = append(c.Campaigns, c.ImplicitCampaigns()...)
+}
+
+// validateReplacedByCycles reports each cycle of replaced_by once, at its
+// first offering in the file: it names no successor to move to.
+func (c *Config) validateReplacedByCycles(v *validator) {
+	next := map[string]string{}
+	for _, o := range c.Offerings {
+		next[o.Name] = o.ReplacedBy
+	}
+	reported := map[string]bool{}
+	for _, o := range c.Offerings {
+		path := []string{o.Name}
+		for n := next[o.Name]; n != "" && n != o.Name && len(path) <= len(next); n = next[n] {
+			path = append(path, n)
+		}
+		if len(path) == 1 || next[path[len(path)-1]] != o.Name || reported[o.Name] {
+			continue // no successor, a self reference (reported above), or no cycle through o
+		}
+		for _, n := range path {
+			reported[n] = true
+		}
+		v.add(o.Line, "offering %q: replaced_by: a cycle (%s → %s)", o.Name, strings.Join(path, " → "), o.Name)
+	}
 }
 
 func validateCampaign(v *validator, cp *Campaign, offerings map[string]int) {

@@ -61,3 +61,32 @@ func TestBadCampaigns(t *testing.T) {
 		t.Errorf("%d errors, want 9:\n%v", n, err)
 	}
 }
+
+// A cycle of replaced_by names no successor: each deprecated offering of
+// it would imply a campaign moving back to the other.
+func TestReplacedByCycle(t *testing.T) {
+	_, err := Parse("c.yml", []byte(`sources: [{name: s, type: local, path: x}]
+offerings:
+  - name: a
+    owner: o
+    lifecycle: deprecated
+    replaced_by: b
+    detect: [{kind: file, path: a}]
+  - name: b
+    owner: o
+    lifecycle: deprecated
+    replaced_by: c
+    detect: [{kind: file, path: b}]
+  - name: c
+    owner: o
+    lifecycle: deprecated
+    replaced_by: a
+    detect: [{kind: file, path: c}]
+`))
+	if err == nil || !strings.Contains(err.Error(), `c.yml:3: offering "a": replaced_by: a cycle (a → b → c → a)`) {
+		t.Fatalf("err = %v, want the cycle at its first offering", err)
+	}
+	if n := strings.Count(err.Error(), "cycle"); n != 1 {
+		t.Errorf("the cycle is reported %d times, want once:\n%v", n, err)
+	}
+}

@@ -13,7 +13,7 @@ var (
 	campaignDeadlineDesc = prometheus.NewDesc("uptake_campaign_deadline_timestamp_seconds",
 		"When the campaign is due (00:00 UTC of its deadline date), as a Unix timestamp; absent without a deadline.", []string{"campaign"}, nil)
 	campaignProjectedDesc = prometheus.NewDesc("uptake_campaign_projected_completion_timestamp_seconds",
-		"When a least-squares line through the campaign's remaining count over its projection_window reaches 0, as a Unix timestamp; absent with fewer than two scans in the window, no progress (slope >= 0), or --shard (the rules project the summed uptake_campaign_repos).", []string{"campaign"}, nil)
+		"When a least-squares line through the campaign's remaining count over its projection_window reaches 0, as a Unix timestamp; absent with fewer than two scans in the window, no progress (slope >= 0), a line that reaches 0 after year 9999, or --shard (the rules project the summed uptake_campaign_repos).", []string{"campaign"}, nil)
 	campaignInfoDesc = prometheus.NewDesc("uptake_campaign_info",
 		"Campaign metadata from the catalog: the offering to adopt and the campaign's owner. Always 1.", []string{"campaign", "to", "owner"}, nil)
 )

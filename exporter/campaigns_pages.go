@@ -118,15 +118,23 @@ func campaignPage(v *view, r *http.Request) (*page, error) {
 			done.Rows = append(done.Rows, []cell{teamCell(rep.Team), repo, text(dash(rep.Version)), evidenceCell(rep.Evidence)})
 		}
 	}
-	// Dates YYYY-MM-DD order as strings.
-	sort.SliceStable(waivedRepos, func(i, j int) bool { return waivedRepos[i].WaiverExpires < waivedRepos[j].WaiverExpires })
+	// Dates YYYY-MM-DD order as strings; a waiver without one never
+	// expires: last, and never expiring soon.
+	sort.SliceStable(waivedRepos, func(i, j int) bool {
+		a, b := waivedRepos[i].WaiverExpires, waivedRepos[j].WaiverExpires
+		return a != "" && (b == "" || a < b)
+	})
 	soon := v.s.Time.Add(expiringWithin).Format(time.DateOnly)
 	expiring := 0
 	for _, rep := range waivedRepos {
-		if rep.WaiverExpires <= soon {
-			expiring++
+		expires := "never"
+		if rep.WaiverExpires != "" {
+			expires = rep.WaiverExpires
+			if rep.WaiverExpires <= soon {
+				expiring++
+			}
 		}
-		waived.Rows = append(waived.Rows, []cell{teamCell(rep.Team), href(rep.Name, repoHref(rep.Source, rep.Name)), date(rep.WaiverExpires), text(rep.WaiverReason)})
+		waived.Rows = append(waived.Rows, []cell{teamCell(rep.Team), href(rep.Name, repoHref(rep.Source, rep.Name)), date(expires), text(rep.WaiverReason)})
 	}
 	if expiring > 0 {
 		pg.Notes = append(pg.Notes, fmt.Sprintf("%d waivers expire within %s: those repos turn remaining.", expiring, days(expiringWithin)))

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -120,5 +121,42 @@ func TestBrowserCampaigns(t *testing.T) {
 		if overflow {
 			t.Errorf("%s: the campaign page is wider than the screen", width.name)
 		}
+	}
+}
+
+// TestCampaignWaiverExpiry: a waiver without an expiry never expires, so it
+// is listed after the dated ones and never counted as expiring soon.
+func TestCampaignWaiverExpiry(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	waived := func(name, expires string) snapshot.CampaignRepo {
+		return snapshot.CampaignRepo{Source: "s", Name: name, Team: "a", State: snapshot.CampaignWaived, WaiverReason: "why " + name, WaiverExpires: expires}
+	}
+	s := &snapshot.Snapshot{Time: now, Campaigns: []snapshot.CampaignReport{{Name: "c", To: "o", Total: snapshot.CampaignCounts{Waived: 3},
+		Teams: []snapshot.CampaignTeam{{Team: "a", CampaignCounts: snapshot.CampaignCounts{Waived: 3}}},
+		Repos: []snapshot.CampaignRepo{waived("forever", ""), waived("late", "2027-12-01"), waived("soon", "2027-01-15")}}}}
+	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }}).URL
+	_, _, body := do(t, "GET", u+"/campaigns/c")
+	if !strings.Contains(body, "1 waivers expire within 90 days") {
+		t.Errorf("the expiring count is not 1 (the waiver without expiry never expires):\n%.3000s", body)
+	}
+	_, _, csv := do(t, "GET", u+"/campaigns/c?format=csv&table=waived")
+	want := "team,repo,expires,reason\na,soon,2027-01-15,why soon\na,late,2027-12-01,why late\na,forever,never,why forever\n"
+	if csv != want {
+		t.Errorf("waived CSV:\n%s\nwant\n%s", csv, want)
+	}
+}
+
+// TestCampaignCSVHostile: a repo's name, team and evidence come from the
+// scanned estate; in the CSV none may start a spreadsheet formula.
+func TestCampaignCSVHostile(t *testing.T) {
+	s := &snapshot.Snapshot{Time: time.Now(), Campaigns: []snapshot.CampaignReport{{Name: "c", To: "o", Total: snapshot.CampaignCounts{Remaining: 1},
+		Teams: []snapshot.CampaignTeam{{Team: "+team", CampaignCounts: snapshot.CampaignCounts{Remaining: 1}}},
+		Repos: []snapshot.CampaignRepo{{Source: "s", Name: `=HYPERLINK("http://x")`, Team: "+team", State: snapshot.CampaignRemaining,
+			Version: "-1", Reason: "@SUM(1)", Evidence: []snapshot.Evidence{{Path: "=cmd", Line: 1}}}}}}}
+	u := testMux(t, WebOptions{Snapshot: func() *snapshot.Snapshot { return s }}).URL
+	_, _, csv := do(t, "GET", u+"/campaigns/c?format=csv&table=remaining")
+	want := "team,repo,version,why,evidence,owner\n'+team,\"'=HYPERLINK(\"\"http://x\"\")\",'-1,'@SUM(1),'=cmd:1,\n"
+	if csv != want {
+		t.Errorf("remaining CSV:\n%s\nwant\n%s", csv, want)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/alecthomas/kingpin/v2"
 	"go.uber.org/zap"
@@ -98,7 +99,14 @@ func onlyCampaign(all []snapshot.CampaignReport, name string) ([]snapshot.Campai
 			return []snapshot.CampaignReport{c}, nil
 		}
 	}
-	return nil, fmt.Errorf("--campaign %q: no such campaign in the catalog", name)
+	names := make([]string, len(all))
+	for i, c := range all {
+		names[i] = c.Name
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("--campaign %q: the catalog has no campaign", name)
+	}
+	return nil, fmt.Errorf("--campaign %q: no such campaign in the catalog (it has %s)", name, strings.Join(names, ", "))
 }
 
 // scan runs a scan through the cache, as explain does.
@@ -196,9 +204,9 @@ func writeCampaignsTable(w io.Writer, campaigns []snapshot.CampaignReport) {
 	fmt.Fprintln(tw, "CAMPAIGN\tTEAM\tTO\tDEADLINE\tPROJECTED\tDONE\tWAIVED\tIDLE\tREMAINING")
 	for _, c := range campaigns {
 		t := c.Total
-		fmt.Fprintf(tw, "%s\t*\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", c.Name, toOffering(c), dateOr(c.Deadline, "-"), dateOr(c.ProjectedCompletion, "-"), t.Done, t.Waived, t.Idle, t.Remaining)
+		fmt.Fprintf(tw, "%s\t*\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", c.Name, cellText(toOffering(c)), dateOr(c.Deadline, "-"), dateOr(c.ProjectedCompletion, "-"), t.Done, t.Waived, t.Idle, t.Remaining)
 		for _, team := range byRemaining(c.Teams) {
-			fmt.Fprintf(tw, "%s\t%s\t\t\t\t%d\t%d\t%d\t%d\n", c.Name, team.Team, team.Done, team.Waived, team.Idle, team.Remaining)
+			fmt.Fprintf(tw, "%s\t%s\t\t\t\t%d\t%d\t%d\t%d\n", c.Name, cellText(team.Team), team.Done, team.Waived, team.Idle, team.Remaining)
 		}
 	}
 	_ = tw.Flush()
@@ -216,7 +224,7 @@ func writeCampaignsTable(w io.Writer, campaigns []snapshot.CampaignReport) {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TEAM\tREPO\tVERSION\tWHY\tEVIDENCE")
 		for _, r := range blocking {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", repoTeam(r), r.Source+"/"+r.Name, orDash(r.Version), r.Reason, evidenceAt(r))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cellText(repoTeam(r)), cellText(r.Source+"/"+r.Name), cellText(orDash(r.Version)), cellText(r.Reason), cellText(evidenceAt(r)))
 		}
 		_ = tw.Flush()
 	}
@@ -228,6 +236,24 @@ func toOffering(c snapshot.CampaignReport) string {
 	}
 	return c.To
 }
+
+// cellText keeps a scanned repo's text (file names, CODEOWNERS teams,
+// versions) from the terminal's control: an escape sequence becomes ?, and
+// a tab or line break, which would shift the columns, a space.
+func cellText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unicode.IsControl(r):
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// md is a markdown table cell: control characters out, then escaped.
+func md(s string) string { return mdEscape.Replace(cellText(s)) }
 
 func orDash(s string) string {
 	if s == "" {
@@ -245,26 +271,26 @@ func writeCampaignsMarkdown(w io.Writer, campaigns []snapshot.CampaignReport, at
 	fmt.Fprintln(w, "|---|---|---|---|---|--:|--:|--:|--:|")
 	for _, c := range campaigns {
 		t := c.Total
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %d | %d | %d |\n", mdEscape.Replace(c.Name), mdEscape.Replace(toOffering(c)), mdEscape.Replace(orDash(c.Owner)),
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %d | %d | %d | %d |\n", md(c.Name), md(toOffering(c)), md(orDash(c.Owner)),
 			dateOr(c.Deadline, "-"), dateOr(c.ProjectedCompletion, "-"), t.Done, t.Waived, t.Idle, t.Remaining)
 	}
 	for _, c := range campaigns {
-		fmt.Fprintf(w, "\n### %s\n\n", mdEscape.Replace(c.Name))
+		fmt.Fprintf(w, "\n### %s\n\n", md(c.Name))
 		if c.Description != "" {
-			fmt.Fprintf(w, "%s\n\n", mdEscape.Replace(c.Description))
+			fmt.Fprintf(w, "%s\n\n", md(c.Description))
 		}
 		fmt.Fprintln(w, "| Team | Done | Waived | Idle | Remaining |\n|---|--:|--:|--:|--:|")
 		for _, team := range byRemaining(c.Teams) {
-			fmt.Fprintf(w, "| %s | %d | %d | %d | %d |\n", mdEscape.Replace(team.Team), team.Done, team.Waived, team.Idle, team.Remaining)
+			fmt.Fprintf(w, "| %s | %d | %d | %d | %d |\n", md(team.Team), team.Done, team.Waived, team.Idle, team.Remaining)
 		}
 		writeCampaignRepos(w, c, snapshot.CampaignRemaining, "Remaining", "| Team | Repo | Version | Why | Evidence |", func(r snapshot.CampaignRepo) string {
-			return fmt.Sprintf("| %s | %s | %s | %s | %s |", mdEscape.Replace(repoTeam(r)), mdEscape.Replace(r.Name), mdEscape.Replace(orDash(r.Version)), mdEscape.Replace(r.Reason), mdEscape.Replace(evidenceAt(r)))
+			return fmt.Sprintf("| %s | %s | %s | %s | %s |", md(repoTeam(r)), md(r.Name), md(orDash(r.Version)), md(r.Reason), md(evidenceAt(r)))
 		})
 		writeCampaignRepos(w, c, snapshot.CampaignIdle, "Idle (no commit in "+durationDays(c.IdleAfter)+")", "| Team | Repo | Last commit | Why |", func(r snapshot.CampaignRepo) string {
-			return fmt.Sprintf("| %s | %s | %s | %s |", mdEscape.Replace(repoTeam(r)), mdEscape.Replace(r.Name), dateOr(r.HeadTime, "-"), mdEscape.Replace(r.Reason))
+			return fmt.Sprintf("| %s | %s | %s | %s |", md(repoTeam(r)), md(r.Name), dateOr(r.HeadTime, "-"), md(r.Reason))
 		})
 		writeCampaignRepos(w, c, snapshot.CampaignWaived, "Waived", "| Team | Repo | Waiver | Expires |", func(r snapshot.CampaignRepo) string {
-			return fmt.Sprintf("| %s | %s | %s | %s |", mdEscape.Replace(repoTeam(r)), mdEscape.Replace(r.Name), mdEscape.Replace(r.WaiverReason), mdEscape.Replace(r.WaiverExpires))
+			return fmt.Sprintf("| %s | %s | %s | %s |", md(repoTeam(r)), md(r.Name), md(r.WaiverReason), md(r.WaiverExpires))
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -105,5 +106,36 @@ func TestCampaignsGolden(t *testing.T) {
 	var one []snapshot.CampaignReport
 	if code != 0 || json.Unmarshal([]byte(got), &one) != nil || len(one) != 1 || one[0].Name != "platform-workflows" || len(one[0].Repos) == 0 {
 		t.Errorf("--server --campaign: exit %d: %s", code, got)
+	}
+}
+
+// TestCampaignsHostileText: a scanned repo's file names, CODEOWNERS teams
+// and versions reach the table and the markdown; an escape sequence must
+// not reach the terminal, nor a tab or newline shift the columns.
+func TestCampaignsHostileText(t *testing.T) {
+	c := []snapshot.CampaignReport{{Name: "c", To: "o", Total: snapshot.CampaignCounts{Remaining: 1},
+		Teams: []snapshot.CampaignTeam{{Team: "a\x1b]0;pwned\a", CampaignCounts: snapshot.CampaignCounts{Remaining: 1}}},
+		Repos: []snapshot.CampaignRepo{{Source: "s", Name: "r\x1b[2J", Team: "a\x1b]0;pwned\a", State: snapshot.CampaignRemaining,
+			Version: "1.0\t0", Reason: "o 1.0\x1b[31m is below 2", Evidence: []snapshot.Evidence{{Path: "Docker\x1bfile\n", Line: 3}}}}}}
+	var table, md bytes.Buffer
+	writeCampaignsTable(&table, c)
+	writeCampaignsMarkdown(&md, c, time.Now())
+	for name, out := range map[string]string{"table": table.String(), "markdown": md.String()} {
+		if strings.ContainsAny(out, "\x1b\a") {
+			t.Errorf("%s writes a control character:\n%q", name, out)
+		}
+	}
+	if !strings.Contains(table.String(), "1.0 0") || !strings.Contains(table.String(), "Docker?file :3") {
+		t.Errorf("table: a tab or newline of a cell is not replaced:\n%q", table.String())
+	}
+}
+
+func TestOnlyCampaignNamesTheCampaigns(t *testing.T) {
+	_, err := onlyCampaign([]snapshot.CampaignReport{{Name: "a"}, {Name: "b"}}, "nope")
+	if err == nil || err.Error() != `--campaign "nope": no such campaign in the catalog (it has a, b)` {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := onlyCampaign(nil, "nope"); err == nil || err.Error() != `--campaign "nope": the catalog has no campaign` {
+		t.Errorf("no campaigns: err = %v", err)
 	}
 }

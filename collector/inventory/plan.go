@@ -19,7 +19,9 @@ import (
 
 // inventoryVersion is part of the plan hash: bump it when a detector's
 // output changes for the same files, so cached inventories are rebuilt.
-const inventoryVersion = "5"
+// 6: a scan keeps its HEAD commit's time; an entry written before has
+// none, and an unchanged repo (an idle one above all) would never get it.
+const inventoryVersion = "6"
 
 // CodeownersReader is the reader name CODEOWNERS failures are counted under.
 const CodeownersReader = "codeowners"

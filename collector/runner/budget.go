@@ -118,7 +118,7 @@ func (e *Engine) resultTimes(name string) map[string]time.Time {
 func (e *Engine) deferRepo(srcName string, repo source.Repo) evaluate.RepoScan {
 	if prev, ok := e.lastGoodRepo(srcName, repo.Name); ok {
 		prev.Repo, prev.Stale, prev.Cached, prev.Err, prev.Deferred = repo, true, false, "", true
-		return prev
+		return laterHead(prev)
 	}
 	return evaluate.RepoScan{Repo: repo, Deferred: true}
 }

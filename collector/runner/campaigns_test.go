@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/snapshot"
+	"github.com/uptake-dev/uptake/collector/source"
 )
 
 const campaignConfig = historyConfig + `campaigns:
@@ -89,5 +91,25 @@ func TestAddPointBoundsTheSeries(t *testing.T) {
 	again := addPoint(points, snapshot.CampaignPoint{Time: last.Time, Remaining: 7}, window)
 	if len(again) != len(points) || again[len(again)-1].Remaining != 7 {
 		t.Errorf("same-time point appended: %d points, last %+v", len(again), again[len(again)-1])
+	}
+}
+
+// A repo kept from its last good scan (the read failed, or the budget
+// deferred it) takes the later HEAD time its listing gives: it had a commit
+// since, so it is not idle.
+func TestLaterHead(t *testing.T) {
+	old, recent := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	r := evaluate.RepoScan{Repo: source.Repo{Name: "r", HeadTime: recent}, HeadTime: old}
+	if got := laterHead(r).HeadTime; !got.Equal(recent) {
+		t.Errorf("head time %v, want the listing's later %v", got, recent)
+	}
+	r.Repo.HeadTime = time.Time{}
+	if got := laterHead(r).HeadTime; !got.Equal(old) {
+		t.Errorf("no listing time: head time %v, want the kept %v", got, old)
+	}
+	// Deferred by the budget: the last good data, the listing's time.
+	e := &Engine{last: map[string]map[string]evaluate.RepoScan{"s": {"r": {Repo: source.Repo{Name: "r"}, Head: "h1", HeadTime: old}}}}
+	if got := e.deferRepo("s", source.Repo{Name: "r", Head: "h2", HeadTime: recent}); !got.Stale || !got.HeadTime.Equal(recent) {
+		t.Errorf("deferred: stale %v, head time %v, want the listing's %v", got.Stale, got.HeadTime, recent)
 	}
 }

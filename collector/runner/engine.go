@@ -450,9 +450,19 @@ func (e *Engine) scanRepo(ctx context.Context, job scanJob, repo source.Repo) ev
 	failed := evaluate.RepoScan{Repo: repo, Err: err.Error()}
 	if prev, ok := e.lastGoodRepo(job.src.Name(), repo.Name); ok {
 		prev.Repo, prev.Stale, prev.Cached, prev.Err, prev.Deferred = repo, true, false, err.Error(), false
-		return prev
+		return laterHead(prev)
 	}
 	return failed
+}
+
+// laterHead gives a repo kept from its last good scan the HEAD time the
+// listing has, when later: a commit since is known though not read, and an
+// idle repo that got one is no longer idle.
+func laterHead(r evaluate.RepoScan) evaluate.RepoScan {
+	if r.Repo.HeadTime.After(r.HeadTime) {
+		r.HeadTime = r.Repo.HeadTime
+	}
+	return r
 }
 
 // headTime is the HEAD commit's time as the listing gave it, else as

@@ -40,7 +40,8 @@ type CampaignReport struct {
 	Progress []CampaignPoint `json:"progress,omitempty"`
 	// ProjectedCompletion is when a least-squares line through Progress
 	// reaches 0 remaining; zero (absent) with fewer than two points, a
-	// slope ≥ 0, or a sharded scan (the rules project the summed series).
+	// slope ≥ 0, a line reaching 0 after year 9999, or a sharded scan (the
+	// rules project the summed series).
 	ProjectedCompletion time.Time `json:"projected_completion,omitzero"`
 }
 

@@ -208,6 +208,9 @@ func (s *Source) redact(err error) error { return remote.Redact(err, s.token) }
 // topics here. Empty projects are listed with no DefaultBranch, so they
 // count as repos with no files and Head answers ErrEmpty for free.
 func (s *Source) List(ctx context.Context) ([]source.Repo, error) {
+	// A repo found in the cache is never opened: the times its Head kept
+	// for Open go with the scan that looked them up.
+	s.headTimes.Clear()
 	root, err := s.root(ctx)
 	if err != nil {
 		return nil, err

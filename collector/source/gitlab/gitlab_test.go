@@ -759,3 +759,27 @@ func TestNewErrors(t *testing.T) {
 		t.Error("New with a missing CA file: want an error")
 	}
 }
+
+// TestHeadTimesDoNotPileUp: a cached repo's Head is looked up and its tree
+// never opened; the commit time Head kept for Open must not stay for good
+// (one per commit of every such repo, for the life of the process).
+func TestHeadTimesDoNotPileUp(t *testing.T) {
+	t.Parallel()
+	f := newFake(t, loadFixtures(t))
+	s := newTestSource(t, testConfig(t, f), Options{Store: newMemStore()})
+	repos, err := s.List(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Head(t.Context(), repoNamed(t, repos, "acme/payments/api-team/ledger")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	s.headTimes.Range(func(any, any) bool { n++; return true })
+	if n != 0 {
+		t.Errorf("%d commit times kept after the next listing, want 0", n)
+	}
+}
