@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"os/signal"
@@ -131,13 +130,11 @@ func (c *campaignsCmd) scan(log *zap.Logger) ([]snapshot.CampaignReport, time.Ti
 // askCampaigns asks a running serve: the list, then each campaign (or the
 // one named) with its repos.
 func askCampaigns(server, only string) ([]snapshot.CampaignReport, time.Time, error) {
-	base := strings.TrimSuffix(server, "/")
-	client := &http.Client{Timeout: 30 * time.Second}
 	var list struct {
 		Time time.Time                 `json:"time"`
 		Data []snapshot.CampaignReport `json:"data"`
 	}
-	if err := getJSON(client, base+"/api/v1/campaigns", &list); err != nil {
+	if err := fromServer(server, "/api/v1/campaigns", nil, &list); err != nil {
 		return nil, time.Time{}, err
 	}
 	out := make([]snapshot.CampaignReport, 0, len(list.Data))
@@ -148,7 +145,7 @@ func askCampaigns(server, only string) ([]snapshot.CampaignReport, time.Time, er
 		var one struct {
 			Data snapshot.CampaignReport `json:"data"`
 		}
-		if err := getJSON(client, base+"/api/v1/campaigns/"+url.PathEscape(c.Name), &one); err != nil {
+		if err := fromServer(server, "/api/v1/campaigns/"+url.PathEscape(c.Name), nil, &one); err != nil {
 			return nil, time.Time{}, err
 		}
 		out = append(out, one.Data)
