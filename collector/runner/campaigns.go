@@ -2,7 +2,11 @@ package runner
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/uptake-dev/uptake/collector/evaluate"
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -26,13 +30,23 @@ func (r *Runner) recordCampaigns(snap *snapshot.Snapshot, restored bool) {
 	for i := range snap.Campaigns {
 		c := &snap.Campaigns[i]
 		key := campaignProgressKey + c.Name
-		var points []snapshot.CampaignPoint
-		if data, ok := st.Get(key); ok && json.Unmarshal(data, &points) != nil {
-			points = nil // unreadable: start the series again
+		var stored campaignProgress
+		if data, ok := st.Get(key); ok && json.Unmarshal(data, &stored) != nil {
+			stored = campaignProgress{} // unreadable: start the series again
+		}
+		points := stored.Points
+		if def := campaignDefinition(c); stored.Definition != def {
+			// Counts under another definition are another campaign's: a
+			// line through both would project from a jump, not progress.
+			if len(points) > 0 {
+				r.log.Info("campaign definition changed: its progress starts again", zap.String("campaign", c.Name))
+			}
+			points = nil
+			stored.Definition = def
 		}
 		if !restored {
 			points = addPoint(points, snapshot.CampaignPoint{Time: snap.Time.UTC(), Remaining: c.Total.Remaining}, c.ProjectionWindow)
-			data, _ := json.Marshal(points) // plain data: cannot fail
+			data, _ := json.Marshal(campaignProgress{Definition: stored.Definition, Points: points}) // plain data: cannot fail
 			if err := st.Put(key, data); err != nil {
 				r.engine.storeFailed(r.log, "recording a campaign's progress failed", err)
 			}
@@ -43,6 +57,20 @@ func (r *Runner) recordCampaigns(snap *snapshot.Snapshot, restored bool) {
 			c.ProjectedCompletion, _ = evaluate.ProjectCompletion(points, c.ProjectionWindow)
 		}
 	}
+}
+
+// campaignProgress is a campaign's stored series with the definition its
+// counts were made under.
+type campaignProgress struct {
+	Definition string                   `json:"definition"`
+	Points     []snapshot.CampaignPoint `json:"points"`
+}
+
+// campaignDefinition is what decides a campaign's counts: changing any of
+// it restarts the series.
+func campaignDefinition(c *snapshot.CampaignReport) string {
+	return fmt.Sprintf("from=%s to=%s min_version=%s eligible_of=%s idle_after=%s",
+		strings.Join(c.From, ","), c.To, c.MinVersion, c.EligibleOf, c.IdleAfter)
 }
 
 // addPoint appends p to a series (oldest first), replacing the last point

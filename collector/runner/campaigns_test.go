@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,40 @@ func TestCampaignProgressIsStored(t *testing.T) {
 	must(t, err)
 	if got := snap.Campaigns[0].Progress; len(got) != 3 || got[0].Remaining != 3 {
 		t.Errorf("after a restart: progress %+v, want the stored points and this scan's", got)
+	}
+}
+
+// A campaign whose definition changes (here min_version) starts its
+// series again: counts under the old one would make a line of the jump.
+func TestCampaignProgressRestartsWhenItsDefinitionChanges(t *testing.T) {
+	src := newFake()
+	src.repos = map[string]fakeRepo{}
+	fakes.Store("/history-test", src)
+	file := filepath.Join(t.TempDir(), "uptake.yml")
+	store := openStore(t)
+	for _, n := range []string{"a", "b", "c"} {
+		src.set("svc-"+n, n+"1", map[string]string{"go.mod": goMod("v1.6.0")})
+	}
+	scan := func(config string) snapshot.CampaignReport {
+		t.Helper()
+		writeConfig(t, file, config)
+		l, err := Load(file)
+		must(t, err)
+		r, err := New(l, Config{File: file, Interval: time.Hour, Store: store})
+		must(t, err)
+		time.Sleep(30 * time.Millisecond) // past window/campaignPointsPerWindow
+		snap, err := r.ScanOnce(context.Background())
+		must(t, err)
+		return snap.Campaigns[0]
+	}
+	scan(campaignConfig)
+	if got := scan(campaignConfig).Progress; len(got) != 2 || got[0].Remaining != 0 {
+		t.Fatalf("same definition: progress %+v, want two points of 0", got)
+	}
+	raised := strings.Replace(campaignConfig, "min_version: 1.5.0", "min_version: 2.0.0", 1)
+	got := scan(raised)
+	if len(got.Progress) != 1 || got.Progress[0].Remaining != 3 || !got.ProjectedCompletion.IsZero() {
+		t.Errorf("min_version raised: progress %+v, projected %v; want one point of 3, no projection", got.Progress, got.ProjectedCompletion)
 	}
 }
 
