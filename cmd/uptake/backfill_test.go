@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/uptake-dev/uptake/internal/gittest"
+
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -159,24 +159,16 @@ offerings:
 	}
 }
 
-// dated commits a go.mod per version (until the next one), the i-th at
+// datedRepo commits a go.mod per version (until the next one), the i-th at
 // times[i], in a new repo.
 func datedRepo(t *testing.T, dir string, times []time.Time, mods []string) {
 	t.Helper()
-	r, err := git.PlainInit(dir, false)
-	must(t, err)
-	wt, err := r.Worktree()
-	must(t, err)
-	must(t, os.WriteFile(filepath.Join(dir, "CODEOWNERS"), []byte("* @acme/payments\n"), 0o644))
-	_, err = wt.Add("CODEOWNERS")
-	must(t, err)
 	for i, mod := range mods {
-		must(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte(mod), 0o644))
-		_, err = wt.Add("go.mod")
-		must(t, err)
-		sig := &object.Signature{Name: "t", Email: "t@example.com", When: times[i]}
-		_, err = wt.Commit(fmt.Sprint("change ", i), &git.CommitOptions{Author: sig, Committer: sig})
-		must(t, err)
+		files := map[string]string{"go.mod": mod}
+		if i == 0 {
+			files["CODEOWNERS"] = "* @acme/payments\n"
+		}
+		gittest.Commit(t, dir, "", times[i], files)
 	}
 }
 

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/uptake-dev/uptake/internal/gittest"
 
 	"github.com/uptake-dev/uptake/exporter"
 )
@@ -22,23 +21,7 @@ import (
 // the file.
 func commitRepo(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
-	r, err := git.PlainOpen(dir)
-	must(t, err)
-	wt, err := r.Worktree()
-	must(t, err)
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if c == "" {
-			must(t, os.Remove(full))
-		} else {
-			must(t, os.MkdirAll(filepath.Dir(full), 0o755))
-			must(t, os.WriteFile(full, []byte(c), 0o644))
-		}
-		_, err := wt.Add(p)
-		must(t, err)
-	}
-	_, err = wt.Commit("change", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.com", When: time.Now()}})
-	must(t, err)
+	gittest.Commit(t, dir, "", time.Now(), files)
 }
 
 func kitMod(v string) string { return "module x\n\nrequire github.com/acme/service-kit " + v + "\n" }

@@ -21,9 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptake-dev/uptake/internal/gittest"
+
 	"github.com/alecthomas/kingpin/v2"
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -31,26 +31,7 @@ import (
 // writeRepo commits files into a new git repo at dir.
 func writeRepo(t *testing.T, dir string, files map[string]string) {
 	t.Helper()
-	r, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, _ := r.Worktree()
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := wt.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := wt.Commit("init", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.com", When: time.Unix(0, 0)}}); err != nil {
-		t.Fatal(err)
-	}
+	gittest.Commit(t, dir, "", time.Unix(0, 0), files)
 }
 
 const serveConfig = `

@@ -10,8 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/uptake-dev/uptake/internal/gittest"
 
 	"github.com/uptake-dev/uptake/collector/runner"
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -37,37 +36,8 @@ type change struct {
 // writeRepo commits the changes in order on main, each dated at its time.
 func writeRepo(t *testing.T, dir string, changes ...change) {
 	t.Helper()
-	r, err := git.PlainInit(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := r.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range changes {
-		for p, content := range c.files {
-			full := filepath.Join(dir, p)
-			if content == "" {
-				if _, err := wt.Remove(p); err != nil {
-					t.Fatal(err)
-				}
-				continue
-			}
-			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := wt.Add(p); err != nil {
-				t.Fatal(err)
-			}
-		}
-		sig := &object.Signature{Name: "t", Email: "t@example.com", When: c.at}
-		if _, err := wt.Commit(fmt.Sprintf("change %d", i), &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true}); err != nil {
-			t.Fatal(err)
-		}
+	for _, c := range changes {
+		gittest.Commit(t, dir, "", c.at, c.files)
 	}
 }
 

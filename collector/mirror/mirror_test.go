@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptake-dev/uptake/internal/gittest"
+
 	"github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/plumbing/object"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
@@ -32,47 +33,6 @@ import (
 )
 
 const token = "ghp_mirrorTestSecret0123456789"
-
-// commit commits files (content "" deletes) to the working repo at dir on
-// branch, creating the repo the first time, dated at.
-func commit(t *testing.T, dir, branch string, at time.Time, files map[string]string) string {
-	t.Helper()
-	r, err := git.PlainOpen(dir)
-	if errors.Is(err, git.ErrRepositoryNotExists) {
-		r, err = git.PlainInitWithOptions(dir, &git.PlainInitOptions{InitOptions: git.InitOptions{DefaultBranch: plumbing.NewBranchReferenceName(branchOr(branch))}})
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	wt, err := r.Worktree()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for p, c := range files {
-		full := filepath.Join(dir, p)
-		if c == "" {
-			if _, err := wt.Remove(p); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(c), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := wt.Add(p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sig := &object.Signature{Name: "t", Email: "t@example.com", When: at}
-	h, err := wt.Commit("change", &git.CommitOptions{Author: sig, Committer: sig, AllowEmptyCommits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h.String()
-}
 
 func branchOr(b string) string {
 	if b == "" {
@@ -157,7 +117,7 @@ func (f *forge) add(t *testing.T, name, branch string, at time.Time, files map[s
 		}
 		return ""
 	}
-	return commit(t, filepath.Join(f.root, name), branch, at, files)
+	return gittest.Commit(t, filepath.Join(f.root, name), branchOr(branch), at, files)
 }
 
 func loadConfig(t *testing.T, sources string) *runner.Loaded {
@@ -255,7 +215,7 @@ func TestMirrorGitHubCloneThenFetch(t *testing.T) {
 	}
 
 	// A new commit is fetched; the others are unchanged.
-	a2 := commit(t, filepath.Join(f.root, "acme/svc-a"), "main", now.Add(-24*time.Hour), map[string]string{"go.mod": gomod("v1.2.0")})
+	a2 := gittest.Commit(t, filepath.Join(f.root, "acme/svc-a"), "main", now.Add(-24*time.Hour), map[string]string{"go.mod": gomod("v1.2.0")})
 	sum, err = Run(context.Background(), l.Config, Options{Dir: dir, Logger: zap.New(core)})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +270,7 @@ func TestMirrorGitLabAndBackfillKeepsLiveNames(t *testing.T) {
 	week := 7 * 24 * time.Hour
 	until := time.Now().UTC().Truncate(week)
 	f.add(t, "acme/team/svc-a", "main", until.Add(-3*week), map[string]string{"README.md": "a\n"})
-	commit(t, filepath.Join(f.root, "acme/team/svc-a"), "main", until.Add(-week-time.Hour), map[string]string{"go.mod": gomod("v1.0.0")})
+	gittest.Commit(t, filepath.Join(f.root, "acme/team/svc-a"), "main", until.Add(-week-time.Hour), map[string]string{"go.mod": gomod("v1.0.0")})
 	f.add(t, "acme/svc-b", "main", until.Add(-3*week), map[string]string{"go.mod": gomod("v1.0.0")})
 	t.Setenv("MIRROR_TEST_TOKEN", token)
 	l := loadConfig(t, fmt.Sprintf("  - {name: gl, type: gitlab, group: acme, base_url: %s/api/v4, token_env: MIRROR_TEST_TOKEN, graphql: false}\n", f.URL))
