@@ -66,7 +66,9 @@ func TestHTTPTimeout(t *testing.T) {
 		<-r.Context().Done()
 		return true
 	}
-	s := f.source(t, config.Source{}, Options{HTTPTimeout: 300 * time.Millisecond})
+	// The slow page takes about 80 ms: 2 s leaves it room on a loaded
+	// machine, and the stalled one still meets the deadline.
+	s := f.source(t, config.Source{}, Options{HTTPTimeout: 2 * time.Second})
 	if repos, err := s.List(t.Context()); !errors.Is(err, remote.ErrHTTPTimeout) {
 		t.Errorf("List with a stalled page = %d repos, %v; want the deadline", len(repos), err)
 	}
