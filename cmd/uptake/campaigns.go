@@ -34,11 +34,10 @@ type campaignsCmd struct {
 	format   *string
 	server   *string
 	output   *string
-	out      io.Writer
 }
 
 func newCampaignsCmd(app *kingpin.Application) *campaignsCmd {
-	c := &campaignsCmd{cmd: app.Command("campaigns", "Print each campaign's scoreboard: repos per team by state, and the repos remaining."), out: os.Stdout}
+	c := &campaignsCmd{cmd: app.Command("campaigns", "Print each campaign's scoreboard: repos per team by state, and the repos remaining.")}
 	c.flags.config = c.cmd.Flag("config", "Path to the config file (not needed with --server).").Short('c').String()
 	c.flags.storage = c.cmd.Flag("storage.path", "Directory of the scan cache; unchanged repos are not read again.").Default("./data").String()
 	c.flags.shard = c.cmd.Flag("shard", "Scan only shard i of n (i/n, 0-based), as in serve.").Default("0/1").String()
@@ -79,11 +78,7 @@ func (c *campaignsCmd) run(log *zap.Logger) int {
 		writeCampaignsTable(&buf, campaigns)
 	}
 	if err == nil {
-		if *c.output == "" {
-			_, err = c.out.Write(buf.Bytes())
-		} else {
-			err = output.Write(*c.output, buf.Bytes())
-		}
+		err = output.Write(*c.output, buf.Bytes())
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "uptake campaigns:", err)

@@ -29,13 +29,13 @@ func runCampaigns(t *testing.T, args ...string) (string, int) {
 	t.Helper()
 	app := kingpin.New("uptake", "")
 	c := newCampaignsCmd(app)
-	if _, err := app.Parse(append([]string{"campaigns"}, args...)); err != nil {
+	path := filepath.Join(t.TempDir(), "campaigns.out")
+	if _, err := app.Parse(append([]string{"campaigns", "-o", path}, args...)); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	c.out = &buf
 	code := c.run(zap.NewNop())
-	return buf.String(), code
+	b, _ := os.ReadFile(path)
+	return string(b), code
 }
 
 // TestCampaignsGolden prints the demo's campaigns as a table and as
