@@ -193,11 +193,7 @@ func TestCollectorLintAndPedantic(t *testing.T) {
 		}
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	if _, err := reg.Gather(); err != nil {
-		t.Fatalf("pedantic gather: %v", err)
-	}
+	pedanticGather(t, c)
 }
 
 func TestCollectorBeforeFirstScan(t *testing.T) {
@@ -252,5 +248,16 @@ uptake_team_attribution_repos{via="default"} 4
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "uptake_team_attribution_repos", "uptake_team_attribution_placeholder_repos"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// pedanticGather fails the test unless c gathers cleanly under a pedantic
+// registry: label values valid, no series repeated, descriptions kept.
+func pedanticGather(t *testing.T, c prometheus.Collector) {
+	t.Helper()
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	if _, err := reg.Gather(); err != nil {
+		t.Fatalf("pedantic gather: %v", err)
 	}
 }

@@ -3,7 +3,6 @@ package exporter
 import (
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -20,11 +19,7 @@ func TestHarvestClusterGaugesNeverRepeatASeries(t *testing.T) {
 	}}
 	s := &snapshot.Snapshot{Harvest: h}
 	c := NewCollector(func() *snapshot.Snapshot { return s }, 0)
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	if _, err := reg.Gather(); err != nil {
-		t.Fatalf("gather: %v", err)
-	}
+	pedanticGather(t, c)
 	for _, name := range []string{"uptake_harvest_cluster_repos", "uptake_harvest_cluster_info"} {
 		if n := testutil.CollectAndCount(c, name); n != 2 {
 			t.Errorf("%s: %d series, want 2", name, n)

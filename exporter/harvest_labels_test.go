@@ -3,7 +3,6 @@ package exporter
 import (
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/uptake-dev/uptake/collector/snapshot"
@@ -24,11 +23,7 @@ func TestHarvestGaugesOfNamesThatAreNotUTF8(t *testing.T) {
 	}
 	s := &snapshot.Snapshot{Harvest: h}
 	c := NewCollector(func() *snapshot.Snapshot { return s }, 0)
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	if _, err := reg.Gather(); err != nil {
-		t.Fatalf("gather: %v", err)
-	}
+	pedanticGather(t, c)
 	if n := testutil.CollectAndCount(c, "uptake_harvest_candidate_teams"); n != 2 {
 		t.Errorf("%d candidate series, want 2", n)
 	}

@@ -68,11 +68,7 @@ uptake_harvest_candidate_teams{component="github.com/x/lib2",kind="gomod"} 8
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
 	}
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(c)
-	if _, err := reg.Gather(); err != nil {
-		t.Fatalf("pedantic gather: %v", err)
-	}
+	pedanticGather(t, c)
 }
 
 // descHelp is a Desc's help text, as its String writes it.
