@@ -67,12 +67,7 @@ func (c *Config) recordCampaignLines(root *yaml.Node) {
 		}
 		cp := &c.Campaigns[i]
 		cp.Line = n.Line
-		cp.lines = map[string]int{}
-		for _, k := range []string{"from", "to", "min_version", "scope", "deadline", "idle_after", "projection_window"} {
-			if kn := lookup(n, k); kn != nil {
-				cp.lines[k] = kn.Line
-			}
-		}
+		cp.lines = keyLines(n, "from", "to", "min_version", "scope", "deadline", "idle_after", "projection_window")
 	}
 }
 

@@ -469,12 +469,7 @@ func (c *Config) recordLines(root *yaml.Node) {
 		}
 		o := &c.Offerings[i]
 		o.Line = n.Line
-		o.lines = map[string]int{}
-		for _, k := range []string{"detect", "eligible", "waivers", "target", "roi"} {
-			if kn := lookup(n, k); kn != nil {
-				o.lines[k] = kn.Line
-			}
-		}
+		o.lines = keyLines(n, "detect", "eligible", "waivers", "target", "roi")
 		for j, w := range seq(lookup(n, "waivers")) {
 			if j < len(o.Waivers) {
 				o.Waivers[j].Line = w.Line
@@ -482,6 +477,17 @@ func (c *Config) recordLines(root *yaml.Node) {
 		}
 	}
 	c.recordCampaignLines(root)
+}
+
+// keyLines are the lines of those of keys that mapping node n holds.
+func keyLines(n *yaml.Node, keys ...string) map[string]int {
+	out := map[string]int{}
+	for _, k := range keys {
+		if kn := lookup(n, k); kn != nil {
+			out[k] = kn.Line
+		}
+	}
+	return out
 }
 
 // lookup returns the value node at a key path below a document or mapping node.
